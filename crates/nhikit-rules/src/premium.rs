@@ -1,1 +1,700 @@
-//! (in progress)
+//! The premium (国民健康保険税/料) of one household for one fiscal year.
+//!
+//! Each part (医療分, 支援分, 介護分 and, from FY2026, 子ども・子育て支援納付金分) is computed,
+//! rounded and capped on its own:
+//!
+//! - 所得割 = 所得割率 × Σ 旧ただし書き所得 (総所得金額等 − 基礎控除, floor 0) of insured members;
+//! - 資産割 = 資産割率 × Σ 固定資産税額 of insured members (4方式 only);
+//! - 均等割 per insured member, 平等割 per household, both reduced by 法定軽減 (7割/5割/2割),
+//!   the 平等割 also by 特定世帯 (½) and 特定継続世帯 (¾) for 医療・支援, the 均等割 of a
+//!   未就学児 halved after 軽減, the 子ども分 均等割 of minors exempt (FY2026), municipal
+//!   独自減免 of minors' 均等割 where configured;
+//! - 介護分 only for members in the months they are aged 40–64;
+//! - 産前産後: the 出産被保険者's 所得割 and 均等割 are not levied in the exempt months;
+//! - 月割: the amount is computed per month from the members insured that month (the month of
+//!   acquisition counts, the month of loss does not; NHI is lost on the 75th birthday), capped
+//!   per month on the annual basis, summed, divided by 12, then rounded down to the municipal
+//!   unit (100円 by default).
+//!
+//! [`assess`] is the allocation-free hot path; [`assess_explained`] returns the same result with
+//! its [`Derivation`].
+//!
+//! Internally amounts are kept in micro-yen (yen × 10⁶) so that rates in ppm, 軽減 tenths and
+//! halves stay exact until the final rounding, as in the published 計算例 (which sum the unrounded
+//! 所得割, 均等割 and 平等割 and truncate the part's total).
+
+pub mod input;
+
+use crate::error::Error;
+use crate::explain::Derivation;
+use crate::income::{pension_income, salary_income};
+use crate::params::{Params, Part, ResolvedPart};
+use chrono::Datelike;
+use nhikit_core::Yen;
+use nhikit_core::date::{FiscalYear, NaiveDate, age_on, date_reaching_age};
+use serde::{Deserialize, Serialize};
+
+/// The most members a household may have.
+pub const MAX_MEMBERS: usize = 16;
+
+const MICRO: i128 = 1_000_000;
+
+/// A member's relation to NHI in the fiscal year.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    /// 被保険者: insured (for the months given by acquisition and loss dates).
+    #[default]
+    Insured,
+    /// 特定同一世帯所属者: moved from NHI to 後期高齢者医療 and still in the household; counted
+    /// in the 軽減 judgement (income and head-count), never levied.
+    FormerInsuredInKouki,
+    /// Not insured (社保, 後期 without the 特定同一 status…): counted only as 擬制世帯主.
+    NotInsured,
+}
+
+/// 特定世帯 status of the household (a member moved to 後期高齢者医療 and one insured remains).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SpecifiedHousehold {
+    /// Not a 特定世帯.
+    #[default]
+    None,
+    /// 特定世帯 (first 5 years): 医療・支援 平等割 × 1/2.
+    Specified,
+    /// 特定継続世帯 (years 6–8): 医療・支援 平等割 × 3/4.
+    Continuing,
+}
+
+/// A member's income of the income year (前年), in yen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct Income {
+    /// 給与収入.
+    pub salary_revenue: i64,
+    /// 公的年金等収入.
+    pub pension_revenue: i64,
+    /// Other 所得 in 総所得金額等 (事業, 不動産, 雑 other than pensions…), already net.
+    pub other_income: i64,
+    /// 分離課税 income counted in 総所得金額等 (譲渡 after 特別控除, 株式等…).
+    pub separate_gains: i64,
+    /// 譲渡所得の特別控除 taken: added back for the 軽減 judgement only.
+    pub special_deduction: i64,
+    /// 固定資産税額 (base of 資産割).
+    pub fixed_asset_tax: i64,
+}
+
+/// 産前産後 exemption facts of an 出産被保険者.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Perinatal {
+    /// The month of (expected) birth, as `year * 12 + (month − 1)`.
+    pub birth_month: i32,
+    /// 多胎 (multiple birth): 6 months from 3 months before instead of 4 from 1 before.
+    pub multiple: bool,
+}
+
+/// One member of the household.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Member {
+    /// Date of birth.
+    pub birth: NaiveDate,
+    /// Relation to NHI.
+    pub status: Status,
+    /// 世帯主 (the 納税義務者; if not insured, the 擬制世帯主).
+    pub householder: bool,
+    /// 資格取得日 when within the fiscal year; `None`: insured from before the year.
+    pub acquired: Option<NaiveDate>,
+    /// 資格喪失日 (the day the status is lost); `None`: not lost (except at 75, automatic).
+    pub lost: Option<NaiveDate>,
+    /// Income of the income year.
+    pub income: Income,
+    /// 非自発的失業者 for this fiscal year: 給与所得 counted at 30/100.
+    pub involuntary_unemployed: bool,
+    /// 所得申告 made; a counted person without one removes the 法定軽減.
+    pub income_declared: bool,
+    /// 産前産後 exemption, if any.
+    pub perinatal: Option<Perinatal>,
+}
+
+impl Member {
+    /// An insured member with no income, insured all year, who declared.
+    pub fn insured(birth: NaiveDate) -> Member {
+        Member {
+            birth,
+            status: Status::Insured,
+            householder: false,
+            acquired: None,
+            lost: None,
+            income: Income::default(),
+            involuntary_unemployed: false,
+            income_declared: true,
+            perinatal: None,
+        }
+    }
+}
+
+/// A household (世帯) as of the fiscal year.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Household {
+    /// The members: insured, 特定同一世帯所属者, and the householder whatever their status.
+    pub members: Vec<Member>,
+    /// 特定世帯 status.
+    pub specified: SpecifiedHousehold,
+}
+
+/// The 法定軽減 level of the household.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default, Serialize, Deserialize)]
+pub enum Reduction {
+    /// No reduction.
+    #[default]
+    #[serde(rename = "none")]
+    None,
+    /// 2割軽減.
+    #[serde(rename = "2割")]
+    Twenty,
+    /// 5割軽減.
+    #[serde(rename = "5割")]
+    Fifty,
+    /// 7割軽減.
+    #[serde(rename = "7割")]
+    Seventy,
+}
+
+impl Reduction {
+    /// Tenths reduced (0, 2, 5, 7).
+    pub const fn tenths(self) -> i128 {
+        match self {
+            Reduction::None => 0,
+            Reduction::Twenty => 2,
+            Reduction::Fifty => 5,
+            Reduction::Seventy => 7,
+        }
+    }
+}
+
+/// One part's result. `amount` is authoritative; the components are the annual sums of the
+/// monthly components (each truncated to the yen) and are informational.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct PartAssessment {
+    /// Which part.
+    pub part: Part,
+    /// Whether the municipality levies this part.
+    pub levied: bool,
+    /// 所得割.
+    pub income_levy: Yen,
+    /// 資産割.
+    pub asset_levy: Yen,
+    /// 均等割 after every reduction.
+    pub per_capita_levy: Yen,
+    /// 平等割 after every reduction.
+    pub per_household_levy: Yen,
+    /// Amount of 均等割 and 平等割 removed by the 法定軽減.
+    pub legal_reduction: Yen,
+    /// Sum before the cap and before rounding.
+    pub before_cap: Yen,
+    /// Whether the cap applied in at least one month.
+    pub capped: bool,
+    /// The part's annual amount: capped, prorated, rounded down to the municipal unit.
+    pub amount: Yen,
+}
+
+impl PartAssessment {
+    const fn empty(part: Part) -> PartAssessment {
+        PartAssessment {
+            part,
+            levied: false,
+            income_levy: Yen::ZERO,
+            asset_levy: Yen::ZERO,
+            per_capita_levy: Yen::ZERO,
+            per_household_levy: Yen::ZERO,
+            legal_reduction: Yen::ZERO,
+            before_cap: Yen::ZERO,
+            capped: false,
+            amount: Yen::ZERO,
+        }
+    }
+}
+
+/// The household's premium for the fiscal year.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Assessment {
+    /// The fiscal year.
+    pub fiscal_year: FiscalYear,
+    /// The 法定軽減 level.
+    pub reduction: Reduction,
+    /// 軽減判定所得 (the household's income for the judgement).
+    pub judgement_income: Yen,
+    /// Per part, in [`Part::ALL`] order.
+    pub parts: [PartAssessment; 4],
+    /// The sum of the parts.
+    pub total: Yen,
+}
+
+impl Assessment {
+    /// One part's result.
+    pub fn part(&self, part: Part) -> &PartAssessment {
+        &self.parts[part.index()]
+    }
+}
+
+/// Assesses a household (the fast path: no allocation on success).
+pub fn assess(household: &Household, params: &Params) -> Result<Assessment, Error> {
+    assess_inner(household, params, &mut NoExplain)
+}
+
+/// Assesses a household and records every step.
+pub fn assess_explained(household: &Household, params: &Params) -> Result<(Assessment, Derivation), Error> {
+    let mut d = Derivation::default();
+    let a = assess_inner(household, params, &mut d)?;
+    Ok((a, d))
+}
+
+/// Splits an annual amount into `count` installments (期割): each the amount ÷ count rounded
+/// down to `unit`, the remainder added to the first installment (the common default).
+pub fn installments(total: Yen, count: u32, unit: i64) -> Vec<Yen> {
+    let count = count.max(1);
+    let unit = unit.max(1);
+    let each = total.0 / i64::from(count) / unit * unit;
+    let first = total.0 - each * (i64::from(count) - 1);
+    let mut v = vec![Yen(each); count as usize];
+    v[0] = Yen(first);
+    v
+}
+
+// ---------------------------------------------------------------------------------------------
+
+trait Explain {
+    const ON: bool;
+    fn step(&mut self, what: &str, rule: &str, parameters: String, amount: Option<Yen>);
+}
+
+struct NoExplain;
+
+impl Explain for NoExplain {
+    const ON: bool = false;
+    fn step(&mut self, _: &str, _: &str, _: String, _: Option<Yen>) {}
+}
+
+impl Explain for Derivation {
+    const ON: bool = true;
+    fn step(&mut self, what: &str, rule: &str, parameters: String, amount: Option<Yen>) {
+        self.push(what, rule, parameters, amount);
+    }
+}
+
+/// Per-member facts computed once.
+#[derive(Clone, Copy, Default)]
+struct Calc {
+    /// 旧ただし書き所得 (所得割 base).
+    base: i64,
+    asset: i64,
+    insured: u16,
+    care: u16,
+    perinatal: u16,
+    preschool: bool,
+    minor18: bool,
+    local_minor: bool,
+}
+
+fn month_abs(d: NaiveDate) -> i32 {
+    d.year() * 12 + d.month0() as i32
+}
+
+fn day_after(d: NaiveDate) -> NaiveDate {
+    d.succ_opt().unwrap_or(d)
+}
+
+fn invalid(item: String, reason: impl Into<String>) -> Error {
+    Error::InvalidInput {
+        item,
+        reason: reason.into(),
+    }
+}
+
+fn assess_inner<E: Explain>(h: &Household, p: &Params, e: &mut E) -> Result<Assessment, Error> {
+    let fy = p.fiscal_year;
+    let (Some(fy_start), Some(fy_end)) = (fy.start(), fy.end()) else {
+        return Err(invalid("fiscal_year".into(), "out of range"));
+    };
+    let n = h.members.len();
+    if n > MAX_MEMBERS {
+        return Err(invalid("members".into(), format!("at most {MAX_MEMBERS} members, got {n}")));
+    }
+    let first_month = fy.0 * 12 + 3; // April
+    let dec31 = NaiveDate::from_ymd_opt(p.income_year, 12, 31).unwrap_or(fy_start);
+
+    let mut calc = [Calc::default(); MAX_MEMBERS];
+    let mut judgement_income: i64 = 0;
+    let mut earners: i64 = 0;
+    let mut persons: i64 = 0;
+    let mut all_declared = true;
+    let mut any_insured = false;
+    // 判定日: April 1, or the first acquisition date if nobody is insured on April 1.
+    let mut judge_day = fy_end;
+    for m in &h.members {
+        if m.status == Status::Insured {
+            let from = m.acquired.unwrap_or(fy_start).max(fy_start);
+            judge_day = judge_day.min(from);
+        }
+    }
+
+    for (i, m) in h.members.iter().enumerate() {
+        let inc = &m.income;
+        for (name, v) in [
+            ("salary_revenue", inc.salary_revenue),
+            ("pension_revenue", inc.pension_revenue),
+            ("other_income", inc.other_income),
+            ("separate_gains", inc.separate_gains),
+            ("special_deduction", inc.special_deduction),
+            ("fixed_asset_tax", inc.fixed_asset_tax),
+        ] {
+            if !(0..=100_000_000_000).contains(&v) {
+                return Err(invalid(format!("members[{i}].income.{name}"), "must be 0 ≤ x ≤ 100,000,000,000"));
+            }
+        }
+        let aged_65 = age_on(m.birth, dec31) >= 65;
+        let salary = salary_income(inc.salary_revenue, p.salary_table);
+        let salary_counted = if m.involuntary_unemployed {
+            salary * p.unemployed_percent / 100
+        } else {
+            salary
+        };
+        let non_pension = salary_counted + inc.other_income + inc.separate_gains;
+        let pension = pension_income(inc.pension_revenue, aged_65, non_pension);
+        let total = non_pension + pension;
+        let base = (total - p.basic_deduction_for(total)).max(0);
+        let elderly = if aged_65 { pension.min(p.elderly_pension_deduction) } else { 0 };
+        let judged = total - elderly + inc.special_deduction;
+        let earner = inc.salary_revenue > p.salary_earner_threshold
+            || inc.pension_revenue
+                > if aged_65 {
+                    p.pension_threshold_65_plus
+                } else {
+                    p.pension_threshold_under_65
+                };
+
+        // Months insured (bit k = k-th month from April).
+        let mut insured: u16 = 0;
+        let mut care: u16 = 0;
+        let mut peri: u16 = 0;
+        let mut counted = m.householder || m.status == Status::FormerInsuredInKouki;
+        if m.status == Status::Insured {
+            let from = m.acquired.unwrap_or(fy_start);
+            let turns_75 = date_reaching_age(m.birth, 75).map(day_after);
+            let lost = match (m.lost, turns_75) {
+                (Some(a), Some(b)) => Some(a.min(b)),
+                (a, b) => a.or(b),
+            };
+            let from_m = month_abs(from);
+            let lost_m = lost.map(month_abs);
+            let care_from = date_reaching_age(m.birth, 40).map(month_abs).unwrap_or(i32::MAX);
+            let care_until = date_reaching_age(m.birth, 65).map(month_abs).unwrap_or(i32::MAX);
+            for k in 0..12 {
+                let mm = first_month + k;
+                // The month counts if acquired by its end and not lost within or before it.
+                if from_m <= mm && lost_m.is_none_or(|l| l > mm) {
+                    insured |= 1 << k;
+                    if care_from <= mm && mm < care_until {
+                        care |= 1 << k;
+                    }
+                    if let (Some(pn), Some(pf)) = (m.perinatal, p.perinatal_from) {
+                        let (lo, hi) = if pn.multiple {
+                            (pn.birth_month - 3, pn.birth_month + 2)
+                        } else {
+                            (pn.birth_month - 1, pn.birth_month + 2)
+                        };
+                        if mm >= pf && (lo..=hi).contains(&mm) {
+                            peri |= 1 << k;
+                        }
+                    }
+                }
+            }
+            any_insured |= insured != 0;
+            let on_judge_day = from <= judge_day && lost.is_none_or(|l| l > judge_day);
+            if on_judge_day {
+                counted = true;
+                persons += 1;
+            }
+        }
+        if m.status == Status::FormerInsuredInKouki {
+            persons += 1;
+        }
+        if counted {
+            judgement_income += judged;
+            earners += i64::from(earner);
+            all_declared &= m.income_declared;
+        }
+        let reaches = |age: u32| date_reaching_age(m.birth, age).is_some_and(|d| d >= fy_start);
+        calc[i] = Calc {
+            base,
+            asset: inc.fixed_asset_tax,
+            insured,
+            care,
+            perinatal: peri,
+            preschool: reaches(6),
+            minor18: reaches(18),
+            local_minor: p.local_minor_age.is_some_and(reaches),
+        };
+        if E::ON {
+            e.step(
+                &format!("members[{i}] 所得"),
+                "給与所得 = 給与収入 − 給与所得控除 (×30/100 if 非自発的失業者); 公的年金等所得 = 収入 − 公的年金等控除; 旧ただし書き所得 = 総所得金額等 − 基礎控除 (floor 0)",
+                format!(
+                    "給与収入 {} → 給与所得 {salary} (counted {salary_counted}, {:?} table); 公的年金等収入 {} → {pension} (65+: {aged_65}); その他 {}; 分離 {}; 基礎控除 {}; 軽減判定所得 {judged}; 給与所得者等: {earner}; insured months {:012b}",
+                    inc.salary_revenue,
+                    p.salary_table,
+                    inc.pension_revenue,
+                    inc.other_income,
+                    inc.separate_gains,
+                    p.basic_deduction_for(total),
+                    insured.reverse_bits() >> 4
+                ),
+                Some(Yen(base)),
+            );
+        }
+    }
+    let calc = &calc[..n];
+
+    let mut out = Assessment {
+        fiscal_year: fy,
+        reduction: Reduction::None,
+        judgement_income: Yen(judgement_income),
+        parts: [
+            PartAssessment::empty(Part::Medical),
+            PartAssessment::empty(Part::Support),
+            PartAssessment::empty(Part::Care),
+            PartAssessment::empty(Part::Child),
+        ],
+        total: Yen::ZERO,
+    };
+    if !any_insured {
+        if E::ON {
+            e.step("保険税額", "no member is insured in the fiscal year: nothing is levied", String::new(), Some(Yen::ZERO));
+        }
+        return Ok(out);
+    }
+
+    // 法定軽減.
+    let seven = p.reduction_base + p.reduction_per_earner * (earners - 1).max(0);
+    let five = seven + p.reduction_fifty * persons;
+    let two = seven + p.reduction_twenty * persons;
+    let level = if !all_declared {
+        Reduction::None
+    } else if judgement_income <= seven {
+        Reduction::Seventy
+    } else if judgement_income <= five {
+        Reduction::Fifty
+    } else if judgement_income <= two {
+        Reduction::Twenty
+    } else {
+        Reduction::None
+    };
+    out.reduction = level;
+    if E::ON {
+        e.step(
+            "法定軽減",
+            "7割: ≤ 基準 + 10万×(給与所得者等−1); 5割/2割: + 額×(被保険者数+特定同一世帯所属者数); a counted person without 所得申告 → none",
+            format!(
+                "判定日 {judge_day}; 軽減判定所得 {judgement_income}; 給与所得者等 {earners}; 人数 {persons}; 7割 ≤ {seven}, 5割 ≤ {five}, 2割 ≤ {two}; all declared: {all_declared} → {level:?}"
+            ),
+            Some(Yen(judgement_income)),
+        );
+    }
+
+    let keep = 10 - level.tenths();
+    let mut total = Yen::ZERO;
+    for part in Part::ALL {
+        let rp = &p.parts[part.index()];
+        if !rp.levied {
+            continue;
+        }
+        let r = assess_part(part, rp, h.specified, keep, calc);
+        let acc = &mut out.parts[part.index()];
+        let twelve = 12 * MICRO;
+        let annual = r.capped_sum / twelve;
+        let unit = i128::from(p.rounding.max(1));
+        let amount = annual / unit * unit;
+        *acc = PartAssessment {
+            part,
+            levied: true,
+            income_levy: yen(r.income / twelve),
+            asset_levy: yen(r.asset / twelve),
+            per_capita_levy: yen(r.per_capita / twelve),
+            per_household_levy: yen(r.per_household / twelve),
+            legal_reduction: yen(r.legal / twelve),
+            before_cap: yen(r.uncapped_sum / twelve),
+            capped: r.capped,
+            amount: yen(amount),
+        };
+        total += acc.amount;
+        if E::ON {
+            e.step(
+                &format!("{}.所得割", part.name_ja()),
+                "Σ 旧ただし書き所得 of insured members (介護分: aged 40–64; not in 産前産後 months) × 所得割率, per month ÷ 12",
+                format!("所得割率 {}ppm ({})", rp.income_ppm, p.sources),
+                Some(acc.income_levy),
+            );
+            if rp.asset_ppm != 0 {
+                e.step(
+                    &format!("{}.資産割", part.name_ja()),
+                    "Σ 固定資産税額 × 資産割率",
+                    format!("資産割率 {}ppm", rp.asset_ppm),
+                    Some(acc.asset_levy),
+                );
+            }
+            e.step(
+                &format!("{}.均等割", part.name_ja()),
+                "均等割額 per insured member (+18歳以上 add-on), − 法定軽減, 未就学児 ½ after 軽減, minors' exemptions",
+                format!(
+                    "均等割額 {} (18歳以上 +{}); 軽減 {:?}; minor exempt: {}; 独自減免 {}%",
+                    rp.per_capita, rp.adult_per_capita, level, rp.minor_exempt, rp.local_minor_percent
+                ),
+                Some(acc.per_capita_levy),
+            );
+            e.step(
+                &format!("{}.平等割", part.name_ja()),
+                "平等割額 per household (特定世帯 ½, 特定継続世帯 ¾ for 医療・支援), − 法定軽減",
+                format!("平等割額 {}; {:?}; 軽減 {:?}", rp.per_household, h.specified, level),
+                Some(acc.per_household_levy),
+            );
+            e.step(
+                &format!("{}.賦課限度額", part.name_ja()),
+                "each month's annual-basis amount capped, summed over insured months, ÷ 12",
+                format!("限度額 {}; before cap {}; capped: {}", rp.cap, acc.before_cap, acc.capped),
+                Some(Yen(i64::try_from(annual).unwrap_or(i64::MAX))),
+            );
+            e.step(
+                part.name_ja(),
+                "端数切捨て to the municipal unit",
+                format!("unit {}円", p.rounding),
+                Some(acc.amount),
+            );
+        }
+    }
+    out.total = total;
+    if E::ON {
+        e.step("保険税額", "sum of the parts", String::new(), Some(total));
+    }
+    Ok(out)
+}
+
+fn yen(v: i128) -> Yen {
+    Yen(i64::try_from(v).unwrap_or(i64::MAX))
+}
+
+#[derive(Default)]
+struct PartSums {
+    income: i128,
+    asset: i128,
+    per_capita: i128,
+    per_household: i128,
+    legal: i128,
+    uncapped_sum: i128,
+    capped_sum: i128,
+    capped: bool,
+}
+
+/// One part over the twelve months, in micro-yen. Months with the same membership pattern reuse
+/// the previous month's amounts.
+fn assess_part(part: Part, rp: &ResolvedPart, specified: SpecifiedHousehold, keep: i128, calc: &[Calc]) -> PartSums {
+    let mut s = PartSums::default();
+    let cap = i128::from(rp.cap) * MICRO;
+    let mut prev_sig: Option<u64> = None;
+    let mut month = [0i128; 6]; // income, asset, per_capita, per_household, legal, uncapped
+    for k in 0..12 {
+        let bit = 1u16 << k;
+        let mut sig: u64 = 0;
+        for (i, c) in calc.iter().enumerate() {
+            let b = u64::from(c.insured & bit != 0)
+                | u64::from(c.care & bit != 0) << 1
+                | u64::from(c.perinatal & bit != 0) << 2;
+            sig |= b << (3 * i);
+        }
+        if prev_sig != Some(sig) {
+            prev_sig = Some(sig);
+            month = month_amounts(part, rp, specified, keep, calc, bit);
+        }
+        let [inc, asset, pc, ph, legal, uncapped] = month;
+        s.income += inc;
+        s.asset += asset;
+        s.per_capita += pc;
+        s.per_household += ph;
+        s.legal += legal;
+        s.uncapped_sum += uncapped;
+        if uncapped > cap {
+            s.capped = true;
+            s.capped_sum += cap;
+        } else {
+            s.capped_sum += uncapped;
+        }
+    }
+    s
+}
+
+fn month_amounts(
+    part: Part,
+    rp: &ResolvedPart,
+    specified: SpecifiedHousehold,
+    keep: i128,
+    calc: &[Calc],
+    bit: u16,
+) -> [i128; 6] {
+    let mut base: i128 = 0;
+    let mut asset: i128 = 0;
+    let mut pc: i128 = 0;
+    let mut pc_before_legal: i128 = 0;
+    let mut household = false;
+    for c in calc {
+        let mut on = c.insured & bit != 0;
+        if part == Part::Care {
+            on &= c.care & bit != 0;
+        }
+        if !on {
+            continue;
+        }
+        household = true;
+        if c.perinatal & bit != 0 {
+            continue;
+        }
+        base += i128::from(c.base);
+        asset += i128::from(c.asset);
+        // 均等割 of this member, micro-yen.
+        let mut amount = i128::from(rp.per_capita) * MICRO;
+        if rp.minor_exempt && c.minor18 {
+            amount = 0;
+        } else {
+            amount += i128::from(rp.adult_per_capita) * MICRO;
+        }
+        if c.local_minor && rp.local_minor_percent > 0 {
+            amount = amount * i128::from(100 - rp.local_minor_percent) / 100;
+        }
+        let mut after = amount * keep / 10;
+        if rp.preschool_applies && c.preschool {
+            after /= 2;
+        }
+        pc_before_legal += amount;
+        pc += after;
+    }
+    let mut ph_before_legal: i128 = 0;
+    let mut ph: i128 = 0;
+    if household {
+        let mut amount = i128::from(rp.per_household) * MICRO;
+        if rp.specified_household_applies {
+            amount = match specified {
+                SpecifiedHousehold::None => amount,
+                SpecifiedHousehold::Specified => amount / 2,
+                SpecifiedHousehold::Continuing => amount * 3 / 4,
+            };
+        }
+        ph_before_legal = amount;
+        ph = amount * keep / 10;
+    }
+    let income = base * i128::from(rp.income_ppm);
+    let asset_levy = asset * i128::from(rp.asset_ppm);
+    let legal = (pc_before_legal - pc_before_legal * keep / 10) + (ph_before_legal - ph);
+    [income, asset_levy, pc, ph, legal, income + asset_levy + pc + ph]
+}
+
+/// Month number (`year*12 + month0`) helper for inputs.
+pub fn month_number(year: i32, month: u32) -> i32 {
+    year * 12 + month as i32 - 1
+}

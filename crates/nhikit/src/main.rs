@@ -1,12 +1,56 @@
-//! The `nhikit` command line: parses, wires the library crates, prints.
+//! The `nhikit` command line: parses arguments, calls the library crates, prints.
+//!
+//! Exit codes: 0 success, 1 the input (or a target) failed a check, 2 usage error.
 
-use clap::Parser;
+mod calc;
+mod calc_benefit;
+mod id_cmd;
+mod out;
+mod schema_cmd;
 
-/// nhikit: synthetic Japanese NHI (国民健康保険) data, an exact oracle, and conformance runs.
+use clap::{Parser, Subcommand};
+use std::process::ExitCode;
+
+/// nhikit: realistic but fictitious Japanese NHI (国民健康保険) data, an exact oracle for
+/// premiums and benefits, and conformance and load runs against standard-spec systems.
+///
+/// Exit codes: 0 success, 1 invalid input or a failed check, 2 usage error.
 #[derive(Parser)]
-#[command(name = "nhikit", version)]
-struct Cli {}
+#[command(
+    name = "nhikit",
+    version,
+    propagate_version = true,
+    max_term_width = 100
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
 
-fn main() {
-    let _cli = Cli::parse();
+#[derive(Subcommand)]
+enum Command {
+    /// Check and show the NHI data model in `schemas/`.
+    #[command(subcommand)]
+    Schema(schema_cmd::SchemaCommand),
+    /// Check or generate identifiers (個人番号, 保険者番号, 地方公共団体コード, 被保険者番号).
+    #[command(subcommand)]
+    Id(id_cmd::IdCommand),
+    /// The oracle: premiums, 高額療養費 limits and 負担割合 from JSON input.
+    Calc(calc::CalcArgs),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Schema(cmd) => schema_cmd::run(cmd),
+        Command::Id(cmd) => id_cmd::run(cmd),
+        Command::Calc(args) => calc::run(args),
+    };
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::from(1)
+        }
+    }
 }

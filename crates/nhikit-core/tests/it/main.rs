@@ -1,0 +1,1 @@
+//! Integration tests of nhikit-core (one binary).

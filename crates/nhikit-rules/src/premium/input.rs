@@ -1,0 +1,320 @@
+//! The oracle's JSON request and response for `nhikit calc premium` (documented in
+//! `docs/oracle.md`). Requests are validated into a [`Household`]; every error names the item,
+//! e.g. `members[1].income.salary_revenue: must be ≥ 0`.
+
+use super::{
+    Assessment, Household, Income, MAX_MEMBERS, Member, Perinatal, Reduction, SpecifiedHousehold,
+    Status, installments,
+};
+use crate::error::Error;
+use crate::explain::Derivation;
+use crate::params::{MunicipalRates, Params, Part, parse_year_month};
+use nhikit_core::Yen;
+use nhikit_core::date::{FiscalYear, NaiveDate};
+use serde::{Deserialize, Serialize};
+
+/// A premium request: the household and where its rates come from.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct PremiumRequest {
+    /// The fiscal year (may instead be given on the command line).
+    #[serde(default)]
+    pub fiscal_year: Option<i32>,
+    /// A municipality id from the rules catalogue (e.g. `natori`).
+    #[serde(default)]
+    pub municipality: Option<String>,
+    /// Inline municipal rates, instead of `municipality`.
+    #[serde(default)]
+    pub rates: Option<MunicipalRates>,
+    /// 特定世帯 status.
+    #[serde(default)]
+    pub specified_household: SpecifiedHousehold,
+    /// The members.
+    pub members: Vec<MemberInput>,
+}
+
+/// One member in a request.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct MemberInput {
+    /// A label echoed in explanations (optional).
+    #[serde(default)]
+    pub id: Option<String>,
+    /// `YYYY-MM-DD`.
+    pub birth_date: String,
+    /// `insured` (default), `former_insured_in_kouki` (特定同一世帯所属者) or `not_insured`.
+    #[serde(default)]
+    pub status: Status,
+    /// 世帯主: exactly one member.
+    #[serde(default)]
+    pub householder: bool,
+    /// 資格取得日 within the fiscal year, `YYYY-MM-DD`.
+    #[serde(default)]
+    pub acquired: Option<String>,
+    /// 資格喪失日 within the fiscal year, `YYYY-MM-DD`.
+    #[serde(default)]
+    pub lost: Option<String>,
+    /// Income of the income year.
+    #[serde(default)]
+    pub income: IncomeInput,
+    /// 非自発的失業者 軽減 applies this fiscal year.
+    #[serde(default)]
+    pub involuntary_unemployed: bool,
+    /// 所得申告 made (default true).
+    #[serde(default = "yes")]
+    pub income_declared: bool,
+    /// 産前産後 exemption.
+    #[serde(default)]
+    pub perinatal: Option<PerinatalInput>,
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// Income items in yen; all default to 0 and must be ≥ 0.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct IncomeInput {
+    /// 給与収入.
+    #[serde(default)]
+    pub salary_revenue: i64,
+    /// 公的年金等収入.
+    #[serde(default)]
+    pub pension_revenue: i64,
+    /// Other 所得 (net) in 総所得金額等.
+    #[serde(default)]
+    pub other_income: i64,
+    /// 分離課税 income after 特別控除.
+    #[serde(default)]
+    pub separate_gains: i64,
+    /// 特別控除 taken (added back for the 軽減 judgement).
+    #[serde(default)]
+    pub special_deduction: i64,
+    /// 固定資産税額 (資産割).
+    #[serde(default)]
+    pub fixed_asset_tax: i64,
+}
+
+/// 産前産後 facts.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct PerinatalInput {
+    /// Month of (expected) birth, `YYYY-MM`.
+    pub birth_month: String,
+    /// 多胎.
+    #[serde(default)]
+    pub multiple: bool,
+}
+
+fn invalid(item: String, reason: impl Into<String>) -> Error {
+    Error::InvalidInput {
+        item,
+        reason: reason.into(),
+    }
+}
+
+fn date(item: String, s: &str) -> Result<NaiveDate, Error> {
+    s.parse::<NaiveDate>()
+        .map_err(|_| invalid(item, format!("`{s}` is not a date YYYY-MM-DD")))
+}
+
+impl PremiumRequest {
+    /// The fiscal year: the override if given, else the request's.
+    pub fn fiscal_year(&self, override_year: Option<i32>) -> Result<i32, Error> {
+        override_year
+            .or(self.fiscal_year)
+            .ok_or_else(|| invalid("fiscal_year".into(), "missing: give it in the input or with --fiscal-year"))
+    }
+
+    /// Validates the members into a [`Household`] for `fiscal_year`.
+    pub fn household(&self, fiscal_year: i32) -> Result<Household, Error> {
+        let fy = FiscalYear(fiscal_year);
+        let (Some(start), Some(end)) = (fy.start(), fy.end()) else {
+            return Err(invalid("fiscal_year".into(), "out of range"));
+        };
+        if self.members.is_empty() {
+            return Err(invalid("members".into(), "must list at least the householder"));
+        }
+        if self.members.len() > MAX_MEMBERS {
+            return Err(invalid("members".into(), format!("at most {MAX_MEMBERS} members")));
+        }
+        let heads = self.members.iter().filter(|m| m.householder).count();
+        if heads != 1 {
+            return Err(invalid(
+                "members".into(),
+                format!("exactly one member must have `householder: true`, found {heads}"),
+            ));
+        }
+        let mut members = Vec::with_capacity(self.members.len());
+        for (i, m) in self.members.iter().enumerate() {
+            let at = |k: &str| format!("members[{i}].{k}");
+            let birth = date(at("birth_date"), &m.birth_date)?;
+            if birth > end {
+                return Err(invalid(at("birth_date"), format!("{birth} is after the fiscal year ends ({end})")));
+            }
+            let acquired = m.acquired.as_deref().map(|s| date(at("acquired"), s)).transpose()?;
+            let lost = m.lost.as_deref().map(|s| date(at("lost"), s)).transpose()?;
+            if let Some(a) = acquired
+                && !(start..=end).contains(&a)
+            {
+                return Err(invalid(at("acquired"), format!("{a} is outside FY{fiscal_year} ({start} – {end})")));
+            }
+            if let Some(l) = lost
+                && !(start..=end).contains(&l)
+            {
+                return Err(invalid(at("lost"), format!("{l} is outside FY{fiscal_year} ({start} – {end})")));
+            }
+            if let (Some(a), Some(l)) = (acquired, lost)
+                && l <= a
+            {
+                return Err(invalid(at("lost"), format!("{l} is not after acquired {a}")));
+            }
+            if let Some(a) = acquired
+                && a < birth
+            {
+                return Err(invalid(at("acquired"), format!("{a} is before birth {birth}")));
+            }
+            if m.status != Status::Insured && (acquired.is_some() || lost.is_some() || m.perinatal.is_some()) {
+                return Err(invalid(
+                    at("status"),
+                    "acquired, lost and perinatal apply only to insured members",
+                ));
+            }
+            let inc = &m.income;
+            for (name, v) in [
+                ("salary_revenue", inc.salary_revenue),
+                ("pension_revenue", inc.pension_revenue),
+                ("other_income", inc.other_income),
+                ("separate_gains", inc.separate_gains),
+                ("special_deduction", inc.special_deduction),
+                ("fixed_asset_tax", inc.fixed_asset_tax),
+            ] {
+                if v < 0 {
+                    return Err(invalid(at(&format!("income.{name}")), "must be ≥ 0"));
+                }
+                if v > 100_000_000_000 {
+                    return Err(invalid(at(&format!("income.{name}")), "must be ≤ 100,000,000,000"));
+                }
+            }
+            let perinatal = match &m.perinatal {
+                None => None,
+                Some(pn) => Some(Perinatal {
+                    birth_month: parse_year_month(&pn.birth_month).ok_or_else(|| {
+                        invalid(at("perinatal.birth_month"), format!("`{}` is not YYYY-MM", pn.birth_month))
+                    })?,
+                    multiple: pn.multiple,
+                }),
+            };
+            members.push(Member {
+                birth,
+                status: m.status,
+                householder: m.householder,
+                acquired,
+                lost,
+                income: Income {
+                    salary_revenue: inc.salary_revenue,
+                    pension_revenue: inc.pension_revenue,
+                    other_income: inc.other_income,
+                    separate_gains: inc.separate_gains,
+                    special_deduction: inc.special_deduction,
+                    fixed_asset_tax: inc.fixed_asset_tax,
+                },
+                involuntary_unemployed: m.involuntary_unemployed,
+                income_declared: m.income_declared,
+                perinatal,
+            });
+        }
+        Ok(Household {
+            members,
+            specified: self.specified_household,
+        })
+    }
+}
+
+/// One part in a response.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PartResponse {
+    /// Whether the part is levied.
+    pub levied: bool,
+    /// 所得割.
+    pub income_levy: Yen,
+    /// 資産割.
+    pub asset_levy: Yen,
+    /// 均等割.
+    pub per_capita_levy: Yen,
+    /// 平等割.
+    pub per_household_levy: Yen,
+    /// 法定軽減 amount.
+    pub legal_reduction: Yen,
+    /// Before the cap and rounding.
+    pub before_cap: Yen,
+    /// Whether the cap applied.
+    pub capped: bool,
+    /// The part's annual amount.
+    pub amount: Yen,
+}
+
+/// The oracle's answer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PremiumResponse {
+    /// The fiscal year.
+    pub fiscal_year: i32,
+    /// The municipality id.
+    pub municipality: String,
+    /// 法定軽減 level: `none`, `2割`, `5割`, `7割`.
+    pub reduction: Reduction,
+    /// 軽減判定所得.
+    pub judgement_income: Yen,
+    /// 医療分.
+    pub medical: PartResponse,
+    /// 支援分.
+    pub support: PartResponse,
+    /// 介護分.
+    pub care: PartResponse,
+    /// 子ども・子育て支援納付金分.
+    pub child: PartResponse,
+    /// The annual premium.
+    pub total: Yen,
+    /// 期割: the installments.
+    pub installments: Vec<Yen>,
+    /// Warnings about the parameters (unverified figures, missing parts).
+    pub warnings: Vec<String>,
+    /// The derivation, when asked for.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub derivation: Option<Derivation>,
+}
+
+impl PremiumResponse {
+    /// Builds the response from an assessment.
+    pub fn new(a: &Assessment, params: &Params, derivation: Option<Derivation>) -> PremiumResponse {
+        let part = |p: Part| {
+            let x = a.part(p);
+            PartResponse {
+                levied: x.levied,
+                income_levy: x.income_levy,
+                asset_levy: x.asset_levy,
+                per_capita_levy: x.per_capita_levy,
+                per_household_levy: x.per_household_levy,
+                legal_reduction: x.legal_reduction,
+                before_cap: x.before_cap,
+                capped: x.capped,
+                amount: x.amount,
+            }
+        };
+        PremiumResponse {
+            fiscal_year: a.fiscal_year.0,
+            municipality: params.municipality.clone(),
+            reduction: a.reduction,
+            judgement_income: a.judgement_income,
+            medical: part(Part::Medical),
+            support: part(Part::Support),
+            care: part(Part::Care),
+            child: part(Part::Child),
+            total: a.total,
+            installments: installments(a.total, params.installments, params.rounding),
+            warnings: params.warnings.clone(),
+            derivation,
+        }
+    }
+}

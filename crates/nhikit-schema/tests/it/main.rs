@@ -1,0 +1,6 @@
+//! Integration tests of nhikit-schema.
+#![allow(clippy::unwrap_used)]
+
+mod broken;
+mod records;
+mod shipped;

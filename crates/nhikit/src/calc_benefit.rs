@@ -1,0 +1,155 @@
+//! `nhikit calc high-cost` and `nhikit calc copay`: the benefits oracle on JSON input.
+//!
+//! Input and output formats: `docs/oracle.md` (sections 高額療養費 and 負担割合). The JSON result
+//! goes to stdout; with `--explain` it carries the derivation, and the derivation in words goes
+//! to stderr.
+
+use anyhow::Context;
+use nhikit_core::Yen;
+use nhikit_core::date::NaiveDate;
+use nhikit_rules::copay::{self, CopayCategory, CopayRatio, KoureiIncome};
+use nhikit_rules::eligibility;
+use nhikit_rules::explain::Derivation;
+use nhikit_rules::high_cost::{self, Claim, HighCostTables, HouseholdMonth};
+use serde::{Deserialize, Serialize};
+use std::path::Path;
+use std::process::ExitCode;
+
+/// `calc high-cost` input: one household's service month.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct HighCostInput {
+    /// `YYYY-MM`.
+    service_month: String,
+    #[serde(default)]
+    under70_category: Option<String>,
+    #[serde(default)]
+    under70_income: Option<Under70Income>,
+    #[serde(default)]
+    over70_category: Option<String>,
+    #[serde(default)]
+    many_times: bool,
+    claims: Vec<Claim>,
+}
+
+/// The household facts that decide the under-70 区分 when it is not given.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Under70Income {
+    kyu_tadashigaki_total: Yen,
+    #[serde(default)]
+    hikazei: bool,
+    #[serde(default)]
+    mishinkoku: bool,
+}
+
+/// `calc copay` input: one person on one service date.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CopayInput {
+    /// `YYYY-MM-DD`.
+    birth_date: String,
+    /// `YYYY-MM-DD`.
+    service_date: String,
+    #[serde(default)]
+    income: KoureiIncome,
+}
+
+#[derive(Serialize)]
+struct CopayOutput {
+    ratio: Option<CopayRatio>,
+    percent: Option<u32>,
+    category: CopayCategory,
+    age: u32,
+    mishugaku_until: String,
+    kourei_jukyusha_start: String,
+    koki_koreisha_date: String,
+    income_year: i32,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    derivation: Option<Derivation>,
+}
+
+fn read_json<T: for<'de> Deserialize<'de>>(input: &Path) -> anyhow::Result<T> {
+    let text =
+        std::fs::read_to_string(input).with_context(|| format!("reading {}", input.display()))?;
+    serde_json::from_str(&text).with_context(|| format!("parsing {}", input.display()))
+}
+
+fn parse_date(text: &str, item: &str) -> anyhow::Result<NaiveDate> {
+    NaiveDate::parse_from_str(text, "%Y-%m-%d")
+        .with_context(|| format!("input item `{item}`: expected a date YYYY-MM-DD, got {text:?}"))
+}
+
+fn parse_month(text: &str, item: &str) -> anyhow::Result<NaiveDate> {
+    NaiveDate::parse_from_str(&format!("{text}-01"), "%Y-%m-%d")
+        .with_context(|| format!("input item `{item}`: expected a month YYYY-MM, got {text:?}"))
+}
+
+fn print_json<T: Serialize>(value: &T) -> anyhow::Result<()> {
+    let text = serde_json::to_string_pretty(value).context("writing the result as JSON")?;
+    println!("{text}");
+    Ok(())
+}
+
+/// Runs `nhikit calc high-cost`: reads one household month, prints the 高額療養費 result.
+pub fn calc_high_cost(input: &Path, explain: bool) -> anyhow::Result<ExitCode> {
+    let raw: HighCostInput = read_json(input)?;
+    let service_month = parse_month(&raw.service_month, "service_month")?;
+    let under70_category = match (raw.under70_category, raw.under70_income) {
+        (Some(_), Some(_)) => anyhow::bail!(
+            "input item `under70_income`: give either `under70_category` or `under70_income`, not both"
+        ),
+        (Some(code), None) => Some(code),
+        (None, Some(inc)) => Some(
+            high_cost::under70_category(inc.kyu_tadashigaki_total, inc.hikazei, inc.mishinkoku)
+                .to_owned(),
+        ),
+        (None, None) => None,
+    };
+    let tables = HighCostTables::embedded().context("loading the embedded 高額療養費 tables")?;
+    let month = HouseholdMonth {
+        service_month,
+        under70_category,
+        over70_category: raw.over70_category,
+        many_times: raw.many_times,
+        claims: raw.claims,
+    };
+    let result = high_cost::compute_month(&tables, &month)
+        .with_context(|| format!("computing 高額療養費 for {}", input.display()))?;
+    if explain {
+        eprint!("{}", result.derivation.to_text());
+        print_json(&result)?;
+    } else {
+        let mut value = serde_json::to_value(&result).context("writing the result as JSON")?;
+        if let Some(map) = value.as_object_mut() {
+            map.remove("derivation");
+        }
+        print_json(&value)?;
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Runs `nhikit calc copay`: reads one person and service date, prints the 負担割合.
+pub fn calc_copay(input: &Path, explain: bool) -> anyhow::Result<ExitCode> {
+    let raw: CopayInput = read_json(input)?;
+    let birth = parse_date(&raw.birth_date, "birth_date")?;
+    let on = parse_date(&raw.service_date, "service_date")?;
+    let result = copay::copay_ratio(birth, on, &raw.income)
+        .with_context(|| format!("computing 負担割合 for {}", input.display()))?;
+    let out = CopayOutput {
+        ratio: result.ratio,
+        percent: result.ratio.map(CopayRatio::percent),
+        category: result.category,
+        age: result.age,
+        mishugaku_until: eligibility::mishugaku_until(birth)?.to_string(),
+        kourei_jukyusha_start: eligibility::kourei_jukyusha_start(birth)?.to_string(),
+        koki_koreisha_date: eligibility::koki_koreisha_date(birth)?.to_string(),
+        income_year: copay::income_year_for(on),
+        derivation: explain.then(|| result.derivation.clone()),
+    };
+    if explain {
+        eprint!("{}", result.derivation.to_text());
+    }
+    print_json(&out)?;
+    Ok(ExitCode::SUCCESS)
+}
