@@ -412,39 +412,33 @@ fn load_files(files: Vec<SourceFile>) -> Result<Schema, SchemaErrors> {
                     version = top.schema.version;
                 }
             }
-            Kind::Entity => {
-                match f.parse::<RawEntityFile>(&mut errors) {
-                    Some(raw) => {
-                        check_file_id(f, &raw.entity.id, &mut errors);
-                        entities.push((i, raw));
-                    }
-                    None => {
-                        unparsed.insert(f.stem(), ());
-                    }
+            Kind::Entity => match f.parse::<RawEntityFile>(&mut errors) {
+                Some(raw) => {
+                    check_file_id(f, &raw.entity.id, &mut errors);
+                    entities.push((i, raw));
                 }
-            }
-            Kind::Codes => {
-                match f.parse::<RawCodesFile>(&mut errors) {
-                    Some(raw) => {
-                        check_file_id(f, &raw.code_table.id, &mut errors);
-                        tables.push((i, raw));
-                    }
-                    None => {
-                        unparsed.insert(f.stem(), ());
-                    }
+                None => {
+                    unparsed.insert(f.stem(), ());
                 }
-            }
-            Kind::Layout => {
-                match f.parse::<RawLayoutFile>(&mut errors) {
-                    Some(raw) => {
-                        check_file_id(f, &raw.layout.id, &mut errors);
-                        layouts.push((i, raw));
-                    }
-                    None => {
-                        unparsed.insert(f.stem(), ());
-                    }
+            },
+            Kind::Codes => match f.parse::<RawCodesFile>(&mut errors) {
+                Some(raw) => {
+                    check_file_id(f, &raw.code_table.id, &mut errors);
+                    tables.push((i, raw));
                 }
-            }
+                None => {
+                    unparsed.insert(f.stem(), ());
+                }
+            },
+            Kind::Layout => match f.parse::<RawLayoutFile>(&mut errors) {
+                Some(raw) => {
+                    check_file_id(f, &raw.layout.id, &mut errors);
+                    layouts.push((i, raw));
+                }
+                None => {
+                    unparsed.insert(f.stem(), ());
+                }
+            },
         }
     }
     if !saw_top {
@@ -688,13 +682,12 @@ fn build_entity(
         let min_length = positive(&r.min_length, "min_length", &mut err);
         if let (Some(min), Some(max), Some(span)) =
             (min_length, length, r.min_length.as_ref().map(Spanned::span))
+            && min > max
         {
-            if min > max {
-                err(
-                    span,
-                    Problem::BadValue(format!("min_length {min} exceeds length {max}")),
-                );
-            }
+            err(
+                span,
+                Problem::BadValue(format!("min_length {min} exceeds length {max}")),
+            );
         }
         let chars = r
             .chars
@@ -767,28 +760,27 @@ fn build_entity(
                 }
             }
         }
-        if let (Some(min), Some(max)) = (&r.min, &r.max) {
-            if min.get_ref() > max.get_ref() {
-                err(
-                    min.span(),
-                    Problem::BadValue(format!(
-                        "min {} exceeds max {}",
-                        min.get_ref(),
-                        max.get_ref()
-                    )),
-                );
-            }
+        if let (Some(min), Some(max)) = (&r.min, &r.max)
+            && min.get_ref() > max.get_ref()
+        {
+            err(
+                min.span(),
+                Problem::BadValue(format!(
+                    "min {} exceeds max {}",
+                    min.get_ref(),
+                    max.get_ref()
+                )),
+            );
         }
-        if let Some(code) = &r.code {
-            if is(ItemType::Code)
-                && !tables.contains_key(code.get_ref().as_str())
-                && !unparsed.contains_key(code.get_ref().as_str())
-            {
-                err(
-                    code.span(),
-                    Problem::UnknownCodeTable(code.get_ref().clone()),
-                );
-            }
+        if let Some(code) = &r.code
+            && is(ItemType::Code)
+            && !tables.contains_key(code.get_ref().as_str())
+            && !unparsed.contains_key(code.get_ref().as_str())
+        {
+            err(
+                code.span(),
+                Problem::UnknownCodeTable(code.get_ref().clone()),
+            );
         }
         items.push(Item {
             id: iid.clone(),
@@ -957,17 +949,17 @@ fn build_layout(
         } else {
             seen.insert(col.clone(), line);
         }
-        if let Some(e) = entity {
-            if e.item(col).is_none() {
-                err(
-                    c.span(),
-                    Some(col),
-                    Problem::UnknownItem {
-                        entity: e.id.clone(),
-                        item: col.clone(),
-                    },
-                );
-            }
+        if let Some(e) = entity
+            && e.item(col).is_none()
+        {
+            err(
+                c.span(),
+                Some(col),
+                Problem::UnknownItem {
+                    entity: e.id.clone(),
+                    item: col.clone(),
+                },
+            );
         }
     }
     Layout {

@@ -102,7 +102,7 @@ impl Entity {
                 .iter()
                 .map(|k| record.get(k).cloned().unwrap_or(Value::Null))
                 .collect();
-            if key.iter().any(|v| *v == Value::Null) {
+            if key.contains(&Value::Null) {
                 continue;
             }
             if let Some(first) = keys.get(&key) {
@@ -169,25 +169,25 @@ fn check_value(schema: &Schema, item: &Item, value: &Value) -> Vec<String> {
         }
         (ItemType::String | ItemType::Code, Value::Str(s)) => {
             let n = s.chars().count();
-            if let Some(max) = item.length {
-                if n > max as usize {
-                    reasons.push(format!("{n} characters; at most {max} allowed"));
-                }
+            if let Some(max) = item.length
+                && n > max as usize
+            {
+                reasons.push(format!("{n} characters; at most {max} allowed"));
             }
-            if let Some(min) = item.min_length {
-                if n < min as usize {
-                    reasons.push(format!("{n} characters; at least {min} required"));
-                }
+            if let Some(min) = item.min_length
+                && n < min as usize
+            {
+                reasons.push(format!("{n} characters; at least {min} required"));
             }
-            if let Some(class) = item.chars {
-                if let Err(e) = class.check(s) {
-                    reasons.push(e.to_string());
-                }
+            if let Some(class) = item.chars
+                && let Err(e) = class.check(s)
+            {
+                reasons.push(e.to_string());
             }
-            if let Some(rule) = item.check {
-                if let Err(e) = rule.check(s) {
-                    reasons.push(format!("{s:?} is not a valid {}: {e}", rule.name()));
-                }
+            if let Some(rule) = item.check
+                && let Err(e) = rule.check(s)
+            {
+                reasons.push(format!("{s:?} is not a valid {}: {e}", rule.name()));
             }
             if let Some(table_id) = &item.code {
                 match schema.code_table(table_id) {
@@ -208,15 +208,15 @@ fn check_value(schema: &Schema, item: &Item, value: &Value) -> Vec<String> {
             }
         }
         (ItemType::Integer | ItemType::Yen, Value::Int(i)) => {
-            if let Some(min) = item.min {
-                if *i < min {
-                    reasons.push(format!("{i} is below the minimum {min}"));
-                }
+            if let Some(min) = item.min
+                && *i < min
+            {
+                reasons.push(format!("{i} is below the minimum {min}"));
             }
-            if let Some(max) = item.max {
-                if *i > max {
-                    reasons.push(format!("{i} is above the maximum {max}"));
-                }
+            if let Some(max) = item.max
+                && *i > max
+            {
+                reasons.push(format!("{i} is above the maximum {max}"));
             }
         }
         (ItemType::Date, Value::Date(_)) | (ItemType::Boolean, Value::Bool(_)) => {}

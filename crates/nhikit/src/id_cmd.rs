@@ -123,10 +123,10 @@ pub fn run(cmd: IdCommand) -> anyhow::Result<ExitCode> {
                     return Err(e.into());
                 }
             }
-            if let Err(e) = out.flush() {
-                if e.kind() != std::io::ErrorKind::BrokenPipe {
-                    return Err(e.into());
-                }
+            if let Err(e) = out.flush()
+                && e.kind() != std::io::ErrorKind::BrokenPipe
+            {
+                return Err(e.into());
             }
             Ok(ExitCode::SUCCESS)
         }

@@ -1,7 +1,7 @@
 //! `nhikit schema check|show`.
 
-use anyhow::Context;
 use crate::out::{self, outln};
+use anyhow::Context;
 use clap::Subcommand;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -87,7 +87,13 @@ fn show(dir: &Path, id: &str, arrow: bool) -> anyhow::Result<ExitCode> {
         return Ok(ExitCode::SUCCESS);
     }
     let mut text = String::new();
-    outln!(text, "{} ({}) — {}", entity.id, entity.label, entity.description);
+    outln!(
+        text,
+        "{} ({}) — {}",
+        entity.id,
+        entity.label,
+        entity.description
+    );
     outln!(text, "primary key: {}", entity.primary_key.join(", "));
     for r in &entity.references {
         outln!(text, "references: ({}) → {}", r.items.join(", "), r.entity);
@@ -96,9 +102,14 @@ fn show(dir: &Path, id: &str, arrow: bool) -> anyhow::Result<ExitCode> {
         outln!(text, "source: {s}");
     }
     outln!(text);
-    outln!(text, 
+    outln!(
+        text,
         "{:<28} {:<8} {:>6}  {:<10} {:<20} label",
-        "item", "type", "length", "null", "rule"
+        "item",
+        "type",
+        "length",
+        "null",
+        "rule"
     );
     for item in &entity.items {
         let length = match (item.min_length, item.length) {
@@ -114,7 +125,8 @@ fn show(dir: &Path, id: &str, arrow: bool) -> anyhow::Result<ExitCode> {
             .or_else(|| item.check.map(|c| format!("check {}", c.name())))
             .or_else(|| item.chars.map(|c| format!("chars {c}")))
             .unwrap_or_default();
-        outln!(text, 
+        outln!(
+            text,
             "{:<28} {:<8} {:>6}  {:<10} {:<20} {}",
             item.id,
             item.ty.name(),

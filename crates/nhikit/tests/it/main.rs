@@ -1,6 +1,7 @@
 //! End-to-end tests of the `nhikit` binary.
 #![allow(clippy::unwrap_used)]
 
+mod deps;
 mod id;
 mod schema;
 
