@@ -1,7 +1,7 @@
 //! Dates: legal age (年齢計算ニ関スル法律), fiscal years (年度), and 和暦 (Japanese eras).
 
-pub use chrono::NaiveDate;
 use chrono::Datelike;
+pub use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 

@@ -64,7 +64,7 @@ impl Era {
     /// The conventional numeric era code, 明治 1, 大正 2, 昭和 3, 平成 4, 令和 5: the de facto
     /// standard of many systems (◐ secondary source: the comparison of era-code schemes at
     /// wiki.suikawiki.org "年号コード"). The J-LIS 中間標準レイアウト uses a 2-digit 年号コード
-    /// (DOMAIN-FACTS §1.6 [S14]) whose values we have not confirmed; do not assume they equal
+    /// (DOMAIN-FACTS §1.6 \[S14\]) whose values we have not confirmed; do not assume they equal
     /// these.
     pub fn conventional_code(self) -> u8 {
         match self {
@@ -132,6 +132,14 @@ impl fmt::Display for Era {
     }
 }
 
+/// `1989-01-08 to 2019-04-30`, or `from 2019-05-01` for the current era.
+fn era_span(first: NaiveDate, last: Option<NaiveDate>) -> String {
+    match last {
+        Some(last) => format!("{first} to {last}"),
+        None => format!("from {first}"),
+    }
+}
+
 /// Why a 和暦 date was rejected.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
@@ -143,7 +151,7 @@ pub enum WarekiError {
         date: NaiveDate,
     },
     /// A date that exists but not in the era named (平成31年5月1日 is 令和元年5月1日).
-    #[error("{era}{year}年{month}月{day}日 is outside {era} ({first} to {})", last.map_or_else(|| "today".to_owned(), |d| d.to_string()))]
+    #[error("{era}{year}年{month}月{day}日 is outside {era} ({})", era_span(*first, *last))]
     OutsideEra {
         /// The era named.
         era: Era,
@@ -309,7 +317,9 @@ fn parse_kanji(rest: &str) -> Result<(u32, u32, u32), &'static str> {
     };
     let rest = rest.strip_prefix('年').ok_or("年 should follow the year")?;
     let (month, rest) = leading_number(rest, true).ok_or("the month should be digits")?;
-    let rest = rest.strip_prefix('月').ok_or("月 should follow the month")?;
+    let rest = rest
+        .strip_prefix('月')
+        .ok_or("月 should follow the month")?;
     let (day, rest) = leading_number(rest, true).ok_or("the day should be digits")?;
     match rest {
         "日" => Ok((year, month, day)),
@@ -347,10 +357,9 @@ impl FromStr for WarekiDate {
             (era, parse_kanji(rest))
         } else {
             let mut chars = s.chars();
-            let era = chars
-                .next()
-                .and_then(Era::from_letter)
-                .ok_or_else(|| syntax("it should start with an era: 明治, 大正, 昭和, 平成, 令和 or M, T, S, H, R"))?;
+            let era = chars.next().and_then(Era::from_letter).ok_or_else(|| {
+                syntax("it should start with an era: 明治, 大正, 昭和, 平成, 令和 or M, T, S, H, R")
+            })?;
             (era, parse_short(chars.as_str()))
         };
         let (year, month, day) = fields.map_err(syntax)?;
@@ -359,6 +368,35 @@ impl FromStr for WarekiDate {
 }
 
 serde_via_str!(WarekiDate);
+
+impl From<WarekiDate> for NaiveDate {
+    fn from(date: WarekiDate) -> NaiveDate {
+        date.to_gregorian()
+    }
+}
+
+impl TryFrom<NaiveDate> for WarekiDate {
+    type Error = WarekiError;
+
+    fn try_from(date: NaiveDate) -> Result<WarekiDate, WarekiError> {
+        WarekiDate::from_gregorian(date)
+    }
+}
+
+impl FromStr for Era {
+    type Err = WarekiError;
+
+    /// Reads an era name in kanji (`令和`) or its letter (`R`).
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Era::ALL
+            .into_iter()
+            .find(|era| era.kanji() == s || s.len() == 1 && s.starts_with(era.letter()))
+            .ok_or_else(|| WarekiError::Syntax {
+                input: s.to_owned(),
+                reason: "not an era name (明治, 大正, 昭和, 平成, 令和 or M, T, S, H, R)",
+            })
+    }
+}
 
 #[cfg(test)]
 mod tests {
@@ -377,16 +415,31 @@ mod tests {
     #[test]
     fn era_boundaries() {
         assert_eq!(w("平成31年4月30日").unwrap().to_gregorian(), d(2019, 4, 30));
-        assert!(matches!(w("平成31年5月1日"), Err(WarekiError::OutsideEra { era: Era::Heisei, .. })));
+        assert!(matches!(
+            w("平成31年5月1日"),
+            Err(WarekiError::OutsideEra {
+                era: Era::Heisei,
+                ..
+            })
+        ));
         assert_eq!(w("昭和64年1月7日").unwrap().to_gregorian(), d(1989, 1, 7));
-        assert!(matches!(w("昭和64年1月8日"), Err(WarekiError::OutsideEra { .. })));
+        assert!(matches!(
+            w("昭和64年1月8日"),
+            Err(WarekiError::OutsideEra { .. })
+        ));
         assert_eq!(w("平成元年1月8日").unwrap().to_gregorian(), d(1989, 1, 8));
         assert!(w("平成元年1月7日").is_err());
         assert_eq!(w("大正元年7月30日").unwrap().to_gregorian(), d(1912, 7, 30));
         assert_eq!(w("明治45年7月29日").unwrap().to_gregorian(), d(1912, 7, 29));
         assert!(w("明治45年7月30日").is_err());
-        assert_eq!(w("昭和元年12月25日").unwrap().to_gregorian(), d(1926, 12, 25));
-        assert_eq!(w("大正15年12月24日").unwrap().to_gregorian(), d(1926, 12, 24));
+        assert_eq!(
+            w("昭和元年12月25日").unwrap().to_gregorian(),
+            d(1926, 12, 25)
+        );
+        assert_eq!(
+            w("大正15年12月24日").unwrap().to_gregorian(),
+            d(1926, 12, 24)
+        );
         assert!(w("大正15年12月25日").is_err());
         assert_eq!(w("明治6年1月1日").unwrap().to_gregorian(), d(1873, 1, 1));
         assert!(w("明治5年12月31日").is_err());
@@ -397,20 +450,46 @@ mod tests {
         let r = WarekiDate::from_gregorian(d(2025, 4, 1)).unwrap();
         assert_eq!(r.to_string(), "令和7年4月1日");
         assert_eq!(r.short(), "R07.04.01");
-        assert_eq!((r.era(), r.year(), r.month(), r.day()), (Era::Reiwa, 7, 4, 1));
-        assert_eq!(WarekiDate::from_gregorian(d(2019, 5, 1)).unwrap().to_string(), "令和元年5月1日");
-        assert_eq!(WarekiDate::from_gregorian(d(2019, 4, 30)).unwrap().to_string(), "平成31年4月30日");
-        assert_eq!(WarekiDate::from_gregorian(d(1989, 1, 7)).unwrap().to_string(), "昭和64年1月7日");
+        assert_eq!(
+            (r.era(), r.year(), r.month(), r.day()),
+            (Era::Reiwa, 7, 4, 1)
+        );
+        assert_eq!(
+            WarekiDate::from_gregorian(d(2019, 5, 1))
+                .unwrap()
+                .to_string(),
+            "令和元年5月1日"
+        );
+        assert_eq!(
+            WarekiDate::from_gregorian(d(2019, 4, 30))
+                .unwrap()
+                .to_string(),
+            "平成31年4月30日"
+        );
+        assert_eq!(
+            WarekiDate::from_gregorian(d(1989, 1, 7))
+                .unwrap()
+                .to_string(),
+            "昭和64年1月7日"
+        );
         assert_eq!(
             WarekiDate::from_gregorian(d(1872, 12, 31)).unwrap_err(),
-            WarekiError::BeforeMeiji { date: d(1872, 12, 31) }
+            WarekiError::BeforeMeiji {
+                date: d(1872, 12, 31)
+            }
         );
     }
 
     #[test]
     fn accepted_forms() {
         let expected = d(2025, 4, 1);
-        for text in ["令和7年4月1日", "R7.4.1", "R07.04.01", "令和07年04月01日", "令和７年４月１日"] {
+        for text in [
+            "令和7年4月1日",
+            "R7.4.1",
+            "R07.04.01",
+            "令和07年04月01日",
+            "令和７年４月１日",
+        ] {
             assert_eq!(w(text).unwrap().to_gregorian(), expected, "{text}");
         }
         assert_eq!(w("令和元年5月1日").unwrap().to_gregorian(), d(2019, 5, 1));
@@ -424,14 +503,38 @@ mod tests {
     #[test]
     fn rejected_forms() {
         for text in [
-            "", "令和", "令和7年4月1", "令和7年4月1日 ", "令和年4月1日", "R7.4", "R7.4.1.1", "R7..1",
-            "r7.4.1", "X7.4.1", "R７.4.1", "2025-04-01", "令和7年4月1日日", "R1234567.1.1",
+            "",
+            "令和",
+            "令和7年4月1",
+            "令和7年4月1日 ",
+            "令和年4月1日",
+            "R7.4",
+            "R7.4.1.1",
+            "R7..1",
+            "r7.4.1",
+            "X7.4.1",
+            "R７.4.1",
+            "2025-04-01",
+            "令和7年4月1日日",
+            "R1234567.1.1",
         ] {
-            assert!(matches!(w(text), Err(WarekiError::Syntax { .. })), "{text:?}");
+            assert!(
+                matches!(w(text), Err(WarekiError::Syntax { .. })),
+                "{text:?}"
+            );
         }
-        assert!(matches!(w("令和7年2月29日"), Err(WarekiError::NoSuchDate { .. })));
-        assert!(matches!(w("令和8年13月1日"), Err(WarekiError::NoSuchDate { .. })));
-        assert!(matches!(w("令和0年5月1日"), Err(WarekiError::OutsideEra { .. })));
+        assert!(matches!(
+            w("令和7年2月29日"),
+            Err(WarekiError::NoSuchDate { .. })
+        ));
+        assert!(matches!(
+            w("令和8年13月1日"),
+            Err(WarekiError::NoSuchDate { .. })
+        ));
+        assert!(matches!(
+            w("令和0年5月1日"),
+            Err(WarekiError::OutsideEra { .. })
+        ));
         // 令和6年 = 2024, a leap year.
         assert_eq!(w("令和6年2月29日").unwrap().to_gregorian(), d(2024, 2, 29));
     }
@@ -442,13 +545,33 @@ mod tests {
             w("平成31年5月1日").unwrap_err().to_string(),
             "平成31年5月1日 is outside 平成 (1989-01-08 to 2019-04-30)"
         );
-        assert_eq!(w("令和7年2月30日").unwrap_err().to_string(), "令和7年2月30日 does not exist");
+        assert_eq!(
+            w("令和7年2月30日").unwrap_err().to_string(),
+            "令和7年2月30日 does not exist"
+        );
+    }
+
+    #[test]
+    fn era_names() {
+        for era in Era::ALL {
+            assert_eq!(era.kanji().parse::<Era>().unwrap(), era);
+            assert_eq!(era.letter().to_string().parse::<Era>().unwrap(), era);
+        }
+        assert!("令".parse::<Era>().is_err());
+        assert!("RR".parse::<Era>().is_err());
+        assert_eq!(Era::of(d(1989, 1, 7)), Some(Era::Showa));
+        assert_eq!(Era::of(d(1872, 12, 31)), None);
+        let date = d(2000, 1, 1);
+        assert_eq!(NaiveDate::from(WarekiDate::try_from(date).unwrap()), date);
     }
 
     #[test]
     fn serde_as_text() {
         let r = w("R1.5.1").unwrap();
         assert_eq!(serde_json::to_string(&r).unwrap(), "\"令和元年5月1日\"");
-        assert_eq!(serde_json::from_str::<WarekiDate>("\"令和元年5月1日\"").unwrap(), r);
+        assert_eq!(
+            serde_json::from_str::<WarekiDate>("\"令和元年5月1日\"").unwrap(),
+            r
+        );
     }
 }

@@ -5,7 +5,9 @@ use std::fmt;
 use std::ops::{Add, AddAssign, Sub};
 
 /// An amount in whole yen (円). Negative values are allowed (refunds, differences).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize,
+)]
 #[serde(transparent)]
 pub struct Yen(pub i64);
 

@@ -78,7 +78,7 @@ pub enum Problem {
     UnknownType(String),
     /// A character class that does not exist.
     #[error(
-        "unknown character class `{0}`: expected one of digits, alnum, ascii, fullwidth, katakana, halfwidth_katakana, jis0208, jis0213, any"
+        "unknown character class `{0}`: expected one of digits, alnum, ascii, fullwidth, katakana, halfwidth_katakana, jis0208, jis0213, name, any"
     )]
     UnknownCharClass(String),
     /// A check rule that does not exist.

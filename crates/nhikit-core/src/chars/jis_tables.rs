@@ -3,8 +3,10 @@
 // EUC-JIS-2004 mapping; Microsoft CP932). See the script for the method and checks.
 
 /// Number of JIS X 0208 code positions (6,879 in JIS X 0208:1997).
+#[cfg(test)]
 pub(crate) const JIS0208_POSITIONS: usize = 6879;
 /// Number of JIS X 0213:2004 code positions, planes 1 and 2 (11,233).
+#[cfg(test)]
 pub(crate) const JIS0213_POSITIONS: usize = 11233;
 
 /// JIS X 0208 characters by the JIS0208.TXT mapping (6879 code points in 4122 ranges).

@@ -32,6 +32,7 @@
 //! 0213 plane 1 (1-47-82); `德` U+5FB7 is in plane 1 (1-84-37); `𠮷` U+20BB7 is in **neither**
 //! (the non-BMP character at 1-47-52 is `𠮟` U+20B9F, a different character).
 
+#[rustfmt::skip]
 mod jis_tables;
 
 use std::fmt;
@@ -61,13 +62,19 @@ pub enum CharClass {
     Jis0208,
     /// `jis0213`: each character in JIS X 0208 or JIS X 0213:2004 (planes 1 and 2).
     Jis0213,
+    /// `name`: characters of 氏名 and 住所 in standard-spec systems, which use 行政事務標準文字
+    /// (MJ+, 69,839 characters). No membership table of MJ+ is available to nhikit, so this
+    /// class approximates it from above: JIS X 0208 ∪ JIS X 0213, every CJK unified or
+    /// compatibility ideograph (all extension blocks, so `髙` U+9AD9 and `𠮷` U+20BB7 pass), and an
+    /// ideographic variation selector (U+E0100–U+E01EF) right after an ideograph (`葛󠄀`).
+    Name,
     /// `any`: no restriction.
     Any,
 }
 
 impl CharClass {
     /// Every class, in the order of the schema documentation.
-    pub const ALL: [CharClass; 9] = [
+    pub const ALL: [CharClass; 10] = [
         CharClass::Digits,
         CharClass::Alnum,
         CharClass::Ascii,
@@ -76,6 +83,7 @@ impl CharClass {
         CharClass::Katakana,
         CharClass::Jis0208,
         CharClass::Jis0213,
+        CharClass::Name,
         CharClass::Any,
     ];
 
@@ -90,6 +98,7 @@ impl CharClass {
             CharClass::Katakana => "katakana",
             CharClass::Jis0208 => "jis0208",
             CharClass::Jis0213 => "jis0213",
+            CharClass::Name => "name",
             CharClass::Any => "any",
         }
     }
@@ -105,6 +114,7 @@ impl CharClass {
             CharClass::Katakana => "not full-width katakana or the full-width space",
             CharClass::Jis0208 => "outside JIS X 0208",
             CharClass::Jis0213 => "outside JIS X 0213",
+            CharClass::Name => "outside the 氏名・住所 characters (JIS X 0213 and CJK ideographs)",
             CharClass::Any => "not allowed",
         }
     }
@@ -123,6 +133,7 @@ impl CharClass {
             CharClass::Katakana => c == '\u{3000}' || (0x30A0..=0x30FF).contains(&cp),
             CharClass::Jis0208 => in_jis0208(c),
             CharClass::Jis0213 => in_ranges(jis_tables::JIS0213, cp),
+            CharClass::Name => in_ranges(jis_tables::JIS0213, cp) || is_cjk_ideograph(c),
             CharClass::Any => true,
         }
     }
@@ -133,8 +144,11 @@ impl CharClass {
         let mut previous: Option<char> = None;
         for (i, c) in text.chars().enumerate() {
             let ok = self.contains(c)
-                || (self == CharClass::Jis0213
-                    && previous.is_some_and(|base| is_jis0213_sequence(base, c)));
+                || (matches!(self, CharClass::Jis0213 | CharClass::Name)
+                    && previous.is_some_and(|base| is_jis0213_sequence(base, c)))
+                || (self == CharClass::Name
+                    && (0xE0100..=0xE01EF).contains(&u32::from(c))
+                    && previous.is_some_and(is_cjk_ideograph));
             if !ok {
                 return Err(CharError::Outside {
                     position: i + 1,
@@ -148,6 +162,19 @@ impl CharClass {
         }
         Ok(())
     }
+}
+
+/// Whether `c` is a CJK unified ideograph (the main block and extensions A–I) or a CJK
+/// compatibility ideograph (U+F900–FAFF, U+2F800–2FA1F).
+pub fn is_cjk_ideograph(c: char) -> bool {
+    matches!(u32::from(c),
+        0x3400..=0x4DBF
+        | 0x4E00..=0x9FFF
+        | 0xF900..=0xFAFF
+        | 0x20000..=0x2A6DF
+        | 0x2A700..=0x2EE5F
+        | 0x2F800..=0x2FA1F
+        | 0x30000..=0x323AF)
 }
 
 impl fmt::Display for CharClass {
@@ -267,8 +294,10 @@ const HALF_TO_FULL: [char; 63] = [
 /// The voiced (濁音) form of a full-width katakana, if it has one.
 fn with_dakuten(c: char) -> Option<char> {
     match c {
-        'カ' | 'キ' | 'ク' | 'ケ' | 'コ' | 'サ' | 'シ' | 'ス' | 'セ' | 'ソ' | 'タ' | 'チ' | 'ツ'
-        | 'テ' | 'ト' | 'ハ' | 'ヒ' | 'フ' | 'ヘ' | 'ホ' => char::from_u32(u32::from(c) + 1),
+        'カ' | 'キ' | 'ク' | 'ケ' | 'コ' | 'サ' | 'シ' | 'ス' | 'セ' | 'ソ' | 'タ' | 'チ'
+        | 'ツ' | 'テ' | 'ト' | 'ハ' | 'ヒ' | 'フ' | 'ヘ' | 'ホ' => {
+            char::from_u32(u32::from(c) + 1)
+        }
         'ウ' => Some('ヴ'),
         'ワ' => Some('ヷ'),
         'ヲ' => Some('ヺ'),
@@ -287,7 +316,8 @@ fn with_handakuten(c: char) -> Option<char> {
 /// Converts half-width katakana (半角カナ) to full-width, composing a following ﾞ or ﾟ
 /// into one character where Unicode has one (`ｶﾞ` → `ガ`, `ﾊﾟ` → `パ`, `ｳﾞ` → `ヴ`); a mark
 /// that cannot compose becomes the spacing `゛` or `゜`. Other characters (the half-width
-/// space included) are kept as they are.
+/// space included) are kept as they are. Note that `ﾜﾞ` → `ヷ` and `ｦﾞ` → `ヺ` give
+/// characters outside JIS X 0208 (they are in JIS X 0213, 1-7-82 and 1-7-85).
 pub fn to_fullwidth_katakana(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     let mut chars = text.chars().peekable();

@@ -16,7 +16,10 @@ fn class_names_round_trip() {
         assert_eq!(class.to_string(), class.name());
     }
     let err = "kanji".parse::<CharClass>().unwrap_err();
-    assert!(err.to_string().starts_with("unknown character class \"kanji\""));
+    assert!(
+        err.to_string()
+            .starts_with("unknown character class \"kanji\"")
+    );
     assert_eq!(
         serde_json::from_str::<CharClass>("\"halfwidth_katakana\"").unwrap(),
         CharClass::HalfwidthKatakana
@@ -68,7 +71,10 @@ fn katakana_classes() {
     assert_eq!(outside(CharClass::Katakana, "ﾔﾏﾀﾞ"), (1, 'ﾔ'));
     assert!(CharClass::HalfwidthKatakana.check("ﾔﾏﾀﾞ ﾀﾛｳ").is_ok());
     assert!(CharClass::HalfwidthKatakana.check("｡ﾟ").is_ok());
-    assert_eq!(outside(CharClass::HalfwidthKatakana, "ﾔﾏﾀﾞ　"), (5, '\u{3000}'));
+    assert_eq!(
+        outside(CharClass::HalfwidthKatakana, "ﾔﾏﾀﾞ　"),
+        (5, '\u{3000}')
+    );
     assert_eq!(outside(CharClass::HalfwidthKatakana, "ヤ"), (1, 'ヤ'));
 }
 
@@ -78,9 +84,18 @@ fn katakana_classes() {
 // characters (row 13 of CP932), not JIS X 0208.
 #[test]
 fn jis0208_members() {
-    assert!(CharClass::Jis0208.check("亜腕弌熙ぁヶΑя＼〒─　山田太郎").is_ok());
-    for c in ['A', '1', ' ', 'ｱ', '①', '㈱', '髙', '﨑', '德', '𠮷', '𠮟', '彅', '𩸽'] {
-        assert!(!CharClass::Jis0208.contains(c), "{c} should be outside JIS X 0208");
+    assert!(
+        CharClass::Jis0208
+            .check("亜腕弌熙ぁヶΑя＼〒─　山田太郎")
+            .is_ok()
+    );
+    for c in [
+        'A', '1', ' ', 'ｱ', '①', '㈱', '髙', '﨑', '德', '𠮷', '𠮟', '彅', '𩸽',
+    ] {
+        assert!(
+            !CharClass::Jis0208.contains(c),
+            "{c} should be outside JIS X 0208"
+        );
     }
     // 1-1-33 under both mappings (JIS0208.TXT U+301C, CP932 U+FF5E), likewise 1-1-61.
     assert!(CharClass::Jis0208.check("〜～−－‖∥¢￠£￡¬￢").is_ok());
@@ -172,9 +187,7 @@ fn halfwidth_katakana_predicate() {
 #[test]
 fn to_fullwidth_matches_nfkc() {
     assert_eq!(
-        to_fullwidth_katakana(
-            "｡｢｣､･ｦｧｨｩｪｫｬｭｮｯｰｱｲｳｴｵｶｷｸｹｺｻｼｽｾｿﾀﾁﾂﾃﾄﾅﾆﾇﾈﾉﾊﾋﾌﾍﾎﾏﾐﾑﾒﾓﾔﾕﾖﾗﾘﾙﾚﾛﾜﾝ"
-        ),
+        to_fullwidth_katakana("｡｢｣､･ｦｧｨｩｪｫｬｭｮｯｰｱｲｳｴｵｶｷｸｹｺｻｼｽｾｿﾀﾁﾂﾃﾄﾅﾆﾇﾈﾉﾊﾋﾌﾍﾎﾏﾐﾑﾒﾓﾔﾕﾖﾗﾘﾙﾚﾛﾜﾝ"),
         "。「」、・ヲァィゥェォャュョッーアイウエオカキクケコサシスセソタチツテトナニヌネノハヒフヘホマミムメモヤユヨラリルレロワン"
     );
     assert_eq!(
@@ -193,4 +206,36 @@ fn to_fullwidth_uncomposable_marks_and_other_text() {
     assert_eq!(to_fullwidth_katakana("ﾔﾏﾀﾞ ﾀﾛｳ"), "ヤマダ タロウ");
     assert_eq!(to_fullwidth_katakana("山田ABC"), "山田ABC");
     assert_eq!(to_fullwidth_katakana(""), "");
+}
+
+// ヷ U+30F7 and ヺ U+30FA are JIS X 0213 1-7-82 and 1-7-85 (x0213.org mapping), not JIS X 0208.
+#[test]
+fn composed_wa_and_wo_need_jis0213() {
+    let out = to_fullwidth_katakana("ﾜﾞｦﾞ");
+    assert_eq!(outside(CharClass::Jis0208, &out), (1, 'ヷ'));
+    assert!(CharClass::Jis0213.check(&out).is_ok());
+    assert!(CharClass::Katakana.check(&out).is_ok());
+}
+
+#[test]
+fn name_class_takes_the_characters_of_real_names_that_jis0213_lacks() {
+    let name = CharClass::Name;
+    // 髙橋 (髙 is outside JIS X 0213), 𠮷田 (non-BMP), 葛󠄀飾 (葛 + IVS U+E0100), 﨑.
+    for ok in [
+        "髙橋",
+        "𠮷田",
+        "葛\u{E0100}飾",
+        "山﨑",
+        "佐藤　花子",
+        "ヴァン・ダイク",
+    ] {
+        assert!(name.check(ok).is_ok(), "{ok}");
+        assert!(CharClass::Jis0213.check(ok).is_ok() || ok != "佐藤　花子");
+    }
+    assert!(CharClass::Jis0213.check("髙橋").is_err());
+    // A variation selector that follows no ideograph, half-width katakana and ASCII control
+    // characters are not name characters.
+    for bad in ["\u{E0100}", "ｻﾄｳ", "佐藤\t花子"] {
+        assert!(name.check(bad).is_err(), "{bad:?}");
+    }
 }

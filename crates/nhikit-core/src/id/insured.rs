@@ -13,7 +13,7 @@ const SEPARATOR: char = '-';
 const ALT_SEPARATOR: char = '・';
 
 /// 被保険者記号・番号: the symbol (記号, optional) and number (番号) printed on an
-/// insurance card or 資格確認書. Both are municipality-defined (DOMAIN-FACTS §2 [S40]).
+/// insurance card or 資格確認書. Both are municipality-defined (DOMAIN-FACTS §2 \[S40\]).
 ///
 /// Our format, chosen to accept what municipal systems print while excluding anything that
 /// would need escaping or normalising:
@@ -114,7 +114,7 @@ impl fmt::Display for InsuredSymbolNumber {
 serde_via_str!(InsuredSymbolNumber);
 
 /// 枝番: the 2-digit number of an individual within a 被保険者記号・番号, introduced with
-/// オンライン資格確認 (DOMAIN-FACTS §2 [S40][S41]). Exactly two ASCII digits, `00`–`99`.
+/// オンライン資格確認 (DOMAIN-FACTS §2 \[S40\]\[S41\]). Exactly two ASCII digits, `00`–`99`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Edaban(u8);
 
@@ -218,7 +218,7 @@ ten_digit_number!(
     /// 世帯番号: the municipality's internal household number. No national format exists
     /// (DOMAIN-FACTS §1.6); we use exactly 10 ASCII digits, leading zeros significant, as
     /// many municipal systems do (枚方市 prints a 10-digit household number on its cards,
-    /// [S40]). Parsing rejects any other length or character.
+    /// \[S40\]). Parsing rejects any other length or character.
     HouseholdNumber,
     "世帯番号"
 );
@@ -253,14 +253,30 @@ mod tests {
         ));
         assert!(matches!(
             "12・".parse::<InsuredSymbolNumber>(),
-            Err(IdError::Length { kind: "被保険者番号", found: 0, .. })
+            Err(IdError::Length {
+                kind: "被保険者番号",
+                found: 0,
+                ..
+            })
         ));
         assert!(matches!(
             "12_34".parse::<InsuredSymbolNumber>(),
-            Err(IdError::Character { position: 3, found: '_', .. })
+            Err(IdError::Character {
+                position: 3,
+                found: '_',
+                ..
+            })
         ));
-        assert!("123456789012345678901".parse::<InsuredSymbolNumber>().is_err());
-        assert!("12345678901234567890".parse::<InsuredSymbolNumber>().is_ok());
+        assert!(
+            "123456789012345678901"
+                .parse::<InsuredSymbolNumber>()
+                .is_err()
+        );
+        assert!(
+            "12345678901234567890"
+                .parse::<InsuredSymbolNumber>()
+                .is_ok()
+        );
         assert!("1・2・3".parse::<InsuredSymbolNumber>().is_err());
         assert!("1-2-3".parse::<InsuredSymbolNumber>().is_err());
         assert!(InsuredSymbolNumber::new(Some(""), "1").is_err());
@@ -285,7 +301,10 @@ mod tests {
         assert!("00000123456".parse::<AddressNumber>().is_err());
         assert!("000001234a".parse::<AddressNumber>().is_err());
         assert!(AddressNumber::new(10_000_000_000).is_err());
-        assert_eq!(AddressNumber::new(9_999_999_999).unwrap().to_string(), "9999999999");
+        assert_eq!(
+            AddressNumber::new(9_999_999_999).unwrap().to_string(),
+            "9999999999"
+        );
         assert_eq!(
             "12".parse::<AddressNumber>().unwrap_err().to_string(),
             "宛名番号 should have 10 characters, found 2"

@@ -19,7 +19,7 @@ pub enum InsurerKind {
 
 /// 保険者番号: 6 digits for 市町村国保 and 国保組合, 8 digits (with a 2-digit 法別番号 in
 /// front) for other insurers, the last digit a check digit (厚生労働省 保険者番号設定要領,
-/// DOMAIN-FACTS §2 [S18][S19]).
+/// DOMAIN-FACTS §2 \[S18\]\[S19\]).
 ///
 /// Check digit: over the digits before it, from the rightmost leftwards multiply by 2, 1,
 /// 2, 1, …; add the *digits* of the products; the check digit is (10 − sum mod 10) mod 10.
@@ -124,7 +124,7 @@ impl InsurerNumber {
     }
 
     /// The 8-digit form: 6-digit numbers left-padded with `00`, as 特定健診 data does
-    /// (DOMAIN-FACTS §2 [S21]); 8-digit numbers unchanged.
+    /// (DOMAIN-FACTS §2 \[S21\]); 8-digit numbers unchanged.
     pub fn to_padded8(self) -> String {
         format!("{:08}", self.value)
     }
@@ -211,8 +211,14 @@ mod tests {
         assert_eq!(n.prefecture(), 13);
         assert_eq!(n.insurer(), 101);
         assert_eq!(n.to_padded8(), "00131011");
-        assert_eq!(InsurerNumber::from_body(None, 27, 140).unwrap().to_string(), "271403");
-        assert_eq!(InsurerNumber::from_body(None, 1, 135).unwrap().to_string(), "011353");
+        assert_eq!(
+            InsurerNumber::from_body(None, 27, 140).unwrap().to_string(),
+            "271403"
+        );
+        assert_eq!(
+            InsurerNumber::from_body(None, 1, 135).unwrap().to_string(),
+            "011353"
+        );
         assert_eq!(a_padded("33120015"), "33120015");
     }
 
@@ -233,7 +239,10 @@ mod tests {
         // 00131011 is the padded form, not an 8-digit number.
         assert!(matches!(
             "00131011".parse::<InsurerNumber>(),
-            Err(IdError::Field { field: "法別番号", .. })
+            Err(IdError::Field {
+                field: "法別番号",
+                ..
+            })
         ));
         // Prefecture 48 does not exist (check digit of 48101 is valid: 2+0+2+8+8 = 20 → 0).
         assert_eq!(

@@ -8,7 +8,7 @@ use std::str::FromStr;
 const KIND: &str = "地方公共団体コード";
 
 /// 全国地方公共団体コード: 5 digits (都道府県 2 + 市区町村 3) and a check digit
-/// (DOMAIN-FACTS §2 [S16][S17]): r = (d1·6 + d2·5 + d3·4 + d4·3 + d5·2) mod 11, check
+/// (DOMAIN-FACTS §2 \[S16\]\[S17\]): r = (d1·6 + d2·5 + d3·4 + d4·3 + d5·2) mod 11, check
 /// digit = (11 − r) mod 10. A prefecture itself has 市区町村 part 000 (440001 大分県).
 /// The 都道府県 part must be 01..=47.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -53,7 +53,7 @@ impl LgCode {
 
     /// Whether this is a prefecture's own code (市区町村 part 000).
     pub fn is_prefecture(self) -> bool {
-        self.five() % 1000 == 0
+        self.five().is_multiple_of(1000)
     }
 }
 
@@ -92,7 +92,9 @@ mod tests {
     // 011002 札幌市, 141003 横浜市, 271403 堺市, 440001 大分県 (r = 0), 310000 鳥取県 (r = 1).
     #[test]
     fn published_codes_are_valid() {
-        for code in ["131016", "131041", "011002", "141003", "271403", "440001", "310000"] {
+        for code in [
+            "131016", "131041", "011002", "141003", "271403", "440001", "310000",
+        ] {
             let c: LgCode = code.parse().unwrap();
             assert_eq!(c.to_string(), code);
             assert_eq!(LgCode::from_five(&code[..5]).unwrap(), c);
@@ -117,11 +119,26 @@ mod tests {
 
     #[test]
     fn rejects_bad_shapes() {
-        assert!(matches!("13101".parse::<LgCode>(), Err(IdError::Length { found: 5, .. })));
-        assert!(matches!(LgCode::from_five("131016"), Err(IdError::Length { found: 6, .. })));
-        assert!(matches!(LgCode::from_five("1310a"), Err(IdError::Character { position: 5, .. })));
+        assert!(matches!(
+            "13101".parse::<LgCode>(),
+            Err(IdError::Length { found: 5, .. })
+        ));
+        assert!(matches!(
+            LgCode::from_five("131016"),
+            Err(IdError::Length { found: 6, .. })
+        ));
+        assert!(matches!(
+            LgCode::from_five("1310a"),
+            Err(IdError::Character { position: 5, .. })
+        ));
         // 都道府県 00 and 48 do not exist.
-        assert!(matches!(LgCode::from_five("00100"), Err(IdError::Field { .. })));
-        assert!(matches!(LgCode::from_five("48100"), Err(IdError::Field { .. })));
+        assert!(matches!(
+            LgCode::from_five("00100"),
+            Err(IdError::Field { .. })
+        ));
+        assert!(matches!(
+            LgCode::from_five("48100"),
+            Err(IdError::Field { .. })
+        ));
     }
 }

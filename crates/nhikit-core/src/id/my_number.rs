@@ -131,7 +131,10 @@ mod tests {
         assert_eq!(MyNumber::check_digit(100_000), 4);
         assert_eq!(MyNumber::check_digit(5), 1);
         assert_eq!(MyNumber::check_digit(10_000_000_000), 5);
-        assert_eq!("000000000000".parse::<MyNumber>().unwrap().to_string(), "000000000000");
+        assert_eq!(
+            "000000000000".parse::<MyNumber>().unwrap().to_string(),
+            "000000000000"
+        );
     }
 
     #[test]
@@ -147,7 +150,11 @@ mod tests {
         // Full-width digits are not accepted: the canonical form is ASCII.
         assert!(matches!(
             "１23456789018".parse::<MyNumber>(),
-            Err(IdError::Character { position: 1, found: '１', .. })
+            Err(IdError::Character {
+                position: 1,
+                found: '１',
+                ..
+            })
         ));
         assert!(matches!(
             "12345 789018".parse::<MyNumber>(),
@@ -160,7 +167,10 @@ mod tests {
     fn serde_is_the_string_form() {
         let n: MyNumber = "123456789018".parse().unwrap();
         assert_eq!(serde_json::to_string(&n).unwrap(), "\"123456789018\"");
-        assert_eq!(serde_json::from_str::<MyNumber>("\"123456789018\"").unwrap(), n);
+        assert_eq!(
+            serde_json::from_str::<MyNumber>("\"123456789018\"").unwrap(),
+            n
+        );
         assert!(serde_json::from_str::<MyNumber>("\"123456789010\"").is_err());
     }
 }
