@@ -1,6 +1,6 @@
 //! 負担割合 (copay ratio) of an NHI insured person on a service date, by legal age and income.
 //!
-//! The rules (国民健康保険法第42条第1項; DOMAIN-FACTS.md §4.1, sources [S93][S94][S95][S96]):
+//! The rules (国民健康保険法第42条第1項; DOMAIN-FACTS.md §4.1, S93–S96):
 //! - up to the first March 31 on or after the day the person reaches 6 (未就学): 2割;
 //! - from then until the month containing the day the person reaches 70: 3割;
 //! - 高齢受給者 (from the 1st of the month after that month until the day before the 75th
@@ -17,10 +17,25 @@
 //! ([`income_year_for`]). The 収入 test is applied as if the household had applied for it
 //! (基準収入額適用申請). Service dates before 2019-04-01 are refused: the 1割 特例 for people born
 //! before 1944-04-02 ran until then and is not modelled.
+//!
+//! ```
+//! use nhikit_core::date::NaiveDate;
+//! use nhikit_rules::copay::{CopayRatio, KoureiIncome, copay_ratio};
+//!
+//! // Born 1956-05-15: 70 on 2026-05-14, 高齢受給者 (2割) from 2026-06-01.
+//! let birth = NaiveDate::from_ymd_opt(1956, 5, 15).ok_or("date")?;
+//! let income = KoureiIncome { kourei_members: 1, ..KoureiIncome::default() };
+//! let may = copay_ratio(birth, NaiveDate::from_ymd_opt(2026, 5, 31).ok_or("date")?, &income)?;
+//! let june = copay_ratio(birth, NaiveDate::from_ymd_opt(2026, 6, 1).ok_or("date")?, &income)?;
+//! assert_eq!(may.ratio, Some(CopayRatio::ThreeTenths));
+//! assert_eq!(june.ratio, Some(CopayRatio::TwoTenths));
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
 
 use crate::Error;
 use crate::eligibility::{koki_koreisha_date, kourei_jukyusha_start, mishugaku_until};
 use crate::explain::Derivation;
+use crate::high_cost::trace::{Trace, step};
 use chrono::Datelike;
 use nhikit_core::Yen;
 use nhikit_core::date::{NaiveDate, age_on};
@@ -123,12 +138,22 @@ pub fn income_year_for(service_date: NaiveDate) -> i32 {
     }
 }
 
-/// The copay ratio of a person born on `birth` for care on `service_date`; `income` matters only
-/// for 高齢受給者 (70–74).
+/// The copay ratio of a person born on `birth` for care on `service_date`, with its derivation;
+/// `income` matters only for 高齢受給者 (70–74).
 pub fn copay_ratio(
     birth: NaiveDate,
     service_date: NaiveDate,
     income: &KoureiIncome,
+) -> Result<CopayResult, Error> {
+    copay_ratio_with(birth, service_date, income, true)
+}
+
+/// [`copay_ratio`], building the derivation only when `explain` (for hot paths).
+pub fn copay_ratio_with(
+    birth: NaiveDate,
+    service_date: NaiveDate,
+    income: &KoureiIncome,
+    explain: bool,
 ) -> Result<CopayResult, Error> {
     if service_date < birth {
         return Err(Error::InvalidInput {
@@ -146,11 +171,12 @@ pub fn copay_ratio(
         });
     }
     let age = age_on(birth, service_date);
-    let mut der = Derivation::default();
+    let mut tr = Trace::new(explain);
     let mishugaku = mishugaku_until(birth)?;
     let kourei = kourei_jukyusha_start(birth)?;
     let koki = koki_koreisha_date(birth)?;
-    der.push(
+    step!(
+        tr,
         "年齢",
         "年齢計算ニ関スル法律: the age increases at the end of the day before the birthday",
         format!("birth {birth}, service date {service_date}"),
@@ -163,16 +189,18 @@ pub fn copay_ratio(
         derivation: der,
     };
     if service_date >= koki {
-        der.push(
+        step!(
+            tr,
             "資格",
             "後期高齢者医療 from the 75th birthday; NHI lost that day",
             format!("後期高齢者医療 from {koki}"),
             None,
         );
-        return Ok(done(None, CopayCategory::KokiKoreisha, der));
+        return Ok(done(None, CopayCategory::KokiKoreisha, tr.der));
     }
     if service_date <= mishugaku {
-        der.push(
+        step!(
+            tr,
             "負担割合",
             "未就学: 2割 up to the first March 31 on or after the day the child reaches 6 (国保法42条1項2号)",
             format!("未就学 until {mishugaku}"),
@@ -181,11 +209,12 @@ pub fn copay_ratio(
         return Ok(done(
             Some(CopayRatio::TwoTenths),
             CopayCategory::Mishugaku,
-            der,
+            tr.der,
         ));
     }
     if service_date < kourei {
-        der.push(
+        step!(
+            tr,
             "負担割合",
             "3割 from school age to the month containing the day the person reaches 70 (国保法42条1項1号)",
             format!("未就学 ended {mishugaku}; 高齢受給者 from {kourei}"),
@@ -194,25 +223,26 @@ pub fn copay_ratio(
         return Ok(done(
             Some(CopayRatio::ThreeTenths),
             CopayCategory::General,
-            der,
+            tr.der,
         ));
     }
-    der.push(
+    step!(
+        tr,
         "資格",
         "高齢受給者 from the 1st of the month after the month containing the day the person reaches 70",
         format!("高齢受給者 from {kourei}, until {koki}"),
         None,
     );
-    let category = kourei_category(income, &mut der)?;
+    let category = kourei_category(income, &mut tr)?;
     let ratio = match category {
         CopayCategory::KoureiGenekiNami => CopayRatio::ThreeTenths,
         _ => CopayRatio::TwoTenths,
     };
-    Ok(done(Some(ratio), category, der))
+    Ok(done(Some(ratio), category, tr.der))
 }
 
 /// 一般 or 現役並み for a 70–74 household.
-fn kourei_category(income: &KoureiIncome, der: &mut Derivation) -> Result<CopayCategory, Error> {
+fn kourei_category(income: &KoureiIncome, tr: &mut Trace) -> Result<CopayCategory, Error> {
     if income.kourei_members == 0 {
         return Err(Error::InvalidInput {
             item: "income.kourei_members".into(),
@@ -220,7 +250,8 @@ fn kourei_category(income: &KoureiIncome, der: &mut Derivation) -> Result<CopayC
         });
     }
     if income.taxable_income_max < GENEKI_TAXABLE {
-        der.push(
+        step!(
+            tr,
             "負担割合",
             "70–74: 2割 unless a 70–74 member has 住民税課税所得 of 145万円 or more",
             format!("課税所得 (max) {}", income.taxable_income_max),
@@ -231,7 +262,8 @@ fn kourei_category(income: &KoureiIncome, der: &mut Derivation) -> Result<CopayC
     if let Some(total) = income.basic_income_total
         && total <= GENEKI_BASIC_INCOME
     {
-        der.push(
+        step!(
+            tr,
             "負担割合",
             "70–74 with 課税所得 ≥ 145万円: still 2割 when the 70–74 members' 基礎控除後の総所得金額等 total is 210万円 or less",
             format!("基礎控除後の総所得金額等 {total}"),
@@ -263,7 +295,8 @@ fn kourei_category(income: &KoureiIncome, der: &mut Derivation) -> Result<CopayC
     };
     match exception {
         Some(why) => {
-            der.push(
+            step!(
+                tr,
                 "負担割合",
                 "70–74 with 課税所得 ≥ 145万円: 2割 under the 収入 test (383万円 one person / 520万円 two or more)",
                 why,
@@ -272,7 +305,8 @@ fn kourei_category(income: &KoureiIncome, der: &mut Derivation) -> Result<CopayC
             Ok(CopayCategory::KoureiIppan)
         }
         None => {
-            der.push(
+            step!(
+                tr,
                 "負担割合",
                 "70–74 現役並み所得: 3割 (課税所得 ≥ 145万円, no exception applies)",
                 format!(

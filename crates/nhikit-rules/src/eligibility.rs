@@ -7,10 +7,10 @@
 //!
 //! | transition | rule | source |
 //! |---|---|---|
-//! | 未就学 | to the first March 31 on or after the day the person reaches 6 (六歳に達する日以後の最初の三月三十一日) | 国民健康保険法第42条第1項第2号; DOMAIN-FACTS §4.1 [S93][S94] |
-//! | 高齢受給者 | from the 1st of the month after the month containing the day the person reaches 70 (born on the 1st: the birthday month) | 国民健康保険法第42条第1項第3号; 山梨市, 東大阪市 [S84][S85] |
-//! | 後期高齢者医療 | from the 75th birthday itself (the day after the day the person reaches 75); NHI is lost that day | 高齢者医療確保法第50条・第52条; 北広島市 [S73] |
-//! | 介護分 | from the month containing the day the person reaches 40 to the month before the month containing the day the person reaches 65 | 介護保険法第9条第2号; 熊谷市, 長久手市, 栄町 [S80][S81][S82] |
+//! | 未就学 | to the first March 31 on or after the day the person reaches 6 (六歳に達する日以後の最初の三月三十一日) | 国民健康保険法第42条第1項第2号; DOMAIN-FACTS §4.1, S93, S94 |
+//! | 高齢受給者 | from the 1st of the month after the month containing the day the person reaches 70 (born on the 1st: the birthday month) | 国民健康保険法第42条第1項第3号; 山梨市, 東大阪市 (DOMAIN-FACTS S84, S85) |
+//! | 後期高齢者医療 | from the 75th birthday itself (the day after the day the person reaches 75); NHI is lost that day | 高齢者医療確保法第50条・第52条; 北広島市 (DOMAIN-FACTS S73) |
+//! | 介護分 | from the month containing the day the person reaches 40 to the month before the month containing the day the person reaches 65 | 介護保険法第9条第2号; 熊谷市, 長久手市, 栄町 (DOMAIN-FACTS S80, S81, S82) |
 
 use crate::Error;
 use chrono::Datelike;
@@ -75,6 +75,15 @@ pub fn koki_koreisha_date(birth: NaiveDate) -> Result<NaiveDate, Error> {
     seventy_five
         .succ_opt()
         .ok_or_else(|| out_of_range("birth_date", birth))
+}
+
+/// 75歳到達月の特例: whether the person enters 後期高齢者医療 during the month containing
+/// `month` on a day other than the 1st — then the person has NHI days in that month, and their
+/// NHI 高額療養費 limits for it are halved. A 75th birthday on the 1st starts 後期 with the month
+/// (no NHI days remain), so it does not count.
+pub fn turns_75_in_month(birth: NaiveDate, month: NaiveDate) -> Result<bool, Error> {
+    let koki = koki_koreisha_date(birth)?;
+    Ok(first_of_month(koki) == first_of_month(month) && koki.day() != 1)
 }
 
 /// The months of one fiscal year in which the 介護分 (介護納付金課税額) is charged for a person

@@ -3,7 +3,7 @@
 //!
 //! One month of one household is computed in the order the 政令 prescribes (国民健康保険法施行令
 //! 第29条の2 onwards, built like 健康保険法施行令第41条–第42条), as municipal pages
-//! explain it (大和市 計算例, DOMAIN-FACTS §4.2 [S97][S102]):
+//! explain it (大和市 計算例, DOMAIN-FACTS §4.2, S97, S102):
 //! 1. 70–74 (高齢受給者): each person's 外来 copays are summed and the 外来 (個人) limit applied;
 //! 2. 70–74 household: what remains plus the 70–74 入院 copays, against the 70–74 世帯 limit;
 //! 3. whole household: what remains of the 70–74 part plus every under-70 claim of 21,000円 or
@@ -11,8 +11,38 @@
 //!
 //! A claim is one person's copay at one institution, 入院 or 外来, in the month (as on a
 //! レセプト); the caller splits 医科/歯科 and 院外処方 as the rules require.
+//!
+//! ```
+//! use nhikit_core::{Yen, date::NaiveDate};
+//! use nhikit_rules::high_cost::{
+//!     AgeGroup, Claim, HighCostTables, HouseholdMonth, Setting, compute_month,
+//! };
+//!
+//! // 区分ウ, 医療費 1,000,000円, 3割 300,000円: 80,100 + (1,000,000 − 267,000) × 1% = 87,430.
+//! let tables = HighCostTables::embedded()?;
+//! let month = HouseholdMonth {
+//!     service_month: NaiveDate::from_ymd_opt(2025, 10, 1).ok_or("date")?,
+//!     under70_category: Some("ウ".into()),
+//!     over70_category: None,
+//!     many_times: false,
+//!     turning_75: vec![],
+//!     claims: vec![Claim {
+//!         person: "本人".into(),
+//!         age_group: AgeGroup::Under70,
+//!         setting: Setting::Inpatient,
+//!         medical_cost: Yen(1_000_000),
+//!         copay: Yen(300_000),
+//!     }],
+//! };
+//! let result = compute_month(&tables, &month)?;
+//! assert_eq!(result.household_limit, Some(Yen(87_430)));
+//! assert_eq!(result.refund, Yen(212_570));
+//! print!("{}", result.derivation.to_text());
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
 
 mod table;
+pub(crate) mod trace;
 
 pub use table::{Category, HighCostTable, HighCostTables, Limit};
 
@@ -22,8 +52,10 @@ use nhikit_core::Yen;
 use nhikit_core::date::NaiveDate;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
+use trace::{Trace, step};
 
-/// Under-70 claims below this copay are not summed (健康保険法施行令第41条第1項, and the NHI 政令 alike: 二万千円以上のものに限る).
+/// Under-70 claims below this copay are not summed (健康保険法施行令第41条第1項, and the NHI 政令
+/// alike: 二万千円以上のものに限る).
 pub const GASSAN_MINIMUM: Yen = Yen(21_000);
 
 /// The age group a claim belongs to.
@@ -78,16 +110,21 @@ pub struct HouseholdMonth {
     pub many_times: bool,
     /// The month's claims.
     pub claims: Vec<Claim>,
+    /// 75歳到達月の特例: the 70–74 persons (labels as in `claims`) who enter 後期高齢者医療 this
+    /// month on a birthday other than the 1st. Their limits are halved for the month (外来 ½,
+    /// then their own copays against ½ of the 世帯 limit, before the household step)
+    /// (エネルギア健保 10_01; 益城町, DOMAIN-FACTS S104).
+    pub turning_75: Vec<String>,
 }
 
-/// A 70–74 person's 外来 (個人) step.
+/// A per-person step of a 70–74 person: 外来 (個人), or the 75歳到達月 special.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct OutpatientStep {
     /// The person.
     pub person: String,
-    /// Their 外来 copays summed.
+    /// Their copays summed (外来 only, for the 外来 step).
     pub copay: Yen,
-    /// The 外来 limit applied, if the 区分 has one.
+    /// The limit applied, if the 区分 has one.
     pub limit: Option<Yen>,
     /// The refund at this step.
     pub refund: Yen,
@@ -98,12 +135,15 @@ pub struct OutpatientStep {
 pub struct HighCostResult {
     /// The table used.
     pub table: String,
-    /// Whether every figure used is confirmed from a public source.
+    /// Whether every 区分 used is confirmed from public sources (see the table's notes).
     pub confirmed: bool,
     /// Indexes of the claims left out (under-70 claims under 21,000円).
     pub excluded_claims: Vec<usize>,
     /// Step 1, per 70–74 person.
     pub outpatient: Vec<OutpatientStep>,
+    /// 75歳到達月 (between steps 1 and 2): per person turning 75, the copays after step 1 against
+    /// ½ of the 世帯 limit.
+    pub turning_75: Vec<OutpatientStep>,
     /// Step 2: the 70–74 household limit and refund, when there are 70–74 claims.
     pub kourei_limit: Option<Yen>,
     /// Step 2 refund.
@@ -136,29 +176,33 @@ fn describe(limit: &Limit) -> String {
     }
 }
 
-/// Computes one household month.
+/// Computes one household month, with its derivation.
 pub fn compute_month(
     tables: &HighCostTables,
     input: &HouseholdMonth,
 ) -> Result<HighCostResult, Error> {
+    compute_month_with(tables, input, true)
+}
+
+/// Computes one household month; the derivation is built only when `explain` (the result's
+/// `derivation` is empty otherwise), for hot paths.
+pub fn compute_month_with(
+    tables: &HighCostTables,
+    input: &HouseholdMonth,
+    explain: bool,
+) -> Result<HighCostResult, Error> {
     let table = tables
         .for_date(input.service_month)
         .ok_or_else(|| invalid("service_month", "no 高額療養費 table is in force then"))?;
-    let mut der = Derivation::default();
-    let mut confirmed = table.confirmed;
-    der.push(
+    let mut tr = Trace::new(explain);
+    let mut confirmed = true;
+    step!(
+        tr,
         "table",
         "the table in force for the service month",
         format!(
-            "{} from {} ({}){}",
-            table.id,
-            table.effective_from,
-            table.source_name,
-            if table.confirmed {
-                ""
-            } else {
-                "; NOT CONFIRMED: some figures are inferred or recalled, see the table"
-            }
+            "{} from {} ({})",
+            table.id, table.effective_from, table.source_name
         ),
         None,
     );
@@ -185,6 +229,7 @@ pub fn compute_month(
         .filter(|c| c.age_group == AgeGroup::Kourei)
         .collect();
     let mut outpatient_steps = Vec::new();
+    let mut turning_steps: Vec<OutpatientStep> = Vec::new();
     let mut kourei_limit = None;
     let mut kourei_refund = Yen::ZERO;
     let mut kourei_remaining = Yen::ZERO;
@@ -201,38 +246,98 @@ pub fn compute_month(
             )
         })?;
         confirmed &= cat.confirmed;
-        let mut by_person: BTreeMap<&str, Yen> = BTreeMap::new();
-        let mut inpatient = Yen::ZERO;
+        note_unconfirmed(&mut tr, cat);
+        #[derive(Default)]
+        struct Person {
+            outpatient: Yen,
+            has_outpatient: bool,
+            inpatient: Yen,
+            medical: Yen,
+        }
+        let mut persons: BTreeMap<&str, Person> = BTreeMap::new();
         for c in &kourei {
             kourei_medical += c.medical_cost;
+            let p = persons.entry(c.person.as_str()).or_default();
+            p.medical += c.medical_cost;
             match c.setting {
-                Setting::Outpatient => *by_person.entry(c.person.as_str()).or_default() += c.copay,
-                Setting::Inpatient => inpatient += c.copay,
+                Setting::Outpatient => {
+                    p.outpatient += c.copay;
+                    p.has_outpatient = true;
+                }
+                Setting::Inpatient => p.inpatient += c.copay,
             }
         }
-        let mut remaining_outpatient = Yen::ZERO;
-        for (person, copay) in by_person {
-            let (kept, refund) = match cat.outpatient {
-                Some(limit) => (copay.min(limit), (copay - limit).max(Yen::ZERO)),
-                None => (copay, Yen::ZERO),
+        for (i, name) in input.turning_75.iter().enumerate() {
+            if !persons.contains_key(name.as_str()) {
+                return Err(invalid(
+                    format!("turning_75[{i}]"),
+                    format!("`{name}` has no 70to74 claim this month"),
+                ));
+            }
+        }
+        let mut household_sum = Yen::ZERO;
+        for (person, p) in persons {
+            let turning = input.turning_75.iter().any(|n| n == person);
+            let halve = |y: Yen| if turning { Yen(y.0 / 2) } else { y };
+            let out_limit = cat.outpatient.map(halve);
+            let (kept, refund) = match out_limit {
+                Some(limit) => (
+                    p.outpatient.min(limit),
+                    (p.outpatient - limit).max(Yen::ZERO),
+                ),
+                None => (p.outpatient, Yen::ZERO),
             };
-            if let Some(limit) = cat.outpatient {
-                der.push(
-                    format!("外来(個人) {person}"),
-                    "70–74: a person's 外来 copays summed, over the 外来 limit refunded",
-                    format!("区分 {code}, 外来 copays {copay}, limit {limit}"),
+            if p.has_outpatient {
+                if let Some(limit) = out_limit {
+                    step!(
+                        tr,
+                        format!("外来(個人) {person}"),
+                        "70–74: a person's 外来 copays summed, over the 外来 limit refunded",
+                        format!(
+                            "区分 {code}, 外来 copays {}, limit {limit}{}",
+                            p.outpatient,
+                            if turning { " (75歳到達月: ½)" } else { "" }
+                        ),
+                        Some(refund),
+                    );
+                }
+                outpatient_steps.push(OutpatientStep {
+                    person: person.to_owned(),
+                    copay: p.outpatient,
+                    limit: out_limit,
+                    refund,
+                });
+            }
+            let mut person_total = kept + p.inpatient;
+            if turning {
+                let half = Limit {
+                    base: halve(cat.limit.base),
+                    threshold: cat.limit.threshold.map(halve),
+                };
+                let limit = half.amount(p.medical);
+                let refund = (person_total - limit).max(Yen::ZERO);
+                step!(
+                    tr,
+                    format!("75歳到達月 {person}"),
+                    "the month the person enters 後期高齢者医療 (birthday not on the 1st): the person's copays against ½ of the 世帯 limit first",
+                    format!(
+                        "区分 {code}: ½ limit {} with 医療費 {} = {limit}; copays {person_total}",
+                        describe(&half),
+                        p.medical
+                    ),
                     Some(refund),
                 );
+                turning_steps.push(OutpatientStep {
+                    person: person.to_owned(),
+                    copay: person_total,
+                    limit: Some(limit),
+                    refund,
+                });
+                person_total = person_total.min(limit);
             }
-            remaining_outpatient += kept;
-            outpatient_steps.push(OutpatientStep {
-                person: person.to_owned(),
-                copay,
-                limit: cat.outpatient,
-                refund,
-            });
+            household_sum += person_total;
         }
-        let sum = remaining_outpatient + inpatient;
+        let sum = household_sum;
         let (limit, rule) = match (input.many_times, cat.many_times) {
             (true, Some(m)) => (m, format!("多数回該当 {m}")),
             _ => (
@@ -241,7 +346,8 @@ pub fn compute_month(
             ),
         };
         let refund = (sum - limit).max(Yen::ZERO);
-        der.push(
+        step!(
+            tr,
             "70–74 世帯",
             "70–74: 外来 after step 1 plus 入院 copays, over the 世帯 limit refunded",
             format!("区分 {code}: limit {rule} = {limit}; copays {sum}"),
@@ -263,7 +369,8 @@ pub fn compute_month(
         }
         if c.copay < GASSAN_MINIMUM {
             excluded.push(i);
-            der.push(
+            step!(
+                tr,
                 format!("claims[{i}]"),
                 "under 70: only claims of 21,000円 or more are summed (世帯合算)",
                 format!(
@@ -294,6 +401,7 @@ pub fn compute_month(
             )
         })?;
         confirmed &= cat.confirmed;
+        note_unconfirmed(&mut tr, cat);
         let medical = under_medical + kourei_medical;
         let (limit, rule) = match (input.many_times, cat.many_times) {
             (true, Some(m)) => (m, format!("多数回該当 {m}")),
@@ -304,7 +412,8 @@ pub fn compute_month(
         };
         let sum = under_sum + kourei_remaining;
         let refund = (sum - limit).max(Yen::ZERO);
-        der.push(
+        step!(
+            tr,
             "世帯",
             "under-70 claims ≥ 21,000円 plus what remains of the 70–74 part, over the 区分 limit refunded",
             format!("区分 {code}: limit {rule} = {limit}; copays {sum}"),
@@ -313,9 +422,12 @@ pub fn compute_month(
         household_limit = Some(limit);
         household_refund = refund;
     }
-    let refund =
-        outpatient_steps.iter().map(|s| s.refund).sum::<Yen>() + kourei_refund + household_refund;
-    der.push(
+    let refund = outpatient_steps.iter().map(|s| s.refund).sum::<Yen>()
+        + turning_steps.iter().map(|s| s.refund).sum::<Yen>()
+        + kourei_refund
+        + household_refund;
+    step!(
+        tr,
         "高額療養費",
         "sum of the refunds of every step",
         format!("total copay {total_copay}"),
@@ -326,6 +438,7 @@ pub fn compute_month(
         confirmed,
         excluded_claims: excluded,
         outpatient: outpatient_steps,
+        turning_75: turning_steps,
         kourei_limit,
         kourei_refund,
         household_limit,
@@ -333,8 +446,21 @@ pub fn compute_month(
         refund,
         total_copay,
         burden: total_copay - refund,
-        derivation: der,
+        derivation: tr.der,
     })
+}
+
+/// Records in the derivation that a 区分's figures are not all confirmed, and why.
+fn note_unconfirmed(tr: &mut Trace, cat: &Category) {
+    if !cat.confirmed {
+        step!(
+            tr,
+            format!("区分 {}", cat.code),
+            "NOT CONFIRMED: some figures of this 区分 rest on a single or inferred source",
+            cat.note.clone().unwrap_or_default(),
+            None,
+        );
+    }
 }
 
 fn setting_name(s: Setting) -> &'static str {
@@ -353,24 +479,88 @@ pub fn annual_outpatient_refund(
     over70_category: &str,
     monthly_burdens: &[Yen],
 ) -> Result<(Yen, Derivation), Error> {
+    annual_refund(
+        tables,
+        period_end_july_year,
+        AgeGroup::Kourei,
+        over70_category,
+        AnnualKind::Outpatient,
+        monthly_burdens,
+    )
+}
+
+/// The annual refund of the 年間上限 introduced from 2026-08 (August–July): what the burden over
+/// the period, after the monthly 高額療養費, exceeds the annual limit of the 区分 in force on
+/// July 31. Which burdens count (per person or household, across insurers) is for the caller:
+/// the published sources we read describe the cap only as "the total of the year's 自己負担".
+pub fn annual_household_refund(
+    tables: &HighCostTables,
+    period_end_july_year: i32,
+    age_group: AgeGroup,
+    category: &str,
+    monthly_burdens: &[Yen],
+) -> Result<(Yen, Derivation), Error> {
+    annual_refund(
+        tables,
+        period_end_july_year,
+        age_group,
+        category,
+        AnnualKind::Household,
+        monthly_burdens,
+    )
+}
+
+#[derive(Clone, Copy)]
+enum AnnualKind {
+    Outpatient,
+    Household,
+}
+
+fn annual_refund(
+    tables: &HighCostTables,
+    period_end_july_year: i32,
+    age_group: AgeGroup,
+    code: &str,
+    kind: AnnualKind,
+    monthly_burdens: &[Yen],
+) -> Result<(Yen, Derivation), Error> {
     let base_date = NaiveDate::from_ymd_opt(period_end_july_year, 7, 31)
         .ok_or_else(|| invalid("period_end_july_year", "out of range"))?;
     let table = tables
         .for_date(base_date)
         .ok_or_else(|| invalid("period_end_july_year", "no table in force on July 31"))?;
-    let cat = table.over70(over70_category).ok_or_else(|| {
+    let (item, cat) = match age_group {
+        AgeGroup::Under70 => ("under70_category", table.under70(code)),
+        AgeGroup::Kourei => ("over70_category", table.over70(code)),
+    };
+    let cat = cat.ok_or_else(|| {
         invalid(
-            "over70_category",
+            item,
             format!(
-                "`{over70_category}` is not a 70–74 区分 of table {}",
+                "`{code}` is not a 区分 of table {} for this age group",
                 table.id
             ),
         )
     })?;
-    let cap = cat.outpatient_annual.ok_or_else(|| {
+    let (cap, what, rule) = match kind {
+        AnnualKind::Outpatient => (
+            cat.outpatient_annual,
+            "外来 年間上限",
+            "70–74 一般・低所得: 外来 burden August–July over the annual 外来 limit is refunded",
+        ),
+        AnnualKind::Household => (
+            cat.annual_cap,
+            "年間上限",
+            "burden August–July over the annual limit (from 2026-08) is refunded",
+        ),
+    };
+    let cap = cap.ok_or_else(|| {
         invalid(
-            "over70_category",
-            format!("区分 `{over70_category}` has no annual 外来 limit"),
+            item,
+            format!(
+                "区分 `{code}` of table {} has no such annual limit",
+                table.id
+            ),
         )
     })?;
     if monthly_burdens.len() > 12 {
@@ -379,24 +569,47 @@ pub fn annual_outpatient_refund(
             "at most 12 months (August–July)",
         ));
     }
+    if let Some(i) = monthly_burdens.iter().position(|b| b.0 < 0) {
+        return Err(invalid(
+            format!("monthly_burdens[{i}]"),
+            "must not be negative",
+        ));
+    }
     let total: Yen = monthly_burdens.iter().copied().sum();
     let refund = (total - cap).max(Yen::ZERO);
     let mut der = Derivation::default();
     der.push(
-        "外来 年間上限",
-        "70–74 一般・低所得: 外来 burden August–July over the annual limit is refunded",
+        what,
+        rule,
         format!(
-            "table {}, 区分 {over70_category}, annual limit {cap}, burden {total}",
-            table.id
+            "table {}, 区分 {code}, annual limit {cap}, burden {total}{}",
+            table.id,
+            if cat.confirmed {
+                ""
+            } else {
+                " (区分 NOT CONFIRMED)"
+            }
         ),
         Some(refund),
     );
     Ok((refund, der))
 }
 
+/// The age group of a person born on `birth` for care on `service_date`: 高齢受給者 from the
+/// 1st of the month after the month of reaching 70, `None` from the 75th birthday (not NHI).
+pub fn age_group_on(birth: NaiveDate, service_date: NaiveDate) -> Result<Option<AgeGroup>, Error> {
+    if service_date >= crate::eligibility::koki_koreisha_date(birth)? {
+        Ok(None)
+    } else if service_date >= crate::eligibility::kourei_jukyusha_start(birth)? {
+        Ok(Some(AgeGroup::Kourei))
+    } else {
+        Ok(Some(AgeGroup::Under70))
+    }
+}
+
 /// The under-70 区分 (ア〜オ) from the household's income, for the 2018-08 and 2026-08 tables:
 /// 住民税非課税 → オ; 未申告 → ア; total 旧ただし書き所得 over 901万円 → ア, over 600万円 → イ,
-/// over 210万円 → ウ, otherwise エ (三島市 [S97]).
+/// over 210万円 → ウ, otherwise エ (三島市, DOMAIN-FACTS S97).
 pub fn under70_category(
     kyu_tadashigaki_total: Yen,
     hikazei: bool,
@@ -417,7 +630,7 @@ pub fn under70_category(
 
 /// The 70–74 区分: 現役並み (from [`crate::copay`]) by the highest 課税所得 — 690万円 or more Ⅲ,
 /// 380万円 or more Ⅱ, else Ⅰ; otherwise 住民税非課税 → 低所得Ⅰ when every income is 0, else
-/// 低所得Ⅱ; otherwise 一般 (神栖市 [S102]).
+/// 低所得Ⅱ; otherwise 一般 (神栖市, DOMAIN-FACTS S102).
 pub fn over70_category(
     geneki_nami: bool,
     taxable_income_max: Yen,

@@ -55,7 +55,8 @@ impl std::str::FromStr for Rate {
     type Err = String;
     /// Parses `"7.38%"` (at most four decimals, 0–100%).
     fn from_str(s: &str) -> Result<Rate, String> {
-        let bad = || format!("`{s}` is not a percent rate like \"7.38%\" (at most 4 decimals, 0–100%)");
+        let bad =
+            || format!("`{s}` is not a percent rate like \"7.38%\" (at most 4 decimals, 0–100%)");
         let body = s.trim().strip_suffix('%').ok_or_else(bad)?;
         let (int, frac) = body.split_once('.').unwrap_or((body, ""));
         if int.is_empty() || frac.len() > 4 || !int.bytes().all(|b| b.is_ascii_digit()) {
@@ -69,7 +70,10 @@ impl std::str::FromStr for Rate {
         for (i, b) in frac.bytes().enumerate() {
             frac_ppm += i64::from(b - b'0') * 10i64.pow(3 - i as u32);
         }
-        let ppm = int.checked_mul(10_000).and_then(|v| v.checked_add(frac_ppm)).ok_or_else(bad)?;
+        let ppm = int
+            .checked_mul(10_000)
+            .and_then(|v| v.checked_add(frac_ppm))
+            .ok_or_else(bad)?;
         Rate::from_ppm(ppm).ok_or_else(bad)
     }
 }
@@ -256,9 +260,18 @@ impl NationalParams {
             ("caps.care", self.caps.care),
             ("reduction.base", self.reduction.base),
             ("reduction.per_earner", self.reduction.per_earner),
-            ("reduction.fifty_per_person", self.reduction.fifty_per_person),
-            ("reduction.twenty_per_person", self.reduction.twenty_per_person),
-            ("reduction.elderly_pension_deduction", self.reduction.elderly_pension_deduction),
+            (
+                "reduction.fifty_per_person",
+                self.reduction.fifty_per_person,
+            ),
+            (
+                "reduction.twenty_per_person",
+                self.reduction.twenty_per_person,
+            ),
+            (
+                "reduction.elderly_pension_deduction",
+                self.reduction.elderly_pension_deduction,
+            ),
         ] {
             if v.0 < 0 {
                 return Err(err(item, format!("must be ≥ 0, got {}", v.0)));
@@ -275,10 +288,14 @@ impl NationalParams {
             prev = *limit;
         }
         if !(0..=100).contains(&self.special.involuntary_unemployed_salary_percent) {
-            return Err(err("special.involuntary_unemployed_salary_percent", "must be 0–100".into()));
+            return Err(err(
+                "special.involuntary_unemployed_salary_percent",
+                "must be 0–100".into(),
+            ));
         }
         if let Some(m) = &self.special.perinatal_from {
-            parse_year_month(m).ok_or_else(|| err("special.perinatal_from", format!("`{m}` is not YYYY-MM")))?;
+            parse_year_month(m)
+                .ok_or_else(|| err("special.perinatal_from", format!("`{m}` is not YYYY-MM")))?;
         }
         Ok(())
     }
@@ -426,7 +443,10 @@ impl MunicipalRates {
             return Err(err("id".into(), "must not be empty".into()));
         }
         if !matches!(self.rounding, 1 | 10 | 100 | 1000) {
-            return Err(err("rounding".into(), format!("must be 1, 10, 100 or 1000, got {}", self.rounding)));
+            return Err(err(
+                "rounding".into(),
+                format!("must be 1, 10, 100 or 1000, got {}", self.rounding),
+            ));
         }
         if !(1..=12).contains(&self.installments) {
             return Err(err("installments".into(), "must be 1–12".into()));
@@ -440,14 +460,20 @@ impl MunicipalRates {
                 ("cap", r.cap.unwrap_or(Yen::ZERO)),
             ] {
                 if v.0 < 0 {
-                    return Err(err(format!("{}.{name}", part.key()), format!("must be ≥ 0, got {}", v.0)));
+                    return Err(err(
+                        format!("{}.{name}", part.key()),
+                        format!("must be ≥ 0, got {}", v.0),
+                    ));
                 }
             }
         }
         if let Some(x) = &self.options.minor_per_capita_exemption
             && !(0..=100).contains(&x.percent)
         {
-            return Err(err("options.minor_per_capita_exemption.percent".into(), "must be 0–100".into()));
+            return Err(err(
+                "options.minor_per_capita_exemption.percent".into(),
+                "must be 0–100".into(),
+            ));
         }
         Ok(())
     }
@@ -464,7 +490,9 @@ impl MunicipalRates {
 }
 
 fn toml_error(e: toml::de::Error, text: &str, source: &str) -> Error {
-    let line = e.span().map(|s| text[..s.start.min(text.len())].matches('\n').count() + 1);
+    let line = e
+        .span()
+        .map(|s| text[..s.start.min(text.len())].matches('\n').count() + 1);
     let item = e
         .span()
         .and_then(|s| text.get(s))
@@ -574,7 +602,12 @@ impl Params {
         let mut warnings: Vec<String> = national
             .unverified
             .iter()
-            .map(|i| format!("national FY{} `{i}` is not confirmed by a public source", national.fiscal_year))
+            .map(|i| {
+                format!(
+                    "national FY{} `{i}` is not confirmed by a public source",
+                    national.fiscal_year
+                )
+            })
             .collect();
         let mut basic = [[0i64; 2]; 4];
         let n = national.basic_deduction.tiers.len().min(4);
@@ -595,7 +628,11 @@ impl Params {
                         source_name: municipal.id.clone(),
                         line: None,
                         item: part.key().into(),
-                        reason: format!("FY{} has no {} (no national cap)", national.fiscal_year, part.name_ja()),
+                        reason: format!(
+                            "FY{} has no {} (no national cap)",
+                            national.fiscal_year,
+                            part.name_ja()
+                        ),
                     });
                 }
                 (Some(_), None) => warnings.push(format!(
@@ -606,7 +643,9 @@ impl Params {
                 )),
                 _ => {}
             }
-            let (Some(ncap), Some(r)) = (national_cap, rates) else { continue };
+            let (Some(ncap), Some(r)) = (national_cap, rates) else {
+                continue;
+            };
             let cap = r.cap.map_or(ncap, |c| c.min(ncap));
             parts[part.index()] = ResolvedPart {
                 levied: true,
@@ -617,7 +656,9 @@ impl Params {
                 per_household: r.per_household.0,
                 cap: cap.0,
                 minor_exempt: part == Part::Child && national.special.child_levy_minor_exempt,
-                local_minor_percent: local.filter(|x| x.parts.contains(&part)).map_or(0, |x| x.percent),
+                local_minor_percent: local
+                    .filter(|x| x.parts.contains(&part))
+                    .map_or(0, |x| x.percent),
                 specified_household_applies: matches!(part, Part::Medical | Part::Support),
                 preschool_applies: national.special.preschool_per_capita_half && part != Part::Care,
             };
@@ -637,13 +678,20 @@ impl Params {
             pension_threshold_65_plus: national.reduction.pension_earner_threshold_65_plus.0,
             elderly_pension_deduction: national.reduction.elderly_pension_deduction.0,
             unemployed_percent: national.special.involuntary_unemployed_salary_percent,
-            perinatal_from: national.special.perinatal_from.as_deref().and_then(parse_year_month),
+            perinatal_from: national
+                .special
+                .perinatal_from
+                .as_deref()
+                .and_then(parse_year_month),
             local_minor_age: local.map(|x| x.up_to_age),
             parts,
             rounding: municipal.rounding,
             installments: municipal.installments,
             municipality: municipal.id.clone(),
-            sources: format!("national FY{}; {} ({})", national.fiscal_year, municipal.name, municipal.source),
+            sources: format!(
+                "national FY{}; {} ({})",
+                national.fiscal_year, municipal.name, municipal.source
+            ),
             warnings,
         })
     }
@@ -673,10 +721,22 @@ impl Params {
 
 /// The shipped parameter files, embedded at build time.
 const BUILTIN_NATIONAL: [(&str, &str); 4] = [
-    ("schemas/rules/national/fy2023.toml", include_str!("../../../schemas/rules/national/fy2023.toml")),
-    ("schemas/rules/national/fy2024.toml", include_str!("../../../schemas/rules/national/fy2024.toml")),
-    ("schemas/rules/national/fy2025.toml", include_str!("../../../schemas/rules/national/fy2025.toml")),
-    ("schemas/rules/national/fy2026.toml", include_str!("../../../schemas/rules/national/fy2026.toml")),
+    (
+        "schemas/rules/national/fy2023.toml",
+        include_str!("../../../schemas/rules/national/fy2023.toml"),
+    ),
+    (
+        "schemas/rules/national/fy2024.toml",
+        include_str!("../../../schemas/rules/national/fy2024.toml"),
+    ),
+    (
+        "schemas/rules/national/fy2025.toml",
+        include_str!("../../../schemas/rules/national/fy2025.toml"),
+    ),
+    (
+        "schemas/rules/national/fy2026.toml",
+        include_str!("../../../schemas/rules/national/fy2026.toml"),
+    ),
 ];
 
 const BUILTIN_MUNICIPAL: [(&str, &str); 5] = [
@@ -744,7 +804,8 @@ impl RuleSet {
 
     /// Adds (or replaces) already-parsed municipal rates.
     pub fn add_municipal(&mut self, m: MunicipalRates) {
-        self.municipal.retain(|x| !(x.id == m.id && x.fiscal_year == m.fiscal_year));
+        self.municipal
+            .retain(|x| !(x.id == m.id && x.fiscal_year == m.fiscal_year));
         self.municipal.push(m);
     }
 
@@ -820,12 +881,22 @@ mod tests {
     #[test]
     fn errors_name_source_line_and_item() {
         let text = "id = \"x\"\nfiscal_year = 2025\n[medical]\nincome_rate = \"7.38\"\n";
-        let e = MunicipalRates::from_toml_str(text, "x.toml").unwrap_err().to_string();
+        let e = MunicipalRates::from_toml_str(text, "x.toml")
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("x.toml:4"), "{e}");
         assert!(e.contains("7.38"), "{e}");
-        let e = RuleSet::builtin().unwrap().params("nowhere", 2025).unwrap_err().to_string();
+        let e = RuleSet::builtin()
+            .unwrap()
+            .params("nowhere", 2025)
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("nowhere") && e.contains("2025"), "{e}");
-        let e = RuleSet::builtin().unwrap().params("natori", 2019).unwrap_err().to_string();
+        let e = RuleSet::builtin()
+            .unwrap()
+            .params("natori", 2019)
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("2019"), "{e}");
     }
 }

@@ -28,10 +28,10 @@ pub mod input;
 use crate::error::Error;
 use crate::explain::Derivation;
 use crate::income::{pension_income, salary_income};
-use crate::params::{Params, Part, ResolvedPart};
+use crate::params::{Params, Part, Rate, ResolvedPart};
 use chrono::Datelike;
 use nhikit_core::Yen;
-use nhikit_core::date::{FiscalYear, NaiveDate, age_on, date_reaching_age};
+use nhikit_core::date::{FiscalYear, NaiveDate};
 use serde::{Deserialize, Serialize};
 
 /// The most members a household may have.
@@ -161,7 +161,7 @@ pub enum Reduction {
 
 impl Reduction {
     /// Tenths reduced (0, 2, 5, 7).
-    pub const fn tenths(self) -> i128 {
+    pub const fn tenths(self) -> i64 {
         match self {
             Reduction::None => 0,
             Reduction::Twenty => 2,
@@ -242,7 +242,10 @@ pub fn assess(household: &Household, params: &Params) -> Result<Assessment, Erro
 }
 
 /// Assesses a household and records every step.
-pub fn assess_explained(household: &Household, params: &Params) -> Result<(Assessment, Derivation), Error> {
+pub fn assess_explained(
+    household: &Household,
+    params: &Params,
+) -> Result<(Assessment, Derivation), Error> {
     let mut d = Derivation::default();
     let a = assess_inner(household, params, &mut d)?;
     Ok((a, d))
@@ -299,8 +302,42 @@ fn month_abs(d: NaiveDate) -> i32 {
     d.year() * 12 + d.month0() as i32
 }
 
-fn day_after(d: NaiveDate) -> NaiveDate {
-    d.succ_opt().unwrap_or(d)
+fn is_leap(y: i32) -> bool {
+    (y % 4 == 0 && y % 100 != 0) || y % 400 == 0
+}
+
+/// The `age`-th birthday as a sortable key `yyyymmdd` and its month number; a 2/29 birthday falls
+/// on 3/1 in common years (年齢計算ニ関スル法律: the age is reached the day before).
+fn birthday(birth: NaiveDate, age: i32) -> (i64, i32) {
+    let y = birth.year() + age;
+    let (m, d) = if birth.month() == 2 && birth.day() == 29 && !is_leap(y) {
+        (3, 1)
+    } else {
+        (birth.month(), birth.day())
+    };
+    (
+        i64::from(y) * 10_000 + i64::from(m) * 100 + i64::from(d),
+        y * 12 + m as i32 - 1,
+    )
+}
+
+fn date_key(d: NaiveDate) -> i64 {
+    i64::from(d.year()) * 10_000 + i64::from(d.month()) * 100 + i64::from(d.day())
+}
+
+/// The month containing the day the age is reached (the day before the birthday): the birthday's
+/// month, or the month before when the birthday is the 1st.
+fn reach_month(birth: NaiveDate, age: i32) -> i32 {
+    (birth.year() + age) * 12 + birth.month0() as i32 - i32::from(birth.day() == 1)
+}
+
+/// Bits `lo..hi` set (month indexes from April).
+fn range_mask(lo: u32, hi: u32) -> u16 {
+    if hi <= lo {
+        0
+    } else {
+        (((1u32 << hi) - 1) & !((1u32 << lo) - 1)) as u16
+    }
 }
 
 fn invalid(item: String, reason: impl Into<String>) -> Error {
@@ -317,10 +354,12 @@ fn assess_inner<E: Explain>(h: &Household, p: &Params, e: &mut E) -> Result<Asse
     };
     let n = h.members.len();
     if n > MAX_MEMBERS {
-        return Err(invalid("members".into(), format!("at most {MAX_MEMBERS} members, got {n}")));
+        return Err(invalid(
+            "members".into(),
+            format!("at most {MAX_MEMBERS} members, got {n}"),
+        ));
     }
     let first_month = fy.0 * 12 + 3; // April
-    let dec31 = NaiveDate::from_ymd_opt(p.income_year, 12, 31).unwrap_or(fy_start);
 
     let mut calc = [Calc::default(); MAX_MEMBERS];
     let mut judgement_income: i64 = 0;
@@ -348,10 +387,14 @@ fn assess_inner<E: Explain>(h: &Household, p: &Params, e: &mut E) -> Result<Asse
             ("fixed_asset_tax", inc.fixed_asset_tax),
         ] {
             if !(0..=100_000_000_000).contains(&v) {
-                return Err(invalid(format!("members[{i}].income.{name}"), "must be 0 ≤ x ≤ 100,000,000,000"));
+                return Err(invalid(
+                    format!("members[{i}].income.{name}"),
+                    "must be 0 ≤ x ≤ 100,000,000,000",
+                ));
             }
         }
-        let aged_65 = age_on(m.birth, dec31) >= 65;
+        // 65 on December 31 of the income year ⇔ the 65th birthday is on or before January 1.
+        let aged_65 = birthday(m.birth, 65).0 <= i64::from(p.income_year + 1) * 10_000 + 101;
         let salary = salary_income(inc.salary_revenue, p.salary_table);
         let salary_counted = if m.involuntary_unemployed {
             salary * p.unemployed_percent / 100
@@ -362,7 +405,11 @@ fn assess_inner<E: Explain>(h: &Household, p: &Params, e: &mut E) -> Result<Asse
         let pension = pension_income(inc.pension_revenue, aged_65, non_pension);
         let total = non_pension + pension;
         let base = (total - p.basic_deduction_for(total)).max(0);
-        let elderly = if aged_65 { pension.min(p.elderly_pension_deduction) } else { 0 };
+        let elderly = if aged_65 {
+            pension.min(p.elderly_pension_deduction)
+        } else {
+            0
+        };
         let judged = total - elderly + inc.special_deduction;
         let earner = inc.salary_revenue > p.salary_earner_threshold
             || inc.pension_revenue
@@ -372,44 +419,28 @@ fn assess_inner<E: Explain>(h: &Household, p: &Params, e: &mut E) -> Result<Asse
                     p.pension_threshold_under_65
                 };
 
-        // Months insured (bit k = k-th month from April).
+        // Months insured (bit k = k-th month from April), as integer month ranges.
         let mut insured: u16 = 0;
         let mut care: u16 = 0;
         let mut peri: u16 = 0;
         let mut counted = m.householder || m.status == Status::FormerInsuredInKouki;
         if m.status == Status::Insured {
             let from = m.acquired.unwrap_or(fy_start);
-            let turns_75 = date_reaching_age(m.birth, 75).map(day_after);
-            let lost = match (m.lost, turns_75) {
-                (Some(a), Some(b)) => Some(a.min(b)),
-                (a, b) => a.or(b),
-            };
-            let from_m = month_abs(from);
-            let lost_m = lost.map(month_abs);
-            let care_from = date_reaching_age(m.birth, 40).map(month_abs).unwrap_or(i32::MAX);
-            let care_until = date_reaching_age(m.birth, 65).map(month_abs).unwrap_or(i32::MAX);
-            for k in 0..12 {
-                let mm = first_month + k;
-                // The month counts if acquired by its end and not lost within or before it.
-                if from_m <= mm && lost_m.is_none_or(|l| l > mm) {
-                    insured |= 1 << k;
-                    if care_from <= mm && mm < care_until {
-                        care |= 1 << k;
-                    }
-                    if let (Some(pn), Some(pf)) = (m.perinatal, p.perinatal_from) {
-                        let (lo, hi) = if pn.multiple {
-                            (pn.birth_month - 3, pn.birth_month + 2)
-                        } else {
-                            (pn.birth_month - 1, pn.birth_month + 2)
-                        };
-                        if mm >= pf && (lo..=hi).contains(&mm) {
-                            peri |= 1 << k;
-                        }
-                    }
-                }
+            // NHI is lost on the 75th birthday (後期高齢者医療 starts that day).
+            let (b75_key, b75_month) = birthday(m.birth, 75);
+            let lost_m = m.lost.map_or(b75_month, |l| month_abs(l).min(b75_month));
+            let k = |abs: i32| (abs - first_month).clamp(0, 12) as u32;
+            insured = range_mask(k(month_abs(from)), k(lost_m));
+            care = insured & range_mask(k(reach_month(m.birth, 40)), k(reach_month(m.birth, 65)));
+            if let (Some(pn), Some(pf)) = (m.perinatal, p.perinatal_from) {
+                let lo = pn.birth_month - if pn.multiple { 3 } else { 1 };
+                let hi = pn.birth_month + 2;
+                peri = insured & range_mask(k(lo.max(pf)), k(hi + 1));
             }
             any_insured |= insured != 0;
-            let on_judge_day = from <= judge_day && lost.is_none_or(|l| l > judge_day);
+            let on_judge_day = from <= judge_day
+                && m.lost.is_none_or(|l| l > judge_day)
+                && b75_key > date_key(judge_day);
             if on_judge_day {
                 counted = true;
                 persons += 1;
@@ -423,7 +454,9 @@ fn assess_inner<E: Explain>(h: &Household, p: &Params, e: &mut E) -> Result<Asse
             earners += i64::from(earner);
             all_declared &= m.income_declared;
         }
-        let reaches = |age: u32| date_reaching_age(m.birth, age).is_some_and(|d| d >= fy_start);
+        // Reaching `age` on or after April 1 ⇔ the birthday falls on or after April 2.
+        let apr2 = i64::from(fy.0) * 10_000 + 402;
+        let reaches = |age: u32| birthday(m.birth, age as i32).0 >= apr2;
         calc[i] = Calc {
             base,
             asset: inc.fixed_asset_tax,
@@ -468,7 +501,12 @@ fn assess_inner<E: Explain>(h: &Household, p: &Params, e: &mut E) -> Result<Asse
     };
     if !any_insured {
         if E::ON {
-            e.step("保険税額", "no member is insured in the fiscal year: nothing is levied", String::new(), Some(Yen::ZERO));
+            e.step(
+                "保険税額",
+                "no member is insured in the fiscal year: nothing is levied",
+                String::new(),
+                Some(Yen::ZERO),
+            );
         }
         return Ok(out);
     }
@@ -501,43 +539,43 @@ fn assess_inner<E: Explain>(h: &Household, p: &Params, e: &mut E) -> Result<Asse
     }
 
     let keep = 10 - level.tenths();
+    let runs = Runs::of(calc);
     let mut total = Yen::ZERO;
     for part in Part::ALL {
         let rp = &p.parts[part.index()];
         if !rp.levied {
             continue;
         }
-        let r = assess_part(part, rp, h.specified, keep, calc);
+        let r = assess_part(part, rp, h.specified, keep, calc, &runs);
         let acc = &mut out.parts[part.index()];
-        let twelve = 12 * MICRO;
-        let annual = r.capped_sum / twelve;
-        let unit = i128::from(p.rounding.max(1));
+        let annual = per_year(r.capped_sum);
+        let unit = p.rounding.max(1);
         let amount = annual / unit * unit;
         *acc = PartAssessment {
             part,
             levied: true,
-            income_levy: yen(r.income / twelve),
-            asset_levy: yen(r.asset / twelve),
-            per_capita_levy: yen(r.per_capita / twelve),
-            per_household_levy: yen(r.per_household / twelve),
-            legal_reduction: yen(r.legal / twelve),
-            before_cap: yen(r.uncapped_sum / twelve),
+            income_levy: Yen(per_year(r.income)),
+            asset_levy: Yen(per_year(r.asset)),
+            per_capita_levy: Yen(per_year(r.per_capita)),
+            per_household_levy: Yen(per_year(r.per_household)),
+            legal_reduction: Yen(per_year(r.legal)),
+            before_cap: Yen(per_year(r.uncapped_sum)),
             capped: r.capped,
-            amount: yen(amount),
+            amount: Yen(amount),
         };
         total += acc.amount;
         if E::ON {
             e.step(
                 &format!("{}.所得割", part.name_ja()),
                 "Σ 旧ただし書き所得 of insured members (介護分: aged 40–64; not in 産前産後 months) × 所得割率, per month ÷ 12",
-                format!("所得割率 {}ppm ({})", rp.income_ppm, p.sources),
+                format!("所得割率 {} ({})", pct(rp.income_ppm), p.sources),
                 Some(acc.income_levy),
             );
             if rp.asset_ppm != 0 {
                 e.step(
                     &format!("{}.資産割", part.name_ja()),
                     "Σ 固定資産税額 × 資産割率",
-                    format!("資産割率 {}ppm", rp.asset_ppm),
+                    format!("資産割率 {}", pct(rp.asset_ppm)),
                     Some(acc.asset_levy),
                 );
             }
@@ -553,14 +591,20 @@ fn assess_inner<E: Explain>(h: &Household, p: &Params, e: &mut E) -> Result<Asse
             e.step(
                 &format!("{}.平等割", part.name_ja()),
                 "平等割額 per household (特定世帯 ½, 特定継続世帯 ¾ for 医療・支援), − 法定軽減",
-                format!("平等割額 {}; {:?}; 軽減 {:?}", rp.per_household, h.specified, level),
+                format!(
+                    "平等割額 {}; {:?}; 軽減 {:?}",
+                    rp.per_household, h.specified, level
+                ),
                 Some(acc.per_household_levy),
             );
             e.step(
                 &format!("{}.賦課限度額", part.name_ja()),
                 "each month's annual-basis amount capped, summed over insured months, ÷ 12",
-                format!("限度額 {}; before cap {}; capped: {}", rp.cap, acc.before_cap, acc.capped),
-                Some(Yen(i64::try_from(annual).unwrap_or(i64::MAX))),
+                format!(
+                    "限度額 {}; before cap {}; capped: {}",
+                    rp.cap, acc.before_cap, acc.capped
+                ),
+                Some(Yen(annual)),
             );
             e.step(
                 part.name_ja(),
@@ -577,8 +621,18 @@ fn assess_inner<E: Explain>(h: &Household, p: &Params, e: &mut E) -> Result<Asse
     Ok(out)
 }
 
-fn yen(v: i128) -> Yen {
-    Yen(i64::try_from(v).unwrap_or(i64::MAX))
+fn pct(ppm: i64) -> String {
+    Rate::from_ppm(ppm).map_or_else(|| format!("{ppm}ppm"), |r| r.to_string())
+}
+
+/// A sum of twelve monthly micro-yen amounts → annual yen (truncated), avoiding a 128-bit division
+/// when the sum fits 64 bits.
+fn per_year(v: i128) -> i64 {
+    const D: i64 = 12 * 1_000_000;
+    match i64::try_from(v) {
+        Ok(x) => x / D,
+        Err(_) => i64::try_from(v / i128::from(D)).unwrap_or(i64::MAX),
+    }
 }
 
 #[derive(Default)]
@@ -593,38 +647,60 @@ struct PartSums {
     capped: bool,
 }
 
-/// One part over the twelve months, in micro-yen. Months with the same membership pattern reuse
-/// the previous month's amounts.
-fn assess_part(part: Part, rp: &ResolvedPart, specified: SpecifiedHousehold, keep: i128, calc: &[Calc]) -> PartSums {
+/// Runs of consecutive months with the same membership pattern: `(first month index, length)`.
+struct Runs {
+    runs: [(u16, i128); 12],
+    len: usize,
+}
+
+impl Runs {
+    fn of(calc: &[Calc]) -> Runs {
+        // A month starts a new run when any member's insured, care or 産前産後 bit changes.
+        let mut boundaries: u16 = 0;
+        for c in calc {
+            for m in [c.insured, c.care, c.perinatal] {
+                boundaries |= (m ^ (m << 1)) & 0x0ffe;
+            }
+        }
+        let mut runs = [(0u16, 0i128); 12];
+        let mut len = 0;
+        let mut start = 0u16;
+        for k in 1..=12u16 {
+            if k == 12 || boundaries & (1 << k) != 0 {
+                runs[len] = (start, i128::from(k - start));
+                len += 1;
+                start = k;
+            }
+        }
+        Runs { runs, len }
+    }
+}
+
+/// One part over the twelve months, in micro-yen: each run of identical months is computed once.
+fn assess_part(
+    part: Part,
+    rp: &ResolvedPart,
+    specified: SpecifiedHousehold,
+    keep: i64,
+    calc: &[Calc],
+    runs: &Runs,
+) -> PartSums {
     let mut s = PartSums::default();
     let cap = i128::from(rp.cap) * MICRO;
-    let mut prev_sig: Option<u64> = None;
-    let mut month = [0i128; 6]; // income, asset, per_capita, per_household, legal, uncapped
-    for k in 0..12 {
-        let bit = 1u16 << k;
-        let mut sig: u64 = 0;
-        for (i, c) in calc.iter().enumerate() {
-            let b = u64::from(c.insured & bit != 0)
-                | u64::from(c.care & bit != 0) << 1
-                | u64::from(c.perinatal & bit != 0) << 2;
-            sig |= b << (3 * i);
-        }
-        if prev_sig != Some(sig) {
-            prev_sig = Some(sig);
-            month = month_amounts(part, rp, specified, keep, calc, bit);
-        }
-        let [inc, asset, pc, ph, legal, uncapped] = month;
-        s.income += inc;
-        s.asset += asset;
-        s.per_capita += pc;
-        s.per_household += ph;
-        s.legal += legal;
-        s.uncapped_sum += uncapped;
-        if uncapped > cap {
+    for &(first, months) in &runs.runs[..runs.len] {
+        let [inc, asset, pc, ph, legal, uncapped] =
+            month_amounts(part, rp, specified, keep, calc, 1 << first);
+        s.income += i128::from(inc) * months;
+        s.asset += i128::from(asset) * months;
+        s.per_capita += i128::from(pc) * months;
+        s.per_household += i128::from(ph) * months;
+        s.legal += i128::from(legal) * months;
+        s.uncapped_sum += i128::from(uncapped) * months;
+        if i128::from(uncapped) > cap {
             s.capped = true;
-            s.capped_sum += cap;
+            s.capped_sum += cap * months;
         } else {
-            s.capped_sum += uncapped;
+            s.capped_sum += i128::from(uncapped) * months;
         }
     }
     s
@@ -634,14 +710,15 @@ fn month_amounts(
     part: Part,
     rp: &ResolvedPart,
     specified: SpecifiedHousehold,
-    keep: i128,
+    keep: i64,
     calc: &[Calc],
     bit: u16,
-) -> [i128; 6] {
-    let mut base: i128 = 0;
-    let mut asset: i128 = 0;
-    let mut pc: i128 = 0;
-    let mut pc_before_legal: i128 = 0;
+) -> [i64; 6] {
+    const M: i64 = 1_000_000;
+    let mut base: i64 = 0;
+    let mut asset: i64 = 0;
+    let mut pc: i64 = 0;
+    let mut pc_before_legal: i64 = 0;
     let mut household = false;
     for c in calc {
         let mut on = c.insured & bit != 0;
@@ -655,17 +732,16 @@ fn month_amounts(
         if c.perinatal & bit != 0 {
             continue;
         }
-        base += i128::from(c.base);
-        asset += i128::from(c.asset);
+        base += c.base;
+        asset += c.asset;
         // 均等割 of this member, micro-yen.
-        let mut amount = i128::from(rp.per_capita) * MICRO;
-        if rp.minor_exempt && c.minor18 {
-            amount = 0;
+        let mut amount = if rp.minor_exempt && c.minor18 {
+            0
         } else {
-            amount += i128::from(rp.adult_per_capita) * MICRO;
-        }
+            (rp.per_capita + rp.adult_per_capita) * M
+        };
         if c.local_minor && rp.local_minor_percent > 0 {
-            amount = amount * i128::from(100 - rp.local_minor_percent) / 100;
+            amount = amount * (100 - rp.local_minor_percent) / 100;
         }
         let mut after = amount * keep / 10;
         if rp.preschool_applies && c.preschool {
@@ -674,10 +750,10 @@ fn month_amounts(
         pc_before_legal += amount;
         pc += after;
     }
-    let mut ph_before_legal: i128 = 0;
-    let mut ph: i128 = 0;
+    let mut ph_before_legal: i64 = 0;
+    let mut ph: i64 = 0;
     if household {
-        let mut amount = i128::from(rp.per_household) * MICRO;
+        let mut amount = rp.per_household * M;
         if rp.specified_household_applies {
             amount = match specified {
                 SpecifiedHousehold::None => amount,
@@ -688,10 +764,17 @@ fn month_amounts(
         ph_before_legal = amount;
         ph = amount * keep / 10;
     }
-    let income = base * i128::from(rp.income_ppm);
-    let asset_levy = asset * i128::from(rp.asset_ppm);
+    // Bases are at most 16 × 4·10¹¹ yen (inputs are limited to 10¹¹ per item): the products fit
+    // an i128; saturating to i64 only touches absurd amounts, which the cap replaces anyway.
+    let sat = |v: i128| i64::try_from(v).unwrap_or(i64::MAX);
+    let income = sat(i128::from(base) * i128::from(rp.income_ppm));
+    let asset_levy = sat(i128::from(asset) * i128::from(rp.asset_ppm));
     let legal = (pc_before_legal - pc_before_legal * keep / 10) + (ph_before_legal - ph);
-    [income, asset_levy, pc, ph, legal, income + asset_levy + pc + ph]
+    let uncapped = income
+        .saturating_add(asset_levy)
+        .saturating_add(pc)
+        .saturating_add(ph);
+    [income, asset_levy, pc, ph, legal, uncapped]
 }
 
 /// Month number (`year*12 + month0`) helper for inputs.

@@ -31,6 +31,7 @@ mod arrow;
 mod error;
 mod load;
 mod model;
+mod row;
 mod validate;
 
 pub use arrow::arrow_type;
@@ -41,4 +42,5 @@ pub use model::{
     CharClass, CheckRule, Code, CodeTable, Encoding, Entity, Item, ItemType, Layout, LineEnding,
     Reference, Schema,
 };
+pub use row::{RecordCollector, Row, RowWriter};
 pub use validate::{Record, Value, Violation};

@@ -29,6 +29,8 @@ struct HighCostInput {
     over70_category: Option<String>,
     #[serde(default)]
     many_times: bool,
+    #[serde(default)]
+    turning_75: Vec<String>,
     claims: Vec<Claim>,
 }
 
@@ -55,6 +57,26 @@ struct CopayInput {
     income: KoureiIncome,
 }
 
+/// `calc high-cost` output: the library result, the derivation only with `--explain`.
+#[derive(Serialize)]
+struct HighCostOutput<'a> {
+    table: &'a str,
+    confirmed: bool,
+    excluded_claims: &'a [usize],
+    outpatient: &'a [high_cost::OutpatientStep],
+    turning_75: &'a [high_cost::OutpatientStep],
+    kourei_limit: Option<Yen>,
+    kourei_refund: Yen,
+    household_limit: Option<Yen>,
+    household_refund: Yen,
+    refund: Yen,
+    total_copay: Yen,
+    burden: Yen,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    derivation: Option<&'a Derivation>,
+}
+
+/// `calc copay` output.
 #[derive(Serialize)]
 struct CopayOutput {
     ratio: Option<CopayRatio>,
@@ -113,19 +135,28 @@ pub fn calc_high_cost(input: &Path, explain: bool) -> anyhow::Result<ExitCode> {
         over70_category: raw.over70_category,
         many_times: raw.many_times,
         claims: raw.claims,
+        turning_75: raw.turning_75,
     };
-    let result = high_cost::compute_month(&tables, &month)
+    let result = high_cost::compute_month_with(&tables, &month, explain)
         .with_context(|| format!("computing 高額療養費 for {}", input.display()))?;
     if explain {
         eprint!("{}", result.derivation.to_text());
-        print_json(&result)?;
-    } else {
-        let mut value = serde_json::to_value(&result).context("writing the result as JSON")?;
-        if let Some(map) = value.as_object_mut() {
-            map.remove("derivation");
-        }
-        print_json(&value)?;
     }
+    print_json(&HighCostOutput {
+        table: &result.table,
+        confirmed: result.confirmed,
+        excluded_claims: &result.excluded_claims,
+        outpatient: &result.outpatient,
+        turning_75: &result.turning_75,
+        kourei_limit: result.kourei_limit,
+        kourei_refund: result.kourei_refund,
+        household_limit: result.household_limit,
+        household_refund: result.household_refund,
+        refund: result.refund,
+        total_copay: result.total_copay,
+        burden: result.burden,
+        derivation: explain.then_some(&result.derivation),
+    })?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -134,7 +165,7 @@ pub fn calc_copay(input: &Path, explain: bool) -> anyhow::Result<ExitCode> {
     let raw: CopayInput = read_json(input)?;
     let birth = parse_date(&raw.birth_date, "birth_date")?;
     let on = parse_date(&raw.service_date, "service_date")?;
-    let result = copay::copay_ratio(birth, on, &raw.income)
+    let result = copay::copay_ratio_with(birth, on, &raw.income, explain)
         .with_context(|| format!("computing 負担割合 for {}", input.display()))?;
     let out = CopayOutput {
         ratio: result.ratio,

@@ -122,9 +122,12 @@ fn date(item: String, s: &str) -> Result<NaiveDate, Error> {
 impl PremiumRequest {
     /// The fiscal year: the override if given, else the request's.
     pub fn fiscal_year(&self, override_year: Option<i32>) -> Result<i32, Error> {
-        override_year
-            .or(self.fiscal_year)
-            .ok_or_else(|| invalid("fiscal_year".into(), "missing: give it in the input or with --fiscal-year"))
+        override_year.or(self.fiscal_year).ok_or_else(|| {
+            invalid(
+                "fiscal_year".into(),
+                "missing: give it in the input or with --fiscal-year",
+            )
+        })
     }
 
     /// Validates the members into a [`Household`] for `fiscal_year`.
@@ -134,10 +137,16 @@ impl PremiumRequest {
             return Err(invalid("fiscal_year".into(), "out of range"));
         };
         if self.members.is_empty() {
-            return Err(invalid("members".into(), "must list at least the householder"));
+            return Err(invalid(
+                "members".into(),
+                "must list at least the householder",
+            ));
         }
         if self.members.len() > MAX_MEMBERS {
-            return Err(invalid("members".into(), format!("at most {MAX_MEMBERS} members")));
+            return Err(invalid(
+                "members".into(),
+                format!("at most {MAX_MEMBERS} members"),
+            ));
         }
         let heads = self.members.iter().filter(|m| m.householder).count();
         if heads != 1 {
@@ -151,31 +160,52 @@ impl PremiumRequest {
             let at = |k: &str| format!("members[{i}].{k}");
             let birth = date(at("birth_date"), &m.birth_date)?;
             if birth > end {
-                return Err(invalid(at("birth_date"), format!("{birth} is after the fiscal year ends ({end})")));
+                return Err(invalid(
+                    at("birth_date"),
+                    format!("{birth} is after the fiscal year ends ({end})"),
+                ));
             }
-            let acquired = m.acquired.as_deref().map(|s| date(at("acquired"), s)).transpose()?;
+            let acquired = m
+                .acquired
+                .as_deref()
+                .map(|s| date(at("acquired"), s))
+                .transpose()?;
             let lost = m.lost.as_deref().map(|s| date(at("lost"), s)).transpose()?;
             if let Some(a) = acquired
                 && !(start..=end).contains(&a)
             {
-                return Err(invalid(at("acquired"), format!("{a} is outside FY{fiscal_year} ({start} – {end})")));
+                return Err(invalid(
+                    at("acquired"),
+                    format!("{a} is outside FY{fiscal_year} ({start} – {end})"),
+                ));
             }
             if let Some(l) = lost
                 && !(start..=end).contains(&l)
             {
-                return Err(invalid(at("lost"), format!("{l} is outside FY{fiscal_year} ({start} – {end})")));
+                return Err(invalid(
+                    at("lost"),
+                    format!("{l} is outside FY{fiscal_year} ({start} – {end})"),
+                ));
             }
             if let (Some(a), Some(l)) = (acquired, lost)
                 && l <= a
             {
-                return Err(invalid(at("lost"), format!("{l} is not after acquired {a}")));
+                return Err(invalid(
+                    at("lost"),
+                    format!("{l} is not after acquired {a}"),
+                ));
             }
             if let Some(a) = acquired
                 && a < birth
             {
-                return Err(invalid(at("acquired"), format!("{a} is before birth {birth}")));
+                return Err(invalid(
+                    at("acquired"),
+                    format!("{a} is before birth {birth}"),
+                ));
             }
-            if m.status != Status::Insured && (acquired.is_some() || lost.is_some() || m.perinatal.is_some()) {
+            if m.status != Status::Insured
+                && (acquired.is_some() || lost.is_some() || m.perinatal.is_some())
+            {
                 return Err(invalid(
                     at("status"),
                     "acquired, lost and perinatal apply only to insured members",
@@ -194,14 +224,20 @@ impl PremiumRequest {
                     return Err(invalid(at(&format!("income.{name}")), "must be ≥ 0"));
                 }
                 if v > 100_000_000_000 {
-                    return Err(invalid(at(&format!("income.{name}")), "must be ≤ 100,000,000,000"));
+                    return Err(invalid(
+                        at(&format!("income.{name}")),
+                        "must be ≤ 100,000,000,000",
+                    ));
                 }
             }
             let perinatal = match &m.perinatal {
                 None => None,
                 Some(pn) => Some(Perinatal {
                     birth_month: parse_year_month(&pn.birth_month).ok_or_else(|| {
-                        invalid(at("perinatal.birth_month"), format!("`{}` is not YYYY-MM", pn.birth_month))
+                        invalid(
+                            at("perinatal.birth_month"),
+                            format!("`{}` is not YYYY-MM", pn.birth_month),
+                        )
                     })?,
                     multiple: pn.multiple,
                 }),

@@ -225,3 +225,70 @@ fn kourei_without_members_is_refused() {
     let err = copay_ratio(d(1954, 10, 10), d(2025, 9, 1), &KoureiIncome::default()).unwrap_err();
     assert!(err.to_string().contains("kourei_members"));
 }
+
+mod properties {
+    use super::*;
+    use nhikit_core::date::age_on;
+    use proptest::prelude::*;
+
+    fn date(lo: NaiveDate, days: u32) -> impl Strategy<Value = NaiveDate> {
+        (0..days).prop_map(move |n| lo + chrono::Days::new(u64::from(n)))
+    }
+
+    proptest! {
+        // Each transition date characterised by legal age alone (年齢計算ニ関スル法律), independently
+        // of how the functions compute it.
+        #[test]
+        fn transitions_match_legal_age(birth in date(d(1930, 1, 1), 36_500)) {
+            // 後期: the day before is the first day at 75, two days before the person is 74.
+            let koki = koki_koreisha_date(birth).unwrap();
+            let before = koki.pred_opt().unwrap();
+            prop_assert_eq!(age_on(birth, before), 75);
+            prop_assert_eq!(age_on(birth, before.pred_opt().unwrap()), 74);
+            // 高齢受給者: starts on a 1st; the last day of the previous month is at 70, the last
+            // day of the month before that at 69 (the previous month is the month of reaching 70).
+            let start = kourei_jukyusha_start(birth).unwrap();
+            prop_assert_eq!(chrono::Datelike::day(&start), 1);
+            let end_prev = start.pred_opt().unwrap();
+            let end_prev2 = chrono::Datelike::with_day(&end_prev, 1).unwrap().pred_opt().unwrap();
+            prop_assert_eq!(age_on(birth, end_prev), 70);
+            prop_assert_eq!(age_on(birth, end_prev2), 69);
+            // 未就学: ends on a March 31 at age ≥ 6; a year earlier the child was under 6.
+            let until = mishugaku_until(birth).unwrap();
+            let month_day = (chrono::Datelike::month(&until), chrono::Datelike::day(&until));
+            prop_assert_eq!(month_day, (3, 31));
+            prop_assert!(age_on(birth, until) >= 6);
+            let year_before =
+                NaiveDate::from_ymd_opt(chrono::Datelike::year(&until) - 1, 3, 31).unwrap();
+            prop_assert!(age_on(birth, year_before) < 6);
+        }
+
+        // The 介護分 months of a fiscal year, characterised by legal age: a month is charged iff
+        // it is the month of reaching 40 or later (its last day is at age ≥ 40) and before the
+        // month of reaching 65 (its last day is at age < 65). The months are contiguous.
+        #[test]
+        fn kaigo_months_are_contiguous(birth in date(d(1940, 1, 1), 25_000), fy in 2019i32..2040) {
+            let m = kaigo_months_in_fiscal_year(birth, FiscalYear(fy)).unwrap();
+            let months = m.months();
+            prop_assert!(months.len() <= 12);
+            // contiguous in fiscal order
+            let idx: Vec<u32> = months.iter().map(|&mo| (mo + 8) % 12).collect();
+            for w in idx.windows(2) {
+                prop_assert_eq!(w[1], w[0] + 1);
+            }
+            for mo in 1..=12u32 {
+                let year = if mo >= 4 { fy } else { fy + 1 };
+                let next = if mo == 12 {
+                    NaiveDate::from_ymd_opt(year + 1, 1, 1)
+                } else {
+                    NaiveDate::from_ymd_opt(year, mo + 1, 1)
+                }
+                .unwrap();
+                let last = next.pred_opt().unwrap();
+                let age = age_on(birth, last);
+                let expected = (40..65).contains(&age);
+                prop_assert_eq!(m.contains(mo), expected, "month {}", mo);
+            }
+        }
+    }
+}

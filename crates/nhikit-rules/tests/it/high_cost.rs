@@ -34,6 +34,7 @@ fn under70(month: NaiveDate, cat: &str, many: bool, claims: Vec<Claim>) -> House
         over70_category: None,
         many_times: many,
         claims,
+        turning_75: vec![],
     }
 }
 
@@ -44,6 +45,7 @@ fn over70(month: NaiveDate, cat: &str, claims: Vec<Claim>) -> HouseholdMonth {
         over70_category: Some(cat.into()),
         many_times: false,
         claims,
+        turning_75: vec![],
     }
 }
 
@@ -355,6 +357,7 @@ fn mixed_household_applies_the_under70_limit_last() {
             under70_category: Some("ウ".into()),
             over70_category: Some("一般".into()),
             many_times: false,
+            turning_75: vec![],
             claims: vec![
                 claim("父", Kourei, Inpatient, 800_000, 57_600),
                 claim("子", Under70, Inpatient, 300_000, 90_000),
@@ -379,78 +382,103 @@ fn annual_outpatient_cap() {
     assert!(annual_outpatient_refund(&tables(), 2025, "現役並みⅠ", &[Yen(1); 12]).is_err());
 }
 
-// 2026-08 table. Published (共同通信 via livedoor 2025-12-23; datazoo): ウ rises by 5,700 to
-// 85,800円 (+1%), 年間上限 53万円, 多数回 据え置き. 菊本税理士事務所: 70歳以上 一般 外来 22,000円.
-// A ウ month with 医療費 200,000 (below any 1% threshold) has the bare 85,800 limit; in July 2026
-// the same month had 80,100.
+// 2026-08 table, chosen by service month. Published: ウ rises by 5,700 to 85,800円 (+1%), 年間上限
+// 53万円, 多数回 据え置き (共同通信 via livedoor 2025-12-23; datazoo 71595568). A ウ month with 医療費
+// 200,000 (below any 1% threshold) has the bare 85,800 limit; in July 2026 the same month had 80,100.
 #[test]
 fn the_2026_08_table_is_chosen_by_service_month() {
     let t = tables();
-    let july = compute_month(
-        &t,
-        &under70(
-            d(2026, 7, 31),
-            "ウ",
-            false,
-            vec![claim("本人", Under70, Inpatient, 200_000, 60_000)],
-        ),
-    )
-    .unwrap();
+    let one = |month, cat: &str, many| {
+        compute_month(
+            &t,
+            &under70(
+                month,
+                cat,
+                many,
+                vec![claim("本人", Under70, Inpatient, 200_000, 60_000)],
+            ),
+        )
+        .unwrap()
+    };
+    let july = one(d(2026, 7, 31), "ウ", false);
     assert_eq!(july.household_limit, Some(Yen(80_100)));
-    let august = compute_month(
-        &t,
-        &under70(
-            d(2026, 8, 1),
-            "ウ",
-            false,
-            vec![claim("本人", Under70, Inpatient, 200_000, 60_000)],
-        ),
-    )
-    .unwrap();
+    let august = one(d(2026, 8, 1), "ウ", false);
     assert_eq!(august.table, "2026-08");
     assert_eq!(august.household_limit, Some(Yen(85_800)));
-    assert!(
-        !august.confirmed,
-        "the 2026-08 table is not fully confirmed"
+    assert_eq!(
+        one(d(2026, 9, 1), "ウ", true).household_limit,
+        Some(Yen(44_400))
     );
-    let many = compute_month(
-        &t,
-        &under70(
-            d(2026, 9, 1),
-            "ウ",
-            true,
-            vec![claim("本人", Under70, Inpatient, 200_000, 60_000)],
-        ),
-    )
-    .unwrap();
-    assert_eq!(many.household_limit, Some(Yen(44_400)));
     let table = t.for_date(d(2026, 8, 15)).unwrap();
     assert_eq!(table.under70("ウ").unwrap().annual_cap, Some(Yen(530_000)));
-    // 外来 30,000 in a month for 一般: 30,000 − 22,000 = 8,000 (July 2026: 30,000 − 18,000 = 12,000).
-    let out = compute_month(
+}
+
+// 2026-08, 医療費 1,000,000 円: the test vectors of a public 高額療養費 calculator (GitHub; search-index
+// file id 57353297867, TEST-06..10, 協会けんぽ 令和8年8月 table): エ 61,500; ウ 92,940 (85,800 +
+// (1,000,000 − 286,000) × 1%); イ 183,130 (179,100 + (1,000,000 − 597,000) × 1%); オ 36,900;
+// 多数回 ウ 44,400.
+#[test]
+fn the_2026_08_limits_for_one_million_yen() {
+    let t = tables();
+    let limit = |cat: &str, many| {
+        compute_month(
+            &t,
+            &under70(
+                d(2026, 8, 1),
+                cat,
+                many,
+                vec![claim("本人", Under70, Inpatient, 1_000_000, 300_000)],
+            ),
+        )
+        .unwrap()
+        .household_limit
+    };
+    assert_eq!(limit("エ", false), Some(Yen(61_500)));
+    assert_eq!(limit("ウ", false), Some(Yen(92_940)));
+    assert_eq!(limit("イ", false), Some(Yen(183_130)));
+    assert_eq!(limit("オ", false), Some(Yen(36_900)));
+    assert_eq!(limit("ウ", true), Some(Yen(44_400)));
+}
+
+// 2026-08, 70歳以上 一般 外来 22,000円 (菊本税理士事務所; a public article checker, search-index file
+// id 63099924102, with its example: 2割, 外来 80,000 → 22,000 borne, 58,000 back; the 世帯 limit
+// alone (61,500) would give back only 18,500). In July 2026 (18,000): 62,000 back.
+#[test]
+fn the_2026_08_kourei_outpatient_limit() {
+    let t = tables();
+    let out = |month| {
+        compute_month(
+            &t,
+            &over70(
+                month,
+                "一般",
+                vec![claim("本人", Kourei, Outpatient, 400_000, 80_000)],
+            ),
+        )
+        .unwrap()
+    };
+    let aug = out(d(2026, 8, 1));
+    assert_eq!(aug.outpatient[0].refund, Yen(58_000));
+    assert_eq!(aug.kourei_limit, Some(Yen(61_500)));
+    assert_eq!(aug.burden, Yen(22_000));
+    assert!(aug.confirmed);
+    assert_eq!(out(d(2026, 7, 1)).refund, Yen(62_000));
+    // 低所得Ⅱ rests on one source for its 世帯 figure: the result says so.
+    let low = compute_month(
         &t,
         &over70(
             d(2026, 8, 1),
-            "一般",
-            vec![claim("本人", Kourei, Outpatient, 150_000, 30_000)],
+            "低所得Ⅱ",
+            vec![claim("本人", Kourei, Outpatient, 100_000, 20_000)],
         ),
     )
     .unwrap();
-    assert_eq!(out.outpatient[0].refund, Yen(8_000));
-    let out_july = compute_month(
-        &t,
-        &over70(
-            d(2026, 7, 1),
-            "一般",
-            vec![claim("本人", Kourei, Outpatient, 150_000, 30_000)],
-        ),
-    )
-    .unwrap();
-    assert_eq!(out_july.outpatient[0].refund, Yen(12_000));
+    assert_eq!(low.outpatient[0].refund, Yen(9_000));
+    assert!(!low.confirmed);
 }
 
-// 2027-08: the old 区分 codes are gone; the published top band (ダイヤモンド 383318: 342,000円 + 1%,
-// applying above 医療費 114万円) is there, unconfirmed.
+// 2027-08: the old 区分 codes ア〜エ are gone; the published top band (ダイヤモンド 383318: 342,000円 + 1%,
+// applying above 医療費 114万円, and 303,000円 + 1% above 101万円) is there, unconfirmed.
 #[test]
 fn the_2027_08_table_refuses_old_codes() {
     let t = tables();
@@ -467,7 +495,10 @@ fn the_2027_08_table_refuses_old_codes() {
     assert!(matches!(err, Error::InvalidInput { ref item, .. } if item == "under70_category"));
     let top = t.for_date(d(2027, 8, 1)).unwrap().under70("ア-1").unwrap();
     assert_eq!(top.limit.amount(Yen(1_140_000)), Yen(342_000));
+    assert_eq!(top.limit.amount(Yen(1_240_000)), Yen(343_000));
     assert!(!top.confirmed);
+    let second = t.for_date(d(2027, 8, 1)).unwrap().under70("ア-2").unwrap();
+    assert_eq!(second.limit.amount(Yen(1_010_000)), Yen(303_000));
 }
 
 // 区分 boundaries (三島市: ア 901万円超, イ 600万円超〜901万円以下, ウ 210万円超〜600万円以下, エ 210万円以下,
@@ -531,4 +562,170 @@ fn embedded_tables_load_in_order() {
     let ids: Vec<&str> = t.tables().iter().map(|x| x.id.as_str()).collect();
     assert_eq!(ids, ["2018-08", "2026-08", "2027-08"]);
     assert!(t.for_date(d(2018, 7, 31)).is_none());
+}
+
+// Hand calculation from the rule of the 年間上限 introduced from 2026-08 ("8月〜翌年7月の自己負担の
+// 累計に上限", datazoo 71595568 / 新潟日報 751838: ウ 53万円): August 2026 – July 2027 with 3 months at
+// the ウ limit 85,800 and 9 months at 多数回 44,400 = 257,400 + 399,600 = 657,000 → 657,000 − 530,000
+// = 127,000. The period ending July 2026 has no such limit.
+#[test]
+fn annual_household_cap_from_2026_08() {
+    use nhikit_rules::high_cost::annual_household_refund;
+    let t = tables();
+    let mut months = vec![Yen(85_800); 3];
+    months.extend(vec![Yen(44_400); 9]);
+    let (refund, der) = annual_household_refund(&t, 2027, Under70, "ウ", &months).unwrap();
+    assert_eq!(refund, Yen(127_000));
+    assert!(der.to_text().contains("530000円"));
+    assert!(annual_household_refund(&t, 2026, Under70, "ウ", &months).is_err());
+    // 70–74 一般 外来 年間 216,000 (public calculators C1/C3, see 2026-08.toml): 12 × 22,000 = 264,000
+    // → 48,000.
+    let (out, _) = annual_outpatient_refund(&t, 2027, "一般", &[Yen(22_000); 12]).unwrap();
+    assert_eq!(out, Yen(48_000));
+}
+
+mod properties {
+    use super::*;
+    use nhikit_rules::high_cost::compute_month_with;
+    use proptest::prelude::*;
+
+    fn claims() -> impl Strategy<Value = Vec<(bool, bool, i64, u8)>> {
+        // (70–74?, 入院?, 医療費, copay in tenths of 医療費 1..=3), up to 6 claims.
+        prop::collection::vec(
+            (any::<bool>(), any::<bool>(), 0i64..3_000_000, 1u8..=3),
+            0..6,
+        )
+    }
+
+    proptest! {
+        // Invariants of any household month: the refund is never negative, the household never
+        // bears more than it paid, and with explain off the numbers are the same.
+        #[test]
+        fn refund_is_bounded(
+            raw in claims(),
+            under in prop::sample::select(vec!["ア", "イ", "ウ", "エ", "オ"]),
+            over in prop::sample::select(vec![
+                "現役並みⅢ", "現役並みⅡ", "現役並みⅠ", "一般", "低所得Ⅱ", "低所得Ⅰ",
+            ]),
+            many in any::<bool>(),
+            month in prop::sample::select(vec![d(2024, 5, 1), d(2026, 8, 1)]),
+        ) {
+            let claims: Vec<Claim> = raw
+                .iter()
+                .enumerate()
+                .map(|(i, &(old, inpatient, medical, tenths))| Claim {
+                    person: format!("p{}", i % 3),
+                    age_group: if old { Kourei } else { Under70 },
+                    setting: if inpatient { Inpatient } else { Outpatient },
+                    medical_cost: Yen(medical),
+                    copay: Yen(medical * i64::from(tenths) / 10),
+                })
+                .collect();
+            let input = HouseholdMonth {
+                service_month: month,
+                under70_category: Some(under.into()),
+                over70_category: Some(over.into()),
+                many_times: many,
+                claims,
+                turning_75: vec![],
+            };
+            let t = tables();
+            let r = compute_month(&t, &input).unwrap();
+            prop_assert!(r.refund >= Yen(0));
+            prop_assert!(r.burden >= Yen(0));
+            prop_assert!(r.burden <= r.total_copay);
+            prop_assert_eq!(r.burden + r.refund, r.total_copay);
+            if let Some(limit) = r.household_limit {
+                let excluded: Yen = r.excluded_claims.iter().map(|&i| input.claims[i].copay).sum();
+                prop_assert!(r.burden <= limit + excluded);
+            }
+            let quiet = compute_month_with(&t, &input, false).unwrap();
+            prop_assert_eq!(quiet.refund, r.refund);
+            prop_assert!(quiet.derivation.0.is_empty());
+        }
+
+        // The limit never decreases as 医療費 grows (the 1% term is non-negative).
+        #[test]
+        fn limit_is_monotonic(a in 0i64..10_000_000, b in 0i64..10_000_000) {
+            let t = tables();
+            for table in t.tables() {
+                for c in table.under70.iter().chain(table.over70.iter()) {
+                    let (lo, hi) = (a.min(b), a.max(b));
+                    prop_assert!(c.limit.amount(Yen(lo)) <= c.limit.amount(Yen(hi)));
+                    prop_assert!(c.limit.amount(Yen(lo)) >= c.limit.base);
+                }
+            }
+        }
+    }
+}
+
+// 75歳到達月の特例 (エネルギア健保 https://energia-kenpo.or.jp/jinsei/10_01.html: in the month the person
+// becomes a 後期 insured person, unless the birthday is the 1st, the individual limits are ½;
+// 益城町, DOMAIN-FACTS S104). Hand calculations: 一般, 入院 医療費 300,000 at 2割 = 60,000 against
+// ½ × 57,600 = 28,800 → 31,200; 外来 12,000 against ½ × 18,000 = 9,000 → 3,000.
+// 現役並みⅢ: ½ of 252,600 + (医療費 − 842,000) × 1% is 126,300 + (医療費 − 421,000) × 1%; 医療費
+// 1,000,000 → 126,300 + 5,790 = 132,090; copay 300,000 → 167,910.
+#[test]
+fn turning_75_halves_the_persons_limits() {
+    use nhikit_rules::eligibility::turns_75_in_month;
+    let t = tables();
+    assert!(turns_75_in_month(d(1950, 6, 15), d(2025, 6, 1)).unwrap());
+    assert!(turns_75_in_month(d(1950, 6, 2), d(2025, 6, 30)).unwrap());
+    assert!(!turns_75_in_month(d(1950, 6, 1), d(2025, 6, 1)).unwrap());
+    assert!(!turns_75_in_month(d(1950, 6, 15), d(2025, 7, 1)).unwrap());
+
+    let mut m = over70(
+        d(2025, 6, 1),
+        "一般",
+        vec![
+            claim("父", Kourei, Inpatient, 300_000, 60_000),
+            claim("母", Kourei, Outpatient, 60_000, 12_000),
+        ],
+    );
+    m.turning_75 = vec!["父".into()];
+    let r = compute_month(&t, &m).unwrap();
+    assert_eq!(r.turning_75.len(), 1);
+    assert_eq!(r.turning_75[0].limit, Some(Yen(28_800)));
+    assert_eq!(r.turning_75[0].refund, Yen(31_200));
+    // 母 is not turning 75: 外来 12,000 stays under 18,000; household 28,800 + 12,000 = 40,800
+    // is under 57,600.
+    assert_eq!(r.refund, Yen(31_200));
+
+    let mut out = over70(
+        d(2025, 6, 1),
+        "一般",
+        vec![claim("父", Kourei, Outpatient, 60_000, 12_000)],
+    );
+    out.turning_75 = vec!["父".into()];
+    assert_eq!(compute_month(&t, &out).unwrap().refund, Yen(3_000));
+
+    let mut high = over70(
+        d(2025, 6, 1),
+        "現役並みⅢ",
+        vec![claim("父", Kourei, Inpatient, 1_000_000, 300_000)],
+    );
+    high.turning_75 = vec!["父".into()];
+    let r = compute_month(&t, &high).unwrap();
+    assert_eq!(r.turning_75[0].limit, Some(Yen(132_090)));
+    assert_eq!(r.refund, Yen(167_910));
+
+    let mut bad = over70(
+        d(2025, 6, 1),
+        "一般",
+        vec![claim("父", Kourei, Inpatient, 1, 1)],
+    );
+    bad.turning_75 = vec!["祖父".into()];
+    assert!(compute_month(&t, &bad).is_err());
+}
+
+// Age groups by the transitions of eligibility.rs: born 1956-05-15 → 高齢受給者 from 2026-06-01,
+// 後期 from 2031-05-15 (see the copay tests for the sources).
+#[test]
+fn age_group_follows_the_transitions() {
+    use nhikit_rules::high_cost::age_group_on;
+    let b = d(1956, 5, 15);
+    assert_eq!(age_group_on(b, d(2026, 5, 31)).unwrap(), Some(Under70));
+    assert_eq!(age_group_on(b, d(2026, 6, 1)).unwrap(), Some(Kourei));
+    assert_eq!(age_group_on(b, d(2031, 5, 14)).unwrap(), Some(Kourei));
+    assert_eq!(age_group_on(b, d(2031, 5, 15)).unwrap(), None);
 }

@@ -2,3 +2,4 @@
 
 mod copay;
 mod high_cost;
+mod premium;
