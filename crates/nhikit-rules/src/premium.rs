@@ -306,29 +306,41 @@ fn is_leap(y: i32) -> bool {
     (y % 4 == 0 && y % 100 != 0) || y % 400 == 0
 }
 
-/// The `age`-th birthday as a sortable key `yyyymmdd` and its month number; a 2/29 birthday falls
-/// on 3/1 in common years (年齢計算ニ関スル法律: the age is reached the day before).
-fn birthday(birth: NaiveDate, age: i32) -> (i64, i32) {
-    let y = birth.year() + age;
-    let (m, d) = if birth.month() == 2 && birth.day() == 29 && !is_leap(y) {
-        (3, 1)
-    } else {
-        (birth.month(), birth.day())
-    };
-    (
-        i64::from(y) * 10_000 + i64::from(m) * 100 + i64::from(d),
-        y * 12 + m as i32 - 1,
-    )
+/// A date of birth split once into (year, month, day).
+#[derive(Clone, Copy)]
+struct Ymd(i32, u32, u32);
+
+impl Ymd {
+    fn of(d: NaiveDate) -> Ymd {
+        Ymd(d.year(), d.month(), d.day())
+    }
+
+    /// The `age`-th birthday as a sortable key `yyyymmdd` and its month number; a 2/29 birthday
+    /// falls on 3/1 in common years (年齢計算ニ関スル法律: the age is reached the day before).
+    fn birthday(self, age: i32) -> (i64, i32) {
+        let Ymd(by, bm, bd) = self;
+        let y = by + age;
+        let (m, d) = if bm == 2 && bd == 29 && !is_leap(y) {
+            (3, 1)
+        } else {
+            (bm, bd)
+        };
+        (
+            i64::from(y) * 10_000 + i64::from(m) * 100 + i64::from(d),
+            y * 12 + m as i32 - 1,
+        )
+    }
+
+    /// The month containing the day the age is reached (the day before the birthday): the
+    /// birthday's month, or the month before when the birthday is the 1st.
+    fn reach_month(self, age: i32) -> i32 {
+        let Ymd(by, bm, bd) = self;
+        (by + age) * 12 + bm as i32 - 1 - i32::from(bd == 1)
+    }
 }
 
 fn date_key(d: NaiveDate) -> i64 {
     i64::from(d.year()) * 10_000 + i64::from(d.month()) * 100 + i64::from(d.day())
-}
-
-/// The month containing the day the age is reached (the day before the birthday): the birthday's
-/// month, or the month before when the birthday is the 1st.
-fn reach_month(birth: NaiveDate, age: i32) -> i32 {
-    (birth.year() + age) * 12 + birth.month0() as i32 - i32::from(birth.day() == 1)
 }
 
 /// Bits `lo..hi` set (month indexes from April).
@@ -393,8 +405,9 @@ fn assess_inner<E: Explain>(h: &Household, p: &Params, e: &mut E) -> Result<Asse
                 ));
             }
         }
+        let b = Ymd::of(m.birth);
         // 65 on December 31 of the income year ⇔ the 65th birthday is on or before January 1.
-        let aged_65 = birthday(m.birth, 65).0 <= i64::from(p.income_year + 1) * 10_000 + 101;
+        let aged_65 = b.birthday(65).0 <= i64::from(p.income_year + 1) * 10_000 + 101;
         let salary = salary_income(inc.salary_revenue, p.salary_table);
         let salary_counted = if m.involuntary_unemployed {
             salary * p.unemployed_percent / 100
@@ -427,11 +440,11 @@ fn assess_inner<E: Explain>(h: &Household, p: &Params, e: &mut E) -> Result<Asse
         if m.status == Status::Insured {
             let from = m.acquired.unwrap_or(fy_start);
             // NHI is lost on the 75th birthday (後期高齢者医療 starts that day).
-            let (b75_key, b75_month) = birthday(m.birth, 75);
+            let (b75_key, b75_month) = b.birthday(75);
             let lost_m = m.lost.map_or(b75_month, |l| month_abs(l).min(b75_month));
             let k = |abs: i32| (abs - first_month).clamp(0, 12) as u32;
             insured = range_mask(k(month_abs(from)), k(lost_m));
-            care = insured & range_mask(k(reach_month(m.birth, 40)), k(reach_month(m.birth, 65)));
+            care = insured & range_mask(k(b.reach_month(40)), k(b.reach_month(65)));
             if let (Some(pn), Some(pf)) = (m.perinatal, p.perinatal_from) {
                 let lo = pn.birth_month - if pn.multiple { 3 } else { 1 };
                 let hi = pn.birth_month + 2;
@@ -456,7 +469,7 @@ fn assess_inner<E: Explain>(h: &Household, p: &Params, e: &mut E) -> Result<Asse
         }
         // Reaching `age` on or after April 1 ⇔ the birthday falls on or after April 2.
         let apr2 = i64::from(fy.0) * 10_000 + 402;
-        let reaches = |age: u32| birthday(m.birth, age as i32).0 >= apr2;
+        let reaches = |age: u32| b.birthday(age as i32).0 >= apr2;
         calc[i] = Calc {
             base,
             asset: inc.fixed_asset_tax,
