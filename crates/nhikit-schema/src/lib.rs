@@ -28,6 +28,9 @@
 //! ```
 
 mod arrow;
+mod embedded {
+    include!(concat!(env!("OUT_DIR"), "/embedded.rs"));
+}
 mod error;
 mod load;
 mod model;
@@ -38,6 +41,17 @@ pub use arrow::arrow_type;
 pub use arrow_schema::Schema as ArrowSchema;
 pub use error::{Problem, SchemaError, SchemaErrors};
 pub use load::{load_dir, load_texts};
+
+/// The schema shipped with this build (`schemas/` at compile time), for running without the
+/// source tree.
+pub fn embedded() -> Result<Schema, SchemaErrors> {
+    load_texts(embedded::FILES.iter().copied())
+}
+
+/// The paths and texts of the shipped schema files.
+pub fn embedded_files() -> &'static [(&'static str, &'static str)] {
+    embedded::FILES
+}
 pub use model::{
     CharClass, CheckRule, Code, CodeTable, Encoding, Entity, Item, ItemType, Layout, LineEnding,
     Reference, Schema,

@@ -1,0 +1,239 @@
+//! The NHI population generator: a realistic but fictitious population of municipal NHI
+//! insurers, households (世帯), persons (宛名) and qualifications (被保険者資格), each a pure
+//! function of (seed, entity kind, municipality, index) — no I/O, no shared mutable state, so
+//! any thread count and any shard split produce the same records.
+//!
+//! ```
+//! use nhikit_synth::{Generator, Options, Reference};
+//! use nhikit_schema::RowWriter;
+//!
+//! /// Counts rows; a real sink writes Parquet or CSV (`nhikit-io`).
+//! #[derive(Default)]
+//! struct Count(usize);
+//! impl RowWriter for Count {
+//!     fn null(&mut self) {}
+//!     fn str(&mut self, _: &str) {}
+//!     fn int(&mut self, _: i64) {}
+//!     fn date(&mut self, _: nhikit_core::date::NaiveDate) {}
+//!     fn bool(&mut self, _: bool) {}
+//!     fn end_row(&mut self) { self.0 += 1 }
+//! }
+//!
+//! let reference = Reference::embedded().unwrap();
+//! let options = Options { households: 100, seed: 42, ..Options::default() };
+//! let generator = Generator::new(&reference, &options).unwrap();
+//! let (mut h, mut p, mut q) = (Count::default(), Count::default(), Count::default());
+//! for part in &generator.plan().parts {
+//!     generator.write_part(part, &mut h, &mut p, &mut q);
+//! }
+//! assert_eq!(h.0, 100);
+//! assert!(p.0 > 100 && q.0 > 100);
+//! ```
+
+pub mod ids;
+pub mod model;
+pub mod permute;
+pub mod plan;
+pub mod reference;
+pub mod rows;
+
+pub use model::{Household, Member, Model};
+pub use plan::{Part, Plan, PlannedMunicipality, Segment, Shard};
+pub use reference::{Reference, ReferenceTexts};
+
+use nhikit_core::date::NaiveDate;
+use nhikit_schema::{Row, RowWriter};
+use rows::{
+    Composed, HouseholdCtx, HouseholdIds, HouseholdRow, InsurerRow, PersonRow, QualificationRow,
+};
+
+/// The generator's output version: bumped whenever the same seed and options would give
+/// different records. It goes into the manifest beside the seed.
+pub const OUTPUT_VERSION: u32 = 1;
+
+/// The generator's errors: bad options or bad reference data.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// An option is invalid; the message says which and what is expected.
+    #[error("{0}")]
+    Config(String),
+    /// A reference file is malformed.
+    #[error("{source_name}:{line}: {reason}")]
+    Reference {
+        /// The file.
+        source_name: String,
+        /// 1-based line.
+        line: usize,
+        /// What is wrong.
+        reason: String,
+    },
+}
+
+/// What to generate.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Options {
+    /// The seed: same seed, same options, same version → same records.
+    pub seed: u64,
+    /// Households in all.
+    pub households: u64,
+    /// Restrict to these municipalities (6-digit 地方公共団体コード); empty means all.
+    pub municipalities: Vec<String>,
+    /// The reference date (基準日) of the snapshot: ages and qualifications hold on it.
+    pub as_of: NaiveDate,
+}
+
+impl Default for Options {
+    fn default() -> Options {
+        Options {
+            seed: 0,
+            households: 1000,
+            municipalities: Vec::new(),
+            as_of: NaiveDate::from_ymd_opt(2026, 4, 1).unwrap_or_default(),
+        }
+    }
+}
+
+/// Rows written for one part.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct PartCounts {
+    /// Households.
+    pub households: u64,
+    /// Persons.
+    pub persons: u64,
+    /// Qualifications (insured persons).
+    pub qualifications: u64,
+}
+
+/// A prepared run: the model and the plan.
+#[derive(Debug)]
+pub struct Generator<'r> {
+    model: Model<'r>,
+    plan: Plan,
+    symbols: Vec<Option<u16>>,
+    premium_forms: Vec<&'static str>,
+}
+
+impl<'r> Generator<'r> {
+    /// Prepares a run.
+    pub fn new(reference: &'r Reference, options: &Options) -> Result<Generator<'r>, Error> {
+        let plan = Plan::new(reference, options.households, &options.municipalities)?;
+        let model = Model::new(reference, options.seed, options.as_of)?;
+        let mut symbols = Vec::new();
+        let mut premium_forms = Vec::new();
+        for pm in &plan.municipalities {
+            let mut rng = nhikit_rng::Rng::new(
+                options.seed,
+                model::stream::MUNICIPALITY,
+                u64::from(pm.municipality.ordinal),
+            );
+            // Assumptions (docs/generator.md): 6 in 10 municipalities print a 記号; about 1 in
+            // 7 levies 保険料 rather than 保険税.
+            symbols.push(if rng.chance(6, 10) {
+                Some(1 + rng.below(9999) as u16)
+            } else {
+                None
+            });
+            premium_forms.push(if rng.chance(1, 7) { "2" } else { "1" });
+        }
+        Ok(Generator {
+            model,
+            plan,
+            symbols,
+            premium_forms,
+        })
+    }
+
+    /// The plan.
+    pub fn plan(&self) -> &Plan {
+        &self.plan
+    }
+
+    /// The model.
+    pub fn model(&self) -> &Model<'r> {
+        &self.model
+    }
+
+    /// Writes the `insurer` rows of the planned municipalities.
+    pub fn write_insurers<W: RowWriter + ?Sized>(&self, out: &mut W) -> u64 {
+        for (i, m) in self.plan.municipalities.iter().enumerate() {
+            InsurerRow {
+                m,
+                premium_form: self.premium_forms[i],
+            }
+            .write(out);
+        }
+        self.plan.municipalities.len() as u64
+    }
+
+    /// Writes the households of `part` with their persons and qualifications.
+    pub fn write_part<H, P, Q>(
+        &self,
+        part: &Part,
+        households: &mut H,
+        persons: &mut P,
+        qualifications: &mut Q,
+    ) -> PartCounts
+    where
+        H: RowWriter + ?Sized,
+        P: RowWriter + ?Sized,
+        Q: RowWriter + ?Sized,
+    {
+        let mut counts = PartCounts::default();
+        let mut h = Household::default();
+        let mut text = Composed::default();
+        for segment in &part.segments {
+            let m = &self.plan.municipalities[segment.municipality];
+            let ordinal = m.municipality.ordinal;
+            let towns = self
+                .model
+                .reference()
+                .towns
+                .get(ordinal_index(self.model.reference(), ordinal))
+                .map(Vec::as_slice)
+                .unwrap_or(&[]);
+            let ids = self.model.ids(ordinal);
+            for local in segment.first..segment.first + segment.count {
+                self.model.household(ordinal, towns.len(), local, &mut h);
+                text.compose(&self.model, m, towns, &h);
+                let ctx = HouseholdCtx {
+                    model: &self.model,
+                    m,
+                    ids: &ids,
+                    h: &h,
+                    hid: HouseholdIds {
+                        household_number: ids.household_number(local),
+                        insured_number: ids.insured_number(local),
+                        symbol: self.symbols[segment.municipality],
+                    },
+                    text: &text,
+                    postal_code: h
+                        .town
+                        .and_then(|t| towns.get(t))
+                        .map(|t| t.postal_code.as_str()),
+                };
+                HouseholdRow(&ctx).write(households);
+                counts.households += 1;
+                let mut edaban = 0;
+                for i in 0..h.members.len() {
+                    PersonRow(&ctx, i).write(persons);
+                    counts.persons += 1;
+                    if h.members[i].insured {
+                        edaban += 1;
+                        QualificationRow(&ctx, i, edaban).write(qualifications);
+                        counts.qualifications += 1;
+                    }
+                }
+            }
+        }
+        counts
+    }
+}
+
+/// The index of the municipality with reference `ordinal` in `reference.municipalities`.
+fn ordinal_index(reference: &Reference, ordinal: u32) -> usize {
+    reference
+        .municipalities
+        .binary_search_by_key(&ordinal, |m| m.ordinal)
+        .unwrap_or(usize::MAX)
+}

@@ -1,0 +1,312 @@
+//! Generated rows of the entities `insurer`, `household`, `person` and `qualification`,
+//! written item by item in the order of `schemas/entities/*.toml` (a test checks the order
+//! and every value against the schema).
+
+use crate::model::{BUILDINGS, Household, Member, Model};
+use crate::plan::PlannedMunicipality;
+use nhikit_core::date::NaiveDate;
+use nhikit_schema::{Row, RowWriter};
+
+/// Formats `n` as exactly `width` decimal digits (zero-padded) into `buf`, no allocation.
+pub fn digits(n: u64, width: usize, buf: &mut [u8; 20]) -> &str {
+    let mut n = n;
+    for i in (0..width).rev() {
+        buf[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+    }
+    // Only ASCII digits were written.
+    std::str::from_utf8(&buf[..width]).unwrap_or("")
+}
+
+/// Appends `n` in full-width digits (０–９).
+pub fn push_fullwidth(out: &mut String, n: u64) {
+    let mut b = [0u8; 20];
+    let width = if n == 0 { 1 } else { (n.ilog10() + 1) as usize };
+    for d in digits(n, width, &mut b).bytes() {
+        out.push(char::from_u32(0xFF10 + u32::from(d - b'0')).unwrap_or('０'));
+    }
+}
+
+/// The start of universal coverage (国民皆保険, 1961-04-01): `valid_from` of every insurer.
+pub fn kaihoken() -> NaiveDate {
+    NaiveDate::from_ymd_opt(1961, 4, 1).unwrap_or_default()
+}
+
+/// A row of `insurer`.
+pub struct InsurerRow<'a> {
+    /// The planned municipality.
+    pub m: &'a PlannedMunicipality,
+    /// 保険料 (2) or 保険税 (1).
+    pub premium_form: &'static str,
+}
+
+impl Row for InsurerRow<'_> {
+    const ENTITY: &'static str = "insurer";
+    fn write<W: RowWriter + ?Sized>(&self, out: &mut W) {
+        let mut b = [0u8; 20];
+        let mu = &self.m.municipality;
+        out.str(&self.m.insurer_number_text);
+        out.str("1");
+        out.str(&mu.name);
+        if mu.name_kana.is_empty() {
+            out.null()
+        } else {
+            out.str(&mu.name_kana)
+        }
+        out.str(digits(u64::from(mu.prefecture_code), 2, &mut b));
+        out.str(&mu.lgcode);
+        out.str(self.premium_form);
+        out.date(kaihoken());
+        out.null();
+        out.end_row();
+    }
+}
+
+/// Text shared by the rows of one household, composed once.
+#[derive(Debug, Default)]
+pub struct Composed {
+    /// Names (`姓　名`) of the members, concatenated; see `name_ends`.
+    names: String,
+    name_ends: Vec<(usize, usize)>,
+    /// Readings (`セイ　メイ`), concatenated.
+    readings: String,
+    /// The address.
+    pub address: String,
+}
+
+impl Composed {
+    /// Composes names, readings and the address of `h`.
+    pub fn compose(
+        &mut self,
+        model: &Model<'_>,
+        m: &PlannedMunicipality,
+        towns: &[crate::reference::Town],
+        h: &Household,
+    ) {
+        self.names.clear();
+        self.readings.clear();
+        self.name_ends.clear();
+        for member in &h.members {
+            let s = model.surname(member.surname);
+            let g = model.given_name(member.sex, member.given);
+            let n0 = self.names.len();
+            let r0 = self.readings.len();
+            self.names.push_str(&s.kanji);
+            self.names.push('\u{3000}');
+            self.names.push_str(&g.kanji);
+            self.readings.push_str(&s.reading);
+            self.readings.push('\u{3000}');
+            self.readings.push_str(&g.reading);
+            self.name_ends
+                .push((self.names.len() - n0, self.readings.len() - r0));
+        }
+        self.address.clear();
+        let mu = &m.municipality;
+        self.address.push_str(&mu.prefecture);
+        self.address.push_str(&mu.name);
+        let (chome, ban, go) = h.block;
+        let town = h.town.and_then(|t| towns.get(t));
+        match town {
+            Some(t) => self.address.push_str(&t.name),
+            // No 町域 list for this municipality: a synthetic 町名.
+            None => self.address.push_str("本町"),
+        }
+        // 住所 are written with full-width digits, as 住民記録 systems print them.
+        let a = &mut self.address;
+        if town.is_none_or(|t| t.has_chome) {
+            push_fullwidth(a, u64::from(chome));
+            a.push_str("丁目");
+            push_fullwidth(a, u64::from(ban));
+            a.push('番');
+            push_fullwidth(a, u64::from(go));
+            a.push('号');
+        } else {
+            push_fullwidth(a, u64::from(ban) * 10 + u64::from(go));
+            a.push_str("番地");
+        }
+        if let Some((b, room)) = h.building {
+            a.push('\u{3000}');
+            a.push_str(BUILDINGS[b]);
+            push_fullwidth(a, u64::from(room));
+            a.push_str("号室");
+        }
+    }
+
+    /// Name and reading of member `i`.
+    pub fn name(&self, i: usize) -> (&str, &str) {
+        let (mut n0, mut r0) = (0, 0);
+        for &(n, r) in &self.name_ends[..i] {
+            n0 += n;
+            r0 += r;
+        }
+        let (n, r) = self.name_ends[i];
+        (&self.names[n0..n0 + n], &self.readings[r0..r0 + r])
+    }
+}
+
+/// Identifiers of a household, computed once.
+#[derive(Debug, Clone, Copy)]
+pub struct HouseholdIds {
+    /// 世帯番号.
+    pub household_number: u64,
+    /// 被保険者番号 (per household).
+    pub insured_number: u64,
+    /// 被保険者記号, if the municipality uses one.
+    pub symbol: Option<u16>,
+}
+
+/// Context of the rows of one household.
+pub struct HouseholdCtx<'a> {
+    /// The model.
+    pub model: &'a Model<'a>,
+    /// The municipality.
+    pub m: &'a PlannedMunicipality,
+    /// Its identifier permutations.
+    pub ids: &'a crate::ids::Ids,
+    /// The household.
+    pub h: &'a Household,
+    /// Its identifiers.
+    pub hid: HouseholdIds,
+    /// Its composed text.
+    pub text: &'a Composed,
+    /// Postal code of its 町域, if known.
+    pub postal_code: Option<&'a str>,
+}
+
+impl HouseholdCtx<'_> {
+    fn address_number(&self, member: &Member) -> u64 {
+        self.ids.address_number(self.h.local, member.slot)
+    }
+
+    fn write_symbol<W: RowWriter + ?Sized>(&self, out: &mut W) {
+        let mut b = [0u8; 20];
+        match self.hid.symbol {
+            Some(s) => out.str(digits(u64::from(s), 4, &mut b)),
+            None => out.null(),
+        }
+    }
+
+    /// The earliest 資格取得日 of the insured members.
+    fn first_acquisition(&self) -> NaiveDate {
+        self.h
+            .members
+            .iter()
+            .filter(|m| m.insured)
+            .map(|m| m.acquired)
+            .min()
+            .unwrap_or(self.model.as_of())
+    }
+}
+
+/// The `household` row of a household.
+pub struct HouseholdRow<'a>(pub &'a HouseholdCtx<'a>);
+
+impl Row for HouseholdRow<'_> {
+    const ENTITY: &'static str = "household";
+    fn write<W: RowWriter + ?Sized>(&self, out: &mut W) {
+        let c = self.0;
+        let mut b = [0u8; 20];
+        let head = &c.h.members[0];
+        out.str(&c.m.municipality.lgcode);
+        out.str(digits(c.hid.household_number, 10, &mut b));
+        out.str(&c.m.insurer_number_text);
+        c.write_symbol(out);
+        out.str(digits(c.hid.insured_number, 8, &mut b));
+        out.str(digits(c.address_number(head), 10, &mut b));
+        let (name, kana) = c.text.name(0);
+        out.str(name);
+        out.str(kana);
+        out.str(if c.h.fictive_head { "1" } else { "0" });
+        match c.postal_code {
+            Some(p) => out.str(p),
+            None => out.null(),
+        }
+        out.str(&c.text.address);
+        out.date(c.first_acquisition());
+        out.null();
+        out.end_row();
+    }
+}
+
+/// The `person` row of member `i`.
+pub struct PersonRow<'a>(pub &'a HouseholdCtx<'a>, pub usize);
+
+impl Row for PersonRow<'_> {
+    const ENTITY: &'static str = "person";
+    fn write<W: RowWriter + ?Sized>(&self, out: &mut W) {
+        let (c, i) = (self.0, self.1);
+        let p = &c.h.members[i];
+        let mut b = [0u8; 20];
+        out.str(&c.m.municipality.lgcode);
+        out.str(digits(c.address_number(p), 10, &mut b));
+        out.str(digits(c.hid.household_number, 10, &mut b));
+        if p.has_my_number {
+            out.str(digits(
+                c.ids.my_number(c.h.local, p.slot).value(),
+                12,
+                &mut b,
+            ));
+        } else {
+            out.null();
+        }
+        let (name, kana) = c.text.name(i);
+        out.str(name);
+        out.str(kana);
+        out.null();
+        out.date(p.birth);
+        out.str(p.sex.code());
+        out.str(p.relationship);
+        out.str(if p.foreign { "2" } else { "1" });
+        out.str("1");
+        out.date(p.resident_since);
+        out.null();
+        out.null();
+        out.bool(p.support_measure);
+        out.end_row();
+    }
+}
+
+/// The `qualification` row of insured member `i`, whose 枝番 is `edaban`.
+pub struct QualificationRow<'a>(pub &'a HouseholdCtx<'a>, pub usize, pub u64);
+
+impl Row for QualificationRow<'_> {
+    const ENTITY: &'static str = "qualification";
+    fn write<W: RowWriter + ?Sized>(&self, out: &mut W) {
+        let (c, i, edaban) = (self.0, self.1, self.2);
+        let p = &c.h.members[i];
+        let mut b = [0u8; 20];
+        out.str(&c.m.municipality.lgcode);
+        out.str(digits(c.address_number(p), 10, &mut b));
+        out.int(1);
+        out.str(&c.m.insurer_number_text);
+        out.str(digits(c.hid.household_number, 10, &mut b));
+        c.write_symbol(out);
+        out.str(digits(c.hid.insured_number, 8, &mut b));
+        out.str(digits(edaban, 2, &mut b));
+        if p.has_my_number {
+            out.str(digits(
+                c.ids.my_number(c.h.local, p.slot).value(),
+                12,
+                &mut b,
+            ));
+        } else {
+            out.null();
+        }
+        let (name, kana) = c.text.name(i);
+        out.str(name);
+        out.str(kana);
+        out.date(p.birth);
+        out.str(p.sex.code());
+        out.str("1");
+        out.str(if i == 0 { "1" } else { "2" });
+        out.str("01");
+        out.date(p.acquired);
+        out.str(p.acquisition_reason);
+        out.date(p.notified);
+        out.null();
+        out.null();
+        out.null();
+        out.bool(false);
+        out.end_row();
+    }
+}

@@ -1,0 +1,50 @@
+//! Integration tests of nhikit-synth.
+#![allow(clippy::unwrap_used)]
+
+mod plan;
+mod realism;
+mod records;
+
+use nhikit_schema::{Record, RecordCollector, Schema};
+use nhikit_synth::{Generator, Options, Reference};
+use std::path::Path;
+use std::sync::OnceLock;
+
+/// The shipped schema.
+pub fn schema() -> &'static Schema {
+    static S: OnceLock<Schema> = OnceLock::new();
+    S.get_or_init(|| {
+        nhikit_schema::load_dir(&Path::new(env!("CARGO_MANIFEST_DIR")).join("../../schemas"))
+            .unwrap()
+    })
+}
+
+/// The embedded reference data.
+pub fn reference() -> &'static Reference {
+    static R: OnceLock<Reference> = OnceLock::new();
+    R.get_or_init(|| Reference::embedded().unwrap())
+}
+
+/// All records of a run, per entity (households, persons, qualifications), checked against
+/// the schema's item order as they are written.
+pub fn generate(options: &Options) -> [Vec<Record>; 3] {
+    let s = schema();
+    let g = Generator::new(reference(), options).unwrap();
+    let (eh, ep, eq) = (
+        s.entity("household").unwrap(),
+        s.entity("person").unwrap(),
+        s.entity("qualification").unwrap(),
+    );
+    let (mut h, mut p, mut q) = (
+        RecordCollector::new(eh),
+        RecordCollector::new(ep),
+        RecordCollector::new(eq),
+    );
+    for part in &g.plan().parts {
+        g.write_part(part, &mut h, &mut p, &mut q);
+    }
+    for c in [&h, &p, &q] {
+        assert!(c.errors.is_empty(), "{:?}", c.errors);
+    }
+    [h.records, p.records, q.records]
+}
