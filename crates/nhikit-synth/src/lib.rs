@@ -182,6 +182,7 @@ impl<'r> Generator<'r> {
         let mut counts = PartCounts::default();
         let mut h = Household::default();
         let mut text = Composed::default();
+        let mut member_ids: Vec<(u64, u64)> = Vec::new();
         for segment in &part.segments {
             let m = &self.plan.municipalities[segment.municipality];
             let ordinal = m.municipality.ordinal;
@@ -196,6 +197,13 @@ impl<'r> Generator<'r> {
             for local in segment.first..segment.first + segment.count {
                 self.model.household(ordinal, towns.len(), local, &mut h);
                 text.compose(&self.model, m, towns, &h);
+                member_ids.clear();
+                member_ids.extend(h.members.iter().map(|p| {
+                    (
+                        ids.address_number(local, p.slot),
+                        ids.my_number(local, p.slot).value(),
+                    )
+                }));
                 let ctx = HouseholdCtx {
                     model: &self.model,
                     m,
@@ -211,6 +219,7 @@ impl<'r> Generator<'r> {
                         .town
                         .and_then(|t| towns.get(t))
                         .map(|t| t.postal_code.as_str()),
+                    member_ids: &member_ids,
                 };
                 HouseholdRow(&ctx).write(households);
                 counts.households += 1;

@@ -42,11 +42,28 @@ impl Permutation {
         let x = x % self.len();
         let (mut l, mut r) = (x / self.b, x % self.b);
         for round in 0..3 {
-            r = (r + mix64(l ^ self.keys[2 * round]) % self.b) % self.b;
-            l = (l + mix64(r ^ self.keys[2 * round + 1]) % self.a) % self.a;
+            r = add_mod(r, reduce(mix64(l ^ self.keys[2 * round]), self.b), self.b);
+            l = add_mod(
+                l,
+                reduce(mix64(r ^ self.keys[2 * round + 1]), self.a),
+                self.a,
+            );
         }
         l * self.b + r
     }
+}
+
+/// Maps a 64-bit hash to `[0, n)` by multiply-shift (no division).
+#[inline]
+fn reduce(hash: u64, n: u64) -> u64 {
+    ((u128::from(hash) * u128::from(n)) >> 64) as u64
+}
+
+/// `(a + b) mod n` for `a, b < n`.
+#[inline]
+fn add_mod(a: u64, b: u64, n: u64) -> u64 {
+    let t = a + b;
+    if t >= n { t - n } else { t }
 }
 
 #[cfg(test)]

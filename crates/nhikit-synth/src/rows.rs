@@ -171,11 +171,17 @@ pub struct HouseholdCtx<'a> {
     pub text: &'a Composed,
     /// Postal code of its 町域, if known.
     pub postal_code: Option<&'a str>,
+    /// 宛名番号 and 個人番号 of each member, computed once.
+    pub member_ids: &'a [(u64, u64)],
 }
 
 impl HouseholdCtx<'_> {
     fn address_number(&self, member: &Member) -> u64 {
-        self.ids.address_number(self.h.local, member.slot)
+        self.member_ids[member.slot as usize].0
+    }
+
+    fn my_number(&self, member: &Member) -> u64 {
+        self.member_ids[member.slot as usize].1
     }
 
     fn write_symbol<W: RowWriter + ?Sized>(&self, out: &mut W) {
@@ -241,11 +247,7 @@ impl Row for PersonRow<'_> {
         out.str(digits(c.address_number(p), 10, &mut b));
         out.str(digits(c.hid.household_number, 10, &mut b));
         if p.has_my_number {
-            out.str(digits(
-                c.ids.my_number(c.h.local, p.slot).value(),
-                12,
-                &mut b,
-            ));
+            out.str(digits(c.my_number(p), 12, &mut b));
         } else {
             out.null();
         }
@@ -284,11 +286,7 @@ impl Row for QualificationRow<'_> {
         out.str(digits(c.hid.insured_number, 8, &mut b));
         out.str(digits(edaban, 2, &mut b));
         if p.has_my_number {
-            out.str(digits(
-                c.ids.my_number(c.h.local, p.slot).value(),
-                12,
-                &mut b,
-            ));
+            out.str(digits(c.my_number(p), 12, &mut b));
         } else {
             out.null();
         }

@@ -4,9 +4,11 @@
 
 mod calc;
 mod calc_benefit;
+mod gen_cmd;
 mod id_cmd;
 mod out;
 mod schema_cmd;
+mod validate_cmd;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
@@ -29,6 +31,15 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
+    /// Generate a fictitious NHI population: insurers, households, persons, qualifications.
+    ///
+    /// Example: `nhikit gen --households 100000 --seed 42 --out data/ --format parquet,csv`
+    Gen(gen_cmd::GenArgs),
+    /// Check a generated dataset: manifest hashes, every record against the schema,
+    /// references between entities, and consistency rules; exit 1 on any violation.
+    ///
+    /// Example: `nhikit validate data/`
+    Validate(validate_cmd::ValidateArgs),
     /// Check and show the NHI data model in `schemas/`.
     #[command(subcommand)]
     Schema(schema_cmd::SchemaCommand),
@@ -42,6 +53,8 @@ enum Command {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
+        Command::Gen(args) => gen_cmd::run(args),
+        Command::Validate(args) => validate_cmd::run(args),
         Command::Schema(cmd) => schema_cmd::run(cmd),
         Command::Id(cmd) => id_cmd::run(cmd),
         Command::Calc(args) => calc::run(args),

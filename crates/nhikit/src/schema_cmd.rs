@@ -24,9 +24,9 @@ pub enum SchemaCommand {
     Show {
         /// The entity id, e.g. `person`, `household`, `qualification`.
         entity: String,
-        /// The schema directory.
-        #[arg(long, default_value = "schemas", env = "NHIKIT_SCHEMAS")]
-        dir: PathBuf,
+        /// A schema directory; by default the schema built into nhikit.
+        #[arg(long, env = "NHIKIT_SCHEMAS")]
+        dir: Option<PathBuf>,
         /// Print the entity's Arrow schema as JSON instead of a table.
         #[arg(long)]
         arrow: bool,
@@ -37,7 +37,7 @@ pub enum SchemaCommand {
 pub fn run(cmd: SchemaCommand) -> anyhow::Result<ExitCode> {
     match cmd {
         SchemaCommand::Check { dir } => check(&dir),
-        SchemaCommand::Show { entity, dir, arrow } => show(&dir, &entity, arrow),
+        SchemaCommand::Show { entity, dir, arrow } => show(dir.as_deref(), &entity, arrow),
     }
 }
 
@@ -68,15 +68,8 @@ fn check(dir: &Path) -> anyhow::Result<ExitCode> {
     }
 }
 
-fn show(dir: &Path, id: &str, arrow: bool) -> anyhow::Result<ExitCode> {
-    let schema = nhikit_schema::load_dir(dir)
-        .map_err(|e| anyhow::anyhow!("{e}"))
-        .with_context(|| {
-            format!(
-                "loading {} (run `nhikit schema check` for details)",
-                dir.display()
-            )
-        })?;
+fn show(dir: Option<&Path>, id: &str, arrow: bool) -> anyhow::Result<ExitCode> {
+    let schema = load(dir)?;
     let Some(entity) = schema.entity(id) else {
         let known: Vec<&str> = schema.entities.iter().map(|e| e.id.as_str()).collect();
         anyhow::bail!("no entity `{id}`; the schema has: {}", known.join(", "));
@@ -171,4 +164,22 @@ fn arrow_json(schema: &nhikit_schema::ArrowSchema) -> serde_json::Value {
         })
         .collect();
     serde_json::json!({ "fields": fields, "metadata": meta(schema.metadata().iter()) })
+}
+
+/// The schema in `dir`, or the one built into nhikit.
+pub fn load(dir: Option<&Path>) -> anyhow::Result<nhikit_schema::Schema> {
+    match dir {
+        Some(dir) => nhikit_schema::load_dir(dir)
+            .map_err(|e| anyhow::anyhow!("{e}"))
+            .with_context(|| {
+                format!(
+                    "loading the schema in {} (run `nhikit schema check {}` for details)",
+                    dir.display(),
+                    dir.display()
+                )
+            }),
+        None => nhikit_schema::embedded()
+            .map_err(|e| anyhow::anyhow!("{e}"))
+            .context("the built-in schema is invalid: rebuild nhikit"),
+    }
 }

@@ -1,7 +1,9 @@
 //! End-to-end tests of the `nhikit` binary.
 #![allow(clippy::unwrap_used)]
 
+mod calc;
 mod deps;
+mod generate;
 mod id;
 mod schema;
 

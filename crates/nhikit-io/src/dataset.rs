@@ -1,0 +1,874 @@
+//! The dataset writer: a temporary sibling directory filled by part writers (from any number
+//! of threads), completed by writing `manifest.json` and renaming it into place.
+
+use crate::columnar::Columnar;
+use crate::error::{Error, Result, io};
+use crate::format::Format;
+use crate::hash::HashingWriter;
+use crate::manifest::{
+    EntityCount, FileEntry, MANIFEST_FILE, MANIFEST_VERSION, Manifest, ManifestInfo, SchemaInfo,
+};
+use crate::plan::EntityPlan;
+use crate::text::{self, CsvSink, JsonlSink, TextRow};
+use nhikit_schema::{Encoding, ItemType, RowWriter, Schema};
+use parquet::arrow::ArrowWriter;
+use parquet::basic::{Compression, ZstdLevel};
+use parquet::file::properties::WriterProperties;
+use std::collections::{BTreeMap, BTreeSet};
+use std::fs::File;
+use std::io::BufWriter;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, MutexGuard};
+
+/// The nhikit version written into manifests and Parquet footers.
+pub const NHIKIT_VERSION: &str = env!("CARGO_PKG_VERSION");
+
+/// How a dataset is written.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WriterOptions {
+    /// The formats every part is written in (default: Parquet).
+    pub formats: Vec<Format>,
+    /// Overrides every layout's encoding (`--encoding cp932`).
+    pub csv_encoding: Option<Encoding>,
+    /// Rows per Arrow record batch (default 8192).
+    pub batch_rows: usize,
+    /// Maximum rows per Parquet row group (default 131072).
+    pub row_group_rows: usize,
+    /// Replace an existing non-empty output directory when the dataset completes.
+    pub overwrite: bool,
+}
+
+impl Default for WriterOptions {
+    fn default() -> WriterOptions {
+        WriterOptions {
+            formats: vec![Format::Parquet],
+            csv_encoding: None,
+            batch_rows: 8192,
+            row_group_rows: 128 * 1024,
+            overwrite: false,
+        }
+    }
+}
+
+/// Where a part belongs: a prefecture, optionally one municipality (全国地方公共団体コード,
+/// 6 digits) in it. nhikit's generator partitions by prefecture; the municipality level is for
+/// datasets cut finer.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Partition {
+    /// Prefecture number, 1–47.
+    pub prefecture: u8,
+    /// A municipality's 6-digit local government code; its first two digits are the
+    /// prefecture.
+    pub municipality: Option<String>,
+}
+
+impl Partition {
+    /// The partition of a whole prefecture.
+    pub fn prefecture(prefecture: u8) -> Partition {
+        Partition {
+            prefecture,
+            municipality: None,
+        }
+    }
+
+    /// The directory path `prefecture=13[/municipality=131016]`, after checking the codes.
+    fn dir(&self) -> Result<String> {
+        let bad = |reason| Error::InvalidPartition {
+            prefecture: self.prefecture,
+            municipality: self.municipality.clone().unwrap_or_default(),
+            reason,
+        };
+        if !(1..=47).contains(&self.prefecture) {
+            return Err(bad("the prefecture must be 1 to 47"));
+        }
+        let Some(municipality) = &self.municipality else {
+            return Ok(format!("prefecture={:02}", self.prefecture));
+        };
+        let m = municipality.as_bytes();
+        if m.len() != 6 || !m.iter().all(u8::is_ascii_digit) {
+            return Err(bad("the municipality must be a 6-digit code"));
+        }
+        if municipality[..2] != format!("{:02}", self.prefecture) {
+            return Err(bad(
+                "the municipality code must start with the prefecture number",
+            ));
+        }
+        Ok(format!(
+            "prefecture={:02}/municipality={}",
+            self.prefecture, municipality
+        ))
+    }
+}
+
+/// What a finished part wrote.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PartSummary {
+    /// The entity.
+    pub entity: String,
+    /// Records written (the same in every file of the part).
+    pub rows: u64,
+    /// Every file of the part, one per format and CSV layout.
+    pub files: Vec<FileEntry>,
+}
+
+#[derive(Default)]
+struct State {
+    summaries: Vec<PartSummary>,
+    claimed: BTreeSet<String>,
+    open: usize,
+    failures: Vec<String>,
+}
+
+struct Shared {
+    tmp: PathBuf,
+    state: Mutex<State>,
+}
+
+impl Shared {
+    fn lock(&self) -> MutexGuard<'_, State> {
+        // A panic in another part writer cannot leave State half-updated in a way that matters:
+        // its part is then counted as failed.
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+/// Temporary directories of live writers in this process.
+static ACTIVE: Mutex<BTreeSet<PathBuf>> = Mutex::new(BTreeSet::new());
+
+fn active() -> MutexGuard<'static, BTreeSet<PathBuf>> {
+    ACTIVE.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// Writes a dataset directory atomically.
+///
+/// Files go to `OUT.nhikit-partial-<pid>` beside `OUT`; [`DatasetWriter::finish`] writes
+/// `manifest.json` and renames the directory to `OUT`. Dropped without `finish`, the writer
+/// removes its temporary directory, so `OUT` only ever appears complete.
+///
+/// ```
+/// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// use nhikit_io::{DatasetWriter, Format, ManifestInfo, Partition, WriterOptions};
+/// use nhikit_schema::RowWriter;
+/// let schema = nhikit_schema::load_texts([
+///     ("nhikit-schema.toml", "[schema]\nname = \"demo\"\nversion = \"1\"\n"),
+///     ("entities/town.toml", "[entity]\nid = \"town\"\nlabel = \"町\"\nprimary_key = [\"name\"]\n\
+///      [[item]]\nid = \"name\"\nlabel = \"名称\"\ntype = \"string\"\nlength = 20\nchars = \"jis0213\"\n"),
+/// ])?;
+/// let dir = tempfile::tempdir()?;
+/// let out = dir.path().join("ds");
+/// let options = WriterOptions { formats: vec![Format::Jsonl], ..WriterOptions::default() };
+/// let dataset = DatasetWriter::create(&out, &schema, options)?;
+/// let mut part = dataset.part("town", &Partition { prefecture: 13, municipality: Some("131016".into()) }, 0)?;
+/// part.str("千代田");
+/// part.end_row();
+/// part.finish()?;
+/// let manifest = dataset.finish(ManifestInfo::default())?;
+/// assert_eq!(manifest.files[0].path, "jsonl/town/prefecture=13/municipality=131016/part-00000.jsonl");
+/// assert_eq!(std::fs::read_to_string(out.join(&manifest.files[0].path))?, "{\"name\":\"千代田\"}\n");
+/// # Ok(()) }
+/// ```
+pub struct DatasetWriter {
+    out: PathBuf,
+    shared: Arc<Shared>,
+    plans: BTreeMap<String, Arc<EntityPlan>>,
+    options: WriterOptions,
+    schema: SchemaInfo,
+    finished: bool,
+}
+
+impl std::fmt::Debug for DatasetWriter {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DatasetWriter")
+            .field("out", &self.out)
+            .field("tmp", &self.shared.tmp)
+            .field("options", &self.options)
+            .finish_non_exhaustive()
+    }
+}
+
+impl DatasetWriter {
+    /// Starts a dataset at `out`, which must not exist or be an empty directory (or
+    /// `options.overwrite`); creates its parent directories and a fresh temporary sibling.
+    pub fn create(
+        out: &Path,
+        schema: &Schema,
+        mut options: WriterOptions,
+    ) -> Result<DatasetWriter> {
+        let mut formats = Vec::new();
+        for f in options.formats.drain(..) {
+            if !formats.contains(&f) {
+                formats.push(f);
+            }
+        }
+        if formats.is_empty() {
+            return Err(Error::NoFormats);
+        }
+        options.formats = formats;
+        options.batch_rows = options.batch_rows.max(1);
+        options.row_group_rows = options.row_group_rows.max(1);
+
+        let name = out.file_name().ok_or_else(|| Error::InvalidOutputPath {
+            path: out.to_path_buf(),
+        })?;
+        if out.exists() && !out.is_dir() {
+            return Err(Error::OutputExists {
+                path: out.to_path_buf(),
+            });
+        }
+        if out.exists() && !options.overwrite && !is_empty_dir(out)? {
+            return Err(Error::OutputExists {
+                path: out.to_path_buf(),
+            });
+        }
+        let mut plans = BTreeMap::new();
+        for entity in &schema.entities {
+            plans.insert(
+                entity.id.clone(),
+                EntityPlan::new(schema, entity, options.csv_encoding)?,
+            );
+        }
+
+        let parent = match out.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+            _ => PathBuf::from("."),
+        };
+        std::fs::create_dir_all(&parent).map_err(io(&parent))?;
+        let mut tmp_name = name.to_os_string();
+        tmp_name.push(format!(".nhikit-partial-{}", std::process::id()));
+        let tmp = parent.join(tmp_name);
+        {
+            let mut active = active();
+            if !active.insert(tmp.clone()) {
+                return Err(Error::OutputBusy { path: tmp });
+            }
+        }
+        let made = (|| {
+            if tmp.exists() {
+                // Left by a killed process that had our pid: stale.
+                std::fs::remove_dir_all(&tmp).map_err(io(&tmp))?;
+            }
+            std::fs::create_dir(&tmp).map_err(io(&tmp))
+        })();
+        if let Err(e) = made {
+            active().remove(&tmp);
+            return Err(e);
+        }
+        Ok(DatasetWriter {
+            out: out.to_path_buf(),
+            shared: Arc::new(Shared {
+                tmp,
+                state: Mutex::new(State::default()),
+            }),
+            plans,
+            options,
+            schema: SchemaInfo {
+                name: schema.name.clone(),
+                version: schema.version.clone(),
+            },
+            finished: false,
+        })
+    }
+
+    /// The temporary directory the files are written to until [`DatasetWriter::finish`].
+    pub fn temp_dir(&self) -> &Path {
+        &self.shared.tmp
+    }
+
+    /// The options in force (formats deduplicated).
+    pub fn options(&self) -> &WriterOptions {
+        &self.options
+    }
+
+    /// Starts part `part` of `entity_id` in a municipality:
+    /// `<format>/<entity>/prefecture=PP/municipality=CCCCCC/part-NNNNN.<ext>`.
+    pub fn part(&self, entity_id: &str, partition: &Partition, part: u32) -> Result<PartWriter> {
+        self.part_at(entity_id, Some(partition), part)
+    }
+
+    /// Starts part `part` of a whole-dataset table with no partition (the insurer table):
+    /// `<format>/<entity>/part-NNNNN.<ext>`.
+    pub fn table_part(&self, entity_id: &str, part: u32) -> Result<PartWriter> {
+        self.part_at(entity_id, None, part)
+    }
+
+    /// Starts a part, partitioned or not.
+    pub fn part_at(
+        &self,
+        entity_id: &str,
+        partition: Option<&Partition>,
+        part: u32,
+    ) -> Result<PartWriter> {
+        let plan = self
+            .plans
+            .get(entity_id)
+            .ok_or_else(|| Error::UnknownEntity {
+                entity: entity_id.to_owned(),
+            })?;
+        let dir = match partition {
+            Some(p) => format!("{}/", p.dir()?),
+            None => String::new(),
+        };
+        let stem = format!("{dir}part-{part:05}");
+        let key = format!("{entity_id}/{stem}");
+        {
+            let mut state = self.shared.lock();
+            if !state.claimed.insert(key.clone()) {
+                return Err(Error::DuplicatePart { path: key });
+            }
+            state.open += 1;
+        }
+        // From here on the part counts as open until finished, dropped or failed.
+        let mut writer = PartWriter {
+            plan: Arc::clone(plan),
+            shared: Arc::clone(&self.shared),
+            key,
+            batch_rows: self.options.batch_rows,
+            rows: 0,
+            cursor: 0,
+            error: None,
+            columnar: None,
+            parquet: None,
+            ipc: None,
+            text: None,
+            jsonl: None,
+            csv: Vec::new(),
+            done: false,
+        };
+        if let Err(e) = writer.open_sinks(&self.options, &stem) {
+            // Some of its files may exist: the dataset cannot be completed.
+            writer.done = true;
+            let mut state = self.shared.lock();
+            state.open = state.open.saturating_sub(1);
+            state.failures.push(e.to_string());
+            return Err(e);
+        }
+        Ok(writer)
+    }
+
+    /// Completes the dataset: checks every part finished cleanly, writes `manifest.json` and
+    /// renames the temporary directory to `OUT`. Fails, leaving no `OUT`, if a part failed or
+    /// is still open.
+    pub fn finish(mut self, info: ManifestInfo) -> Result<Manifest> {
+        let (summaries, open, failures) = {
+            let mut state = self.shared.lock();
+            (
+                std::mem::take(&mut state.summaries),
+                state.open,
+                std::mem::take(&mut state.failures),
+            )
+        };
+        if let Some(first) = failures.first() {
+            return Err(Error::Incomplete {
+                reason: if failures.len() == 1 {
+                    first.clone()
+                } else {
+                    format!("{first} (and {} more failed parts)", failures.len() - 1)
+                },
+            });
+        }
+        if open > 0 {
+            return Err(Error::Incomplete {
+                reason: format!("{open} parts are still being written"),
+            });
+        }
+        let mut entities: BTreeMap<String, EntityCount> = BTreeMap::new();
+        let mut files = Vec::new();
+        for s in summaries {
+            let count = entities.entry(s.entity).or_default();
+            count.rows += s.rows;
+            count.parts += 1;
+            files.extend(s.files);
+        }
+        files.sort();
+        let manifest = Manifest {
+            manifest_version: MANIFEST_VERSION,
+            nhikit_version: NHIKIT_VERSION.to_owned(),
+            schema: self.schema.clone(),
+            generator: info.generator,
+            seed: info.seed,
+            created: info.created,
+            options: info.options,
+            shard: info.shard,
+            entities,
+            files,
+        };
+        let tmp = self.shared.tmp.clone();
+        let manifest_path = tmp.join(MANIFEST_FILE);
+        std::fs::write(&manifest_path, manifest.to_json()?).map_err(io(&manifest_path))?;
+
+        let mut old = None;
+        if self.out.exists() {
+            if is_empty_dir(&self.out)? {
+                std::fs::remove_dir(&self.out).map_err(io(&self.out))?;
+            } else if self.options.overwrite {
+                let mut name = tmp.clone().into_os_string();
+                name.push(".old");
+                let aside = PathBuf::from(name);
+                std::fs::rename(&self.out, &aside).map_err(io(&self.out))?;
+                old = Some(aside);
+            } else {
+                return Err(Error::OutputExists {
+                    path: self.out.clone(),
+                });
+            }
+        }
+        std::fs::rename(&tmp, &self.out).map_err(io(&self.out))?;
+        self.finished = true;
+        active().remove(&tmp);
+        if let Some(old) = old {
+            std::fs::remove_dir_all(&old).map_err(io(&old))?;
+        }
+        Ok(manifest)
+    }
+}
+
+impl Drop for DatasetWriter {
+    fn drop(&mut self) {
+        if !self.finished {
+            // Best effort: an unfinished dataset leaves nothing behind.
+            let _ = std::fs::remove_dir_all(&self.shared.tmp);
+            active().remove(&self.shared.tmp);
+        }
+    }
+}
+
+fn is_empty_dir(path: &Path) -> Result<bool> {
+    if !path.is_dir() {
+        return Ok(false);
+    }
+    let mut entries = std::fs::read_dir(path).map_err(io(path))?;
+    Ok(entries.next().is_none())
+}
+
+type ParquetOut = ArrowWriter<HashingWriter<File>>;
+type IpcOut = arrow_ipc::writer::FileWriter<BufWriter<HashingWriter<File>>>;
+
+/// Writes one part of one entity in every requested format at once. Implements
+/// [`RowWriter`]: the generator writes each record's items in the entity's order and then
+/// `end_row`. The first problem (a value of the wrong type, a null in a required item, a
+/// character outside CP932, an I/O error) is kept and returned by [`PartWriter::finish`];
+/// later values are ignored.
+pub struct PartWriter {
+    plan: Arc<EntityPlan>,
+    shared: Arc<Shared>,
+    key: String,
+    batch_rows: usize,
+    rows: u64,
+    cursor: usize,
+    error: Option<Error>,
+    columnar: Option<Columnar>,
+    parquet: Option<(String, ParquetOut)>,
+    ipc: Option<(String, IpcOut)>,
+    text: Option<TextRow>,
+    jsonl: Option<JsonlSink>,
+    csv: Vec<CsvSink>,
+    done: bool,
+}
+
+impl std::fmt::Debug for PartWriter {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PartWriter")
+            .field("part", &self.key)
+            .field("rows", &self.rows)
+            .field("error", &self.error)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The kind of value a `RowWriter` call carries.
+#[derive(Clone, Copy)]
+enum Got {
+    Null,
+    Str,
+    Int,
+    Date,
+    Bool,
+}
+
+impl Got {
+    fn name(self) -> &'static str {
+        match self {
+            Got::Null => "null",
+            Got::Str => "a string",
+            Got::Int => "an integer",
+            Got::Date => "a date",
+            Got::Bool => "a boolean",
+        }
+    }
+}
+
+impl PartWriter {
+    fn open_sinks(&mut self, options: &WriterOptions, stem: &str) -> Result<()> {
+        let tmp = self.shared.tmp.clone();
+        let entity = self.plan.id.clone();
+        let columnar =
+            options.formats.contains(&Format::Parquet) || options.formats.contains(&Format::Arrow);
+        if columnar {
+            self.columnar = Some(Columnar::new(&self.plan, options.batch_rows));
+        }
+        if options.formats.contains(&Format::Csv) || options.formats.contains(&Format::Jsonl) {
+            self.text = Some(TextRow::new(self.plan.items.len()));
+        }
+        for &format in &options.formats {
+            match format {
+                Format::Parquet => {
+                    let rel = format!("parquet/{entity}/{stem}.parquet");
+                    let file = create_file(&tmp, &rel)?;
+                    let mut props = WriterProperties::builder()
+                        .set_compression(Compression::ZSTD(ZstdLevel::default()))
+                        .set_max_row_group_row_count(Some(options.row_group_rows))
+                        .set_created_by(format!("nhikit {NHIKIT_VERSION}"))
+                        .set_dictionary_enabled(false);
+                    for item in self.plan.items.iter().filter(|i| i.dictionary) {
+                        props = props.set_column_dictionary_enabled(
+                            parquet::schema::types::ColumnPath::from(item.id.as_str()),
+                            true,
+                        );
+                    }
+                    let props = props.build();
+                    let writer = ArrowWriter::try_new(
+                        HashingWriter::new(file),
+                        std::sync::Arc::clone(&self.plan.arrow_schema),
+                        Some(props),
+                    )
+                    .map_err(|source| Error::Parquet {
+                        file: rel.clone(),
+                        source,
+                    })?;
+                    self.parquet = Some((rel, writer));
+                }
+                Format::Arrow => {
+                    let rel = format!("arrow/{entity}/{stem}.arrow");
+                    let file = create_file(&tmp, &rel)?;
+                    let arrow_err = |source| Error::Arrow {
+                        file: rel.clone(),
+                        source,
+                    };
+                    let ipc_options = arrow_ipc::writer::IpcWriteOptions::default()
+                        .try_with_compression(Some(arrow_ipc::CompressionType::ZSTD))
+                        .map_err(arrow_err)?;
+                    let writer = arrow_ipc::writer::FileWriter::try_new_with_options(
+                        BufWriter::with_capacity(256 * 1024, HashingWriter::new(file)),
+                        &self.plan.arrow_schema,
+                        ipc_options,
+                    )
+                    .map_err(arrow_err)?;
+                    self.ipc = Some((rel, writer));
+                }
+                Format::Csv => {
+                    for (i, layout) in self.plan.layouts.iter().enumerate() {
+                        let rel = format!("csv/{}/{stem}.csv", layout.id);
+                        self.csv.push(CsvSink::create(&tmp, rel, &self.plan, i)?);
+                    }
+                }
+                Format::Jsonl => {
+                    let rel = format!("jsonl/{entity}/{stem}.jsonl");
+                    self.jsonl = Some(JsonlSink::create(&tmp, rel, &self.plan)?);
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Records written so far.
+    pub fn rows(&self) -> u64 {
+        self.rows
+    }
+
+    /// The first problem met so far, if any.
+    pub fn error(&self) -> Option<&Error> {
+        self.error.as_ref()
+    }
+
+    fn fail(&mut self, e: Error) {
+        if self.error.is_none() {
+            self.error = Some(e);
+        }
+    }
+
+    /// The item index the next value goes to, after checking the value fits it.
+    fn slot(&mut self, got: Got) -> Option<usize> {
+        if self.error.is_some() {
+            return None;
+        }
+        let i = self.cursor;
+        let Some(item) = self.plan.items.get(i) else {
+            let e = Error::RowShape {
+                entity: self.plan.id.clone(),
+                record: self.rows + 1,
+                item: String::new(),
+                reason: format!(
+                    "more values than the {} items of the entity",
+                    self.plan.items.len()
+                ),
+            };
+            self.fail(e);
+            return None;
+        };
+        let fits = match got {
+            Got::Null => item.nullable,
+            Got::Str => matches!(item.ty, ItemType::String | ItemType::Code),
+            Got::Int => matches!(item.ty, ItemType::Integer | ItemType::Yen),
+            Got::Date => item.ty == ItemType::Date,
+            Got::Bool => item.ty == ItemType::Boolean,
+        };
+        if !fits {
+            let reason = match got {
+                Got::Null => "null in an item that is not nullable".to_owned(),
+                _ => format!("{} for an item of type {}", got.name(), item.ty.name()),
+            };
+            let e = Error::RowShape {
+                entity: self.plan.id.clone(),
+                record: self.rows + 1,
+                item: item.id.clone(),
+                reason,
+            };
+            self.fail(e);
+            return None;
+        }
+        self.cursor += 1;
+        Some(i)
+    }
+
+    fn flush_batch(&mut self) -> Result<()> {
+        let Some(columnar) = &mut self.columnar else {
+            return Ok(());
+        };
+        let batch = columnar.take_batch().map_err(|source| Error::Arrow {
+            file: self.key.clone(),
+            source,
+        })?;
+        if let Some((rel, w)) = &mut self.parquet {
+            w.write(&batch).map_err(|source| Error::Parquet {
+                file: rel.clone(),
+                source,
+            })?;
+        }
+        if let Some((rel, w)) = &mut self.ipc {
+            w.write(&batch).map_err(|source| Error::Arrow {
+                file: rel.clone(),
+                source,
+            })?;
+        }
+        Ok(())
+    }
+
+    fn write_text(&mut self) -> Result<()> {
+        let Some(row) = &self.text else {
+            return Ok(());
+        };
+        let tmp = &self.shared.tmp;
+        for sink in &mut self.csv {
+            sink.write_row(row, &self.plan, tmp)?;
+        }
+        if let Some(sink) = &mut self.jsonl {
+            sink.write_row(row, tmp)?;
+        }
+        Ok(())
+    }
+
+    /// Closes every file and returns what was written, or the first problem met.
+    pub fn finish(mut self) -> Result<PartSummary> {
+        let result = self.finish_files();
+        let mut state = self.shared.lock();
+        state.open -= 1;
+        match &result {
+            Ok(summary) => state.summaries.push(summary.clone()),
+            Err(e) => state.failures.push(e.to_string()),
+        }
+        drop(state);
+        self.done = true;
+        result
+    }
+
+    fn finish_files(&mut self) -> Result<PartSummary> {
+        if let Some(e) = self.error.take() {
+            return Err(e);
+        }
+        if self.cursor != 0 {
+            return Err(Error::RowShape {
+                entity: self.plan.id.clone(),
+                record: self.rows + 1,
+                item: String::new(),
+                reason: "the last record was not ended (end_row)".to_owned(),
+            });
+        }
+        if self.columnar.as_ref().is_some_and(|c| c.rows() > 0) {
+            self.flush_batch()?;
+        }
+        let tmp = self.shared.tmp.clone();
+        let entity = self.plan.id.clone();
+        let rows = self.rows;
+        let mut files = Vec::new();
+        let entry = |path: String, format, layout, (bytes, sha256)| FileEntry {
+            path,
+            entity: entity.clone(),
+            format,
+            layout,
+            encoding: None,
+            rows,
+            bytes,
+            sha256,
+        };
+        if let Some((rel, w)) = self.parquet.take() {
+            let inner = w.into_inner().map_err(|source| Error::Parquet {
+                file: rel.clone(),
+                source,
+            })?;
+            let done = inner.finish().map_err(io(tmp.join(&rel)))?;
+            files.push(entry(rel, Format::Parquet, None, done));
+        }
+        if let Some((rel, mut w)) = self.ipc.take() {
+            let arrow_err = |source| Error::Arrow {
+                file: rel.clone(),
+                source,
+            };
+            w.finish().map_err(arrow_err)?;
+            let buffered = w.into_inner().map_err(arrow_err)?;
+            let done = text::close(buffered, &tmp, &rel)?;
+            files.push(entry(rel, Format::Arrow, None, done));
+        }
+        for (sink, layout) in std::mem::take(&mut self.csv)
+            .into_iter()
+            .zip(&self.plan.layouts)
+        {
+            let rel = sink.rel.clone();
+            let done = sink.close(&tmp)?;
+            let mut file = entry(rel, Format::Csv, Some(layout.id.clone()), done);
+            file.encoding = Some(crate::plan::encoding_id(layout.encoding).to_owned());
+            files.push(file);
+        }
+        if let Some(sink) = self.jsonl.take() {
+            let rel = sink.rel.clone();
+            let done = sink.close(&tmp)?;
+            files.push(entry(rel, Format::Jsonl, None, done));
+        }
+        Ok(PartSummary {
+            entity,
+            rows,
+            files,
+        })
+    }
+}
+
+impl Drop for PartWriter {
+    fn drop(&mut self) {
+        if !self.done {
+            let mut state = self.shared.lock();
+            state.open = state.open.saturating_sub(1);
+            state
+                .failures
+                .push(format!("part {} was dropped without finish", self.key));
+        }
+    }
+}
+
+fn create_file(tmp: &Path, rel: &str) -> Result<File> {
+    let path = tmp.join(rel);
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir).map_err(io(dir))?;
+    }
+    File::create(&path).map_err(io(path))
+}
+
+impl RowWriter for PartWriter {
+    fn null(&mut self) {
+        if let Some(i) = self.slot(Got::Null) {
+            if let Some(c) = &mut self.columnar {
+                c.null(i);
+            }
+            if let Some(t) = &mut self.text {
+                t.null(i);
+            }
+        }
+    }
+
+    fn str(&mut self, value: &str) {
+        if let Some(i) = self.slot(Got::Str) {
+            if let Some(c) = &mut self.columnar {
+                c.str(i, value);
+            }
+            if let Some(t) = &mut self.text {
+                t.str(i, value);
+            }
+        }
+    }
+
+    fn int(&mut self, value: i64) {
+        if let Some(i) = self.slot(Got::Int) {
+            if let Some(c) = &mut self.columnar {
+                c.int(i, value);
+            }
+            if let Some(t) = &mut self.text {
+                t.int(i, value);
+            }
+        }
+    }
+
+    fn date(&mut self, value: nhikit_core::date::NaiveDate) {
+        if let Some(i) = self.slot(Got::Date) {
+            if let Some(c) = &mut self.columnar {
+                c.date(i, value);
+            }
+            if let Some(t) = &mut self.text {
+                t.date(i, value);
+            }
+        }
+    }
+
+    fn bool(&mut self, value: bool) {
+        if let Some(i) = self.slot(Got::Bool) {
+            if let Some(c) = &mut self.columnar {
+                c.bool(i, value);
+            }
+            if let Some(t) = &mut self.text {
+                t.bool(i, value);
+            }
+        }
+    }
+
+    fn end_row(&mut self) {
+        if self.error.is_some() {
+            self.cursor = 0;
+            return;
+        }
+        if self.cursor < self.plan.items.len() {
+            let e = Error::RowShape {
+                entity: self.plan.id.clone(),
+                record: self.rows + 1,
+                item: self.plan.items[self.cursor].id.clone(),
+                reason: format!(
+                    "the record ended after {} of {} items",
+                    self.cursor,
+                    self.plan.items.len()
+                ),
+            };
+            self.fail(e);
+            return;
+        }
+        self.cursor = 0;
+        self.rows += 1;
+        if let Err(e) = self.write_text() {
+            self.fail(e);
+            return;
+        }
+        if let Some(c) = &mut self.columnar {
+            c.end_row();
+            if c.rows() >= self.batch_rows
+                && let Err(e) = self.flush_batch()
+            {
+                self.fail(e);
+            }
+        }
+    }
+}
+
+// Parts are written from worker threads; the dataset is shared between them.
+const _: () = {
+    const fn send<T: Send>() {}
+    const fn sync<T: Sync + Send>() {}
+    send::<PartWriter>();
+    sync::<DatasetWriter>();
+    // The CLI wraps errors in anyhow, which needs Send + Sync.
+    sync::<Error>();
+};

@@ -1,0 +1,31 @@
+//! Sinks and sources for nhikit datasets: Parquet, Arrow IPC, CSV in the schema's layouts and
+//! JSON Lines, written in one pass per part, partitioned by municipality, listed with SHA-256
+//! in `manifest.json`, and completed atomically (temporary directory, then rename).
+//!
+//! The generator writes records through [`nhikit_schema::RowWriter`] into a [`PartWriter`],
+//! which fans each value out to every requested format. [`DatasetWriter::finish`] writes the
+//! manifest and renames the directory into place; readers ([`read_parquet`], [`read_csv`], …)
+//! and [`verify_files`] serve `nhikit validate` and `nhikit verify`. The directory layout and
+//! manifest fields are documented in `docs/dataset-format.md`.
+
+mod columnar;
+mod dataset;
+mod error;
+mod format;
+mod hash;
+mod manifest;
+mod plan;
+mod read;
+mod text;
+
+pub use dataset::{
+    DatasetWriter, NHIKIT_VERSION, PartSummary, PartWriter, Partition, WriterOptions,
+};
+pub use error::{Error, Result};
+pub use format::{Format, parse_encoding, parse_format_list};
+pub use manifest::{
+    EntityCount, FileEntry, GeneratorInfo, MANIFEST_FILE, MANIFEST_VERSION, Manifest, ManifestInfo,
+    Mismatch, SchemaInfo, Shard, verify_files,
+};
+pub use nhikit_schema::Encoding;
+pub use read::{read_arrow, read_csv, read_jsonl, read_parquet, read_parquet_records};

@@ -1,0 +1,216 @@
+//! `nhikit gen`: the population generator wired to the dataset writer.
+
+use anyhow::Context;
+use clap::Args;
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use nhikit_core::date::NaiveDate;
+use nhikit_io::{DatasetWriter, GeneratorInfo, ManifestInfo, Partition, WriterOptions};
+use nhikit_synth::{Generator, Options, Reference, Shard};
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::time::Instant;
+
+/// Arguments of `nhikit gen`.
+#[derive(Args, Debug)]
+pub struct GenArgs {
+    /// Households to generate, spread over the municipalities by population.
+    #[arg(long, default_value_t = 1000)]
+    pub households: u64,
+    /// Seed: the same seed and options give byte-identical files.
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+    /// Output directory; must not exist or be empty (it appears only when complete).
+    #[arg(long)]
+    pub out: PathBuf,
+    /// Output formats, comma-separated: parquet, arrow, csv (the schema's layouts), jsonl.
+    #[arg(long, default_value = "parquet")]
+    pub format: String,
+    /// Only these municipalities (6-digit 全国地方公共団体コード, e.g. 131016 for 千代田区).
+    #[arg(long, num_args = 1.., value_delimiter = ',')]
+    pub municipality: Vec<String>,
+    /// Generate only shard I of N (1-based), e.g. 2/3; shards together equal the whole run.
+    #[arg(long)]
+    pub shard: Option<String>,
+    /// Worker threads (default: the number of cores); the output does not depend on it.
+    #[arg(long)]
+    pub threads: Option<usize>,
+    /// The reference date (基準日) of the snapshot, YYYY-MM-DD.
+    #[arg(long, default_value = "2026-04-01")]
+    pub as_of: String,
+    /// Override every CSV layout's encoding: utf-8 or cp932 (fails on characters outside CP932).
+    #[arg(long)]
+    pub encoding: Option<String>,
+    /// Replace OUT if it exists and is not empty.
+    #[arg(long)]
+    pub overwrite: bool,
+    /// A schema directory; by default the schema built into nhikit.
+    #[arg(long, env = "NHIKIT_SCHEMAS")]
+    pub schemas: Option<PathBuf>,
+    /// No progress bar and no summary.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+/// Runs `nhikit gen`.
+pub fn run(args: GenArgs) -> anyhow::Result<ExitCode> {
+    let started = Instant::now();
+    let schema = crate::schema_cmd::load(args.schemas.as_deref())?;
+    let formats = nhikit_io::parse_format_list(&args.format)?;
+    let shard = match &args.shard {
+        Some(s) => Shard::parse(s)?,
+        None => Shard::ALL,
+    };
+    let as_of = NaiveDate::parse_from_str(&args.as_of, "%Y-%m-%d")
+        .with_context(|| format!("--as-of {:?}: expected a date YYYY-MM-DD", args.as_of))?;
+    let csv_encoding = match args.encoding.as_deref() {
+        None => None,
+        Some("utf-8" | "utf8") => Some(nhikit_io::Encoding::Utf8),
+        Some("cp932" | "shift_jis" | "sjis") => Some(nhikit_io::Encoding::Cp932),
+        Some(other) => anyhow::bail!("--encoding {other:?}: expected utf-8 or cp932"),
+    };
+    let reference = Reference::embedded()?;
+    let options = Options {
+        seed: args.seed,
+        households: args.households,
+        municipalities: args.municipality.clone(),
+        as_of,
+    };
+    let generator = Generator::new(&reference, &options)?;
+    let writer = DatasetWriter::create(
+        &args.out,
+        &schema,
+        WriterOptions {
+            formats: formats.clone(),
+            csv_encoding,
+            overwrite: args.overwrite,
+            ..WriterOptions::default()
+        },
+    )?;
+    let parts: Vec<_> = generator.plan().parts_of(shard).cloned().collect();
+    let total: u64 = parts.iter().map(|p| p.count).sum();
+    let progress = progress_bar(total, args.quiet);
+    let threads = args
+        .threads
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
+        .max(1);
+
+    if shard.index == 0 {
+        let mut w = writer.table_part("insurer", 0)?;
+        generator.write_insurers(&mut w);
+        w.finish()?;
+    }
+    let next = AtomicUsize::new(0);
+    let failed = AtomicBool::new(false);
+    let first_error: Mutex<Option<anyhow::Error>> = Mutex::new(None);
+    let persons = AtomicU64::new(0);
+    let rows = AtomicU64::new(0);
+    std::thread::scope(|scope| {
+        for _ in 0..threads.min(parts.len().max(1)) {
+            scope.spawn(|| {
+                while !failed.load(Ordering::Relaxed) {
+                    let i = next.fetch_add(1, Ordering::Relaxed);
+                    let Some(part) = parts.get(i) else { break };
+                    match write_part(&generator, &writer, part) {
+                        Ok(c) => {
+                            persons.fetch_add(c.persons, Ordering::Relaxed);
+                            rows.fetch_add(
+                                c.households + c.persons + c.qualifications,
+                                Ordering::Relaxed,
+                            );
+                            progress.inc(part.count);
+                        }
+                        Err(e) => {
+                            failed.store(true, Ordering::Relaxed);
+                            if let Ok(mut slot) = first_error.lock() {
+                                slot.get_or_insert(e);
+                            }
+                        }
+                    }
+                }
+            });
+        }
+    });
+    progress.finish_and_clear();
+    if let Some(e) = first_error.into_inner().ok().flatten() {
+        // Dropping the writer removes the temporary directory: no OUT appears.
+        drop(writer);
+        return Err(e.context(format!(
+            "generating {} (nothing was written there)",
+            args.out.display()
+        )));
+    }
+    let manifest = writer.finish(ManifestInfo {
+        generator: GeneratorInfo {
+            name: "nhikit-synth".into(),
+            output_version: nhikit_synth::OUTPUT_VERSION,
+        },
+        seed: args.seed,
+        options: serde_json::json!({
+            "households": args.households,
+            "municipalities": args.municipality,
+            "as_of": args.as_of,
+            "formats": formats.iter().map(|f| f.name()).collect::<Vec<_>>(),
+            "rng_algorithm_version": nhikit_rng::ALGORITHM_VERSION,
+        }),
+        shard: (shard.count > 1).then_some(nhikit_io::Shard {
+            index: shard.index + 1,
+            count: shard.count,
+        }),
+        created: None,
+    })?;
+    if !args.quiet {
+        let secs = started.elapsed().as_secs_f64();
+        let bytes: u64 = manifest.files.iter().map(|f| f.bytes).sum();
+        let persons = persons.into_inner();
+        eprintln!(
+            "{}: {} households, {} persons, {} rows in {} files ({:.1} MB) in {:.2} s — {:.0} persons/s, {:.0} rows/s",
+            args.out.display(),
+            total,
+            persons,
+            rows.into_inner(),
+            manifest.files.len(),
+            bytes as f64 / 1e6,
+            secs,
+            persons as f64 / secs.max(1e-9),
+            manifest.entities.values().map(|e| e.rows).sum::<u64>() as f64 / secs.max(1e-9),
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn write_part(
+    generator: &Generator<'_>,
+    writer: &DatasetWriter,
+    part: &nhikit_synth::Part,
+) -> anyhow::Result<nhikit_synth::PartCounts> {
+    let partition = Partition::prefecture(part.prefecture);
+    let mut h = writer.part("household", &partition, part.number)?;
+    let mut p = writer.part("person", &partition, part.number)?;
+    let mut q = writer.part("qualification", &partition, part.number)?;
+    let counts = generator.write_part(part, &mut h, &mut p, &mut q);
+    h.finish()?;
+    p.finish()?;
+    q.finish()?;
+    Ok(counts)
+}
+
+fn progress_bar(total: u64, quiet: bool) -> ProgressBar {
+    if quiet || !std::io::stderr().is_terminal() {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr());
+    bar.set_style(
+        ProgressStyle::with_template("{bar:40} {pos}/{len} households  {per_sec}  eta {eta}")
+            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+    );
+    bar
+}
+
+/// Used by tests: whether `dir` looks like a completed dataset.
+#[allow(dead_code)]
+pub fn is_complete(dir: &Path) -> bool {
+    dir.join(nhikit_io::MANIFEST_FILE).exists()
+}
