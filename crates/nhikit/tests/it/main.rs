@@ -3,6 +3,7 @@
 
 mod calc;
 mod deps;
+mod engines;
 mod generate;
 mod id;
 mod schema;
