@@ -11,7 +11,7 @@ pub fn print(text: &str) -> std::io::Result<()> {
     }
 }
 
-/// `println!` into a `String`, for commands that print through [`print`].
+/// `println!` into a `String`, for commands that print through [`print()`].
 macro_rules! outln {
     ($buf:expr) => { $buf.push('\n') };
     ($buf:expr, $($arg:tt)*) => {{

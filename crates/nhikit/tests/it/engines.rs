@@ -43,9 +43,22 @@ fn pyarrow_reads_our_parquet_and_arrow_with_the_same_rows_and_types() {
     }
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().join("d");
-    let o = nhikit(&["gen", "--households", "3000", "--seed", "3", "--format", "parquet,arrow", "--out", dir.to_str().unwrap()]);
+    let o = nhikit(&[
+        "gen",
+        "--households",
+        "3000",
+        "--seed",
+        "3",
+        "--format",
+        "parquet,arrow",
+        "--out",
+        dir.to_str().unwrap(),
+    ]);
     assert_eq!(o.status.code(), Some(0), "{}", text(&o));
-    let o = Command::new(&python).args(["-c", SCRIPT, dir.to_str().unwrap()]).output().unwrap();
+    let o = Command::new(&python)
+        .args(["-c", SCRIPT, dir.to_str().unwrap()])
+        .output()
+        .unwrap();
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let seen: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     let manifest: serde_json::Value =
@@ -53,8 +66,16 @@ fn pyarrow_reads_our_parquet_and_arrow_with_the_same_rows_and_types() {
     for entity in ["insurer", "household", "person", "qualification"] {
         let rows = manifest["entities"][entity]["rows"].as_u64().unwrap();
         assert!(rows > 0);
-        assert_eq!(seen[entity]["rows"].as_u64(), Some(rows), "{entity} parquet rows");
-        assert_eq!(seen[entity]["arrow_rows"].as_u64(), Some(rows), "{entity} arrow rows");
+        assert_eq!(
+            seen[entity]["rows"].as_u64(),
+            Some(rows),
+            "{entity} parquet rows"
+        );
+        assert_eq!(
+            seen[entity]["arrow_rows"].as_u64(),
+            Some(rows),
+            "{entity} arrow rows"
+        );
     }
     let person = &seen["person"]["types"];
     assert_eq!(person["birth_date"], "date32[day]");

@@ -95,7 +95,7 @@ fn a_generated_dataset_validates_and_corruptions_are_caught() {
     // Each corruption is a copy of the dataset with one JSON Lines record edited, the manifest
     // resealed so only the rule under test can fire. (rule, entity, edit)
     type Edit = fn(&str) -> String;
-    let cases: [(&str, &str, Edit); 6] = [
+    let cases: [(&str, &str, Edit); 7] = [
         ("reference", "person", |l| {
             replace_item(l, "household_number", "\"9999999999\"")
         }),
@@ -113,6 +113,10 @@ fn a_generated_dataset_validates_and_corruptions_are_caught() {
         }),
         ("reference", "qualification", |l| {
             replace_item(l, "address_number", "\"0000000000\"")
+        }),
+        // A 世帯主 born after the reference date is younger than the household's children.
+        ("parent_age", "person", |l| {
+            replace_item(l, "birth_date", "\"2026-03-01\"")
         }),
     ];
     for (rule, entity, edit) in cases {
@@ -194,11 +198,26 @@ fn corrupt_first(dir: &Path, entity: &str, edit: fn(&str) -> String) {
     let path = first_file(dir, entity);
     let text = std::fs::read_to_string(&path).unwrap();
     let mut lines: Vec<String> = text.lines().map(str::to_owned).collect();
-    // The 世帯主 is what the household rule needs; other rules take any line.
-    let i = lines
+    // The household and parent-age rules need a 世帯主 with children; other rules take any line.
+    let household_of = |l: &str| {
+        let v: serde_json::Value = serde_json::from_str(l).unwrap();
+        (v["lgcode"].to_string(), v["household_number"].to_string())
+    };
+    let with_children: std::collections::BTreeSet<(String, String)> = lines
         .iter()
-        .position(|l| l.contains("\"relationship\":\"01\""))
-        .unwrap_or(0);
+        .filter(|l| l.contains("\"relationship\":\"06\""))
+        .map(|l| household_of(l))
+        .collect();
+    let i = if entity == "person" {
+        lines
+            .iter()
+            .position(|l| {
+                l.contains("\"relationship\":\"01\"") && with_children.contains(&household_of(l))
+            })
+            .unwrap()
+    } else {
+        0
+    };
     lines[i] = edit(&lines[i]);
     let new = lines.join("\n") + "\n";
     std::fs::write(&path, &new).unwrap();
