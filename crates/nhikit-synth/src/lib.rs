@@ -183,6 +183,8 @@ impl<'r> Generator<'r> {
         let mut h = Household::default();
         let mut text = Composed::default();
         let mut member_ids: Vec<(u64, u64)> = Vec::new();
+        let mut edabans: Vec<u64> = Vec::new();
+        let mut id_text = rows::IdText::default();
         for segment in &part.segments {
             let m = &self.plan.municipalities[segment.municipality];
             let ordinal = m.municipality.ordinal;
@@ -204,32 +206,42 @@ impl<'r> Generator<'r> {
                         ids.my_number(local, p.slot).value(),
                     )
                 }));
+                edabans.clear();
+                let mut next = 0;
+                edabans.extend(h.members.iter().map(|p| {
+                    if p.insured {
+                        next += 1;
+                        next
+                    } else {
+                        0
+                    }
+                }));
+                let hid = HouseholdIds {
+                    household_number: ids.household_number(local),
+                    insured_number: ids.insured_number(local),
+                    symbol: self.symbols[segment.municipality],
+                };
+                id_text.build(&hid, &member_ids, &edabans);
                 let ctx = HouseholdCtx {
                     model: &self.model,
                     m,
                     ids: &ids,
                     h: &h,
-                    hid: HouseholdIds {
-                        household_number: ids.household_number(local),
-                        insured_number: ids.insured_number(local),
-                        symbol: self.symbols[segment.municipality],
-                    },
+                    hid,
                     text: &text,
                     postal_code: h
                         .town
                         .and_then(|t| towns.get(t))
                         .map(|t| t.postal_code.as_str()),
-                    member_ids: &member_ids,
+                    id_text: &id_text,
                 };
                 HouseholdRow(&ctx).write(households);
                 counts.households += 1;
-                let mut edaban = 0;
                 for i in 0..h.members.len() {
                     PersonRow(&ctx, i).write(persons);
                     counts.persons += 1;
                     if h.members[i].insured {
-                        edaban += 1;
-                        QualificationRow(&ctx, i, edaban).write(qualifications);
+                        QualificationRow(&ctx, i).write(qualifications);
                         counts.qualifications += 1;
                     }
                 }

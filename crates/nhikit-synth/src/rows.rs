@@ -2,7 +2,7 @@
 //! written item by item in the order of `schemas/entities/*.toml` (a test checks the order
 //! and every value against the schema).
 
-use crate::model::{BUILDINGS, Household, Member, Model};
+use crate::model::{BUILDINGS, Household, Model};
 use crate::plan::PlannedMunicipality;
 use nhikit_core::date::NaiveDate;
 use nhikit_schema::{Row, RowWriter};
@@ -16,6 +16,71 @@ pub fn digits(n: u64, width: usize, buf: &mut [u8; 20]) -> &str {
     }
     // Only ASCII digits were written.
     std::str::from_utf8(&buf[..width]).unwrap_or("")
+}
+
+/// Appends `n` as exactly `width` decimal digits (zero-padded).
+pub fn push_digits(out: &mut String, n: u64, width: usize) {
+    let mut buf = [0u8; 20];
+    let mut n = n;
+    for slot in buf[..width].iter_mut().rev() {
+        *slot = b'0' + (n % 10) as u8;
+        n /= 10;
+    }
+    out.extend(buf[..width].iter().map(|&b| char::from(b)));
+}
+
+/// The identifiers of a household as text, formatted once: 世帯番号 (10), 被保険者番号 (8),
+/// 記号 (4), then per member 宛名番号 (10), 個人番号 (12) and 枝番 (2).
+#[derive(Debug, Default)]
+pub struct IdText(String);
+
+const MEMBER_BASE: usize = 22;
+const MEMBER_WIDTH: usize = 24;
+
+impl IdText {
+    /// Formats the identifiers of a household whose members have `member_ids`
+    /// (宛名番号, 個人番号) and `edabans` (0 for members who are not insured).
+    pub fn build(&mut self, hid: &HouseholdIds, member_ids: &[(u64, u64)], edabans: &[u64]) {
+        let s = &mut self.0;
+        s.clear();
+        push_digits(s, hid.household_number, 10);
+        push_digits(s, hid.insured_number, 8);
+        push_digits(s, hid.symbol.map_or(0, u64::from), 4);
+        for (&(address, my_number), &edaban) in member_ids.iter().zip(edabans) {
+            push_digits(s, address, 10);
+            push_digits(s, my_number, 12);
+            push_digits(s, edaban, 2);
+        }
+    }
+
+    fn household_number(&self) -> &str {
+        &self.0[0..10]
+    }
+
+    fn insured_number(&self) -> &str {
+        &self.0[10..18]
+    }
+
+    fn symbol(&self) -> &str {
+        &self.0[18..22]
+    }
+
+    fn member(&self, i: usize, offset: usize, width: usize) -> &str {
+        let start = MEMBER_BASE + i * MEMBER_WIDTH + offset;
+        &self.0[start..start + width]
+    }
+
+    fn address_number(&self, i: usize) -> &str {
+        self.member(i, 0, 10)
+    }
+
+    fn my_number(&self, i: usize) -> &str {
+        self.member(i, 10, 12)
+    }
+
+    fn edaban(&self, i: usize) -> &str {
+        self.member(i, 22, 2)
+    }
 }
 
 /// Appends `n` in full-width digits (０–９).
@@ -171,23 +236,14 @@ pub struct HouseholdCtx<'a> {
     pub text: &'a Composed,
     /// Postal code of its 町域, if known.
     pub postal_code: Option<&'a str>,
-    /// 宛名番号 and 個人番号 of each member, computed once.
-    pub member_ids: &'a [(u64, u64)],
+    /// The identifiers as text, formatted once.
+    pub id_text: &'a IdText,
 }
 
 impl HouseholdCtx<'_> {
-    fn address_number(&self, member: &Member) -> u64 {
-        self.member_ids[member.slot as usize].0
-    }
-
-    fn my_number(&self, member: &Member) -> u64 {
-        self.member_ids[member.slot as usize].1
-    }
-
     fn write_symbol<W: RowWriter + ?Sized>(&self, out: &mut W) {
-        let mut b = [0u8; 20];
         match self.hid.symbol {
-            Some(s) => out.str(digits(u64::from(s), 4, &mut b)),
+            Some(_) => out.str(self.id_text.symbol()),
             None => out.null(),
         }
     }
@@ -211,14 +267,13 @@ impl Row for HouseholdRow<'_> {
     const ENTITY: &'static str = "household";
     fn write<W: RowWriter + ?Sized>(&self, out: &mut W) {
         let c = self.0;
-        let mut b = [0u8; 20];
         let head = &c.h.members[0];
         out.str(&c.m.municipality.lgcode);
-        out.str(digits(c.hid.household_number, 10, &mut b));
+        out.str(c.id_text.household_number());
         out.str(&c.m.insurer_number_text);
         c.write_symbol(out);
-        out.str(digits(c.hid.insured_number, 8, &mut b));
-        out.str(digits(c.address_number(head), 10, &mut b));
+        out.str(c.id_text.insured_number());
+        out.str(c.id_text.address_number(head.slot as usize));
         let (name, kana) = c.text.name(0);
         out.str(name);
         out.str(kana);
@@ -242,12 +297,11 @@ impl Row for PersonRow<'_> {
     fn write<W: RowWriter + ?Sized>(&self, out: &mut W) {
         let (c, i) = (self.0, self.1);
         let p = &c.h.members[i];
-        let mut b = [0u8; 20];
         out.str(&c.m.municipality.lgcode);
-        out.str(digits(c.address_number(p), 10, &mut b));
-        out.str(digits(c.hid.household_number, 10, &mut b));
+        out.str(c.id_text.address_number(i));
+        out.str(c.id_text.household_number());
         if p.has_my_number {
-            out.str(digits(c.my_number(p), 12, &mut b));
+            out.str(c.id_text.my_number(i));
         } else {
             out.null();
         }
@@ -268,25 +322,24 @@ impl Row for PersonRow<'_> {
     }
 }
 
-/// The `qualification` row of insured member `i`, whose 枝番 is `edaban`.
-pub struct QualificationRow<'a>(pub &'a HouseholdCtx<'a>, pub usize, pub u64);
+/// The `qualification` row of insured member `i`.
+pub struct QualificationRow<'a>(pub &'a HouseholdCtx<'a>, pub usize);
 
 impl Row for QualificationRow<'_> {
     const ENTITY: &'static str = "qualification";
     fn write<W: RowWriter + ?Sized>(&self, out: &mut W) {
-        let (c, i, edaban) = (self.0, self.1, self.2);
+        let (c, i) = (self.0, self.1);
         let p = &c.h.members[i];
-        let mut b = [0u8; 20];
         out.str(&c.m.municipality.lgcode);
-        out.str(digits(c.address_number(p), 10, &mut b));
+        out.str(c.id_text.address_number(i));
         out.int(1);
         out.str(&c.m.insurer_number_text);
-        out.str(digits(c.hid.household_number, 10, &mut b));
+        out.str(c.id_text.household_number());
         c.write_symbol(out);
-        out.str(digits(c.hid.insured_number, 8, &mut b));
-        out.str(digits(edaban, 2, &mut b));
+        out.str(c.id_text.insured_number());
+        out.str(c.id_text.edaban(i));
         if p.has_my_number {
-            out.str(digits(c.my_number(p), 12, &mut b));
+            out.str(c.id_text.my_number(i));
         } else {
             out.null();
         }
