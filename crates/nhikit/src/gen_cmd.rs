@@ -52,6 +52,11 @@ pub struct GenArgs {
     /// No progress bar and no summary.
     #[arg(long, short)]
     pub quiet: bool,
+    /// Who generates the dataset, for the audit log (default: $USER).
+    #[arg(long)]
+    pub operator: Option<String>,
+    #[command(flatten)]
+    pub audit: crate::audit_cmd::AuditLogArgs,
 }
 
 /// Runs `nhikit gen`.
@@ -161,6 +166,18 @@ pub fn run(args: GenArgs) -> anyhow::Result<ExitCode> {
         }),
         created: None,
     })?;
+    crate::audit_cmd::record_dataset(
+        &args.audit,
+        "gen",
+        &args.out,
+        args.operator.as_deref(),
+        serde_json::json!({
+            "seed": args.seed,
+            "households": args.households,
+            "files": manifest.files.len(),
+            "bytes": manifest.files.iter().map(|f| f.bytes).sum::<u64>(),
+        }),
+    )?;
     if !args.quiet {
         let secs = started.elapsed().as_secs_f64();
         let bytes: u64 = manifest.files.iter().map(|f| f.bytes).sum();

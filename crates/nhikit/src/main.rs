@@ -2,13 +2,18 @@
 //!
 //! Exit codes: 0 success, 1 the input (or a target) failed a check, 2 usage error.
 
+mod audit_cmd;
 mod calc;
 mod calc_benefit;
+mod destroy_cmd;
 mod gen_cmd;
 mod id_cmd;
 mod out;
+mod reference_cmd;
+mod scan_cmd;
 mod schema_cmd;
 mod validate_cmd;
+mod verify_cmd;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
@@ -40,6 +45,25 @@ enum Command {
     ///
     /// Example: `nhikit validate data/`
     Validate(validate_cmd::ValidateArgs),
+    /// Prove a dataset is synthetic and unaltered: file hashes against the manifest, and every
+    /// record regenerated from the manifest's seed; exit 1 naming each mismatch.
+    ///
+    /// Example: `nhikit verify data/`
+    Verify(verify_cmd::VerifyArgs),
+    /// Find records in a target's export that are not synthetic records of a dataset
+    /// (possible real persons); exit 1 if any.
+    ///
+    /// Example: `nhikit scan export.csv --manifest data/manifest.json --mapping map.toml`
+    Scan(scan_cmd::ScanArgs),
+    /// The audit log: verify its hash chain, report every dataset and what became of it.
+    #[command(subcommand)]
+    Audit(audit_cmd::AuditCommand),
+    /// Destroy a dataset (checked by its manifest) and record it in the audit log.
+    ///
+    /// Example: `nhikit destroy data/ --operator alice --two-person --confirm-operator bob`
+    Destroy(destroy_cmd::DestroyArgs),
+    /// The reference target on a database file: import, export, lookup.
+    Reference(reference_cmd::ReferenceArgs),
     /// Check and show the NHI data model in `schemas/`.
     #[command(subcommand)]
     Schema(schema_cmd::SchemaCommand),
@@ -55,6 +79,11 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Gen(args) => gen_cmd::run(args),
         Command::Validate(args) => validate_cmd::run(args),
+        Command::Verify(args) => verify_cmd::run(args),
+        Command::Scan(args) => scan_cmd::run(args),
+        Command::Audit(cmd) => audit_cmd::run(cmd),
+        Command::Destroy(args) => destroy_cmd::run(args),
+        Command::Reference(args) => reference_cmd::run(args),
         Command::Schema(cmd) => schema_cmd::run(cmd),
         Command::Id(cmd) => id_cmd::run(cmd),
         Command::Calc(args) => calc::run(args),

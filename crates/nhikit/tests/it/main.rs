@@ -6,6 +6,8 @@ mod deps;
 mod engines;
 mod generate;
 mod id;
+mod reference;
+mod safety;
 mod schema;
 
 use std::path::PathBuf;
@@ -17,6 +19,10 @@ pub fn nhikit(args: &[&str]) -> Output {
         .args(args)
         .current_dir(workspace())
         .env_remove("NHIKIT_SCHEMAS")
+        .env(
+            "NHIKIT_AUDIT_LOG",
+            std::env::temp_dir().join("nhikit-test-audit.jsonl"),
+        )
         .output()
         .unwrap()
 }

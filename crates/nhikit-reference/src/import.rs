@@ -1,0 +1,465 @@
+//! `import`: every record read, checked and inserted in one transaction; the cross-record rules
+//! (references, overlapping qualifications, events after death) run as SQL over the rows of this
+//! import before the commit. Any rejection rolls the whole import back.
+
+use crate::store::{self, Checker};
+use crate::{Fault, Reference};
+use nhikit_io::{Format, Manifest};
+use nhikit_schema::{Encoding, Entity, Record, Value};
+use nhikit_target::{
+    ErrorCode, ImportRequest, ImportResponse, Rejection, RejectionCode, TargetError,
+};
+use rusqlite::{ErrorCode as SqlCode, TransactionBehavior};
+use std::collections::{BTreeMap, HashMap};
+use std::path::PathBuf;
+
+/// One file to read.
+struct Source {
+    path: PathBuf,
+    /// As reported: relative to the dataset, or as given.
+    shown: String,
+    entity: String,
+    format: Format,
+    layout: Option<String>,
+    encoding: Option<Encoding>,
+    prefecture: Option<i64>,
+    municipality: Option<String>,
+    part: i64,
+}
+
+pub(crate) fn storage(e: impl std::fmt::Display) -> TargetError {
+    TargetError::new(ErrorCode::Storage, e.to_string())
+}
+
+/// `prefecture=PP[/municipality=CCCCCC]/part-NNNNN.ext` from a path, where present.
+fn partition_of(path: &str) -> (Option<i64>, Option<String>, i64) {
+    let mut prefecture = None;
+    let mut municipality = None;
+    let mut part = 0;
+    for seg in path.split(['/', '\\']) {
+        if let Some(p) = seg.strip_prefix("prefecture=") {
+            prefecture = p.parse().ok();
+        } else if let Some(m) = seg.strip_prefix("municipality=") {
+            municipality = Some(m.to_owned());
+        } else if let Some(n) = seg.strip_prefix("part-") {
+            part = n
+                .split('.')
+                .next()
+                .and_then(|n| n.parse().ok())
+                .unwrap_or(0);
+        }
+    }
+    (prefecture, municipality, part)
+}
+
+fn entity_rank(e: &str) -> u8 {
+    match e {
+        "insurer" => 0,
+        "household" => 1,
+        "person" => 2,
+        "qualification" => 3,
+        _ => 4,
+    }
+}
+
+impl Reference {
+    fn sources(&self, request: &ImportRequest) -> Result<Vec<Source>, TargetError> {
+        let mut out = Vec::new();
+        match (&request.dataset, request.files.is_empty()) {
+            (Some(dir), true) => {
+                let manifest = Manifest::read(dir).map_err(|e| {
+                    TargetError::new(ErrorCode::Io, e.to_string()).with_item("dataset")
+                })?;
+                let format = [Format::Parquet, Format::Arrow, Format::Jsonl, Format::Csv]
+                    .into_iter()
+                    .find(|f| manifest.files.iter().any(|e| e.format == *f))
+                    .ok_or_else(|| {
+                        TargetError::invalid("dataset", "the manifest lists no data files")
+                    })?;
+                let mut entries: Vec<_> = manifest
+                    .files
+                    .iter()
+                    .filter(|e| e.format == format)
+                    .filter(|e| {
+                        format != Format::Csv
+                            || e.layout.as_deref() == Some(format!("{}_csv", e.entity).as_str())
+                    })
+                    .collect();
+                entries.sort_by(|a, b| {
+                    (entity_rank(&a.entity), &a.entity, &a.path).cmp(&(
+                        entity_rank(&b.entity),
+                        &b.entity,
+                        &b.path,
+                    ))
+                });
+                for e in entries {
+                    let (prefecture, municipality, part) = partition_of(&e.path);
+                    out.push(Source {
+                        path: dir.join(&e.path),
+                        shown: e.path.clone(),
+                        entity: e.entity.clone(),
+                        format,
+                        layout: e.layout.clone(),
+                        encoding: e
+                            .csv_encoding()
+                            .map_err(|x| TargetError::new(ErrorCode::Io, x.to_string()))?,
+                        prefecture,
+                        municipality,
+                        part,
+                    });
+                }
+            }
+            (None, false) => {
+                for (i, f) in request.files.iter().enumerate() {
+                    let format: Format = f.format.parse().map_err(|e: nhikit_io::Error| {
+                        TargetError::invalid(format!("files[{i}].format"), e.to_string())
+                    })?;
+                    if self.schema.entity(&f.entity).is_none() {
+                        return Err(TargetError::invalid(
+                            format!("files[{i}].entity"),
+                            format!("unknown entity `{}`", f.entity),
+                        ));
+                    }
+                    let layout = (format == Format::Csv).then(|| {
+                        f.layout
+                            .clone()
+                            .unwrap_or_else(|| format!("{}_csv", f.entity))
+                    });
+                    if let Some(l) = &layout
+                        && self.schema.layout(l).is_none_or(|l| l.entity != f.entity)
+                    {
+                        return Err(TargetError::invalid(
+                            format!("files[{i}].layout"),
+                            format!("`{l}` is not a layout of `{}`", f.entity),
+                        ));
+                    }
+                    let shown = f.path.to_string_lossy().into_owned();
+                    let (prefecture, municipality, part) = partition_of(&shown);
+                    out.push(Source {
+                        path: f.path.clone(),
+                        shown,
+                        entity: f.entity.clone(),
+                        format,
+                        layout,
+                        encoding: None,
+                        prefecture,
+                        municipality,
+                        part,
+                    });
+                }
+                out.sort_by_key(|s| entity_rank(&s.entity));
+            }
+            _ => {
+                return Err(TargetError::invalid(
+                    "dataset",
+                    "give exactly one of `dataset` and `files`",
+                ));
+            }
+        }
+        Ok(out)
+    }
+
+    /// Applies the storage faults to a record's text.
+    fn mangle(&self, e: &Entity, r: &mut Record) {
+        let truncate = self.has(Fault::KanaTruncate20);
+        let geta = self.has(Fault::SurrogateToGeta);
+        if !truncate && !geta {
+            return;
+        }
+        for (key, v) in r.iter_mut() {
+            if let Value::Str(s) = v {
+                if geta && s.chars().any(|c| u32::from(c) > 0xFFFF) {
+                    *s = s
+                        .chars()
+                        .map(|c| if u32::from(c) > 0xFFFF { '〓' } else { c })
+                        .collect();
+                }
+                if truncate
+                    && key.ends_with("_kana")
+                    && e.item(key).is_some()
+                    && s.chars().count() > 20
+                {
+                    *s = s.chars().take(20).collect();
+                }
+            }
+        }
+    }
+
+    pub(crate) fn import_impl(
+        &self,
+        request: &ImportRequest,
+    ) -> Result<ImportResponse, TargetError> {
+        let sources = self.sources(request)?;
+        let atomic = !self.has(Fault::NonAtomicImport);
+        let mut guard = self.lock();
+        let tx = guard
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(storage)?;
+        let first_file: i64 = tx
+            .query_row("SELECT coalesce(max(id), 0) + 1 FROM _files", [], |r| {
+                r.get(0)
+            })
+            .map_err(storage)?;
+        let mut rejections: Vec<Rejection> = Vec::new();
+        let mut records: BTreeMap<String, u64> = BTreeMap::new();
+        let order: HashMap<String, usize> = sources
+            .iter()
+            .enumerate()
+            .map(|(i, s)| (s.shown.clone(), i))
+            .collect();
+        // With the non-atomic fault, inserting stops at the first bad record and what came
+        // before is committed.
+        let mut stop_inserting = false;
+        for src in &sources {
+            let entity = self.schema.entity(&src.entity).ok_or_else(|| {
+                TargetError::invalid("files", format!("unknown entity `{}`", src.entity))
+            })?;
+            tx.execute(
+                "INSERT INTO _files (path, entity, prefecture, municipality, part) VALUES (?1, ?2, ?3, ?4, ?5)",
+                rusqlite::params![src.shown, src.entity, src.prefecture, src.municipality, src.part],
+            )
+            .map_err(storage)?;
+            let file_id = tx.last_insert_rowid();
+            let mut stmt = tx
+                .prepare_cached(&store::insert_sql(entity))
+                .map_err(storage)?;
+            let checker = Checker::new(&self.schema, entity);
+            let mut values = Vec::new();
+            let mut problems = Vec::new();
+            let mut failure: Option<rusqlite::Error> = None;
+            let mut count = 0u64;
+            let mut each = |row: u64, mut r: Record| {
+                self.mangle(entity, &mut r);
+                problems.clear();
+                checker.check(r, &mut values, &mut problems);
+                if self.has(Fault::AcceptBadCheckDigit) {
+                    problems.retain(|p| p.1 != RejectionCode::CheckDigit);
+                }
+                for (item, code, message) in problems.drain(..) {
+                    rejections.push(Rejection {
+                        file: src.shown.clone(),
+                        row,
+                        item: format!("{}.{item}", entity.id),
+                        code,
+                        message,
+                    });
+                    if !atomic {
+                        stop_inserting = true;
+                    }
+                }
+                // A bad record is still inserted (the transaction is rolled back anyway), so
+                // that the records referring to it are not reported too.
+                if stop_inserting || failure.is_some() {
+                    return;
+                }
+                let bound = (|| {
+                    stmt.raw_bind_parameter(1, file_id)?;
+                    stmt.raw_bind_parameter(2, row as i64)?;
+                    for (i, v) in values.iter().enumerate() {
+                        stmt.raw_bind_parameter(i + 3, store::sql_value(v))?;
+                    }
+                    stmt.raw_execute()
+                })();
+                match bound {
+                    Ok(_) => count += 1,
+                    Err(rusqlite::Error::SqliteFailure(e, _))
+                        if e.code == SqlCode::ConstraintViolation =>
+                    {
+                        rejections.push(Rejection {
+                            file: src.shown.clone(),
+                            row,
+                            item: format!("{}.{}", entity.id, entity.primary_key.join("+")),
+                            code: RejectionCode::DuplicateKey,
+                            message: format!(
+                                "primary key ({}) is already held",
+                                entity
+                                    .primary_key
+                                    .iter()
+                                    .filter_map(|k| entity.items.iter().position(|i| &i.id == k))
+                                    .map(|i| values[i].to_string())
+                                    .collect::<Vec<_>>()
+                                    .join(", ")
+                            ),
+                        });
+                        if !atomic {
+                            stop_inserting = true;
+                        }
+                    }
+                    Err(e) => failure = Some(e),
+                }
+            };
+            let read = match src.format {
+                Format::Parquet => nhikit_io::read_parquet(&src.path, entity, &mut each),
+                Format::Arrow => nhikit_io::read_arrow(&src.path, entity, &mut each),
+                Format::Jsonl => nhikit_io::read_jsonl(&src.path, entity, &mut each),
+                Format::Csv => {
+                    let id = src
+                        .layout
+                        .clone()
+                        .unwrap_or_else(|| format!("{}_csv", entity.id));
+                    match self.schema.layout(&id) {
+                        Some(layout) => {
+                            nhikit_io::read_csv(&src.path, entity, layout, src.encoding, &mut each)
+                        }
+                        None => {
+                            return Err(TargetError::invalid("files", format!("no layout `{id}`")));
+                        }
+                    }
+                }
+            };
+            if let Some(e) = failure {
+                return Err(storage(e));
+            }
+            if let Err(e) = read {
+                let (row, item, message) = match e {
+                    nhikit_io::Error::BadRecord {
+                        record,
+                        item,
+                        reason,
+                        ..
+                    } => (
+                        record,
+                        item.map_or(entity.id.clone(), |i| format!("{}.{i}", entity.id)),
+                        reason,
+                    ),
+                    other => (0, entity.id.clone(), other.to_string()),
+                };
+                rejections.push(Rejection {
+                    file: src.shown.clone(),
+                    row,
+                    item,
+                    code: RejectionCode::Unreadable,
+                    message: format!("{message} (the rest of the file was not read)"),
+                });
+                if !atomic {
+                    stop_inserting = true;
+                }
+            }
+            *records.entry(entity.id.clone()).or_insert(0) += count;
+        }
+        if rejections.is_empty() || atomic {
+            self.cross_rules(&tx, first_file, &mut rejections)?;
+        }
+        if rejections.is_empty() {
+            tx.commit().map_err(storage)?;
+            return Ok(ImportResponse {
+                files: sources.len() as u64,
+                records,
+            });
+        }
+        if !atomic {
+            tx.commit().map_err(storage)?;
+        }
+        // Dropping an uncommitted transaction rolls it back: the database is unchanged.
+        rejections.sort_by_key(|r| (order.get(&r.file).copied().unwrap_or(usize::MAX), r.row));
+        let n = rejections.len();
+        let mut err = TargetError::new(
+            ErrorCode::ImportRejected,
+            format!(
+                "import rejected: {n} problem{} (first: {}:{} {} {:?}); nothing was stored",
+                if n == 1 { "" } else { "s" },
+                rejections[0].file,
+                rejections[0].row,
+                rejections[0].item,
+                rejections[0].code
+            ),
+        );
+        err.rejections = rejections;
+        Err(err)
+    }
+
+    /// References, overlapping qualifications and events after death, over the rows of this
+    /// import (files numbered `first_file` and up).
+    fn cross_rules(
+        &self,
+        tx: &rusqlite::Transaction<'_>,
+        first_file: i64,
+        out: &mut Vec<Rejection>,
+    ) -> Result<(), TargetError> {
+        let has_insurers: bool = tx
+            .query_row("SELECT EXISTS (SELECT 1 FROM e_insurer)", [], |r| r.get(0))
+            .map_err(storage)?;
+        let mut checks: Vec<(&str, RejectionCode, String)> = vec![
+            (
+                "person.household_number",
+                RejectionCode::UnknownReference,
+                "SELECT f.path, t._row, 'household ' || t.lgcode || '/' || t.household_number || ' does not exist' \
+                 FROM e_person t JOIN _files f ON f.id = t._file WHERE t._file >= ?1 AND NOT EXISTS \
+                 (SELECT 1 FROM e_household h WHERE h.lgcode = t.lgcode AND h.household_number = t.household_number)"
+                    .to_owned(),
+            ),
+            (
+                "qualification.address_number",
+                RejectionCode::UnknownReference,
+                "SELECT f.path, t._row, 'person ' || t.lgcode || '/' || t.address_number || ' does not exist' \
+                 FROM e_qualification t JOIN _files f ON f.id = t._file WHERE t._file >= ?1 AND NOT EXISTS \
+                 (SELECT 1 FROM e_person p WHERE p.lgcode = t.lgcode AND p.address_number = t.address_number)"
+                    .to_owned(),
+            ),
+        ];
+        if has_insurers {
+            for e in ["household", "qualification"] {
+                checks.push((
+                    if e == "household" {
+                        "household.insurer_number"
+                    } else {
+                        "qualification.insurer_number"
+                    },
+                    RejectionCode::UnknownReference,
+                    format!(
+                        "SELECT f.path, t._row, 'no insurer ' || t.insurer_number FROM e_{e} t \
+                         JOIN _files f ON f.id = t._file WHERE t._file >= ?1 AND NOT EXISTS \
+                         (SELECT 1 FROM e_insurer i WHERE i.insurer_number = t.insurer_number)"
+                    ),
+                ));
+            }
+        }
+        if !self.has(Fault::AcceptOverlappingQualifications) {
+            checks.push((
+                "qualification.acquisition_date",
+                RejectionCode::OverlappingQualification,
+                "SELECT f.path, b._row, 'qualification ' || b.qualification_seq || ' overlaps qualification ' || a.qualification_seq \
+                 FROM e_qualification b JOIN e_qualification a ON a.lgcode = b.lgcode AND a.address_number = b.address_number \
+                 AND a.qualification_seq <> b.qualification_seq \
+                 AND a.acquisition_date < coalesce(b.loss_date, 99999999) AND b.acquisition_date < coalesce(a.loss_date, 99999999) \
+                 AND (a.acquisition_date < b.acquisition_date OR (a.acquisition_date = b.acquisition_date AND a.qualification_seq < b.qualification_seq)) \
+                 JOIN _files f ON f.id = b._file WHERE b._file >= ?1"
+                    .to_owned(),
+            ));
+        }
+        if !self.has(Fault::AcceptEventsAfterDeath) {
+            checks.push((
+                "qualification.acquisition_date",
+                RejectionCode::EventAfterDeath,
+                "SELECT f.path, q._row, 'qualification ' || q.qualification_seq || ' acquired or lost after the death of ' || p.address_number \
+                 FROM e_qualification q JOIN e_person p ON p.lgcode = q.lgcode AND p.address_number = q.address_number \
+                 JOIN _files f ON f.id = q._file WHERE (q._file >= ?1 OR p._file >= ?1) AND p.death_date IS NOT NULL \
+                 AND (q.acquisition_date > p.death_date OR q.loss_date > p.death_date + 1)"
+                    .to_owned(),
+            ));
+        }
+        for (item, code, sql) in checks {
+            let mut stmt = tx.prepare(&sql).map_err(storage)?;
+            let rows = stmt
+                .query_map([first_file], |r| {
+                    Ok((
+                        r.get::<_, String>(0)?,
+                        r.get::<_, i64>(1)?,
+                        r.get::<_, String>(2)?,
+                    ))
+                })
+                .map_err(storage)?;
+            for row in rows {
+                let (file, n, message) = row.map_err(storage)?;
+                out.push(Rejection {
+                    file,
+                    row: n.max(0) as u64,
+                    item: item.to_owned(),
+                    code,
+                    message,
+                });
+            }
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,163 @@
+//! The audit log: appends chain; each kind of tampering is detected and named.
+
+use nhikit_safety::{AuditEntry, AuditLog, AuditProblem};
+
+fn log_with(n: u64) -> (tempfile::TempDir, AuditLog) {
+    let tmp = tempfile::tempdir().unwrap();
+    let log = AuditLog::new(tmp.path().join("sub/audit.jsonl"));
+    for i in 1..=n {
+        let mut e = AuditEntry::new("gen", "alice");
+        e.dataset = Some(format!("dataset-{i}"));
+        let written = log.append(e).unwrap();
+        assert_eq!(written.seq, i);
+    }
+    (tmp, log)
+}
+
+fn lines(log: &AuditLog) -> Vec<String> {
+    std::fs::read_to_string(log.path())
+        .unwrap()
+        .lines()
+        .map(str::to_owned)
+        .collect()
+}
+
+fn write(log: &AuditLog, lines: &[String]) {
+    std::fs::write(log.path(), lines.join("\n") + "\n").unwrap();
+}
+
+#[test]
+fn an_intact_log_verifies() {
+    let (_t, log) = log_with(4);
+    let v = log.verify().unwrap();
+    assert_eq!(v.entries, 4);
+    assert!(v.problems.is_empty(), "{:?}", v.problems);
+    assert_eq!(v.head, Some(log.entries().unwrap()[3].hash.clone()));
+    // A missing log is empty and intact.
+    assert!(
+        AuditLog::new(_t.path().join("none"))
+            .verify()
+            .unwrap()
+            .problems
+            .is_empty()
+    );
+}
+
+#[test]
+fn an_edited_entry_is_named() {
+    let (_t, log) = log_with(4);
+    let mut l = lines(&log);
+    l[1] = l[1].replace("alice", "mallory");
+    write(&log, &l);
+    let v = log.verify().unwrap();
+    assert_eq!(v.problems, vec![AuditProblem::Edited { seq: 2, line: 2 }]);
+}
+
+#[test]
+fn an_edited_entry_with_a_recomputed_hash_is_named_by_the_next() {
+    let (_t, log) = log_with(4);
+    // Rewrite entry 2 as a forger would: change it and recompute its own hash.
+    let (_t2, forged) = {
+        let tmp = tempfile::tempdir().unwrap();
+        let other = AuditLog::new(tmp.path().join("f.jsonl"));
+        let mut e = AuditEntry::new("gen", "mallory");
+        e.dataset = Some("dataset-2".into());
+        other.append(AuditEntry::new("gen", "alice")).unwrap();
+        (tmp, other.append(e).unwrap())
+    };
+    let mut l = lines(&log);
+    l[1] = serde_json::to_string(&forged).unwrap();
+    write(&log, &l);
+    let v = log.verify().unwrap();
+    assert_eq!(
+        v.problems,
+        vec![AuditProblem::Edited { seq: 2, line: 2 }],
+        "{:?}",
+        v.problems
+    );
+}
+
+#[test]
+fn an_edited_entry_that_keeps_its_prev_is_named() {
+    use sha2::Digest;
+    let (_t, log) = log_with(4);
+    let mut l = lines(&log);
+    let mut e: AuditEntry = serde_json::from_str(&l[1]).unwrap();
+    e.operator = "mallory".into();
+    e.hash = String::new();
+    let digest = sha2::Sha256::digest(serde_json::to_vec(&e).unwrap());
+    e.hash = digest.iter().map(|b| format!("{b:02x}")).collect();
+    l[1] = serde_json::to_string(&e).unwrap();
+    write(&log, &l);
+    let v = log.verify().unwrap();
+    assert_eq!(
+        v.problems,
+        vec![AuditProblem::Edited { seq: 2, line: 2 }],
+        "{:?}",
+        v.problems
+    );
+}
+
+#[test]
+fn a_deleted_entry_is_named() {
+    let (_t, log) = log_with(5);
+    let mut l = lines(&log);
+    l.remove(2);
+    write(&log, &l);
+    let v = log.verify().unwrap();
+    assert_eq!(
+        v.problems,
+        vec![AuditProblem::Deleted {
+            from: 3,
+            to: 3,
+            line: 3
+        }]
+    );
+}
+
+#[test]
+fn reordered_entries_are_named() {
+    let (_t, log) = log_with(5);
+    let mut l = lines(&log);
+    l.swap(1, 2);
+    write(&log, &l);
+    let v = log.verify().unwrap();
+    assert!(
+        v.problems
+            .contains(&AuditProblem::Reordered { seq: 2, line: 3 }),
+        "{:?}",
+        v.problems
+    );
+    assert!(
+        !v.problems
+            .iter()
+            .any(|p| matches!(p, AuditProblem::Edited { .. }))
+    );
+}
+
+#[test]
+fn a_torn_last_line_is_truncation_not_corruption_and_blocks_appends() {
+    let (_t, log) = log_with(3);
+    let mut bytes = std::fs::read(log.path()).unwrap();
+    bytes.truncate(bytes.len() - 20);
+    std::fs::write(log.path(), &bytes).unwrap();
+    let v = log.verify().unwrap();
+    assert_eq!(v.entries, 2);
+    assert_eq!(v.problems, vec![AuditProblem::Truncated { line: 3 }]);
+    let err = log.append(AuditEntry::new("gen", "alice")).unwrap_err();
+    assert!(err.to_string().contains("truncated"), "{err}");
+}
+
+#[test]
+fn report_tells_what_became_of_each_dataset() {
+    let (_t, log) = log_with(2);
+    let mut e = AuditEntry::new("destroy", "bob");
+    e.dataset = Some("dataset-1".into());
+    log.append(e).unwrap();
+    let report = log.report().unwrap();
+    assert_eq!(report.len(), 2);
+    assert_eq!(report[0].dataset, "dataset-1");
+    assert!(report[0].created.is_some());
+    assert_eq!(report[0].destroyed.as_ref().unwrap().operator, "bob");
+    assert!(report[1].destroyed.is_none());
+}

@@ -1,0 +1,81 @@
+//! `nhikit destroy DIR`: removes a dataset and records it in the audit log.
+
+use clap::Args;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// Arguments of `nhikit destroy`.
+#[derive(Args, Debug)]
+pub struct DestroyArgs {
+    /// The dataset directory (refused unless it holds an nhikit manifest and only its files).
+    pub dir: PathBuf,
+    /// How: `delete` (overwrite with zeros, fsync, unlink).
+    #[arg(long, default_value = "delete")]
+    pub method: String,
+    /// Who destroys it (default: $USER).
+    #[arg(long)]
+    pub operator: Option<String>,
+    /// Require a second operator to confirm (--confirm-operator), distinct from the first.
+    #[arg(long)]
+    pub two_person: bool,
+    /// The second operator confirming a two-person destruction.
+    #[arg(long)]
+    pub confirm_operator: Option<String>,
+    #[command(flatten)]
+    pub audit: crate::audit_cmd::AuditLogArgs,
+}
+
+/// Runs `nhikit destroy`: exit 0 when destroyed and recorded, 1 when refused or not recorded,
+/// 2 for a two-person destruction without a distinct second operator.
+pub fn run(args: DestroyArgs) -> anyhow::Result<ExitCode> {
+    let method: nhikit_safety::DestroyMethod = args.method.parse()?;
+    if args.two_person
+        && args
+            .confirm_operator
+            .as_deref()
+            .is_none_or(|c| c.trim().is_empty())
+    {
+        eprintln!("error: --two-person needs --confirm-operator NAME (another person)");
+        return Ok(ExitCode::from(2));
+    }
+    let log = args.audit.log()?;
+    let options = nhikit_safety::DestroyOptions {
+        method,
+        operator: crate::audit_cmd::operator(args.operator.as_deref()),
+        two_person: args.two_person,
+        confirm_operator: args.confirm_operator.clone(),
+    };
+    let done = nhikit_safety::destroy(&args.dir, &options)?;
+    let entry = done.to_entry();
+    match log.append(entry.clone()) {
+        Ok(written) => {
+            eprintln!(
+                "{}: destroyed ({}, {} files, {} bytes) by {}{}; recorded as entry {} of {}",
+                args.dir.display(),
+                done.method.name(),
+                done.files.len(),
+                done.bytes,
+                done.operator,
+                done.confirmed_by
+                    .as_deref()
+                    .map(|c| format!(", confirmed by {c}"))
+                    .unwrap_or_default(),
+                written.seq,
+                log.path().display()
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(e) => {
+            // The data are gone; the record must not be: print it for manual filing.
+            crate::out::print(&format!(
+                "{}\n",
+                serde_json::to_string(&entry).unwrap_or_default()
+            ))?;
+            eprintln!(
+                "error: {} was destroyed but the audit log could not be written ({e}); the record is printed above",
+                args.dir.display()
+            );
+            Ok(ExitCode::from(1))
+        }
+    }
+}

@@ -1,0 +1,171 @@
+//! `nhikit verify`, `scan`, `destroy` and `audit` end to end (issue 6).
+
+use crate::{nhikit, text};
+use std::path::Path;
+
+fn gen_dataset(dir: &Path, seed: &str, households: &str, formats: &str) {
+    let o = nhikit(&[
+        "gen",
+        "--households",
+        households,
+        "--seed",
+        seed,
+        "--municipality",
+        "131016,271004",
+        "--format",
+        formats,
+        "--quiet",
+        "--out",
+        dir.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", text(&o));
+}
+
+#[test]
+fn verify_passes_fresh_output_and_names_a_deleted_csv_row() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("d");
+    gen_dataset(&dir, "5", "80", "parquet,csv,arrow,jsonl");
+    let o = nhikit(&["verify", dir.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    assert!(text(&o).contains("verified"), "{}", text(&o));
+
+    let file = "csv/person_csv/prefecture=13/part-00000.csv";
+    let content = std::fs::read_to_string(dir.join(file)).unwrap();
+    let mut lines: Vec<&str> = content.split_inclusive("\r\n").collect();
+    lines.remove(2);
+    std::fs::write(dir.join(file), lines.concat()).unwrap();
+    let o = nhikit(&["verify", dir.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        out.contains(&format!("{file}: row 2 (lgcode=131016 address_number=")),
+        "{out}"
+    );
+    assert!(out.contains("record deleted"), "{out}");
+}
+
+#[test]
+fn verify_refuses_another_output_version() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("d");
+    gen_dataset(&dir, "5", "20", "jsonl");
+    let path = dir.join("manifest.json");
+    let m = std::fs::read_to_string(&path)
+        .unwrap()
+        .replace("\"output_version\": 1", "\"output_version\": 77");
+    std::fs::write(&path, m).unwrap();
+    let o = nhikit(&["verify", dir.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(text(&o).contains("output version 77"), "{}", text(&o));
+}
+
+#[test]
+fn scan_finds_a_planted_record() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (ours, theirs) = (tmp.path().join("ours"), tmp.path().join("theirs"));
+    gen_dataset(&ours, "5", "30", "csv");
+    gen_dataset(&theirs, "6", "30", "csv");
+    let file = "csv/person_csv/prefecture=13/part-00000.csv";
+    let mine = std::fs::read_to_string(ours.join(file)).unwrap();
+    let planted = std::fs::read_to_string(theirs.join(file)).unwrap();
+    let stranger = planted.split("\r\n").nth(1).unwrap();
+    let export = format!("{mine}{stranger}\r\n");
+    let path = tmp.path().join("export.csv");
+    std::fs::write(&path, export).unwrap();
+    let o = nhikit(&[
+        "scan",
+        path.to_str().unwrap(),
+        "--manifest",
+        ours.join("manifest.json").to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    let out = String::from_utf8_lossy(&o.stdout);
+    let rows = mine.split("\r\n").filter(|l| !l.is_empty()).count() - 1;
+    assert_eq!(out.lines().count(), 1, "{out}");
+    assert!(out.contains(&format!("record {} (", rows + 1)), "{out}");
+}
+
+#[test]
+fn destroy_records_and_audit_verifies_and_reports() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("d");
+    let log = tmp.path().join("audit.jsonl");
+    gen_dataset(&dir, "5", "20", "parquet");
+    let d = dir.to_str().unwrap();
+    let l = log.to_str().unwrap();
+    let o = nhikit(&[
+        "destroy",
+        d,
+        "--two-person",
+        "--operator",
+        "alice",
+        "--audit-log",
+        l,
+    ]);
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    let o = nhikit(&[
+        "destroy",
+        d,
+        "--two-person",
+        "--operator",
+        "alice",
+        "--confirm-operator",
+        "alice",
+        "--audit-log",
+        l,
+    ]);
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    assert!(dir.exists());
+    let o = nhikit(&[
+        "destroy",
+        d,
+        "--two-person",
+        "--operator",
+        "alice",
+        "--confirm-operator",
+        "bob",
+        "--audit-log",
+        l,
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    assert!(!dir.exists());
+    let o = nhikit(&["audit", "verify", "--audit-log", l]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let o = nhikit(&["audit", "report", "--audit-log", l]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    assert!(
+        text(&o).contains("DESTROYED") && text(&o).contains("confirmed by bob"),
+        "{}",
+        text(&o)
+    );
+    // Tampering: delete the only entry's operator → edited.
+    let edited = std::fs::read_to_string(&log)
+        .unwrap()
+        .replace("alice", "eve");
+    std::fs::write(&log, edited).unwrap();
+    let o = nhikit(&["audit", "verify", "--audit-log", l]);
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    assert!(text(&o).contains("entry 1 was edited"), "{}", text(&o));
+}
+
+#[test]
+fn destroy_refuses_a_directory_without_a_manifest() {
+    let tmp = tempfile::tempdir().unwrap();
+    let plain = tmp.path().join("plain");
+    std::fs::create_dir(&plain).unwrap();
+    std::fs::write(plain.join("keep.txt"), "x").unwrap();
+    let log = tmp.path().join("audit.jsonl");
+    let o = nhikit(&[
+        "destroy",
+        plain.to_str().unwrap(),
+        "--operator",
+        "alice",
+        "--audit-log",
+        log.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    assert!(text(&o).contains("not an nhikit dataset"), "{}", text(&o));
+    assert!(plain.join("keep.txt").exists());
+    assert!(!log.exists());
+}
