@@ -18,6 +18,7 @@
 //! ```
 
 mod ops;
+pub mod wire;
 
 pub use ops::*;
 

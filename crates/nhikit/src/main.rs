@@ -5,12 +5,16 @@
 mod audit_cmd;
 mod calc;
 mod calc_benefit;
+mod conform_cmd;
+mod decrypt_cmd;
 mod destroy_cmd;
 mod gen_cmd;
 mod id_cmd;
+mod load_cmd;
 mod out;
 mod reference_cmd;
 mod scan_cmd;
+mod serve_cmd;
 mod schema_cmd;
 mod validate_cmd;
 mod verify_cmd;
@@ -62,8 +66,16 @@ enum Command {
     ///
     /// Example: `nhikit destroy data/ --operator alice --two-person --confirm-operator bob`
     Destroy(destroy_cmd::DestroyArgs),
+    /// Decrypt an encrypted dataset (age) into a new directory, recorded in the audit log.
+    Decrypt(decrypt_cmd::DecryptArgs),
     /// The reference target on a database file: import, export, lookup.
     Reference(reference_cmd::ReferenceArgs),
+    /// Serve the reference target over HTTP/JSON (or the process protocol on stdin/stdout).
+    Serve(serve_cmd::ServeArgs),
+    /// Run the conformance scenarios against a target; exit 1 on any unexpected result.
+    Conform(conform_cmd::ConformArgs),
+    /// Run a performance scenario against a target; exit 1 when a threshold is breached.
+    Load(load_cmd::LoadArgs),
     /// Check and show the NHI data model in `schemas/`.
     #[command(subcommand)]
     Schema(schema_cmd::SchemaCommand),
@@ -83,7 +95,11 @@ fn main() -> ExitCode {
         Command::Scan(args) => scan_cmd::run(args),
         Command::Audit(cmd) => audit_cmd::run(cmd),
         Command::Destroy(args) => destroy_cmd::run(args),
+        Command::Decrypt(args) => decrypt_cmd::run(args),
         Command::Reference(args) => reference_cmd::run(args),
+        Command::Serve(args) => serve_cmd::run(args),
+        Command::Conform(args) => conform_cmd::run(args),
+        Command::Load(args) => load_cmd::run(args),
         Command::Schema(cmd) => schema_cmd::run(cmd),
         Command::Id(cmd) => id_cmd::run(cmd),
         Command::Calc(args) => calc::run(args),

@@ -1,0 +1,1 @@
+//! nhikit-conform (being built).

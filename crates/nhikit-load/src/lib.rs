@@ -1,0 +1,1 @@
+//! nhikit-load (being built).

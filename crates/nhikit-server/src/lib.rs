@@ -1,0 +1,1 @@
+//! nhikit-server (being built).

@@ -1,0 +1,253 @@
+//! The wire forms shared by every transport: the operation names, a dispatcher that runs a
+//! JSON request against any [`Target`], the HTTP status of each [`ErrorCode`], and the line
+//! messages of the process protocol (`docs/adapter-protocol.md`).
+//!
+//! ```
+//! use nhikit_target::wire::{Operation, ProcessRequest};
+//! let op: Operation = "lookup_person".parse().unwrap();
+//! assert_eq!(op.http_path(), "/v1/lookup_person");
+//! let line = r#"{"id":7,"op":"assess","request":{"lgcode":"042072","household_number":"0000000001","fiscal_year":2026}}"#;
+//! let req: ProcessRequest = serde_json::from_str(line).unwrap();
+//! assert_eq!(req.op, Operation::Assess);
+//! ```
+
+use crate::{ErrorCode, Target, TargetError};
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use std::fmt;
+use std::str::FromStr;
+
+/// One operation of the [`Target`] interface. The wire name is the snake_case method name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Operation {
+    /// [`Target::import`]
+    Import,
+    /// [`Target::export`]
+    Export,
+    /// [`Target::register_event`]
+    RegisterEvent,
+    /// [`Target::lookup_person`]
+    LookupPerson,
+    /// [`Target::lookup_household`]
+    LookupHousehold,
+    /// [`Target::assess`]
+    Assess,
+    /// [`Target::high_cost_limit`]
+    HighCostLimit,
+    /// [`Target::copay_ratio`]
+    CopayRatio,
+    /// [`Target::issue_certificate`]
+    IssueCertificate,
+}
+
+impl Operation {
+    /// Every operation, in the order of the [`Target`] trait.
+    pub const ALL: [Operation; 9] = [
+        Operation::Import,
+        Operation::Export,
+        Operation::RegisterEvent,
+        Operation::LookupPerson,
+        Operation::LookupHousehold,
+        Operation::Assess,
+        Operation::HighCostLimit,
+        Operation::CopayRatio,
+        Operation::IssueCertificate,
+    ];
+
+    /// The wire name (`lookup_person`, …).
+    pub fn name(self) -> &'static str {
+        match self {
+            Operation::Import => "import",
+            Operation::Export => "export",
+            Operation::RegisterEvent => "register_event",
+            Operation::LookupPerson => "lookup_person",
+            Operation::LookupHousehold => "lookup_household",
+            Operation::Assess => "assess",
+            Operation::HighCostLimit => "high_cost_limit",
+            Operation::CopayRatio => "copay_ratio",
+            Operation::IssueCertificate => "issue_certificate",
+        }
+    }
+
+    /// The path of the operation on `nhikit serve` (and the default HTTP mapping):
+    /// `POST /v1/<name>` with the request as the JSON body.
+    pub fn http_path(self) -> String {
+        format!("/v1/{}", self.name())
+    }
+}
+
+impl fmt::Display for Operation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl FromStr for Operation {
+    type Err = TargetError;
+
+    fn from_str(s: &str) -> Result<Operation, TargetError> {
+        Operation::ALL
+            .into_iter()
+            .find(|o| o.name() == s)
+            .ok_or_else(|| {
+                let known: Vec<&str> = Operation::ALL.iter().map(|o| o.name()).collect();
+                TargetError::invalid(
+                    "op",
+                    format!("unknown operation `{s}`; known: {}", known.join(", ")),
+                )
+            })
+    }
+}
+
+/// The HTTP status that carries an error of this code (`nhikit serve` answers with it, and the
+/// HTTP adapter expects it under the default mapping).
+pub fn http_status(code: ErrorCode) -> u16 {
+    match code {
+        ErrorCode::InvalidRequest => 400,
+        ErrorCode::NotFound => 404,
+        ErrorCode::Conflict => 409,
+        ErrorCode::ImportRejected | ErrorCode::NotInsured | ErrorCode::NoRates | ErrorCode::Rules => {
+            422
+        }
+        ErrorCode::Io | ErrorCode::Storage => 500,
+    }
+}
+
+fn call<Q: DeserializeOwned, R: Serialize>(
+    request: Value,
+    f: impl FnOnce(&Q) -> Result<R, TargetError>,
+) -> Result<Value, TargetError> {
+    let q: Q = serde_json::from_value(request)
+        .map_err(|e| TargetError::invalid("request", format!("bad request: {e}")))?;
+    let r = f(&q)?;
+    serde_json::to_value(r).map_err(|e| {
+        TargetError::new(
+            ErrorCode::Storage,
+            format!("response not serializable: {e}"),
+        )
+    })
+}
+
+/// Runs one JSON request against `target`: parses it as the operation's request type (an
+/// unparseable one is [`ErrorCode::InvalidRequest`] blaming `request`), calls the operation,
+/// and returns its response as JSON.
+pub fn dispatch<T: Target + ?Sized>(
+    target: &T,
+    op: Operation,
+    request: Value,
+) -> Result<Value, TargetError> {
+    match op {
+        Operation::Import => call(request, |q| target.import(q)),
+        Operation::Export => call(request, |q| target.export(q)),
+        Operation::RegisterEvent => call(request, |q| target.register_event(q)),
+        Operation::LookupPerson => call(request, |q| target.lookup_person(q)),
+        Operation::LookupHousehold => call(request, |q| target.lookup_household(q)),
+        Operation::Assess => call(request, |q| target.assess(q)),
+        Operation::HighCostLimit => call(request, |q| target.high_cost_limit(q)),
+        Operation::CopayRatio => call(request, |q| target.copay_ratio(q)),
+        Operation::IssueCertificate => call(request, |q| target.issue_certificate(q)),
+    }
+}
+
+/// One request line of the process protocol (`docs/adapter-protocol.md`): the caller writes
+/// it, with a newline, to the child's stdin.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProcessRequest {
+    /// Chosen by the caller; the reply carries it back.
+    pub id: u64,
+    /// The operation.
+    pub op: Operation,
+    /// The operation's request (as in `docs/target-interface.md`).
+    pub request: Value,
+}
+
+/// One reply line of the process protocol: exactly one of `response` and `error`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProcessReply {
+    /// The `id` of the request answered.
+    pub id: u64,
+    /// The operation's response, on success.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub response: Option<Value>,
+    /// The error, on failure.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<TargetError>,
+}
+
+impl ProcessReply {
+    /// The reply to request `id` carrying `result`.
+    pub fn new(id: u64, result: Result<Value, TargetError>) -> ProcessReply {
+        match result {
+            Ok(v) => ProcessReply {
+                id,
+                response: Some(v),
+                error: None,
+            },
+            Err(e) => ProcessReply {
+                id,
+                response: None,
+                error: Some(e),
+            },
+        }
+    }
+
+    /// The result the reply carries; a reply with both or neither is an
+    /// [`ErrorCode::InvalidRequest`] blaming `reply`.
+    pub fn into_result(self) -> Result<Value, TargetError> {
+        match (self.response, self.error) {
+            (Some(v), None) => Ok(v),
+            (None, Some(e)) => Err(e),
+            _ => Err(TargetError::invalid(
+                "reply",
+                "a reply must carry exactly one of `response` and `error`",
+            )),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_round_trip_and_match_serde() {
+        for op in Operation::ALL {
+            assert_eq!(op.name().parse::<Operation>().ok(), Some(op));
+            assert_eq!(
+                serde_json::to_value(op).ok(),
+                Some(Value::String(op.name().into()))
+            );
+        }
+        let e = "lookup".parse::<Operation>().err().map(|e| e.message);
+        assert!(e.is_some_and(|m| m.contains("lookup_person")));
+    }
+
+    #[test]
+    fn reply_with_both_or_neither_is_invalid() {
+        let both = ProcessReply {
+            id: 1,
+            response: Some(Value::Null),
+            error: Some(TargetError::new(ErrorCode::Io, "x")),
+        };
+        assert_eq!(
+            both.into_result().err().map(|e| e.code),
+            Some(ErrorCode::InvalidRequest)
+        );
+        let neither: Result<ProcessReply, _> = serde_json::from_str(r#"{"id":2}"#);
+        let neither = neither.map(|r| r.into_result().is_err());
+        assert_eq!(neither.ok(), Some(true));
+    }
+
+    #[test]
+    fn every_error_code_has_a_client_or_server_status() {
+        for code in ErrorCode::ALL {
+            let s = http_status(code);
+            assert!((400..600).contains(&s), "{code}: {s}");
+        }
+        assert_eq!(http_status(ErrorCode::NotFound), 404);
+    }
+}
