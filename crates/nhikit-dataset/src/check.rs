@@ -1,7 +1,7 @@
 //! The checks of [`validate`].
 
 use crate::Error;
-use nhikit_core::date::{NaiveDate, age_on};
+use nhikit_core::date::{NaiveDate, age_on, date_reaching_age};
 use nhikit_io::{Format, Manifest};
 use nhikit_schema::{Record, Schema, Value};
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -95,6 +95,12 @@ struct Keys {
     person_households: Vec<(At, String, String)>,
     /// Qualification references: (where, lgcode, 宛名番号, 保険者番号).
     qualification_refs: Vec<(At, String, String, Option<String>)>,
+    /// Person references of the other entities: (where, item, lgcode, 宛名番号).
+    other_person_refs: Vec<(At, &'static str, String, String)>,
+    /// Household references of the other entities: (where, item, lgcode, 世帯番号).
+    other_household_refs: Vec<(At, &'static str, String, String)>,
+    /// Insurer references of the other entities: (where, item, 保険者番号).
+    other_insurer_refs: Vec<(At, &'static str, String)>,
 }
 
 /// A household as the cross-record rules see it: where, 世帯主宛名番号, 保険者番号.
@@ -114,13 +120,21 @@ impl Readings {
     fn embedded() -> Result<Readings, Error> {
         let reference = nhikit_synth::Reference::embedded()?;
         let mut surnames: HashMap<String, HashSet<String>> = HashMap::new();
+        let mut given: HashMap<String, HashSet<String>> = HashMap::new();
+        // Names of the edge profile (髙 﨑 𠮷, IVS, very long and alphabet names).
+        for n in nhikit_synth::edge::EdgeNames::embedded()?.names {
+            surnames
+                .entry(n.surname)
+                .or_default()
+                .insert(n.surname_reading);
+            given.entry(n.given).or_default().insert(n.given_reading);
+        }
         for n in &reference.surnames {
             surnames
                 .entry(n.kanji.clone())
                 .or_default()
                 .insert(n.reading.clone());
         }
-        let mut given: HashMap<String, HashSet<String>> = HashMap::new();
         for g in &reference.given {
             for n in &g.names {
                 given
@@ -352,9 +366,12 @@ fn record_rules(
                     format!("資格取得日 {a} is after the reference date {as_of}"),
                 );
             }
+            // NHI ends on the 75th birthday (the day after the age is reached).
             if let (Some(as_of), Some(b)) = (as_of, birth)
                 && d(r, "loss_date").is_none()
-                && age_on(b, as_of) >= 75
+                && date_reaching_age(b, 75)
+                    .and_then(|x| x.succ_opt())
+                    .is_some_and(|birthday| birthday <= as_of)
             {
                 v(
                     "qualification.birth_date".into(),
@@ -371,7 +388,160 @@ fn record_rules(
                 v("qualification.name_kana".into(), "reading", why);
             }
         }
+        "income" => {
+            let an = owned(r, "address_number").unwrap_or_default();
+            keys.other_person_refs
+                .push((at.clone(), "income.address_number", lg, an));
+            income_rules(r, v);
+        }
+        "assessment" => {
+            let hh = owned(r, "household_number").unwrap_or_default();
+            let an = owned(r, "taxpayer_address_number").unwrap_or_default();
+            keys.other_household_refs.push((
+                at.clone(),
+                "assessment.household_number",
+                lg.clone(),
+                hh,
+            ));
+            keys.other_person_refs
+                .push((at.clone(), "assessment.taxpayer_address_number", lg, an));
+            if let Some(n) = owned(r, "insurer_number") {
+                keys.other_insurer_refs
+                    .push((at.clone(), "assessment.insurer_number", n));
+            }
+            assessment_rules(r, v);
+        }
+        "edge_case" => {
+            let hh = owned(r, "household_number").unwrap_or_default();
+            let an = owned(r, "address_number").unwrap_or_default();
+            keys.other_household_refs.push((
+                at.clone(),
+                "edge_case.household_number",
+                lg.clone(),
+                hh,
+            ));
+            keys.other_person_refs
+                .push((at.clone(), "edge_case.address_number", lg, an));
+            if let Some(tag) = s(r, "tag")
+                && nhikit_synth::Tag::from_code(tag).is_none()
+            {
+                v(
+                    "edge_case.tag".into(),
+                    "edge_case",
+                    format!("{tag:?} is not an edge-case tag (docs/generator.md)"),
+                );
+            }
+            if let Some(scope) = s(r, "scope")
+                && !matches!(scope, "person" | "household")
+            {
+                v(
+                    "edge_case.scope".into(),
+                    "edge_case",
+                    format!("{scope:?}: expected person or household"),
+                );
+            }
+        }
         _ => {}
+    }
+}
+
+fn int(r: &Record, item: &str) -> i64 {
+    match r.get(item) {
+        Some(Value::Int(n)) => *n,
+        _ => 0,
+    }
+}
+
+/// `income`: each 所得 within its revenue, 総所得金額等 the sum of its parts.
+fn income_rules(r: &Record, v: &mut impl FnMut(String, &'static str, String)) {
+    for (income, revenue) in [
+        ("salary_income", "salary_revenue"),
+        ("pension_income", "pension_revenue"),
+    ] {
+        if int(r, income) > int(r, revenue) {
+            v(
+                format!("income.{income}"),
+                "income",
+                format!(
+                    "{} exceeds the revenue {revenue} {}",
+                    int(r, income),
+                    int(r, revenue)
+                ),
+            );
+        }
+    }
+    let sum = [
+        "salary_income",
+        "pension_income",
+        "business_income",
+        "real_estate_income",
+        "interest_dividend_income",
+        "misc_income",
+        "other_comprehensive_income",
+        "separate_capital_gains",
+        "stock_capital_gains",
+    ]
+    .iter()
+    .map(|i| int(r, i))
+    .sum::<i64>()
+        - int(r, "separate_capital_gains_deduction");
+    let total = int(r, "total_income");
+    if total != sum.max(0) {
+        v(
+            "income.total_income".into(),
+            "income",
+            format!("{total} is not the sum of the 所得 items ({})", sum.max(0)),
+        );
+    }
+    if s(r, "declaration_status") == Some("3") && total != 0 {
+        v(
+            "income.total_income".into(),
+            "income",
+            format!("{total} for a 未申告 person, whose income is unknown (0)"),
+        );
+    }
+}
+
+/// `assessment`: the total is the sum of the parts, no 法定軽減 for an undeclared household,
+/// no part above what its levies add up to.
+fn assessment_rules(r: &Record, v: &mut impl FnMut(String, &'static str, String)) {
+    let mut sum = 0;
+    for part in ["medical", "support", "care", "child"] {
+        let amount = int(r, &format!("{part}_amount"));
+        sum += amount;
+        let levies: i64 = [
+            "income_levy",
+            "asset_levy",
+            "per_capita_levy",
+            "household_levy",
+        ]
+        .iter()
+        .map(|l| int(r, &format!("{part}_{l}")))
+        .sum();
+        // Each levy is an annual sum truncated to the yen on its own: together they may fall
+        // short of the part's amount by less than one yen each.
+        if amount > levies + 4 {
+            v(
+                format!("assessment.{part}_amount"),
+                "assessment",
+                format!("{amount} exceeds the sum of the part's levies {levies}"),
+            );
+        }
+    }
+    let total = int(r, "total_amount");
+    if total != sum {
+        v(
+            "assessment.total_amount".into(),
+            "assessment",
+            format!("{total} is not the sum of the parts' amounts {sum}"),
+        );
+    }
+    if r.get("undeclared") == Some(&Value::Bool(true)) && s(r, "reduction_class") != Some("0") {
+        v(
+            "assessment.reduction_class".into(),
+            "assessment",
+            "a household with a 未申告 member gets no 法定軽減".into(),
+        );
     }
 }
 
@@ -415,6 +585,31 @@ fn cross_rules(keys: &Keys, report: &mut Report) {
                 "reference",
                 "no insurer with this number".into(),
             );
+        }
+    }
+    for (at, item, lg, an) in &keys.other_person_refs {
+        if have_persons && !keys.persons.contains(&(lg.clone(), an.clone())) {
+            v(
+                at,
+                item,
+                "reference",
+                format!("person {lg}/{an} does not exist"),
+            );
+        }
+    }
+    for (at, item, lg, hh) in &keys.other_household_refs {
+        if have_households && !keys.households.contains_key(&(lg.clone(), hh.clone())) {
+            v(
+                at,
+                item,
+                "reference",
+                format!("household {lg}/{hh} does not exist"),
+            );
+        }
+    }
+    for (at, item, n) in &keys.other_insurer_refs {
+        if check_insurers && !keys.insurers.contains(n) {
+            v(at, item, "reference", "no insurer with this number".into());
         }
     }
     let mut households: Vec<_> = keys.households.iter().collect();

@@ -9,13 +9,13 @@ use crate::manifest::{
     EntityCount, FileEntry, MANIFEST_FILE, MANIFEST_VERSION, Manifest, ManifestInfo, SchemaInfo,
 };
 use crate::plan::EntityPlan;
+use crate::protect::{EncryptedManifest, Encryption, FileEncryptor, FileOut, Written, finish_file};
 use crate::text::{self, CsvSink, JsonlSink, TextRow};
 use nhikit_schema::{Encoding, ItemType, RowWriter, Schema};
 use parquet::arrow::ArrowWriter;
 use parquet::basic::{Compression, ZstdLevel};
 use parquet::file::properties::WriterProperties;
 use std::collections::{BTreeMap, BTreeSet};
-use std::fs::File;
 use std::io::BufWriter;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -114,6 +114,8 @@ pub struct PartSummary {
 #[derive(Default)]
 struct State {
     summaries: Vec<PartSummary>,
+    /// Ciphertext size and SHA-256 of each encrypted file, by plaintext path.
+    ciphers: BTreeMap<String, (u64, String)>,
     claimed: BTreeSet<String>,
     open: usize,
     failures: Vec<String>,
@@ -174,6 +176,8 @@ pub struct DatasetWriter {
     options: WriterOptions,
     schema: SchemaInfo,
     finished: bool,
+    encryptor: Option<Arc<dyn FileEncryptor>>,
+    seal: bool,
 }
 
 impl std::fmt::Debug for DatasetWriter {
@@ -266,7 +270,21 @@ impl DatasetWriter {
                 version: schema.version.clone(),
             },
             finished: false,
+            encryptor: None,
+            seal: false,
         })
+    }
+
+    /// Encrypts every file, the manifest's plaintext included, as it is written (see
+    /// [`FileEncryptor`]); parts started before this call are written in the clear.
+    pub fn encrypt_with(&mut self, encryptor: Arc<dyn FileEncryptor>) {
+        self.encryptor = Some(encryptor);
+    }
+
+    /// Seals the finished dataset: files 0444 and directories 0555 (see
+    /// [`crate::seal_dir`]), before it is renamed into place.
+    pub fn seal_on_finish(&mut self, seal: bool) {
+        self.seal = seal;
     }
 
     /// The temporary directory the files are written to until [`DatasetWriter::finish`].
@@ -319,6 +337,8 @@ impl DatasetWriter {
         }
         // From here on the part counts as open until finished, dropped or failed.
         let mut writer = PartWriter {
+            encryptor: self.encryptor.clone(),
+            ciphers: Vec::new(),
             plan: Arc::clone(plan),
             shared: Arc::clone(&self.shared),
             key,
@@ -391,10 +411,25 @@ impl DatasetWriter {
             shard: info.shard,
             entities,
             files,
+            encryption: None,
         };
         let tmp = self.shared.tmp.clone();
         let manifest_path = tmp.join(MANIFEST_FILE);
-        std::fs::write(&manifest_path, manifest.to_json()?).map_err(io(&manifest_path))?;
+        let manifest = match &self.encryptor {
+            None => {
+                std::fs::write(&manifest_path, manifest.to_json()?).map_err(io(&manifest_path))?;
+                manifest
+            }
+            Some(encryptor) => {
+                let ciphers = std::mem::take(&mut self.shared.lock().ciphers);
+                let outer = encrypt_manifest(manifest, encryptor.as_ref(), &ciphers, &tmp)?;
+                std::fs::write(&manifest_path, outer.to_json()?).map_err(io(&manifest_path))?;
+                outer
+            }
+        };
+        if self.seal {
+            crate::protect::seal_dir(&tmp).map_err(io(&tmp))?;
+        }
 
         let mut old = None;
         if self.out.exists() {
@@ -405,6 +440,8 @@ impl DatasetWriter {
                 name.push(".old");
                 let aside = PathBuf::from(name);
                 std::fs::rename(&self.out, &aside).map_err(io(&self.out))?;
+                // A sealed dataset's directories are read-only: open them to remove it.
+                crate::protect::unseal_dir(&aside).map_err(io(&aside))?;
                 old = Some(aside);
             } else {
                 return Err(Error::OutputExists {
@@ -426,6 +463,7 @@ impl Drop for DatasetWriter {
     fn drop(&mut self) {
         if !self.finished {
             // Best effort: an unfinished dataset leaves nothing behind.
+            let _ = crate::protect::unseal_dir(&self.shared.tmp);
             let _ = std::fs::remove_dir_all(&self.shared.tmp);
             active().remove(&self.shared.tmp);
         }
@@ -440,8 +478,8 @@ fn is_empty_dir(path: &Path) -> Result<bool> {
     Ok(entries.next().is_none())
 }
 
-type ParquetOut = ArrowWriter<HashingWriter<File>>;
-type IpcOut = arrow_ipc::writer::FileWriter<BufWriter<HashingWriter<File>>>;
+type ParquetOut = ArrowWriter<HashingWriter<FileOut>>;
+type IpcOut = arrow_ipc::writer::FileWriter<BufWriter<HashingWriter<FileOut>>>;
 
 /// Writes one part of one entity in every requested format at once. Implements
 /// [`RowWriter`]: the generator writes each record's items in the entity's order and then
@@ -449,6 +487,9 @@ type IpcOut = arrow_ipc::writer::FileWriter<BufWriter<HashingWriter<File>>>;
 /// character outside CP932, an I/O error) is kept and returned by [`PartWriter::finish`];
 /// later values are ignored.
 pub struct PartWriter {
+    encryptor: Option<Arc<dyn FileEncryptor>>,
+    /// (plaintext path, ciphertext bytes, ciphertext SHA-256) of each encrypted file.
+    ciphers: Vec<(String, u64, String)>,
     plan: Arc<EntityPlan>,
     shared: Arc<Shared>,
     key: String,
@@ -513,7 +554,7 @@ impl PartWriter {
             match format {
                 Format::Parquet => {
                     let rel = format!("parquet/{entity}/{stem}.parquet");
-                    let file = create_file(&tmp, &rel)?;
+                    let file = create_file(&tmp, &rel, self.encryptor.as_deref())?;
                     let mut props = WriterProperties::builder()
                         .set_compression(Compression::ZSTD(ZstdLevel::default()))
                         .set_max_row_group_row_count(Some(options.row_group_rows))
@@ -539,7 +580,7 @@ impl PartWriter {
                 }
                 Format::Arrow => {
                     let rel = format!("arrow/{entity}/{stem}.arrow");
-                    let file = create_file(&tmp, &rel)?;
+                    let file = create_file(&tmp, &rel, self.encryptor.as_deref())?;
                     let arrow_err = |source| Error::Arrow {
                         file: rel.clone(),
                         source,
@@ -558,12 +599,23 @@ impl PartWriter {
                 Format::Csv => {
                     for (i, layout) in self.plan.layouts.iter().enumerate() {
                         let rel = format!("csv/{}/{stem}.csv", layout.id);
-                        self.csv.push(CsvSink::create(&tmp, rel, &self.plan, i)?);
+                        self.csv.push(CsvSink::create(
+                            &tmp,
+                            rel,
+                            &self.plan,
+                            i,
+                            self.encryptor.as_deref(),
+                        )?);
                     }
                 }
                 Format::Jsonl => {
                     let rel = format!("jsonl/{entity}/{stem}.jsonl");
-                    self.jsonl = Some(JsonlSink::create(&tmp, rel, &self.plan)?);
+                    self.jsonl = Some(JsonlSink::create(
+                        &tmp,
+                        rel,
+                        &self.plan,
+                        self.encryptor.as_deref(),
+                    )?);
                 }
             }
         }
@@ -673,7 +725,12 @@ impl PartWriter {
         let mut state = self.shared.lock();
         state.open -= 1;
         match &result {
-            Ok(summary) => state.summaries.push(summary.clone()),
+            Ok(summary) => {
+                state.summaries.push(summary.clone());
+                for (rel, bytes, sha256) in self.ciphers.drain(..) {
+                    state.ciphers.insert(rel, (bytes, sha256));
+                }
+            }
             Err(e) => state.failures.push(e.to_string()),
         }
         drop(state);
@@ -700,22 +757,28 @@ impl PartWriter {
         let entity = self.plan.id.clone();
         let rows = self.rows;
         let mut files = Vec::new();
-        let entry = |path: String, format, layout, (bytes, sha256)| FileEntry {
-            path,
-            entity: entity.clone(),
-            format,
-            layout,
-            encoding: None,
-            rows,
-            bytes,
-            sha256,
+        let ciphers = &mut self.ciphers;
+        let mut entry = |path: String, format, layout, done: Written| {
+            if let Some((bytes, sha256)) = done.cipher {
+                ciphers.push((path.clone(), bytes, sha256));
+            }
+            FileEntry {
+                path,
+                entity: entity.clone(),
+                format,
+                layout,
+                encoding: None,
+                rows,
+                bytes: done.bytes,
+                sha256: done.sha256,
+            }
         };
         if let Some((rel, w)) = self.parquet.take() {
             let inner = w.into_inner().map_err(|source| Error::Parquet {
                 file: rel.clone(),
                 source,
             })?;
-            let done = inner.finish().map_err(io(tmp.join(&rel)))?;
+            let done = finish_file(inner).map_err(io(tmp.join(&rel)))?;
             files.push(entry(rel, Format::Parquet, None, done));
         }
         if let Some((rel, mut w)) = self.ipc.take() {
@@ -763,12 +826,62 @@ impl Drop for PartWriter {
     }
 }
 
-fn create_file(tmp: &Path, rel: &str) -> Result<File> {
+fn create_file(tmp: &Path, rel: &str, encryptor: Option<&dyn FileEncryptor>) -> Result<FileOut> {
     let path = tmp.join(rel);
     if let Some(dir) = path.parent() {
         std::fs::create_dir_all(dir).map_err(io(dir))?;
     }
-    File::create(&path).map_err(io(path))
+    FileOut::create(&path, encryptor).map_err(io(path))
+}
+
+/// Writes the plaintext `manifest` encrypted beside the files and returns the outer manifest:
+/// the encrypted files with their ciphertext sizes and hashes, no seed and no options.
+fn encrypt_manifest(
+    manifest: Manifest,
+    encryptor: &dyn FileEncryptor,
+    ciphers: &BTreeMap<String, (u64, String)>,
+    tmp: &Path,
+) -> Result<Manifest> {
+    let plain = manifest.to_json()?;
+    let path = tmp.join(MANIFEST_FILE);
+    let mut out = HashingWriter::new(FileOut::create(&path, Some(encryptor)).map_err(io(&path))?);
+    std::io::Write::write_all(&mut out, &plain).map_err(io(&path))?;
+    let done = finish_file(out).map_err(io(&path))?;
+    let (bytes, sha256) = done.cipher.ok_or_else(|| Error::Incomplete {
+        reason: "the manifest was not encrypted".to_owned(),
+    })?;
+    let suffix = encryptor.suffix();
+    let mut files = Vec::with_capacity(manifest.files.len());
+    for f in &manifest.files {
+        let (bytes, sha256) = ciphers
+            .get(&f.path)
+            .cloned()
+            .ok_or_else(|| Error::Incomplete {
+                reason: format!("{} was not encrypted", f.path),
+            })?;
+        files.push(FileEntry {
+            path: format!("{}{suffix}", f.path),
+            bytes,
+            sha256,
+            ..f.clone()
+        });
+    }
+    Ok(Manifest {
+        seed: 0,
+        options: serde_json::Value::Null,
+        files,
+        encryption: Some(Encryption {
+            scheme: encryptor.scheme().to_owned(),
+            recipients: encryptor.recipients(),
+            manifest: EncryptedManifest {
+                path: format!("{MANIFEST_FILE}{suffix}"),
+                bytes,
+                sha256,
+                plaintext_sha256: done.sha256,
+            },
+        }),
+        ..manifest
+    })
 }
 
 impl RowWriter for PartWriter {

@@ -25,6 +25,12 @@ impl<W: Write> HashingWriter<W> {
         self.inner.flush()?;
         Ok((self.bytes, hex(&self.hasher.finalize())))
     }
+
+    /// Flushes and returns the inner writer, the byte count and the lowercase hex SHA-256.
+    pub(crate) fn into_parts(mut self) -> io::Result<(W, u64, String)> {
+        self.inner.flush()?;
+        Ok((self.inner, self.bytes, hex(&self.hasher.finalize())))
+    }
 }
 
 impl<W: Write> Write for HashingWriter<W> {

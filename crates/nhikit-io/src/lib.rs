@@ -15,6 +15,7 @@ mod format;
 mod hash;
 mod manifest;
 mod plan;
+mod protect;
 mod read;
 mod text;
 
@@ -28,4 +29,10 @@ pub use manifest::{
     Mismatch, SchemaInfo, Shard, verify_files,
 };
 pub use nhikit_schema::Encoding;
-pub use read::{read_arrow, read_csv, read_jsonl, read_parquet, read_parquet_records};
+pub use protect::{
+    CipherOut, EncryptedManifest, EncryptingWriter, Encryption, FileEncryptor, seal_dir, unseal_dir,
+};
+pub use read::{
+    read_arrow, read_arrow_rows, read_csv, read_csv_rows, read_jsonl, read_jsonl_rows,
+    read_parquet, read_parquet_records, read_parquet_rows,
+};

@@ -40,6 +40,10 @@ pub struct Manifest {
     pub entities: BTreeMap<String, EntityCount>,
     /// Every data file, sorted by path.
     pub files: Vec<FileEntry>,
+    /// For an encrypted dataset: how, to whom, and where its plaintext manifest is. Its
+    /// `files` are then the encrypted files, and `seed` and `options` are blank.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub encryption: Option<crate::protect::Encryption>,
 }
 
 /// Name and version of the data model (`schemas/nhikit-schema.toml`).
@@ -149,26 +153,36 @@ impl Manifest {
     /// files not in the manifest, and size or hash differences. Empty means intact.
     pub fn verify(&self, dir: &Path) -> Result<Vec<Mismatch>> {
         let mut out = Vec::new();
-        let listed: BTreeSet<&str> = self.files.iter().map(|f| f.path.as_str()).collect();
-        for file in &self.files {
-            let path = dir.join(&file.path);
+        let mut listed: BTreeSet<&str> = self.files.iter().map(|f| f.path.as_str()).collect();
+        let mut expected: Vec<(&str, u64, &str)> = self
+            .files
+            .iter()
+            .map(|f| (f.path.as_str(), f.bytes, f.sha256.as_str()))
+            .collect();
+        if let Some(e) = &self.encryption {
+            listed.insert(&e.manifest.path);
+            let m = &e.manifest;
+            expected.push((&m.path, m.bytes, &m.sha256));
+        }
+        for (rel, size, hash) in expected {
+            let path = dir.join(rel);
             if !path.is_file() {
                 out.push(Mismatch::Missing {
-                    path: file.path.clone(),
+                    path: rel.to_owned(),
                 });
                 continue;
             }
             let (bytes, sha256) = hash_file(&path).map_err(io(&path))?;
-            if bytes != file.bytes {
+            if bytes != size {
                 out.push(Mismatch::Size {
-                    path: file.path.clone(),
-                    expected: file.bytes,
+                    path: rel.to_owned(),
+                    expected: size,
                     actual: bytes,
                 });
-            } else if sha256 != file.sha256 {
+            } else if sha256 != hash {
                 out.push(Mismatch::Hash {
-                    path: file.path.clone(),
-                    expected: file.sha256.clone(),
+                    path: rel.to_owned(),
+                    expected: hash.to_owned(),
                     actual: sha256,
                 });
             }

@@ -4,9 +4,9 @@
 use crate::error::{Error, Result, io};
 use crate::hash::HashingWriter;
 use crate::plan::{EntityPlan, LayoutPlan, encoding_name};
+use crate::protect::{FileEncryptor, FileOut, Written, finish_file};
 use nhikit_schema::Encoding;
 use std::fmt::Write as _;
-use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::path::Path;
 
@@ -120,28 +120,32 @@ fn push_int(out: &mut String, v: i64) {
     }
 }
 
-pub(crate) type Out = BufWriter<HashingWriter<File>>;
+pub(crate) type Out = BufWriter<HashingWriter<FileOut>>;
 
-pub(crate) fn create(tmp_root: &Path, rel: &str) -> Result<Out> {
+pub(crate) fn create(
+    tmp_root: &Path,
+    rel: &str,
+    encryptor: Option<&dyn FileEncryptor>,
+) -> Result<Out> {
     let path = tmp_root.join(rel);
     if let Some(dir) = path.parent() {
         std::fs::create_dir_all(dir).map_err(io(dir))?;
     }
-    let file = File::create(&path).map_err(io(&path))?;
+    let file = FileOut::create(&path, encryptor).map_err(io(&path))?;
     Ok(BufWriter::with_capacity(
         256 * 1024,
         HashingWriter::new(file),
     ))
 }
 
-/// Flushes and returns (bytes, sha256).
-pub(crate) fn close(out: Out, tmp_root: &Path, rel: &str) -> Result<(u64, String)> {
+/// Flushes, completes the file and returns what it holds.
+pub(crate) fn close(out: Out, tmp_root: &Path, rel: &str) -> Result<Written> {
     let path = tmp_root.join(rel);
     let inner = out.into_inner().map_err(|e| Error::Io {
         path: path.clone(),
         source: e.into_error(),
     })?;
-    inner.finish().map_err(io(path))
+    finish_file(inner).map_err(io(path))
 }
 
 /// A CSV file in one layout.
@@ -164,9 +168,10 @@ impl CsvSink {
         rel: String,
         plan: &EntityPlan,
         layout_index: usize,
+        encryptor: Option<&dyn FileEncryptor>,
     ) -> Result<CsvSink> {
         let layout = &plan.layouts[layout_index];
-        let out = create(tmp_root, &rel)?;
+        let out = create(tmp_root, &rel, encryptor)?;
         let mut sink = CsvSink {
             rel,
             out,
@@ -267,7 +272,7 @@ impl CsvSink {
             .map_err(io(tmp_root.join(&self.rel)))
     }
 
-    pub(crate) fn close(self, tmp_root: &Path) -> Result<(u64, String)> {
+    pub(crate) fn close(self, tmp_root: &Path) -> Result<Written> {
         close(self.out, tmp_root, &self.rel)
     }
 }
@@ -319,8 +324,13 @@ pub(crate) struct JsonlSink {
 }
 
 impl JsonlSink {
-    pub(crate) fn create(tmp_root: &Path, rel: String, plan: &EntityPlan) -> Result<JsonlSink> {
-        let out = create(tmp_root, &rel)?;
+    pub(crate) fn create(
+        tmp_root: &Path,
+        rel: String,
+        plan: &EntityPlan,
+        encryptor: Option<&dyn FileEncryptor>,
+    ) -> Result<JsonlSink> {
+        let out = create(tmp_root, &rel, encryptor)?;
         let keys = plan
             .items
             .iter()
@@ -364,7 +374,7 @@ impl JsonlSink {
             .map_err(io(tmp_root.join(&self.rel)))
     }
 
-    pub(crate) fn close(self, tmp_root: &Path) -> Result<(u64, String)> {
+    pub(crate) fn close(self, tmp_root: &Path) -> Result<Written> {
         close(self.out, tmp_root, &self.rel)
     }
 }

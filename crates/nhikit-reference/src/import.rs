@@ -2,16 +2,23 @@
 //! (references, overlapping qualifications, events after death) run as SQL over the rows of this
 //! import before the commit. Any rejection rolls the whole import back.
 
-use crate::store::{self, Checker};
+//!
+//! Reading, the storage faults and the per-record checks run on a second thread, which hands
+//! over each file's rows sorted by primary key (so that the key's index grows at its end);
+//! the calling thread holds the connection and only inserts. Secondary indexes of tables that
+//! are empty when the import starts are built after the inserts.
+
+use crate::store::{self, Checker, Problem};
 use crate::{Fault, Reference};
 use nhikit_io::{Format, Manifest};
-use nhikit_schema::{Encoding, Entity, Record, Value};
+use nhikit_schema::{Encoding, Entity, Layout, Value};
 use nhikit_target::{
     ErrorCode, ImportRequest, ImportResponse, Rejection, RejectionCode, TargetError,
 };
 use rusqlite::{ErrorCode as SqlCode, TransactionBehavior};
 use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
+use std::sync::mpsc::{Receiver, SyncSender};
 
 /// One file to read.
 struct Source {
@@ -25,6 +32,146 @@ struct Source {
     prefecture: Option<i64>,
     municipality: Option<String>,
     part: i64,
+}
+
+/// A source resolved for reading: its entity, how to read it, its row in `_files`.
+struct Plan<'s> {
+    source: Source,
+    entity: &'s Entity,
+    reader: Reader<'s>,
+    file_id: i64,
+}
+
+/// Which `nhikit_io` row reader reads a source.
+#[derive(Clone, Copy)]
+enum Reader<'s> {
+    Parquet,
+    Arrow,
+    Jsonl,
+    Csv(&'s Layout),
+}
+
+/// The rows of one source, read and checked, on their way to the inserting thread. Batches go back
+/// to the reading thread to be refilled, so that their strings keep their buffers.
+#[derive(Default)]
+struct Batch {
+    /// Index of the source in the plans.
+    source: usize,
+    /// Values per row (the entity's items).
+    width: usize,
+    /// The record number of each row.
+    rows: Vec<u64>,
+    /// The values, `width` per row, in item order (longer than needed when reused).
+    values: Vec<Value>,
+    /// The problems found, by index of the row in the batch, in row order.
+    problems: Vec<(usize, Problem)>,
+    /// The order to insert the rows in (indexes into `rows`).
+    order: Vec<usize>,
+}
+
+impl Batch {
+    fn start(&mut self, source: usize, width: usize) {
+        self.source = source;
+        self.width = width;
+        self.rows.clear();
+        self.problems.clear();
+        self.order.clear();
+    }
+
+    /// The values of the row at `k`.
+    fn values(&self, k: usize) -> &[Value] {
+        &self.values[k * self.width..(k + 1) * self.width]
+    }
+
+    /// The problems of the row at `k`.
+    fn problems(&self, k: usize) -> impl Iterator<Item = &Problem> {
+        let first = self.problems.partition_point(|(at, _)| *at < k);
+        self.problems[first..]
+            .iter()
+            .take_while(move |(at, _)| *at == k)
+            .map(|(_, p)| p)
+    }
+
+    /// Orders the rows by the values of the items at `key` (a stable sort: of two rows with
+    /// the same key, the later one is inserted second and is the duplicate).
+    fn sort_by(&mut self, key: &[usize]) {
+        let mut order = std::mem::take(&mut self.order);
+        if !key.is_empty() {
+            order.sort_by(|&a, &b| {
+                let (a, b) = (self.values(a), self.values(b));
+                key.iter().map(|&i| &a[i]).cmp(key.iter().map(|&i| &b[i]))
+            });
+        }
+        self.order = order;
+    }
+
+    fn push(&mut self, row: u64, values: &[Value], problems: &mut Vec<Problem>) {
+        let k = self.rows.len();
+        let at = k * self.width;
+        if self.values.len() < at + self.width {
+            self.values.resize(at + self.width, Value::Null);
+        }
+        for (slot, v) in self.values[at..at + self.width].iter_mut().zip(values) {
+            match (slot, v) {
+                (Value::Str(buf), Value::Str(s)) => {
+                    buf.clear();
+                    buf.push_str(s);
+                }
+                (slot, v) => *slot = v.clone(),
+            }
+        }
+        self.order.push(k);
+        self.rows.push(row);
+        self.problems.extend(problems.drain(..).map(|p| (k, p)));
+    }
+}
+
+/// From the reading thread to the inserting one.
+enum Msg {
+    /// Rows of a source.
+    Rows(Batch),
+    /// A source has been read (after its last rows): how reading ended.
+    End {
+        source: usize,
+        read: nhikit_io::Result<u64>,
+    },
+}
+
+/// Inserts one row with the entity's insert statement.
+fn insert(
+    stmt: &mut rusqlite::CachedStatement<'_>,
+    file_id: i64,
+    row: u64,
+    values: &[Value],
+) -> rusqlite::Result<()> {
+    stmt.raw_bind_parameter(1, file_id)?;
+    stmt.raw_bind_parameter(2, row as i64)?;
+    for (i, v) in values.iter().enumerate() {
+        stmt.raw_bind_parameter(i + 3, store::sql_value(v))?;
+    }
+    stmt.raw_execute().map(|_| ())
+}
+
+/// The rejection of a row whose primary key is already held.
+fn duplicate(plan: &Plan<'_>, row: u64, values: &[Value]) -> Rejection {
+    let entity = plan.entity;
+    Rejection {
+        file: plan.source.shown.clone(),
+        row,
+        item: format!("{}.{}", entity.id, entity.primary_key.join("+")),
+        code: RejectionCode::DuplicateKey,
+        message: format!(
+            "primary key ({}) is already held",
+            entity
+                .primary_key
+                .iter()
+                .filter_map(|k| entity.items.iter().position(|i| &i.id == k))
+                .filter_map(|i| values.get(i))
+                .map(Value::to_string)
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    }
 }
 
 pub(crate) fn storage(e: impl std::fmt::Display) -> TargetError {
@@ -159,14 +306,14 @@ impl Reference {
         Ok(out)
     }
 
-    /// Applies the storage faults to a record's text.
-    fn mangle(&self, e: &Entity, r: &mut Record) {
+    /// Applies the storage faults to a row's text (values in item order).
+    fn mangle(&self, e: &Entity, row: &mut [Value]) {
         let truncate = self.has(Fault::KanaTruncate20);
         let geta = self.has(Fault::SurrogateToGeta);
         if !truncate && !geta {
             return;
         }
-        for (key, v) in r.iter_mut() {
+        for (item, v) in e.items.iter().zip(row.iter_mut()) {
             if let Value::Str(s) = v {
                 if geta && s.chars().any(|c| u32::from(c) > 0xFFFF) {
                     *s = s
@@ -174,13 +321,61 @@ impl Reference {
                         .map(|c| if u32::from(c) > 0xFFFF { '〓' } else { c })
                         .collect();
                 }
-                if truncate
-                    && key.ends_with("_kana")
-                    && e.item(key).is_some()
-                    && s.chars().count() > 20
-                {
+                if truncate && item.id.ends_with("_kana") && s.chars().count() > 20 {
                     *s = s.chars().take(20).collect();
                 }
+            }
+        }
+    }
+
+    /// Reads, mangles and checks every source in order on the calling thread, sending the rows
+    /// in batches; returns early when the receiver is gone.
+    fn read_sources(&self, plans: &[Plan<'_>], out: &SyncSender<Msg>, spent: &Receiver<Batch>) {
+        let atomic = !self.has(Fault::NonAtomicImport);
+        let drop_check_digits = self.has(Fault::AcceptBadCheckDigit);
+        for (index, plan) in plans.iter().enumerate() {
+            let entity = plan.entity;
+            let checker = Checker::new(&self.schema, entity);
+            let mut batch = spent.try_recv().unwrap_or_default();
+            batch.start(index, entity.items.len());
+            let mut problems = Vec::new();
+            let each = |row: u64, values: &mut [Value]| {
+                self.mangle(entity, values);
+                checker.check_row(values, &mut problems);
+                if drop_check_digits {
+                    problems.retain(|p| p.1 != RejectionCode::CheckDigit);
+                }
+                batch.push(row, values, &mut problems);
+            };
+            let src = &plan.source;
+            let read = match plan.reader {
+                Reader::Parquet => nhikit_io::read_parquet_rows(&src.path, entity, each),
+                Reader::Arrow => nhikit_io::read_arrow_rows(&src.path, entity, each),
+                Reader::Jsonl => nhikit_io::read_jsonl_rows(&src.path, entity, each),
+                Reader::Csv(layout) => {
+                    nhikit_io::read_csv_rows(&src.path, entity, layout, src.encoding, each)
+                }
+            };
+            // Inserting in key order appends to the primary key's index instead of inserting
+            // at random places (identifiers are random); with the non-atomic fault, what is
+            // kept depends on the order, so the file's order stays.
+            if atomic {
+                let key: Vec<usize> = entity
+                    .primary_key
+                    .iter()
+                    .filter_map(|k| entity.items.iter().position(|i| &i.id == k))
+                    .collect();
+                batch.sort_by(&key);
+            }
+            if out.send(Msg::Rows(batch)).is_err()
+                || out
+                    .send(Msg::End {
+                        source: index,
+                        read,
+                    })
+                    .is_err()
+            {
+                return;
             }
         }
     }
@@ -191,6 +386,32 @@ impl Reference {
     ) -> Result<ImportResponse, TargetError> {
         let sources = self.sources(request)?;
         let atomic = !self.has(Fault::NonAtomicImport);
+        let mut plans = Vec::with_capacity(sources.len());
+        for source in sources {
+            let entity = self.schema.entity(&source.entity).ok_or_else(|| {
+                TargetError::invalid("files", format!("unknown entity `{}`", source.entity))
+            })?;
+            let reader = match source.format {
+                Format::Parquet => Reader::Parquet,
+                Format::Arrow => Reader::Arrow,
+                Format::Jsonl => Reader::Jsonl,
+                Format::Csv => {
+                    let id = source
+                        .layout
+                        .clone()
+                        .unwrap_or_else(|| format!("{}_csv", entity.id));
+                    Reader::Csv(self.schema.layout(&id).ok_or_else(|| {
+                        TargetError::invalid("files", format!("no layout `{id}`"))
+                    })?)
+                }
+            };
+            plans.push(Plan {
+                source,
+                entity,
+                reader,
+                file_id: 0,
+            });
+        }
         let mut guard = self.lock();
         let tx = guard
             .transaction_with_behavior(TransactionBehavior::Immediate)
@@ -200,142 +421,131 @@ impl Reference {
                 r.get(0)
             })
             .map_err(storage)?;
-        let mut rejections: Vec<Rejection> = Vec::new();
-        let mut records: BTreeMap<String, u64> = BTreeMap::new();
-        let order: HashMap<String, usize> = sources
-            .iter()
-            .enumerate()
-            .map(|(i, s)| (s.shown.clone(), i))
-            .collect();
-        // With the non-atomic fault, inserting stops at the first bad record and what came
-        // before is committed.
-        let mut stop_inserting = false;
-        for src in &sources {
-            let entity = self.schema.entity(&src.entity).ok_or_else(|| {
-                TargetError::invalid("files", format!("unknown entity `{}`", src.entity))
-            })?;
+        for plan in &mut plans {
+            let src = &plan.source;
             tx.execute(
                 "INSERT INTO _files (path, entity, prefecture, municipality, part) VALUES (?1, ?2, ?3, ?4, ?5)",
                 rusqlite::params![src.shown, src.entity, src.prefecture, src.municipality, src.part],
             )
             .map_err(storage)?;
-            let file_id = tx.last_insert_rowid();
-            let mut stmt = tx
-                .prepare_cached(&store::insert_sql(entity))
+            plan.file_id = tx.last_insert_rowid();
+        }
+        // Secondary indexes of a table that is empty now are built once, after the inserts.
+        let mut deferred = Vec::new();
+        for (entity, name, create) in store::SECONDARY_INDEXES {
+            if !plans.iter().any(|p| p.entity.id == entity) {
+                continue;
+            }
+            let empty: bool = tx
+                .query_row(
+                    &format!("SELECT NOT EXISTS (SELECT 1 FROM {})", store::table(entity)),
+                    [],
+                    |r| r.get(0),
+                )
                 .map_err(storage)?;
-            let checker = Checker::new(&self.schema, entity);
-            let mut values = Vec::new();
-            let mut problems = Vec::new();
-            let mut failure: Option<rusqlite::Error> = None;
-            let mut count = 0u64;
-            let mut each = |row: u64, mut r: Record| {
-                self.mangle(entity, &mut r);
-                problems.clear();
-                checker.check(r, &mut values, &mut problems);
-                if self.has(Fault::AcceptBadCheckDigit) {
-                    problems.retain(|p| p.1 != RejectionCode::CheckDigit);
-                }
-                for (item, code, message) in problems.drain(..) {
-                    rejections.push(Rejection {
-                        file: src.shown.clone(),
-                        row,
-                        item: format!("{}.{item}", entity.id),
-                        code,
-                        message,
-                    });
-                    if !atomic {
-                        stop_inserting = true;
-                    }
-                }
-                // A bad record is still inserted (the transaction is rolled back anyway), so
-                // that the records referring to it are not reported too.
-                if stop_inserting || failure.is_some() {
-                    return;
-                }
-                let bound = (|| {
-                    stmt.raw_bind_parameter(1, file_id)?;
-                    stmt.raw_bind_parameter(2, row as i64)?;
-                    for (i, v) in values.iter().enumerate() {
-                        stmt.raw_bind_parameter(i + 3, store::sql_value(v))?;
-                    }
-                    stmt.raw_execute()
-                })();
-                match bound {
-                    Ok(_) => count += 1,
-                    Err(rusqlite::Error::SqliteFailure(e, _))
-                        if e.code == SqlCode::ConstraintViolation =>
-                    {
-                        rejections.push(Rejection {
-                            file: src.shown.clone(),
-                            row,
-                            item: format!("{}.{}", entity.id, entity.primary_key.join("+")),
-                            code: RejectionCode::DuplicateKey,
-                            message: format!(
-                                "primary key ({}) is already held",
-                                entity
-                                    .primary_key
-                                    .iter()
-                                    .filter_map(|k| entity.items.iter().position(|i| &i.id == k))
-                                    .map(|i| values[i].to_string())
-                                    .collect::<Vec<_>>()
-                                    .join(", ")
-                            ),
-                        });
-                        if !atomic {
-                            stop_inserting = true;
-                        }
-                    }
-                    Err(e) => failure = Some(e),
-                }
-            };
-            let read = match src.format {
-                Format::Parquet => nhikit_io::read_parquet(&src.path, entity, &mut each),
-                Format::Arrow => nhikit_io::read_arrow(&src.path, entity, &mut each),
-                Format::Jsonl => nhikit_io::read_jsonl(&src.path, entity, &mut each),
-                Format::Csv => {
-                    let id = src
-                        .layout
-                        .clone()
-                        .unwrap_or_else(|| format!("{}_csv", entity.id));
-                    match self.schema.layout(&id) {
-                        Some(layout) => {
-                            nhikit_io::read_csv(&src.path, entity, layout, src.encoding, &mut each)
-                        }
-                        None => {
-                            return Err(TargetError::invalid("files", format!("no layout `{id}`")));
-                        }
-                    }
-                }
-            };
-            if let Some(e) = failure {
-                return Err(storage(e));
+            if empty {
+                tx.execute_batch(&format!("DROP INDEX IF EXISTS \"{name}\""))
+                    .map_err(storage)?;
+                deferred.push(create);
             }
-            if let Err(e) = read {
-                let (row, item, message) = match e {
-                    nhikit_io::Error::BadRecord {
-                        record,
-                        item,
-                        reason,
-                        ..
-                    } => (
-                        record,
-                        item.map_or(entity.id.clone(), |i| format!("{}.{i}", entity.id)),
-                        reason,
-                    ),
-                    other => (0, entity.id.clone(), other.to_string()),
-                };
-                rejections.push(Rejection {
-                    file: src.shown.clone(),
-                    row,
-                    item,
-                    code: RejectionCode::Unreadable,
-                    message: format!("{message} (the rest of the file was not read)"),
-                });
-                if !atomic {
-                    stop_inserting = true;
+        }
+        let mut rejections: Vec<Rejection> = Vec::new();
+        let mut records: BTreeMap<String, u64> = BTreeMap::new();
+        let order: HashMap<&str, usize> = plans
+            .iter()
+            .enumerate()
+            .map(|(i, p)| (p.source.shown.as_str(), i))
+            .collect();
+        // With the non-atomic fault, inserting stops at the first bad record and what came
+        // before is committed.
+        let mut stop_inserting = false;
+        let mut counts = vec![0u64; plans.len()];
+        std::thread::scope(|scope| -> Result<(), TargetError> {
+            let (send, receive) = std::sync::mpsc::sync_channel::<Msg>(4);
+            let (give_back, spent) = std::sync::mpsc::channel::<Batch>();
+            let plans = &plans;
+            scope.spawn(move || self.read_sources(plans, &send, &spent));
+            for msg in receive {
+                match msg {
+                    Msg::Rows(batch) => {
+                        let plan = &plans[batch.source];
+                        let entity = plan.entity;
+                        let mut stmt = tx
+                            .prepare_cached(&store::insert_sql(entity))
+                            .map_err(storage)?;
+                        for &k in &batch.order {
+                            let (row, values) = (batch.rows[k], batch.values(k));
+                            for (item, code, message) in batch.problems(k) {
+                                rejections.push(Rejection {
+                                    file: plan.source.shown.clone(),
+                                    row,
+                                    item: format!("{}.{item}", entity.id),
+                                    code: *code,
+                                    message: message.clone(),
+                                });
+                                if !atomic {
+                                    stop_inserting = true;
+                                }
+                            }
+                            // A bad record is still inserted (the transaction is rolled back
+                            // anyway), so that the records referring to it are not reported too.
+                            if stop_inserting {
+                                continue;
+                            }
+                            match insert(&mut stmt, plan.file_id, row, values) {
+                                Ok(()) => counts[batch.source] += 1,
+                                Err(rusqlite::Error::SqliteFailure(e, _))
+                                    if e.code == SqlCode::ConstraintViolation =>
+                                {
+                                    rejections.push(duplicate(plan, row, values));
+                                    if !atomic {
+                                        stop_inserting = true;
+                                    }
+                                }
+                                Err(e) => return Err(storage(e)),
+                            }
+                        }
+                        // The reading thread may have finished: then the batch is dropped here.
+                        let _ = give_back.send(batch);
+                    }
+                    Msg::End { source, read } => {
+                        let plan = &plans[source];
+                        let entity = plan.entity;
+                        if let Err(e) = read {
+                            let (row, item, message) = match e {
+                                nhikit_io::Error::BadRecord {
+                                    record,
+                                    item,
+                                    reason,
+                                    ..
+                                } => (
+                                    record,
+                                    item.map_or(entity.id.clone(), |i| {
+                                        format!("{}.{i}", entity.id)
+                                    }),
+                                    reason,
+                                ),
+                                other => (0, entity.id.clone(), other.to_string()),
+                            };
+                            rejections.push(Rejection {
+                                file: plan.source.shown.clone(),
+                                row,
+                                item,
+                                code: RejectionCode::Unreadable,
+                                message: format!("{message} (the rest of the file was not read)"),
+                            });
+                            if !atomic {
+                                stop_inserting = true;
+                            }
+                        }
+                        *records.entry(entity.id.clone()).or_insert(0) += counts[source];
+                    }
                 }
             }
-            *records.entry(entity.id.clone()).or_insert(0) += count;
+            Ok(())
+        })?;
+        for create in deferred {
+            tx.execute_batch(create).map_err(storage)?;
         }
         if rejections.is_empty() || atomic {
             self.cross_rules(&tx, first_file, &mut rejections)?;
@@ -343,7 +553,7 @@ impl Reference {
         if rejections.is_empty() {
             tx.commit().map_err(storage)?;
             return Ok(ImportResponse {
-                files: sources.len() as u64,
+                files: plans.len() as u64,
                 records,
             });
         }
@@ -351,7 +561,12 @@ impl Reference {
             tx.commit().map_err(storage)?;
         }
         // Dropping an uncommitted transaction rolls it back: the database is unchanged.
-        rejections.sort_by_key(|r| (order.get(&r.file).copied().unwrap_or(usize::MAX), r.row));
+        rejections.sort_by_key(|r| {
+            (
+                order.get(r.file.as_str()).copied().unwrap_or(usize::MAX),
+                r.row,
+            )
+        });
         let n = rejections.len();
         let mut err = TargetError::new(
             ErrorCode::ImportRejected,

@@ -981,4 +981,23 @@ impl Target for Reference {
     ) -> Result<CertificateResponse, TargetError> {
         self.certificate_impl(request)
     }
+    fn reset(
+        &self,
+        _request: &nhikit_target::ResetRequest,
+    ) -> Result<nhikit_target::ResetResponse, TargetError> {
+        let mut conn = self.lock();
+        let tx = conn.transaction().map_err(storage)?;
+        let mut removed = std::collections::BTreeMap::new();
+        for e in &self.schema.entities {
+            let n = tx
+                .execute(&format!("DELETE FROM {}", store::table(&e.id)), [])
+                .map_err(storage)?;
+            if n > 0 {
+                removed.insert(e.id.clone(), n as u64);
+            }
+        }
+        tx.execute("DELETE FROM _files", []).map_err(storage)?;
+        tx.commit().map_err(storage)?;
+        Ok(nhikit_target::ResetResponse { removed })
+    }
 }

@@ -52,7 +52,7 @@ const REVENUE_SINGLE: Yen = Yen(3_830_000);
 const REVENUE_PAIR: Yen = Yen(5_200_000);
 
 /// A copay ratio (負担割合).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema)]
 pub enum CopayRatio {
     /// 2割 (20%).
     #[serde(rename = "2割")]
@@ -82,7 +82,7 @@ impl fmt::Display for CopayRatio {
 }
 
 /// Why a person has the ratio they have.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum CopayCategory {
     /// 未就学児: 2割.
@@ -98,20 +98,24 @@ pub enum CopayCategory {
 }
 
 /// The household income facts the 70–74 test needs (all amounts of the judging year).
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct KoureiIncome {
     /// The highest 住民税課税所得 among the household's 70–74 insured members.
+    #[schemars(with = "i64")]
     pub taxable_income_max: Yen,
     /// Number of 70–74 insured members in the household (including the person).
     pub kourei_members: u32,
     /// Combined 収入 of the 70–74 insured members.
+    #[schemars(with = "i64")]
     pub revenue_kourei_total: Yen,
     /// Number of 旧国保被保険者 now in 後期高齢者医療 who stay in the household (特定同一世帯所属者).
     pub former_koki_members: u32,
     /// Combined 収入 of those 特定同一世帯所属者.
+    #[schemars(with = "i64")]
     pub revenue_former_total: Yen,
     /// The 70–74 members' 基礎控除後の総所得金額等 total, when known.
+    #[schemars(with = "Option<i64>")]
     pub basic_income_total: Option<Yen>,
 }
 

@@ -59,7 +59,7 @@ use trace::{Trace, step};
 pub const GASSAN_MINIMUM: Yen = Yen(21_000);
 
 /// The age group a claim belongs to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema)]
 pub enum AgeGroup {
     /// Under 70, or 70 before 高齢受給者 starts.
     #[serde(rename = "under70")]
@@ -70,7 +70,7 @@ pub enum AgeGroup {
 }
 
 /// 入院 or 外来.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema)]
 pub enum Setting {
     /// 入院 (inpatient).
     #[serde(rename = "入院")]
@@ -81,7 +81,7 @@ pub enum Setting {
 }
 
 /// One claim: one person's copay at one institution, 入院 or 外来, in the service month.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Claim {
     /// Who (any label; claims with the same label are the same person).
@@ -91,8 +91,10 @@ pub struct Claim {
     /// 入院 or 外来.
     pub setting: Setting,
     /// 医療費 (10割, total cost).
+    #[schemars(with = "i64")]
     pub medical_cost: Yen,
     /// The copay actually due (一部負担金).
+    #[schemars(with = "i64")]
     pub copay: Yen,
 }
 

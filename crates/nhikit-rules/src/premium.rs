@@ -54,7 +54,9 @@ pub enum Status {
 }
 
 /// 特定世帯 status of the household (a member moved to 後期高齢者医療 and one insured remains).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum SpecifiedHousehold {
     /// Not a 特定世帯.
@@ -142,7 +144,19 @@ pub struct Household {
 }
 
 /// The 法定軽減 level of the household.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Default,
+    Serialize,
+    Deserialize,
+    schemars::JsonSchema,
+)]
 pub enum Reduction {
     /// No reduction.
     #[default]

@@ -158,15 +158,18 @@ pub struct AuditVerification {
     pub problems: Vec<AuditProblem>,
 }
 
-/// A dataset as the log tells its story: created, and what became of it.
+/// A dataset or copy as the log tells its story: created, and what became of it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DatasetStatus {
     /// The dataset id.
     pub dataset: String,
     /// Where it was created (the path recorded).
     pub path: Option<String>,
-    /// The creating entry (`gen`), if logged.
+    /// The creating entry: `gen`, `export`, or for a copy the entry that made it (`decrypt`,
+    /// whose `details.copy` names this dataset), if logged.
     pub created: Option<AuditEntry>,
+    /// For a copy: the id of the dataset it was made from.
+    pub origin: Option<String>,
     /// Every later entry about it (verify, scan, destroy …), in order.
     pub events: Vec<AuditEntry>,
     /// The destruction entry, if it was destroyed.
@@ -185,6 +188,32 @@ pub fn default_log_path() -> Option<PathBuf> {
         .or_else(|| env("HOME").map(|h| h.join(".local").join("share")))
         .or_else(|| env("APPDATA"))?;
     Some(base.join("nhikit").join("audit.jsonl"))
+}
+
+/// Appends one event to `log`: for commands outside this crate that must leave a trace (a
+/// conformance run, a reference export). `dataset_dir`, when given, is a dataset directory:
+/// the entry carries its id (SHA-256 of its `manifest.json`) and path, and `audit report`
+/// lists it (`export` counts as its creation). Returns the entry as written.
+///
+/// ```no_run
+/// let log = nhikit_safety::AuditLog::new("audit.jsonl");
+/// nhikit_safety::record(&log, "conform", "alice", None,
+///     serde_json::json!({"target": "http://127.0.0.1:8080", "passed": 120, "failed": 0})).unwrap();
+/// ```
+pub fn record(
+    log: &AuditLog,
+    event: &str,
+    operator: &str,
+    dataset_dir: Option<&Path>,
+    details: serde_json::Value,
+) -> Result<AuditEntry> {
+    let mut entry = AuditEntry::new(event, operator);
+    if let Some(dir) = dataset_dir {
+        entry.dataset = Some(crate::destroy::dataset_id(dir)?);
+        entry.path = Some(dir.display().to_string());
+    }
+    entry.details = details;
+    log.append(entry)
 }
 
 /// An audit log file.
@@ -370,35 +399,64 @@ impl AuditLog {
         Ok(out)
     }
 
-    /// Every dataset the log mentions, in the order it was first logged, with what became of
-    /// it.
+    /// Every dataset and copy the log mentions, in the order it was first logged, with what
+    /// became of it. An entry whose `details.copy` is `{"dataset": ID, "path": P}` (a
+    /// decryption) also creates the copy ID, made from the entry's dataset.
     pub fn report(&self) -> Result<Vec<DatasetStatus>> {
         let mut order: Vec<String> = Vec::new();
         let mut by_id: BTreeMap<String, DatasetStatus> = BTreeMap::new();
+        fn status_of<'a>(
+            by_id: &'a mut BTreeMap<String, DatasetStatus>,
+            order: &mut Vec<String>,
+            id: &str,
+            path: &Option<String>,
+        ) -> &'a mut DatasetStatus {
+            by_id.entry(id.to_owned()).or_insert_with(|| {
+                order.push(id.to_owned());
+                DatasetStatus {
+                    dataset: id.to_owned(),
+                    path: path.clone(),
+                    created: None,
+                    origin: None,
+                    events: Vec::new(),
+                    destroyed: None,
+                }
+            })
+        }
         for e in self.entries()? {
             let Some(id) = e.dataset.clone() else {
                 continue;
             };
-            let status = by_id.entry(id.clone()).or_insert_with(|| {
-                order.push(id.clone());
-                DatasetStatus {
-                    dataset: id.clone(),
-                    path: e.path.clone(),
-                    created: None,
-                    events: Vec::new(),
-                    destroyed: None,
-                }
+            let copy = e.details.get("copy").and_then(|c| {
+                Some((
+                    c.get("dataset")?.as_str()?.to_owned(),
+                    c.get("path").and_then(|p| p.as_str()).map(str::to_owned),
+                ))
             });
+            let status = status_of(&mut by_id, &mut order, &id, &e.path);
             match e.event.as_str() {
-                "gen" if status.created.is_none() => {
+                "gen" | "export" if status.created.is_none() => {
                     status.path = e.path.clone();
-                    status.created = Some(e);
+                    status.created = Some(e.clone());
                 }
                 "destroy" => {
                     status.destroyed = Some(e.clone());
-                    status.events.push(e);
+                    status.events.push(e.clone());
                 }
-                _ => status.events.push(e),
+                _ => status.events.push(e.clone()),
+            }
+            if let Some((copy_id, copy_path)) = copy
+                && copy_id != id
+            {
+                let copy = status_of(&mut by_id, &mut order, &copy_id, &copy_path);
+                if copy.created.is_none() {
+                    copy.path = copy_path;
+                    copy.origin = Some(id);
+                    copy.created = Some(e);
+                } else {
+                    // Identical bytes have the same id: another copy of the same dataset.
+                    copy.events.push(e);
+                }
             }
         }
         Ok(order

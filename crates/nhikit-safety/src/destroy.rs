@@ -7,7 +7,7 @@ use crate::error::{Error, Result, io};
 use nhikit_io::{MANIFEST_FILE, Manifest, Mismatch};
 use sha2::{Digest, Sha256};
 use std::io::Write;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 /// How a dataset is destroyed.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -19,6 +19,11 @@ pub enum DestroyMethod {
     /// file system either way.
     #[default]
     Delete,
+    /// Cryptographic erase (NIST SP 800-88 Rev. 1, §2.6): for an encrypted dataset, destroy
+    /// the key (identity) file — overwritten, `fsync`ed, unlinked — after checking it opens
+    /// the dataset and holds the key of every recipient. The ciphertext may stay: without the
+    /// key it cannot be decrypted.
+    CryptoErase,
 }
 
 impl DestroyMethod {
@@ -26,6 +31,7 @@ impl DestroyMethod {
     pub fn name(self) -> &'static str {
         match self {
             DestroyMethod::Delete => "delete",
+            DestroyMethod::CryptoErase => "crypto-erase",
         }
     }
 }
@@ -35,8 +41,9 @@ impl std::str::FromStr for DestroyMethod {
     fn from_str(s: &str) -> Result<DestroyMethod> {
         match s {
             "delete" => Ok(DestroyMethod::Delete),
+            "crypto-erase" => Ok(DestroyMethod::CryptoErase),
             other => Err(Error::Refused(format!(
-                "destruction method {other:?}: only `delete` is available (crypto-erase needs encrypted output, not built yet)"
+                "destruction method {other:?}: expected `delete` or `crypto-erase`"
             ))),
         }
     }
@@ -53,6 +60,8 @@ pub struct DestroyOptions {
     pub two_person: bool,
     /// The second operator confirming.
     pub confirm_operator: Option<String>,
+    /// For [`DestroyMethod::CryptoErase`]: the key (identity) file to destroy.
+    pub key_file: Option<PathBuf>,
 }
 
 /// What was destroyed: the record for the audit log.
@@ -72,8 +81,12 @@ pub struct Destruction {
     pub operator: String,
     /// The confirming operator, for two-person destruction.
     pub confirmed_by: Option<String>,
-    /// Bytes overwritten and removed.
+    /// Bytes overwritten and removed (for crypto-erase: of the key file).
     pub bytes: u64,
+    /// For crypto-erase: the key file destroyed, as given.
+    pub key_file: Option<String>,
+    /// For crypto-erase: the public keys (`age1…`) whose secret keys were destroyed.
+    pub keys: Vec<String>,
 }
 
 impl Destruction {
@@ -87,6 +100,8 @@ impl Destruction {
             "confirmed_by": self.confirmed_by,
             "bytes": self.bytes,
             "altered": self.altered,
+            "key_file": self.key_file,
+            "keys": self.keys,
             "files": self.files.iter().map(|(p, h)| serde_json::json!({"path": p, "sha256": h})).collect::<Vec<_>>(),
         });
         e
@@ -106,28 +121,21 @@ pub fn dataset_id(dir: &Path) -> Result<String> {
 /// the manifest does not list (they may be someone's own data), or when two-person destruction
 /// lacks a second, distinct operator.
 pub fn destroy(dir: &Path, options: &DestroyOptions) -> Result<Destruction> {
-    let operator = options.operator.trim();
-    if operator.is_empty() {
-        return Err(Error::Refused("destruction needs an operator name".into()));
+    let (operator, confirmed_by) = operators(
+        "destruction",
+        &options.operator,
+        options.two_person,
+        options.confirm_operator.as_deref(),
+    )?;
+    let operator = operator.as_str();
+    if options.method == DestroyMethod::CryptoErase {
+        return crypto_erase(dir, options, operator, confirmed_by);
     }
-    let confirmed_by = match (&options.confirm_operator, options.two_person) {
-        (Some(c), _) if c.trim().is_empty() => {
-            return Err(Error::Refused(
-                "the confirming operator's name is empty".into(),
-            ));
-        }
-        (Some(c), _) if c.trim() == operator => {
-            return Err(Error::Refused(format!(
-                "two-person destruction: the confirming operator must be another person than {operator:?}"
-            )));
-        }
-        (None, true) => {
-            return Err(Error::Refused(
-                "two-person destruction needs a second operator (--confirm-operator NAME)".into(),
-            ));
-        }
-        (c, _) => c.as_ref().map(|c| c.trim().to_owned()),
-    };
+    if options.key_file.is_some() {
+        return Err(Error::Refused(
+            "a key file is destroyed only by --method crypto-erase; nothing was removed".into(),
+        ));
+    }
     let manifest = Manifest::read(dir).map_err(|e| Error::NotADataset {
         path: dir.to_path_buf(),
         reason: format!("no readable {MANIFEST_FILE} ({e}); nothing was removed"),
@@ -158,9 +166,20 @@ pub fn destroy(dir: &Path, options: &DestroyOptions) -> Result<Destruction> {
             extra[0]
         )));
     }
+    // A sealed dataset is read-only: open it first.
+    nhikit_io::unseal_dir(dir).map_err(io(dir))?;
     let mut bytes = 0;
-    for f in &manifest.files {
-        let path = dir.join(&f.path);
+    let encrypted_manifest = manifest
+        .encryption
+        .as_ref()
+        .map(|e| e.manifest.path.clone());
+    for rel in manifest
+        .files
+        .iter()
+        .map(|f| &f.path)
+        .chain(&encrypted_manifest)
+    {
+        let path = dir.join(rel);
         if path.is_file() {
             bytes += overwrite_and_remove(&path)?;
         }
@@ -180,6 +199,125 @@ pub fn destroy(dir: &Path, options: &DestroyOptions) -> Result<Destruction> {
         operator: operator.to_owned(),
         confirmed_by,
         bytes,
+        key_file: None,
+        keys: Vec::new(),
+    })
+}
+
+/// The operator and the confirming operator of an `action` ("destruction", "decryption"),
+/// checked: a name is required, and two-person work needs a second, distinct name.
+pub(crate) fn operators(
+    action: &str,
+    operator: &str,
+    two_person: bool,
+    confirm: Option<&str>,
+) -> Result<(String, Option<String>)> {
+    let operator = operator.trim();
+    if operator.is_empty() {
+        return Err(Error::Refused(format!("{action} needs an operator name")));
+    }
+    let confirmed_by = match (confirm, two_person) {
+        (Some(c), _) if c.trim().is_empty() => {
+            return Err(Error::Refused(
+                "the confirming operator's name is empty".into(),
+            ));
+        }
+        (Some(c), _) if c.trim() == operator => {
+            return Err(Error::Refused(format!(
+                "two-person {action}: the confirming operator must be another person than {operator:?}"
+            )));
+        }
+        (None, true) => {
+            return Err(Error::Refused(format!(
+                "two-person {action} needs a second operator (--confirm-operator NAME)"
+            )));
+        }
+        (c, _) => c.map(|c| c.trim().to_owned()),
+    };
+    Ok((operator.to_owned(), confirmed_by))
+}
+
+/// Crypto-erase: destroys the key file of the encrypted dataset in `dir`, after checking the
+/// file opens the dataset and holds the key of every recipient (otherwise the data could
+/// still be decrypted and the record would lie).
+fn crypto_erase(
+    dir: &Path,
+    options: &DestroyOptions,
+    operator: &str,
+    confirmed_by: Option<String>,
+) -> Result<Destruction> {
+    let key_file = options.key_file.as_deref().ok_or_else(|| {
+        Error::Refused("crypto-erase needs the key file to destroy (--key FILE)".into())
+    })?;
+    let (manifest, encryption) =
+        crate::crypto::encrypted_manifest(dir).map_err(|e| match e {
+            Error::Refused(m) => Error::Refused(format!(
+                "{m}: crypto-erase destroys the key of an encrypted dataset; use --method delete — nothing was erased"
+            )),
+            other => other,
+        })?;
+    if manifest.generator.name != "nhikit-synth" {
+        return Err(Error::NotADataset {
+            path: dir.to_path_buf(),
+            reason: format!(
+                "generator {:?} is not nhikit-synth; nothing was erased",
+                manifest.generator.name
+            ),
+        });
+    }
+    let ids = crate::crypto::read_identities(key_file)?;
+    crate::crypto::key_opens(dir, &encryption, &ids, key_file).map_err(|e| match e {
+        Error::Refused(m) => Error::Refused(format!("{m}; nothing was erased")),
+        other => other,
+    })?;
+    let keys = crate::crypto::public_keys(&ids);
+    let others: Vec<&str> = encryption
+        .recipients
+        .iter()
+        .filter(|r| !keys.contains(r))
+        .map(String::as_str)
+        .collect();
+    if !others.is_empty() {
+        return Err(Error::Refused(format!(
+            "{}: the dataset is also encrypted to {}, whose key is not in {}: erasing this key would leave the data decryptable. Put every recipient's key in the file, or destroy the data with --method delete — nothing was erased",
+            dir.display(),
+            others.join(", "),
+            key_file.display()
+        )));
+    }
+    let dataset = dataset_id(dir)?;
+    let altered = manifest
+        .verify(dir)?
+        .into_iter()
+        .map(|m| m.path().to_owned())
+        .collect();
+    // The key file may be read-only (0400): the owner may still open it for overwriting.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(key_file, std::fs::Permissions::from_mode(0o600))
+            .map_err(io(key_file))?;
+    }
+    let bytes = overwrite_and_remove(key_file)?;
+    Ok(Destruction {
+        dataset,
+        path: dir.display().to_string(),
+        files: manifest
+            .files
+            .iter()
+            .map(|f| (f.path.clone(), f.sha256.clone()))
+            .chain(std::iter::once((
+                encryption.manifest.path.clone(),
+                encryption.manifest.sha256.clone(),
+            )))
+            .collect(),
+        altered,
+        method: DestroyMethod::CryptoErase,
+        operator: operator.to_owned(),
+        confirmed_by,
+        bytes,
+        key_file: Some(key_file.display().to_string()),
+        keys,
     })
 }
 
@@ -199,5 +337,11 @@ fn overwrite_and_remove(path: &Path) -> Result<u64> {
     file.sync_data().map_err(io(path))?;
     drop(file);
     std::fs::remove_file(path).map_err(io(path))?;
+    // Make the unlink itself durable.
+    if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty())
+        && let Ok(d) = std::fs::File::open(parent)
+    {
+        let _ = d.sync_all();
+    }
     Ok(len)
 }

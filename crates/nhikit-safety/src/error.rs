@@ -67,6 +67,25 @@ pub enum Error {
         /// What is wrong.
         reason: String,
     },
+    /// A key or recipients file is malformed (the line's content is never shown: it may be
+    /// a secret key).
+    #[error("{path}: line {line}: {reason}")]
+    Key {
+        /// The file.
+        path: PathBuf,
+        /// 1-based line (0 for the whole file).
+        line: u64,
+        /// What is wrong.
+        reason: String,
+    },
+    /// An encrypted file cannot be decrypted, or its plaintext does not match the manifest.
+    #[error("{path}: {reason}")]
+    Decrypt {
+        /// The encrypted file.
+        path: PathBuf,
+        /// What is wrong.
+        reason: String,
+    },
     /// An operation was refused: the message says why and what would be accepted.
     #[error("{0}")]
     Refused(String),

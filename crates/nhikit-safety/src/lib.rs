@@ -10,8 +10,14 @@
 //! - [`AuditLog`]: an append-only JSON Lines log whose entries are chained by SHA-256, with
 //!   crash-safe appends and a verifier that says which entry was edited, deleted, reordered or
 //!   truncated (`nhikit audit`).
-//! - [`destroy()`]: removes a dataset after checking its manifest and returns the destruction
-//!   record for the audit log (`nhikit destroy`).
+//! - [`destroy()`]: removes a dataset after checking its manifest, or destroys the key of an
+//!   encrypted one (crypto-erase), and returns the destruction record for the audit log
+//!   (`nhikit destroy`).
+//! - [`AgeEncryptor`] and [`decrypt()`]: datasets encrypted to age recipients as they are
+//!   written (`nhikit gen --encrypt-to`), and restored into a new, checked, sealed directory
+//!   (`nhikit decrypt`).
+//! - [`record()`]: one call for any command that must leave an audit entry (a conformance
+//!   run, an export).
 //!
 //! ```no_run
 //! let schema = nhikit_schema::embedded().unwrap();
@@ -27,7 +33,11 @@
 
 mod audit;
 pub use audit::{
-    AuditEntry, AuditLog, AuditProblem, AuditVerification, DatasetStatus, default_log_path,
+    AuditEntry, AuditLog, AuditProblem, AuditVerification, DatasetStatus, default_log_path, record,
+};
+mod crypto;
+pub use crypto::{
+    AGE_SUFFIX, AgeEncryptor, DecryptOptions, Decryption, decrypt, read_recipients_file,
 };
 mod destroy;
 pub use destroy::{DestroyMethod, DestroyOptions, Destruction, dataset_id, destroy};

@@ -30,13 +30,17 @@
 //! assert!(p.0 > 100 && q.0 > 100);
 //! ```
 
+pub mod assess;
+pub mod edge;
 pub mod ids;
+pub mod income;
 pub mod model;
 pub mod permute;
 pub mod plan;
 pub mod reference;
 pub mod rows;
 
+pub use edge::{Profile, Tag};
 pub use model::{Household, Member, Model};
 pub use plan::{Part, Plan, PlannedMunicipality, Segment, Shard};
 pub use reference::{Reference, ReferenceTexts};
@@ -103,6 +107,37 @@ pub struct PartCounts {
     pub persons: u64,
     /// Qualifications (insured persons).
     pub qualifications: u64,
+    /// `income` rows.
+    pub incomes: u64,
+    /// `assessment` rows.
+    pub assessments: u64,
+    /// `edge_case` rows.
+    pub edge_cases: u64,
+}
+
+/// What to generate beyond households, persons and qualifications.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Extras {
+    /// The population profile.
+    pub profile: Profile,
+    /// `income` rows: every member's income of the income year the fiscal year of the
+    /// reference date uses.
+    pub income: bool,
+    /// `assessment` rows: every household's 当初賦課 for the fiscal year of the reference date.
+    pub assessment: bool,
+    /// `edge_case` rows (the tags of the edge profile).
+    pub edge_cases: bool,
+}
+
+/// Sinks of the extra entities; `None` skips the entity.
+#[derive(Default)]
+pub struct ExtraSinks<'a> {
+    /// `income` rows.
+    pub income: Option<&'a mut dyn RowWriter>,
+    /// `assessment` rows.
+    pub assessment: Option<&'a mut dyn RowWriter>,
+    /// `edge_case` rows.
+    pub edge_case: Option<&'a mut dyn RowWriter>,
 }
 
 /// A prepared run: the model and the plan.
@@ -112,6 +147,11 @@ pub struct Generator<'r> {
     plan: Plan,
     symbols: Vec<Option<u16>>,
     premium_forms: Vec<&'static str>,
+    extras: Extras,
+    /// Resolved premium parameters, one per rate set used.
+    params: Vec<nhikit_rules::params::Params>,
+    /// Per planned municipality, its index into `params`.
+    rates: Vec<usize>,
 }
 
 impl<'r> Generator<'r> {
@@ -141,7 +181,48 @@ impl<'r> Generator<'r> {
             plan,
             symbols,
             premium_forms,
+            extras: Extras::default(),
+            params: Vec::new(),
+            rates: Vec::new(),
         })
+    }
+
+    /// The same run with a profile and extra entities. Incomes and assessments need the
+    /// premium parameters of the fiscal year of the reference date (shipped: FY2023–FY2026
+    /// national, municipal rate sets per `schemas/rules/municipal`).
+    pub fn with_extras(mut self, extras: Extras) -> Result<Generator<'r>, Error> {
+        self.model.profile = extras.profile;
+        self.extras = extras;
+        if extras.income || extras.assessment {
+            let rules = nhikit_rules::params::RuleSet::builtin()
+                .map_err(|e| Error::Config(format!("loading schemas/rules: {e}")))?;
+            let fy = nhikit_core::date::FiscalYear::of(self.model.as_of()).0;
+            let mut ids: Vec<&'static str> = Vec::new();
+            for pm in &self.plan.municipalities {
+                let id = assess::rates_for(&rules, &pm.municipality.lgcode, fy);
+                let i = match ids.iter().position(|x| *x == id) {
+                    Some(i) => i,
+                    None => {
+                        let params = rules.params(id, fy).map_err(|e| {
+                            Error::Config(format!(
+                                "incomes and assessments for FY{fy} (the fiscal year of the reference date {}): rate set `{id}`: {e}",
+                                self.model.as_of()
+                            ))
+                        })?;
+                        ids.push(id);
+                        self.params.push(params);
+                        ids.len() - 1
+                    }
+                };
+                self.rates.push(i);
+            }
+        }
+        Ok(self)
+    }
+
+    /// The profile and extra entities of this run.
+    pub fn extras(&self) -> Extras {
+        self.extras
     }
 
     /// The plan.
@@ -179,6 +260,31 @@ impl<'r> Generator<'r> {
         P: RowWriter + ?Sized,
         Q: RowWriter + ?Sized,
     {
+        self.write_part_with(
+            part,
+            households,
+            persons,
+            qualifications,
+            &mut ExtraSinks::default(),
+        )
+    }
+
+    /// [`Generator::write_part`] plus the extra entities whose sink is given (incomes and
+    /// assessments need [`Generator::with_extras`] to have asked for them).
+    pub fn write_part_with<H, P, Q>(
+        &self,
+        part: &Part,
+        households: &mut H,
+        persons: &mut P,
+        qualifications: &mut Q,
+        extra: &mut ExtraSinks<'_>,
+    ) -> PartCounts
+    where
+        H: RowWriter + ?Sized,
+        P: RowWriter + ?Sized,
+        Q: RowWriter + ?Sized,
+    {
+        let mut incomes: Vec<income::PersonIncome> = Vec::new();
         let mut counts = PartCounts::default();
         let mut h = Household::default();
         let mut text = Composed::default();
@@ -244,6 +350,60 @@ impl<'r> Generator<'r> {
                         QualificationRow(&ctx, i).write(qualifications);
                         counts.qualifications += 1;
                     }
+                }
+                if let Some(out) = extra.edge_case.as_deref_mut() {
+                    for &(tag, member) in &h.tags {
+                        assess::EdgeCaseRow {
+                            ctx: &ctx,
+                            tag,
+                            member,
+                        }
+                        .write(out);
+                        counts.edge_cases += 1;
+                    }
+                }
+                let params = self
+                    .rates
+                    .get(segment.municipality)
+                    .and_then(|&i| self.params.get(i));
+                let (Some(params), true) =
+                    (params, extra.income.is_some() || extra.assessment.is_some())
+                else {
+                    continue;
+                };
+                income::draw(
+                    self.model.seed(),
+                    ordinal,
+                    &h,
+                    self.model.as_of(),
+                    params,
+                    &mut incomes,
+                );
+                let facts = assess::head_facts(&h, self.model.as_of());
+                if h.edge_income.is_some() {
+                    assess::apply_edge_income(&h, &mut incomes, &facts, params);
+                }
+                if let Some(out) = extra.income.as_deref_mut() {
+                    for (i, income) in incomes.iter().enumerate() {
+                        assess::IncomeRow {
+                            ctx: &ctx,
+                            member: i,
+                            income,
+                            income_year: params.income_year,
+                        }
+                        .write(out);
+                        counts.incomes += 1;
+                    }
+                }
+                if let Some(out) = extra.assessment.as_deref_mut()
+                    && let Some(f) = assess::assess(&h, &incomes, facts, params)
+                {
+                    assess::AssessmentRow {
+                        ctx: &ctx,
+                        facts: &f,
+                    }
+                    .write(out);
+                    counts.assessments += 1;
                 }
             }
         }

@@ -14,6 +14,8 @@ use nhikit_rng::{AliasTable, Rng};
 pub(crate) mod stream {
     pub const HOUSEHOLD: u64 = 1 << 32;
     pub const MUNICIPALITY: u64 = 2 << 32;
+    pub const INCOME: u64 = 3 << 32;
+    pub const EDGE: u64 = 4 << 32;
 }
 
 /// 続柄 codes of `schemas/codes/relationship.toml` used by the model.
@@ -106,6 +108,9 @@ pub struct Member {
     pub resident_since: NaiveDate,
     /// DV 等支援措置 (閲覧制限).
     pub support_measure: bool,
+    /// A name from the edge-case dictionary ([`crate::edge::EdgeNames`]) instead of the
+    /// surname and given-name dictionaries (`--profile edge` only).
+    pub edge_name: Option<u16>,
 }
 
 /// A generated household.
@@ -123,6 +128,11 @@ pub struct Household {
     pub block: (u16, u16, u16),
     /// Building name and room, when the address has one.
     pub building: Option<(usize, u16)>,
+    /// Edge cases built into the household (`--profile edge`): the tag and the member it
+    /// concerns (`None`: the household as a whole).
+    pub tags: Vec<(crate::edge::Tag, Option<usize>)>,
+    /// An income the edge profile imposes on the household instead of the income model.
+    pub edge_income: Option<crate::edge::EdgeIncome>,
 }
 
 /// Household types of the model. Weights: see `docs/generator.md`.
@@ -176,6 +186,8 @@ pub struct Model<'r> {
     kinds: AliasTable,
     surnames: AliasTable,
     given: [Vec<AliasTable>; 2],
+    pub(crate) profile: crate::edge::Profile,
+    edge_names: crate::edge::EdgeNames,
 }
 
 /// Errors preparing the model (empty dictionaries).
@@ -212,7 +224,24 @@ impl<'r> Model<'r> {
             kinds,
             surnames,
             given,
+            profile: crate::edge::Profile::Realistic,
+            edge_names: crate::edge::EdgeNames::embedded()?,
         })
+    }
+
+    /// The edge-case name dictionary.
+    pub fn edge_names(&self) -> &crate::edge::EdgeNames {
+        &self.edge_names
+    }
+
+    /// The generation profile.
+    pub fn profile(&self) -> crate::edge::Profile {
+        self.profile
+    }
+
+    /// A surname index drawn by frequency.
+    pub(crate) fn sample_surname(&self, rng: &mut Rng) -> usize {
+        self.surnames.sample(rng)
     }
 
     /// The reference data.
@@ -252,6 +281,12 @@ impl<'r> Model<'r> {
         out.local = local;
         out.members.clear();
         out.fictive_head = false;
+        out.tags.clear();
+        out.edge_income = None;
+        if self.profile == crate::edge::Profile::Edge && self.edge_household(ordinal, local, out) {
+            self.address(&mut rng, towns, out);
+            return;
+        }
         let kind = KINDS[self.kinds.sample(&mut rng)].0;
         let surname = self.surnames.sample(&mut rng);
         let head_sex = |rng: &mut Rng, male_per_mille: u64| {
@@ -372,6 +407,11 @@ impl<'r> Model<'r> {
                 self.push(&mut rng, out, surname, psex, p, rel, true);
             }
         }
+        self.address(&mut rng, towns, out);
+    }
+
+    /// 町域, 番地 and building of `out`.
+    fn address(&self, rng: &mut Rng, towns: usize, out: &mut Household) {
         out.town = if towns > 0 {
             Some(rng.below(towns as u64) as usize)
         } else {
@@ -393,11 +433,11 @@ impl<'r> Model<'r> {
         };
     }
 
-    fn age(&self, m: &Member) -> u32 {
+    pub(crate) fn age(&self, m: &Member) -> u32 {
         age_on(m.birth, self.as_of)
     }
 
-    fn couple(
+    pub(crate) fn couple(
         &self,
         rng: &mut Rng,
         out: &mut Household,
@@ -442,7 +482,7 @@ impl<'r> Model<'r> {
         );
     }
 
-    fn children(&self, rng: &mut Rng, out: &mut Household, surname: usize, n: u64) {
+    pub(crate) fn children(&self, rng: &mut Rng, out: &mut Household, surname: usize, n: u64) {
         // Parents are at least 18 years older than their children.
         let youngest_parent = out.members.iter().map(|m| self.age(m)).min().unwrap_or(30);
         let max_child = youngest_parent.saturating_sub(18).min(24);
@@ -458,7 +498,7 @@ impl<'r> Model<'r> {
     }
 
     #[allow(clippy::too_many_arguments)]
-    fn push(
+    pub(crate) fn push(
         &self,
         rng: &mut Rng,
         out: &mut Household,
@@ -469,6 +509,22 @@ impl<'r> Model<'r> {
         insured: bool,
     ) {
         let birth = birth_for_age(rng, self.as_of, age);
+        self.push_born(rng, out, surname, sex, birth, relationship, insured);
+    }
+
+    /// [`Model::push`] with a given birth date.
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn push_born(
+        &self,
+        rng: &mut Rng,
+        out: &mut Household,
+        surname: usize,
+        sex: Sex,
+        birth: NaiveDate,
+        relationship: &'static str,
+        insured: bool,
+    ) {
+        let age = age_on(birth, self.as_of);
         let decade = decade_index(chrono::Datelike::year(&birth));
         let given = self.given[sex.index()][decade].sample(rng);
         let foreign = rng.chance(25, 1000);
@@ -495,6 +551,7 @@ impl<'r> Model<'r> {
             notified,
             resident_since,
             support_measure: rng.chance(2, 1000),
+            edge_name: None,
         });
     }
 
@@ -551,7 +608,7 @@ fn later(a: NaiveDate, b: NaiveDate) -> NaiveDate {
 }
 
 /// A uniform age in `lo..=hi` (hi < lo gives lo).
-fn age(rng: &mut Rng, lo: u32, hi: u32) -> u32 {
+pub(crate) fn age(rng: &mut Rng, lo: u32, hi: u32) -> u32 {
     if hi <= lo {
         return lo;
     }
@@ -560,7 +617,7 @@ fn age(rng: &mut Rng, lo: u32, hi: u32) -> u32 {
 
 /// Ages of single adults below 65, weighted towards the young and the late 50s–early 60s
 /// (students, non-regular workers, early retirees).
-fn young_adult_age(rng: &mut Rng) -> u32 {
+pub(crate) fn young_adult_age(rng: &mut Rng) -> u32 {
     match rng.below(20) {
         0..=4 => age(rng, 20, 34),
         5..=8 => age(rng, 35, 44),
@@ -571,7 +628,7 @@ fn young_adult_age(rng: &mut Rng) -> u32 {
 
 /// Ages 65–74, the 70s a little more common: the NHI 65–74 group is 44.8% of the insured
 /// (FY2022), and 70–74 outnumber 65–69 in the population by about 5 to 4 (IPSS 2022).
-fn elder_age(rng: &mut Rng) -> u32 {
+pub(crate) fn elder_age(rng: &mut Rng) -> u32 {
     if rng.chance(45, 100) {
         age(rng, 65, 69)
     } else {

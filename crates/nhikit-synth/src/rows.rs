@@ -53,11 +53,11 @@ impl IdText {
         }
     }
 
-    fn household_number(&self) -> &str {
+    pub(crate) fn household_number(&self) -> &str {
         &self.0[0..10]
     }
 
-    fn insured_number(&self) -> &str {
+    pub(crate) fn insured_number(&self) -> &str {
         &self.0[10..18]
     }
 
@@ -70,7 +70,7 @@ impl IdText {
         &self.0[start..start + width]
     }
 
-    fn address_number(&self, i: usize) -> &str {
+    pub(crate) fn address_number(&self, i: usize) -> &str {
         self.member(i, 0, 10)
     }
 
@@ -152,16 +152,35 @@ impl Composed {
         self.readings.clear();
         self.name_ends.clear();
         for member in &h.members {
-            let s = model.surname(member.surname);
-            let g = model.given_name(member.sex, member.given);
             let n0 = self.names.len();
             let r0 = self.readings.len();
-            self.names.push_str(&s.kanji);
+            let edge = member
+                .edge_name
+                .and_then(|i| model.edge_names().names.get(usize::from(i)));
+            let (sk, sr, gk, gr) = match edge {
+                Some(e) => (
+                    e.surname.as_str(),
+                    e.surname_reading.as_str(),
+                    e.given.as_str(),
+                    e.given_reading.as_str(),
+                ),
+                None => {
+                    let s = model.surname(member.surname);
+                    let g = model.given_name(member.sex, member.given);
+                    (
+                        s.kanji.as_str(),
+                        s.reading.as_str(),
+                        g.kanji.as_str(),
+                        g.reading.as_str(),
+                    )
+                }
+            };
+            self.names.push_str(sk);
             self.names.push('\u{3000}');
-            self.names.push_str(&g.kanji);
-            self.readings.push_str(&s.reading);
+            self.names.push_str(gk);
+            self.readings.push_str(sr);
             self.readings.push('\u{3000}');
-            self.readings.push_str(&g.reading);
+            self.readings.push_str(gr);
             self.name_ends
                 .push((self.names.len() - n0, self.readings.len() - r0));
         }
@@ -308,7 +327,14 @@ impl Row for PersonRow<'_> {
         let (name, kana) = c.text.name(i);
         out.str(name);
         out.str(kana);
-        out.null();
+        match p
+            .edge_name
+            .and_then(|e| c.model.edge_names().names.get(usize::from(e)))
+            .and_then(|e| e.alias.as_deref())
+        {
+            Some(alias) => out.str(alias),
+            None => out.null(),
+        }
         out.date(p.birth);
         out.str(p.sex.code());
         out.str(p.relationship);

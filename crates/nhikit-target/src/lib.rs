@@ -54,10 +54,33 @@ pub trait Target {
         &self,
         request: &CertificateRequest,
     ) -> Result<CertificateResponse, TargetError>;
+    /// A test hook, not a standard-spec operation: removes every record held, so that the next
+    /// scenario starts from an empty system. The conformance runner calls it before each
+    /// scenario on a target that outlives one scenario (HTTP, process, files). A target that
+    /// cannot be reset answers [`ErrorCode::Unsupported`] (the default).
+    fn reset(&self, request: &ResetRequest) -> Result<ResetResponse, TargetError> {
+        let _ = request;
+        Err(TargetError::new(
+            ErrorCode::Unsupported,
+            "this target cannot be reset",
+        ))
+    }
+}
+
+/// `reset`: no items (`{}`).
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ResetRequest {}
+
+/// What a reset removed.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct ResetResponse {
+    /// Records removed per entity.
+    pub removed: std::collections::BTreeMap<String, u64>,
 }
 
 /// What kind of error a target reports. The JSON form is the snake_case name.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 #[non_exhaustive]
 pub enum ErrorCode {
@@ -80,11 +103,13 @@ pub enum ErrorCode {
     Io,
     /// The target's storage failed.
     Storage,
+    /// The target does not offer the operation (e.g. `reset`).
+    Unsupported,
 }
 
 impl ErrorCode {
     /// Every code, in declaration order.
-    pub const ALL: [ErrorCode; 9] = [
+    pub const ALL: [ErrorCode; 10] = [
         ErrorCode::InvalidRequest,
         ErrorCode::NotFound,
         ErrorCode::ImportRejected,
@@ -94,6 +119,7 @@ impl ErrorCode {
         ErrorCode::Rules,
         ErrorCode::Io,
         ErrorCode::Storage,
+        ErrorCode::Unsupported,
     ];
 
     /// The JSON name (`invalid_request`, …).
@@ -108,6 +134,7 @@ impl ErrorCode {
             ErrorCode::Rules => "rules",
             ErrorCode::Io => "io",
             ErrorCode::Storage => "storage",
+            ErrorCode::Unsupported => "unsupported",
         }
     }
 }
@@ -120,7 +147,9 @@ impl fmt::Display for ErrorCode {
 
 /// An error response: a code, the item to blame (if one is), a message, and for a rejected
 /// import every rejected record.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+#[derive(
+    Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error, schemars::JsonSchema,
+)]
 #[error("{code}{}: {message}", item.as_deref().map(|i| format!(" [{i}]")).unwrap_or_default())]
 pub struct TargetError {
     /// What kind of error.
@@ -159,7 +188,19 @@ impl TargetError {
 }
 
 /// Why a record was rejected by an import. The JSON form is the snake_case name.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    schemars::JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 #[non_exhaustive]
 pub enum RejectionCode {
@@ -194,7 +235,7 @@ pub enum RejectionCode {
 }
 
 /// One rejected record of an import.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Rejection {
     /// The file, relative to the dataset directory (or as given in the request).
     pub file: String,

@@ -60,7 +60,7 @@ pub mod iso_date {
 
 /// `import`: a dataset directory written by `nhikit gen` (read through its `manifest.json`),
 /// or a list of files. Exactly one of `dataset` and `files`.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ImportRequest {
     /// A dataset directory with a `manifest.json`.
@@ -72,7 +72,7 @@ pub struct ImportRequest {
 }
 
 /// One file of an `import` by files.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ImportFile {
     /// The file. Its partition (`prefecture=PP[/municipality=CCCCCC]/part-NNNNN`) is taken from
@@ -88,7 +88,7 @@ pub struct ImportFile {
 }
 
 /// What an accepted import stored.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct ImportResponse {
     /// Files read.
     pub files: u64,
@@ -99,7 +99,7 @@ pub struct ImportResponse {
 /// `export`: write every record held, in the standard CSV layouts (`schemas/layouts/*.toml`:
 /// the `<entity>_csv` layouts and the exchange layouts such as `shikaku_kojin`), as a dataset
 /// directory `dir` with a `manifest.json`, partitioned as the records were imported.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ExportRequest {
     /// The output directory; must not exist or be empty unless `overwrite`.
@@ -110,7 +110,7 @@ pub struct ExportRequest {
 }
 
 /// What an export wrote.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct ExportResponse {
     /// Data files written (all layouts).
     pub files: u64,
@@ -122,7 +122,7 @@ pub struct ExportResponse {
 // events
 
 /// The kind of a qualification event.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum EventKind {
     /// 資格取得: opens a qualification on `date`.
@@ -135,7 +135,7 @@ pub enum EventKind {
 }
 
 /// `register_event`: a 資格取得, 喪失 or 変更 of one person.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct EventRequest {
     /// 地方公共団体コード (6 digits with check digit).
@@ -146,6 +146,7 @@ pub struct EventRequest {
     pub kind: EventKind,
     /// 異動日: the 資格取得日, 資格喪失日 or the date of the change.
     #[serde(with = "iso_date")]
+    #[schemars(with = "String", extend("format" = "date"))]
     pub date: NaiveDate,
     /// 届出日 (default: `date`).
     #[serde(
@@ -153,6 +154,7 @@ pub struct EventRequest {
         with = "iso_date::option",
         skip_serializing_if = "Option::is_none"
     )]
+    #[schemars(with = "Option<String>", extend("format" = "date"))]
     pub notified: Option<NaiveDate>,
     /// Reason code: 資格取得事由 (`acquisition_reason`, e.g. `01` 転入) for an acquisition,
     /// 資格喪失事由 (`loss_reason`, e.g. `11` 転出) for a loss; required for those two.
@@ -167,7 +169,7 @@ pub struct EventRequest {
 }
 
 /// The qualification an event created or changed.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct EventResponse {
     /// The qualification after the event.
     pub qualification: Qualification,
@@ -177,7 +179,7 @@ pub struct EventResponse {
 // lookups
 
 /// `lookup_person`: by `lgcode` + `address_number` (宛名番号), or by `mynumber` (個人番号).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PersonQuery {
     /// 地方公共団体コード (with `address_number`; optional with `mynumber`).
@@ -191,11 +193,12 @@ pub struct PersonQuery {
     pub mynumber: Option<String>,
     /// The date the answer is as of.
     #[serde(with = "iso_date")]
+    #[schemars(with = "String", extend("format" = "date"))]
     pub as_of: NaiveDate,
 }
 
 /// A person (宛名) as held.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Person {
     /// 地方公共団体コード.
     pub lgcode: String,
@@ -211,6 +214,7 @@ pub struct Person {
     pub name_kana: String,
     /// 生年月日.
     #[serde(with = "iso_date")]
+    #[schemars(with = "String", extend("format" = "date"))]
     pub birth_date: NaiveDate,
     /// 性別 code.
     pub sex: String,
@@ -218,11 +222,12 @@ pub struct Person {
     pub relationship: String,
     /// 死亡年月日.
     #[serde(with = "iso_date::option")]
+    #[schemars(with = "Option<String>", extend("format" = "date"))]
     pub death_date: Option<NaiveDate>,
 }
 
 /// A qualification (被保険者資格) as held.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Qualification {
     /// 資格履歴番号.
     pub seq: i64,
@@ -242,18 +247,20 @@ pub struct Qualification {
     pub name_kana: String,
     /// 資格取得日.
     #[serde(with = "iso_date")]
+    #[schemars(with = "String", extend("format" = "date"))]
     pub acquisition_date: NaiveDate,
     /// 資格取得事由 code.
     pub acquisition_reason: String,
     /// 資格喪失日.
     #[serde(with = "iso_date::option")]
+    #[schemars(with = "Option<String>", extend("format" = "date"))]
     pub loss_date: Option<NaiveDate>,
     /// 資格喪失事由 code.
     pub loss_reason: Option<String>,
 }
 
 /// A person as of a date, with the qualification in force that day.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct PersonResponse {
     /// The person.
     pub person: Person,
@@ -264,7 +271,7 @@ pub struct PersonResponse {
 }
 
 /// `lookup_household`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct HouseholdQuery {
     /// 地方公共団体コード.
@@ -273,11 +280,12 @@ pub struct HouseholdQuery {
     pub household_number: String,
     /// The date the answer is as of.
     #[serde(with = "iso_date")]
+    #[schemars(with = "String", extend("format" = "date"))]
     pub as_of: NaiveDate,
 }
 
 /// A household as of a date.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct HouseholdResponse {
     /// 地方公共団体コード.
     pub lgcode: String,
@@ -301,7 +309,7 @@ pub struct HouseholdResponse {
 // assessment and benefits
 
 /// `assess`: the premium of a held household for a fiscal year.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AssessRequest {
     /// 地方公共団体コード.
@@ -324,7 +332,9 @@ pub struct AssessRequest {
 
 /// A member's income of the income year (前年), in yen; every field defaults to 0. The
 /// fields are those of the oracle's `members[].income` (`docs/oracle.md`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, schemars::JsonSchema,
+)]
 #[serde(deny_unknown_fields, default)]
 pub struct IncomeFacts {
     /// 給与収入.
@@ -355,18 +365,21 @@ impl From<IncomeFacts> for Income {
 }
 
 /// One part of an assessment.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, schemars::JsonSchema,
+)]
 pub struct PartAmount {
     /// Whether the part is levied.
     pub levied: bool,
     /// The part's annual amount (capped, prorated, rounded).
+    #[schemars(with = "i64")]
     pub amount: Yen,
     /// Whether the cap applied.
     pub capped: bool,
 }
 
 /// The premium of a household for a fiscal year.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct AssessResponse {
     /// 年度.
     pub fiscal_year: i32,
@@ -375,6 +388,7 @@ pub struct AssessResponse {
     /// 法定軽減: `none`, `2割`, `5割`, `7割`.
     pub reduction: Reduction,
     /// 軽減判定所得.
+    #[schemars(with = "i64")]
     pub judgement_income: Yen,
     /// 医療分.
     pub medical: PartAmount,
@@ -385,11 +399,12 @@ pub struct AssessResponse {
     /// 子ども・子育て支援納付金分.
     pub child: PartAmount,
     /// The annual premium.
+    #[schemars(with = "i64")]
     pub total: Yen,
 }
 
 /// `high_cost_limit`: one household's service month (the oracle's `calc high-cost` input).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct HighCostRequest {
     /// `YYYY-MM`.
@@ -411,24 +426,29 @@ pub struct HighCostRequest {
 }
 
 /// The 高額療養費 of the month.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct HighCostResponse {
     /// The table in force.
     pub table: String,
     /// The 70–74 世帯 limit, when there are 70–74 claims.
+    #[schemars(with = "Option<i64>")]
     pub kourei_limit: Option<Yen>,
     /// The under-70 (whole household) limit, when it applies.
+    #[schemars(with = "Option<i64>")]
     pub household_limit: Option<Yen>,
     /// 高額療養費 in total.
+    #[schemars(with = "i64")]
     pub refund: Yen,
     /// The copays of all claims.
+    #[schemars(with = "i64")]
     pub total_copay: Yen,
     /// What the household bears.
+    #[schemars(with = "i64")]
     pub burden: Yen,
 }
 
 /// `copay_ratio`: a held person on a service date.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CopayRequest {
     /// 地方公共団体コード.
@@ -437,6 +457,7 @@ pub struct CopayRequest {
     pub address_number: String,
     /// 診療日.
     #[serde(with = "iso_date")]
+    #[schemars(with = "String", extend("format" = "date"))]
     pub service_date: NaiveDate,
     /// The household's 70–74 income facts (needed for 70–74 only).
     #[serde(default)]
@@ -444,7 +465,7 @@ pub struct CopayRequest {
 }
 
 /// 負担割合.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct CopayResponse {
     /// `2割`, `3割`, or `null` from the 75th birthday (後期高齢者医療).
     pub ratio: Option<CopayRatio>,
@@ -455,7 +476,7 @@ pub struct CopayResponse {
 }
 
 /// `issue_certificate`: the 資格確認書 of an insured person.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CertificateRequest {
     /// 地方公共団体コード.
@@ -464,11 +485,12 @@ pub struct CertificateRequest {
     pub address_number: String,
     /// 交付日; the person must be insured that day.
     #[serde(with = "iso_date")]
+    #[schemars(with = "String", extend("format" = "date"))]
     pub issue_date: NaiveDate,
 }
 
 /// The items printed on a 資格確認書.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct CertificateResponse {
     /// 保険者番号.
     pub insurer_number: String,
@@ -484,6 +506,7 @@ pub struct CertificateResponse {
     pub name_kana: String,
     /// 生年月日.
     #[serde(with = "iso_date")]
+    #[schemars(with = "String", extend("format" = "date"))]
     pub birth_date: NaiveDate,
     /// 性別 code.
     pub sex: String,
@@ -493,15 +516,18 @@ pub struct CertificateResponse {
     pub address: String,
     /// 資格取得日.
     #[serde(with = "iso_date")]
+    #[schemars(with = "String", extend("format" = "date"))]
     pub acquisition_date: NaiveDate,
     /// 一部負担金の割合 on the issue date, in percent (20 or 30).
     pub copay_percent: u32,
     /// 交付日.
     #[serde(with = "iso_date")]
+    #[schemars(with = "String", extend("format" = "date"))]
     pub issue_date: NaiveDate,
     /// 有効期限: the day before the 75th birthday, or the next July 31 (一斉更新), whichever
     /// comes first.
     #[serde(with = "iso_date")]
+    #[schemars(with = "String", extend("format" = "date"))]
     pub valid_until: NaiveDate,
 }
 

@@ -40,11 +40,13 @@ pub enum Operation {
     CopayRatio,
     /// [`Target::issue_certificate`]
     IssueCertificate,
+    /// [`Target::reset`] (a test hook, not a standard-spec operation)
+    Reset,
 }
 
 impl Operation {
     /// Every operation, in the order of the [`Target`] trait.
-    pub const ALL: [Operation; 9] = [
+    pub const ALL: [Operation; 10] = [
         Operation::Import,
         Operation::Export,
         Operation::RegisterEvent,
@@ -54,6 +56,7 @@ impl Operation {
         Operation::HighCostLimit,
         Operation::CopayRatio,
         Operation::IssueCertificate,
+        Operation::Reset,
     ];
 
     /// The wire name (`lookup_person`, …).
@@ -68,6 +71,7 @@ impl Operation {
             Operation::HighCostLimit => "high_cost_limit",
             Operation::CopayRatio => "copay_ratio",
             Operation::IssueCertificate => "issue_certificate",
+            Operation::Reset => "reset",
         }
     }
 
@@ -108,10 +112,12 @@ pub fn http_status(code: ErrorCode) -> u16 {
         ErrorCode::InvalidRequest => 400,
         ErrorCode::NotFound => 404,
         ErrorCode::Conflict => 409,
-        ErrorCode::ImportRejected | ErrorCode::NotInsured | ErrorCode::NoRates | ErrorCode::Rules => {
-            422
-        }
+        ErrorCode::ImportRejected
+        | ErrorCode::NotInsured
+        | ErrorCode::NoRates
+        | ErrorCode::Rules => 422,
         ErrorCode::Io | ErrorCode::Storage => 500,
+        ErrorCode::Unsupported => 501,
     }
 }
 
@@ -148,6 +154,7 @@ pub fn dispatch<T: Target + ?Sized>(
         Operation::HighCostLimit => call(request, |q| target.high_cost_limit(q)),
         Operation::CopayRatio => call(request, |q| target.copay_ratio(q)),
         Operation::IssueCertificate => call(request, |q| target.issue_certificate(q)),
+        Operation::Reset => call(request, |q| target.reset(q)),
     }
 }
 

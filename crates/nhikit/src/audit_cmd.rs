@@ -33,7 +33,8 @@ pub enum AuditCommand {
     /// Check the log's hash chain: exit 1 naming each edited, deleted, reordered or truncated
     /// entry.
     Verify(AuditLogArgs),
-    /// Every dataset the log records and what became of it (destroyed or not).
+    /// Every dataset and copy the log records and what became of it: generated, encrypted,
+    /// decrypted to a copy, exported, destroyed (delete or crypto-erase) or not.
     Report(AuditLogArgs),
 }
 
@@ -56,13 +57,67 @@ pub fn record_dataset(
     operator_name: Option<&str>,
     details: serde_json::Value,
 ) -> anyhow::Result<AuditEntry> {
+    record_event(log, event, Some(dir), operator_name, details)
+}
+
+/// Appends an entry for any command (`conform`, `export`, …): about the dataset in `dir` when
+/// given, e.g. `record_event(&args.audit, "conform", None, None, json!({"target": …}))`.
+pub fn record_event(
+    log: &AuditLogArgs,
+    event: &str,
+    dir: Option<&Path>,
+    operator_name: Option<&str>,
+    details: serde_json::Value,
+) -> anyhow::Result<AuditEntry> {
     let log = log.log()?;
-    let mut entry = AuditEntry::new(event, &operator(operator_name));
-    entry.dataset = Some(nhikit_safety::dataset_id(dir)?);
-    entry.path = Some(dir.display().to_string());
-    entry.details = details;
-    log.append(entry)
+    nhikit_safety::record(&log, event, &operator(operator_name), dir, details)
         .with_context(|| format!("recording `{event}` in the audit log"))
+}
+
+/// One line about an event in `audit report`.
+fn describe(e: &AuditEntry) -> String {
+    let d = &e.details;
+    let what = match e.event.as_str() {
+        "decrypt" => format!(
+            "decrypted to {} (copy {})",
+            d["copy"]["path"].as_str().unwrap_or("?"),
+            short(d["copy"]["dataset"].as_str().unwrap_or("?"))
+        ),
+        "encrypt" => format!(
+            "encrypted ({}) to {}",
+            d["scheme"].as_str().unwrap_or("?"),
+            d["recipients"]
+                .as_array()
+                .map(|r| r
+                    .iter()
+                    .filter_map(|v| v.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", "))
+                .unwrap_or_default()
+        ),
+        "destroy" => format!(
+            "destroyed by {}{}",
+            d["method"].as_str().unwrap_or("?"),
+            d["key_file"]
+                .as_str()
+                .map(|k| format!(" of key {k}"))
+                .unwrap_or_default()
+        ),
+        other => other.to_owned(),
+    };
+    format!(
+        "{} {what} by {}{}",
+        e.time,
+        e.operator,
+        d["confirmed_by"]
+            .as_str()
+            .map(|c| format!(", confirmed by {c}"))
+            .unwrap_or_default()
+    )
+}
+
+fn short(id: &str) -> &str {
+    id.get(..12).unwrap_or(id)
 }
 
 /// Runs `nhikit audit …`.
@@ -99,10 +154,27 @@ pub fn run(cmd: AuditCommand) -> anyhow::Result<ExitCode> {
             let mut text = String::new();
             let report = log.report()?;
             for d in &report {
-                let created = d.created.as_ref().map_or_else(
-                    || "created: not logged".to_owned(),
-                    |e| format!("created {} by {}", e.time, e.operator),
-                );
+                let created = match (&d.created, &d.origin) {
+                    (None, _) => "created: not logged".to_owned(),
+                    (Some(e), Some(origin)) => format!(
+                        "copy of {} made by {} {} by {}",
+                        short(origin),
+                        e.event,
+                        e.time,
+                        e.operator
+                    ),
+                    (Some(e), None) => format!(
+                        "created ({}{}) {} by {}",
+                        e.event,
+                        if e.details.get("encrypted").is_some_and(|v| !v.is_null()) {
+                            ", encrypted"
+                        } else {
+                            ""
+                        },
+                        e.time,
+                        e.operator
+                    ),
+                };
                 let fate = match &d.destroyed {
                     Some(e) => format!(
                         "DESTROYED {} by {}{} ({})",
@@ -123,11 +195,14 @@ pub fn run(cmd: AuditCommand) -> anyhow::Result<ExitCode> {
                     d.path.as_deref().unwrap_or("?"),
                     d.events.iter().filter(|e| e.event != "destroy").count()
                 );
+                for e in &d.events {
+                    crate::out::outln!(text, "    {}", describe(e));
+                }
             }
             crate::out::print(&text)?;
             let open = report.iter().filter(|d| d.destroyed.is_none()).count();
             eprintln!(
-                "{}: {} dataset(s), {open} not destroyed",
+                "{}: {} dataset(s) and copies, {open} not destroyed",
                 log.path().display(),
                 report.len()
             );

@@ -1,4 +1,5 @@
-//! `nhikit destroy DIR`: removes a dataset and records it in the audit log.
+//! `nhikit destroy DIR`: removes a dataset (or destroys the key of an encrypted one) and
+//! records it in the audit log.
 
 use clap::Args;
 use std::path::PathBuf;
@@ -9,9 +10,14 @@ use std::process::ExitCode;
 pub struct DestroyArgs {
     /// The dataset directory (refused unless it holds an nhikit manifest and only its files).
     pub dir: PathBuf,
-    /// How: `delete` (overwrite with zeros, fsync, unlink).
+    /// How: `delete` (overwrite with zeros, fsync, unlink; sealed datasets are opened first)
+    /// or `crypto-erase` (an encrypted dataset: destroy its key file, --key).
     #[arg(long, default_value = "delete")]
     pub method: String,
+    /// For crypto-erase: the age identity (key) file to destroy; it must open the dataset and
+    /// hold the key of every recipient.
+    #[arg(long, value_name = "FILE")]
+    pub key: Option<PathBuf>,
     /// Who destroys it (default: $USER).
     #[arg(long)]
     pub operator: Option<String>,
@@ -44,17 +50,29 @@ pub fn run(args: DestroyArgs) -> anyhow::Result<ExitCode> {
         operator: crate::audit_cmd::operator(args.operator.as_deref()),
         two_person: args.two_person,
         confirm_operator: args.confirm_operator.clone(),
+        key_file: args.key.clone(),
     };
     let done = nhikit_safety::destroy(&args.dir, &options)?;
     let entry = done.to_entry();
     match log.append(entry.clone()) {
         Ok(written) => {
+            let what = match &done.key_file {
+                Some(key) => format!(
+                    "key {key} destroyed ({}, {} bytes); the {} encrypted files can no longer be decrypted with it",
+                    done.method.name(),
+                    done.bytes,
+                    done.files.len()
+                ),
+                None => format!(
+                    "destroyed ({}, {} files, {} bytes)",
+                    done.method.name(),
+                    done.files.len(),
+                    done.bytes
+                ),
+            };
             eprintln!(
-                "{}: destroyed ({}, {} files, {} bytes) by {}{}; recorded as entry {} of {}",
+                "{}: {what} by {}{}; recorded as entry {} of {}",
                 args.dir.display(),
-                done.method.name(),
-                done.files.len(),
-                done.bytes,
                 done.operator,
                 done.confirmed_by
                     .as_deref()

@@ -9,8 +9,8 @@ use nhikit_synth::{Generator, Options, Reference, Shard};
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 /// Arguments of `nhikit gen`.
@@ -52,9 +52,26 @@ pub struct GenArgs {
     /// No progress bar and no summary.
     #[arg(long, short)]
     pub quiet: bool,
+    /// Population profile: `realistic`, or `edge` (three households in five built to hit the
+    /// cases that break NHI systems; see docs/generator.md).
+    #[arg(long, default_value = "realistic")]
+    pub profile: String,
+    /// Extra entities, comma-separated: `income` (every member's income of the income year the
+    /// fiscal year of --as-of uses), `assessment` (every household's 当初賦課 for that fiscal
+    /// year, computed by the oracle), `edge_case` (the tags of --profile edge).
+    #[arg(long, value_delimiter = ',')]
+    pub with: Vec<String>,
     /// Who generates the dataset, for the audit log (default: $USER).
     #[arg(long)]
     pub operator: Option<String>,
+    /// Encrypt every file (and the manifest's seed and hashes) to this age X25519 recipient
+    /// (`age1…`, from `age-keygen`) while writing: no plaintext reaches the disk. Repeatable.
+    #[arg(long, value_name = "RECIPIENT")]
+    pub encrypt_to: Vec<String>,
+    /// Encrypt to the recipients listed in FILE, one `age1…` per line (`#` comments), like
+    /// age's `-R`. Repeatable; adds to --encrypt-to.
+    #[arg(long, value_name = "FILE")]
+    pub encrypt_to_file: Vec<PathBuf>,
     #[command(flatten)]
     pub audit: crate::audit_cmd::AuditLogArgs,
 }
@@ -83,8 +100,10 @@ pub fn run(args: GenArgs) -> anyhow::Result<ExitCode> {
         municipalities: args.municipality.clone(),
         as_of,
     };
-    let generator = Generator::new(&reference, &options)?;
-    let writer = DatasetWriter::create(
+    let extras = extras(&args.profile, &args.with)?;
+    let generator = Generator::new(&reference, &options)?.with_extras(extras)?;
+    let encryptor = encryptor(&args)?;
+    let mut writer = DatasetWriter::create(
         &args.out,
         &schema,
         WriterOptions {
@@ -94,6 +113,10 @@ pub fn run(args: GenArgs) -> anyhow::Result<ExitCode> {
             ..WriterOptions::default()
         },
     )?;
+    writer.seal_on_finish(true);
+    if let Some(e) = &encryptor {
+        writer.encrypt_with(Arc::new(e.clone()));
+    }
     let parts: Vec<_> = generator.plan().parts_of(shard).cloned().collect();
     let total: u64 = parts.iter().map(|p| p.count).sum();
     let progress = progress_bar(total, args.quiet);
@@ -122,7 +145,12 @@ pub fn run(args: GenArgs) -> anyhow::Result<ExitCode> {
                         Ok(c) => {
                             persons.fetch_add(c.persons, Ordering::Relaxed);
                             rows.fetch_add(
-                                c.households + c.persons + c.qualifications,
+                                c.households
+                                    + c.persons
+                                    + c.qualifications
+                                    + c.incomes
+                                    + c.assessments
+                                    + c.edge_cases,
                                 Ordering::Relaxed,
                             );
                             progress.inc(part.count);
@@ -147,37 +175,72 @@ pub fn run(args: GenArgs) -> anyhow::Result<ExitCode> {
             args.out.display()
         )));
     }
+    let mut gen_options = serde_json::json!({
+        "households": args.households,
+        "municipalities": args.municipality,
+        "as_of": args.as_of,
+        "formats": formats.iter().map(|f| f.name()).collect::<Vec<_>>(),
+        "rng_algorithm_version": nhikit_rng::ALGORITHM_VERSION,
+    });
+    // Only when asked for, so that the default manifest stays as it was.
+    if extras != nhikit_synth::Extras::default() {
+        gen_options["profile"] = extras.profile.name().into();
+        gen_options["with"] = args.with.clone().into();
+    }
     let manifest = writer.finish(ManifestInfo {
         generator: GeneratorInfo {
             name: "nhikit-synth".into(),
             output_version: nhikit_synth::OUTPUT_VERSION,
         },
         seed: args.seed,
-        options: serde_json::json!({
-            "households": args.households,
-            "municipalities": args.municipality,
-            "as_of": args.as_of,
-            "formats": formats.iter().map(|f| f.name()).collect::<Vec<_>>(),
-            "rng_algorithm_version": nhikit_rng::ALGORITHM_VERSION,
-        }),
+        options: gen_options,
         shard: (shard.count > 1).then_some(nhikit_io::Shard {
             index: shard.index + 1,
             count: shard.count,
         }),
         created: None,
     })?;
+    let mut details = serde_json::json!({
+        "seed": args.seed,
+        "households": args.households,
+        "files": manifest.files.len(),
+        "bytes": manifest.files.iter().map(|f| f.bytes).sum::<u64>(),
+        "sealed": true,
+    });
+    if let Some(enc) = &manifest.encryption {
+        // The seed would regenerate the data: an encrypted dataset's log entry leaves it out.
+        details["seed"] = serde_json::Value::Null;
+        details["encrypted"] = serde_json::json!({
+            "scheme": enc.scheme,
+            "recipients": enc.recipients,
+        });
+    }
     crate::audit_cmd::record_dataset(
         &args.audit,
         "gen",
         &args.out,
         args.operator.as_deref(),
-        serde_json::json!({
-            "seed": args.seed,
-            "households": args.households,
-            "files": manifest.files.len(),
-            "bytes": manifest.files.iter().map(|f| f.bytes).sum::<u64>(),
-        }),
+        details,
     )?;
+    if let Some(enc) = &manifest.encryption {
+        crate::audit_cmd::record_dataset(
+            &args.audit,
+            "encrypt",
+            &args.out,
+            args.operator.as_deref(),
+            serde_json::json!({
+                "scheme": enc.scheme,
+                "recipients": enc.recipients,
+                "plaintext_dataset": enc.manifest.plaintext_sha256,
+                "files": manifest.files.iter()
+                    .map(|f| serde_json::json!({"path": f.path, "sha256": f.sha256}))
+                    .chain(std::iter::once(serde_json::json!({
+                        "path": enc.manifest.path, "sha256": enc.manifest.sha256
+                    })))
+                    .collect::<Vec<_>>(),
+            }),
+        )?;
+    }
     if !args.quiet {
         let secs = started.elapsed().as_secs_f64();
         let bytes: u64 = manifest.files.iter().map(|f| f.bytes).sum();
@@ -194,8 +257,29 @@ pub fn run(args: GenArgs) -> anyhow::Result<ExitCode> {
             persons as f64 / secs.max(1e-9),
             manifest.entities.values().map(|e| e.rows).sum::<u64>() as f64 / secs.max(1e-9),
         );
+        if let Some(enc) = &manifest.encryption {
+            eprintln!(
+                "{}: encrypted ({}) to {}; sealed read-only; decrypt with `nhikit decrypt {} --identity KEY --out COPY`",
+                args.out.display(),
+                enc.scheme,
+                enc.recipients.join(", "),
+                args.out.display()
+            );
+        }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The encryptor for --encrypt-to / --encrypt-to-file, if any recipient is given.
+fn encryptor(args: &GenArgs) -> anyhow::Result<Option<nhikit_safety::AgeEncryptor>> {
+    let mut recipients = args.encrypt_to.clone();
+    for file in &args.encrypt_to_file {
+        recipients.extend(nhikit_safety::read_recipients_file(file)?);
+    }
+    if recipients.is_empty() {
+        return Ok(None);
+    }
+    Ok(Some(nhikit_safety::AgeEncryptor::new(&recipients)?))
 }
 
 fn write_part(
@@ -207,11 +291,57 @@ fn write_part(
     let mut h = writer.part("household", &partition, part.number)?;
     let mut p = writer.part("person", &partition, part.number)?;
     let mut q = writer.part("qualification", &partition, part.number)?;
-    let counts = generator.write_part(part, &mut h, &mut p, &mut q);
+    let extras = generator.extras();
+    let open = |on: bool, entity: &str| -> anyhow::Result<Option<nhikit_io::PartWriter>> {
+        Ok(if on {
+            Some(writer.part(entity, &partition, part.number)?)
+        } else {
+            None
+        })
+    };
+    let mut income = open(extras.income, "income")?;
+    let mut assessment = open(extras.assessment, "assessment")?;
+    let mut edge = open(extras.edge_cases, "edge_case")?;
+    let mut sinks = nhikit_synth::ExtraSinks {
+        income: income
+            .as_mut()
+            .map(|w| w as &mut dyn nhikit_schema::RowWriter),
+        assessment: assessment
+            .as_mut()
+            .map(|w| w as &mut dyn nhikit_schema::RowWriter),
+        edge_case: edge
+            .as_mut()
+            .map(|w| w as &mut dyn nhikit_schema::RowWriter),
+    };
+    let counts = generator.write_part_with(part, &mut h, &mut p, &mut q, &mut sinks);
     h.finish()?;
     p.finish()?;
     q.finish()?;
+    for w in [income, assessment, edge].into_iter().flatten() {
+        w.finish()?;
+    }
     Ok(counts)
+}
+
+/// The profile and extra entities of `--profile` and `--with`.
+fn extras(profile: &str, with: &[String]) -> anyhow::Result<nhikit_synth::Extras> {
+    let mut extras = nhikit_synth::Extras {
+        profile: profile
+            .parse()
+            .with_context(|| format!("--profile {profile:?}"))?,
+        ..Default::default()
+    };
+    for entity in with {
+        match entity.trim() {
+            "income" => extras.income = true,
+            "assessment" => extras.assessment = true,
+            "edge_case" => extras.edge_cases = true,
+            other => anyhow::bail!(
+                "--with {other:?}: expected income, assessment or edge_case (comma-separated)"
+            ),
+        }
+    }
+    Ok(extras)
 }
 
 fn progress_bar(total: u64, quiet: bool) -> ProgressBar {

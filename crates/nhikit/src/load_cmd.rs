@@ -1,11 +1,221 @@
-//! `nhikit load` (being built).
+//! `nhikit load`: runs a performance scenario against a target, writes the results (JSON,
+//! HTML, JUnit XML) and gates on the thresholds; `nhikit load merge` combines the results of
+//! several workers.
 
+use anyhow::Context;
+use clap::{Args, Subcommand};
+use nhikit_load::plan::Segment;
+use nhikit_load::{Results, RunOptions, Scenario, Stop, gate, html};
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 /// Arguments of `nhikit load`.
-#[derive(clap::Args)]
-pub struct LoadArgs {}
+#[derive(Args, Debug)]
+#[command(args_conflicts_with_subcommands = true)]
+pub struct LoadArgs {
+    /// `nhikit load merge FILES…`.
+    #[command(subcommand)]
+    pub command: Option<LoadCommand>,
+    #[command(flatten)]
+    pub run: RunArgs,
+}
 
-pub fn run(_args: LoadArgs) -> anyhow::Result<ExitCode> {
-    anyhow::bail!("nhikit load is not built yet")
+/// Subcommands of `nhikit load`.
+#[derive(Subcommand, Debug)]
+pub enum LoadCommand {
+    /// Combine the results of several workers (`--segment I/N` runs) exactly and check the
+    /// thresholds on the whole; exit 1 when one is breached.
+    Merge(MergeArgs),
+}
+
+/// Where results go.
+#[derive(Args, Debug)]
+pub struct Outputs {
+    /// Write the results (JSON with the serialized histograms) here.
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Write a self-contained HTML report here.
+    #[arg(long)]
+    pub html: Option<PathBuf>,
+    /// Write JUnit XML (one test case per threshold) here.
+    #[arg(long, env = "NHIKIT_JUNIT")]
+    pub junit: Option<PathBuf>,
+}
+
+/// Arguments of a run.
+#[derive(Args, Debug)]
+pub struct RunArgs {
+    /// The scenario file (`scenarios/performance/*.toml`).
+    #[arg(long)]
+    pub scenario: Option<PathBuf>,
+    /// The target: http://HOST:PORT (e.g. `nhikit serve`).
+    #[arg(long, env = "NHIKIT_TARGET", default_value = "http://127.0.0.1:8080")]
+    pub target: String,
+    /// Run only segment I of N (1-based), e.g. 2/4: this worker's exact share of the arrival
+    /// rate, virtual users and data pool. Merge the N results with `nhikit load merge`.
+    #[arg(long, env = "NHIKIT_SEGMENT")]
+    pub segment: Option<String>,
+    /// Override the run length (e.g. 10s): a closed run stops then at the latest, an open
+    /// run's stages and warm-up are scaled to fit.
+    #[arg(long)]
+    pub duration: Option<String>,
+    /// Override the pool's household count (e.g. a small pool for a smoke test).
+    #[arg(long)]
+    pub households: Option<u64>,
+    /// Tokio worker threads of the client.
+    #[arg(long, default_value_t = 1)]
+    pub threads: usize,
+    /// Where the pool's dataset is written for the target to import (it must see the path).
+    #[arg(long)]
+    pub tmp: Option<PathBuf>,
+    /// No live progress line.
+    #[arg(long, short)]
+    pub quiet: bool,
+    #[command(flatten)]
+    pub outputs: Outputs,
+}
+
+/// Arguments of `nhikit load merge`.
+#[derive(Args, Debug)]
+pub struct MergeArgs {
+    /// Results files of `nhikit load --out`.
+    #[arg(required = true)]
+    pub files: Vec<PathBuf>,
+    #[command(flatten)]
+    pub outputs: Outputs,
+}
+
+/// Runs `nhikit load`.
+pub fn run(args: LoadArgs) -> anyhow::Result<ExitCode> {
+    match args.command {
+        Some(LoadCommand::Merge(m)) => merge(m),
+        None => run_scenario(args.run),
+    }
+}
+
+fn run_scenario(args: RunArgs) -> anyhow::Result<ExitCode> {
+    let Some(path) = &args.scenario else {
+        return Ok(usage(
+            "nhikit load needs --scenario FILE (or `nhikit load merge FILES…`)",
+        ));
+    };
+    let segment = match args.segment.as_deref().map(str::parse::<Segment>) {
+        None => Segment::ALL,
+        Some(Ok(s)) => s,
+        Some(Err(e)) => return Ok(usage(&e.to_string())),
+    };
+    let mut scenario = Scenario::load(path)?;
+    if let Some(d) = &args.duration {
+        match d.parse::<nhikit_load::scenario::Span>() {
+            Ok(span) => scenario = scenario.with_duration(span.0),
+            Err(e) => return Ok(usage(&format!("--duration: {e}"))),
+        }
+    }
+    if let Some(n) = args.households {
+        scenario.pool.households = n;
+    }
+    let options = RunOptions {
+        segment,
+        threads: args.threads.max(1),
+        progress: !args.quiet && std::io::stderr().is_terminal(),
+        ctrl_c: true,
+        tmp: args.tmp.clone(),
+    };
+    if !args.quiet {
+        eprintln!(
+            "nhikit load: {} ({}) against {}, segment {segment}",
+            scenario.name,
+            path.display(),
+            args.target
+        );
+    }
+    let results = nhikit_load::run(&scenario, &args.target, &options, Stop::default())
+        .with_context(|| format!("running {}", path.display()))?;
+    report(&results, &args.outputs, args.quiet)
+}
+
+/// A usage error: exit 2.
+fn usage(message: &str) -> ExitCode {
+    eprintln!("error: {message}");
+    ExitCode::from(2)
+}
+
+fn merge(args: MergeArgs) -> anyhow::Result<ExitCode> {
+    let parts = args
+        .files
+        .iter()
+        .map(|f| Results::load(f))
+        .collect::<Result<Vec<_>, _>>()?;
+    let merged = Results::merge(&parts)?;
+    report(&merged, &args.outputs, false)
+}
+
+fn write(path: &Path, text: &str) -> anyhow::Result<()> {
+    std::fs::write(path, text).with_context(|| format!("writing {}", path.display()))
+}
+
+/// Writes the outputs, prints the summary on stderr, and returns the gate's exit code.
+fn report(results: &Results, outputs: &Outputs, quiet: bool) -> anyhow::Result<ExitCode> {
+    if let Some(p) = &outputs.out {
+        write(p, &serde_json::to_string_pretty(results)?)?;
+    }
+    if let Some(p) = &outputs.html {
+        write(p, &html::render(results))?;
+    }
+    if let Some(p) = &outputs.junit {
+        write(p, &gate::junit(results))?;
+    }
+    if !quiet {
+        eprintln!(
+            "{}: {} requests in {:.1} s ({:.1}/s), {} errors, segments {}{}",
+            results.scenario,
+            results.requests,
+            results.duration_s,
+            results.all.summary.throughput,
+            results.errors,
+            results.segments.join(","),
+            if results.interrupted {
+                ", interrupted"
+            } else {
+                ""
+            }
+        );
+        eprintln!(
+            "  {:<18} {:>9} {:>7} {:>9} {:>9} {:>9} {:>9} {:>9}",
+            "operation", "requests", "errors", "req/s", "p50 ms", "p95 ms", "p99 ms", "max ms"
+        );
+        let rows = results
+            .ops
+            .iter()
+            .map(|(n, o)| (n.as_str(), o))
+            .chain(std::iter::once(("all", &results.all)));
+        for (name, o) in rows {
+            let s = &o.summary;
+            eprintln!(
+                "  {name:<18} {:>9} {:>7} {:>9.1} {:>9.3} {:>9.3} {:>9.3} {:>9.3}",
+                o.requests, o.errors, s.throughput, s.p50_ms, s.p95_ms, s.p99_ms, s.max_ms
+            );
+            for (kind, n) in &o.errors_by_kind {
+                eprintln!("      {kind}: {n}");
+            }
+        }
+        for c in &results.checks {
+            eprintln!(
+                "  threshold {}: {} (measured {:.3})",
+                c.name,
+                if c.passed { "ok" } else { "BREACHED" },
+                c.actual
+            );
+        }
+    }
+    let breaches = gate::breaches(results);
+    for b in &breaches {
+        eprintln!("{b}");
+    }
+    Ok(if breaches.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
 }

@@ -7,15 +7,18 @@ mod calc;
 mod calc_benefit;
 mod conform_cmd;
 mod decrypt_cmd;
+mod demo_cmd;
 mod destroy_cmd;
 mod gen_cmd;
 mod id_cmd;
+mod init_cmd;
 mod load_cmd;
 mod out;
 mod reference_cmd;
 mod scan_cmd;
-mod serve_cmd;
 mod schema_cmd;
+mod serve_cmd;
+mod shell_cmd;
 mod validate_cmd;
 mod verify_cmd;
 
@@ -40,6 +43,16 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
+    /// The whole product on the embedded defaults: generate data, start the reference target,
+    /// run the conformance catalog and a short load scenario, write HTML and JUnit reports.
+    ///
+    /// Example: `nhikit demo` or `nhikit demo --fault round-household-total`
+    Demo(demo_cmd::DemoArgs),
+    /// Scaffold a project for testing your own system: a target profile, an expected-failures
+    /// file, a performance scenario and CI examples (GitHub Actions, GitLab CI).
+    ///
+    /// Example: `nhikit init my-system --kind http --url https://nhi-test.example:8443`
+    Init(init_cmd::InitArgs),
     /// Generate a fictitious NHI population: insurers, households, persons, qualifications.
     ///
     /// Example: `nhikit gen --households 100000 --seed 42 --out data/ --format parquet,csv`
@@ -84,11 +97,21 @@ enum Command {
     Id(id_cmd::IdCommand),
     /// The oracle: premiums, 高額療養費 limits and 負担割合 from JSON input.
     Calc(calc::CalcArgs),
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
+    ///
+    /// Example: `nhikit completions bash > ~/.local/share/bash-completion/completions/nhikit`
+    Completions(shell_cmd::CompletionsArgs),
+    /// Print the man page (or write every page into a directory with --out).
+    ///
+    /// Example: `nhikit man --out ~/.local/share/man/man1`
+    Man(shell_cmd::ManArgs),
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
+        Command::Demo(args) => demo_cmd::run(args),
+        Command::Init(args) => init_cmd::run(args),
         Command::Gen(args) => gen_cmd::run(args),
         Command::Validate(args) => validate_cmd::run(args),
         Command::Verify(args) => verify_cmd::run(args),
@@ -103,6 +126,8 @@ fn main() -> ExitCode {
         Command::Schema(cmd) => schema_cmd::run(cmd),
         Command::Id(cmd) => id_cmd::run(cmd),
         Command::Calc(args) => calc::run(args),
+        Command::Completions(args) => shell_cmd::completions(args),
+        Command::Man(args) => shell_cmd::man(args),
     };
     match result {
         Ok(code) => code,

@@ -1,6 +1,7 @@
-//! `nhikit reference import|export|lookup`: the reference target (`nhikit-reference`) on a
+//! `nhikit reference import|export|lookup|call`: the reference target (`nhikit-reference`) on a
 //! SQLite database file, without a server. The request and response JSON is that of
-//! docs/target-interface.md; responses go to stdout, rejections and errors to stderr.
+//! docs/target-interface.md; responses go to stdout, rejections and errors to stderr (`call`
+//! reads and writes files instead, for the files adapter: docs/adapters.md).
 
 use anyhow::Context;
 use clap::{Args, Subcommand};
@@ -69,6 +70,65 @@ pub enum ReferenceCommand {
         #[arg(long)]
         fault: Vec<String>,
     },
+    /// Runs one operation from a request file and writes the response file: the response JSON,
+    /// or `{"error": {...}}` (exit 1). The files adapter drives the reference this way.
+    ///
+    /// Example: `nhikit reference call --db ref.db --op lookup_person --request q.json
+    /// --response r.json`
+    Call {
+        /// The database file (created if absent).
+        #[arg(long)]
+        db: PathBuf,
+        /// Seeded faults to switch on (repeatable).
+        #[arg(long)]
+        fault: Vec<String>,
+        /// The operation (`import`, `export`, `register_event`, `lookup_person`, …).
+        #[arg(long)]
+        op: String,
+        /// The request JSON file.
+        #[arg(long)]
+        request: PathBuf,
+        /// The response file to write.
+        #[arg(long)]
+        response: PathBuf,
+    },
+}
+
+/// `nhikit reference call`: the request file through `wire::dispatch`, the result to the
+/// response file (`{"error": …}` for an error, which also exits 1).
+fn call(
+    db: &Path,
+    faults: &[String],
+    op: &str,
+    request: &Path,
+    response: &Path,
+) -> anyhow::Result<ExitCode> {
+    let op: nhikit_target::wire::Operation = op
+        .parse()
+        .map_err(|e: TargetError| anyhow::anyhow!("--op: {}", e.message))?;
+    let text = std::fs::read_to_string(request)
+        .with_context(|| format!("reading {}", request.display()))?;
+    let result = match open(db, faults) {
+        Err(e) => Err(TargetError::new(
+            nhikit_target::ErrorCode::Storage,
+            format!("{e:#}"),
+        )),
+        Ok(reference) => serde_json::from_str::<serde_json::Value>(&text)
+            .map_err(|e| {
+                TargetError::invalid("request", format!("{}: not JSON: {e}", request.display()))
+            })
+            .and_then(|q| nhikit_target::wire::dispatch(&reference, op, q)),
+    };
+    let (body, code) = match result {
+        Ok(v) => (v, ExitCode::SUCCESS),
+        Err(e) => {
+            eprintln!("error: {e}");
+            (serde_json::json!({ "error": e }), ExitCode::from(1))
+        }
+    };
+    std::fs::write(response, serde_json::to_vec_pretty(&body)?)
+        .with_context(|| format!("writing {}", response.display()))?;
+    Ok(code)
 }
 
 fn open(db: &Path, faults: &[String]) -> anyhow::Result<Reference> {
@@ -153,5 +213,12 @@ pub fn run(args: ReferenceArgs) -> anyhow::Result<ExitCode> {
                 Err(e) => Ok(failed(&e)),
             }
         }
+        ReferenceCommand::Call {
+            db,
+            fault,
+            op,
+            request,
+            response,
+        } => call(&db, &fault, &op, &request, &response),
     }
 }

@@ -45,7 +45,14 @@ pub fn run(args: VerifyArgs) -> anyhow::Result<ExitCode> {
     }
     crate::out::print(&text)?;
     let secs = started.elapsed().as_secs_f64();
-    if report.is_ok() {
+    if report.is_ok() && report.encrypted {
+        eprintln!(
+            "{}: ciphertext verified — {} files match the manifest; the records are encrypted: decrypt (nhikit decrypt) and verify the copy to check them, in {secs:.2} s",
+            args.dir.display(),
+            report.files,
+        );
+        Ok(ExitCode::SUCCESS)
+    } else if report.is_ok() {
         eprintln!(
             "{}: verified — {} files match the manifest; {} records regenerated from the seed, {} records read and identical, in {secs:.2} s",
             args.dir.display(),

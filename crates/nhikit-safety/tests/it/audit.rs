@@ -161,3 +161,48 @@ fn report_tells_what_became_of_each_dataset() {
     assert_eq!(report[0].destroyed.as_ref().unwrap().operator, "bob");
     assert!(report[1].destroyed.is_none());
 }
+
+#[test]
+fn record_ties_entries_to_datasets_and_report_follows_copies() {
+    let tmp = tempfile::tempdir().unwrap();
+    let log = AuditLog::new(tmp.path().join("audit.jsonl"));
+    // A dataset directory: its id is the SHA-256 of its manifest.json (sha256sum of "{}\n").
+    let dir = tmp.path().join("export");
+    std::fs::create_dir(&dir).unwrap();
+    std::fs::write(dir.join("manifest.json"), "{}\n").unwrap();
+    let id = "ca3d163bab055381827226140568f3bef7eaac187cebd76878e0b63e9e442356";
+    let e = nhikit_safety::record(
+        &log,
+        "export",
+        "alice",
+        Some(&dir),
+        serde_json::json!({"target": "builtin"}),
+    )
+    .unwrap();
+    assert_eq!(e.dataset.as_deref(), Some(id));
+    let run = nhikit_safety::record(
+        &log,
+        "conform",
+        "bob",
+        None,
+        serde_json::json!({"failed": 0}),
+    )
+    .unwrap();
+    assert_eq!(run.seq, 2);
+    assert!(run.dataset.is_none());
+    // A decryption of the exported dataset into a copy.
+    let mut d = AuditEntry::new("decrypt", "carol");
+    d.dataset = Some(id.into());
+    d.details = serde_json::json!({"copy": {"dataset": "copy-id", "path": "copy/"}});
+    log.append(d).unwrap();
+    let report = log.report().unwrap();
+    assert_eq!(report.len(), 2);
+    assert_eq!(report[0].dataset, id);
+    assert_eq!(report[0].created.as_ref().unwrap().event, "export");
+    assert_eq!(report[0].events.len(), 1);
+    assert_eq!(report[1].dataset, "copy-id");
+    assert_eq!(report[1].origin.as_deref(), Some(id));
+    assert_eq!(report[1].path.as_deref(), Some("copy/"));
+    assert_eq!(report[1].created.as_ref().unwrap().operator, "carol");
+    assert!(log.verify().unwrap().problems.is_empty());
+}

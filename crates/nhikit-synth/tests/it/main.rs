@@ -1,6 +1,7 @@
 //! Integration tests of nhikit-synth.
 #![allow(clippy::unwrap_used)]
 
+mod extras;
 mod plan;
 mod realism;
 mod records;

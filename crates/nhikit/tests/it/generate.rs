@@ -144,6 +144,135 @@ fn a_generated_dataset_validates_and_corruptions_are_caught() {
     assert!(text(&o).contains("manifest"), "{}", text(&o));
 }
 
+/// `gen` with extra arguments, small and in JSON Lines and Parquet.
+fn generate_small(out: &Path, households: &str, extra: &[&str]) {
+    let mut args = vec![
+        "gen",
+        "--households",
+        households,
+        "--seed",
+        "12",
+        "--format",
+        "jsonl,parquet",
+        "--out",
+        out.to_str().unwrap(),
+    ];
+    args.extend_from_slice(extra);
+    let o = nhikit(&args);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+}
+
+const EXTRAS: [&str; 4] = ["--profile", "edge", "--with", "income,assessment,edge_case"];
+
+#[test]
+fn incomes_assessments_and_edge_cases_are_deterministic_and_leave_the_default_output_alone() {
+    let tmp = tempfile::tempdir().unwrap();
+    let plain = tmp.path().join("plain");
+    let realistic = tmp.path().join("realistic");
+    let with = tmp.path().join("with");
+    generate_small(&plain, "4000", &[]);
+    // Naming the default profile changes nothing, manifest included.
+    generate_small(&realistic, "4000", &["--profile", "realistic"]);
+    assert!(files(&plain) == files(&realistic));
+    assert_eq!(
+        std::fs::read(plain.join("manifest.json")).unwrap(),
+        std::fs::read(realistic.join("manifest.json")).unwrap()
+    );
+    // Incomes and assessments come on streams of their own: the other files are unchanged.
+    generate_small(&with, "4000", &["--with", "income,assessment"]);
+    let with_files = files(&with);
+    for (path, bytes) in files(&plain) {
+        assert!(with_files.get(&path) == Some(&bytes), "{path} changed");
+    }
+    assert!(with_files.keys().any(|p| p.contains("/income/")));
+    assert!(with_files.keys().any(|p| p.contains("/assessment/")));
+
+    // The edge profile with every extra entity: same bytes for 1 and 2 threads and for shards.
+    let one = tmp.path().join("e1");
+    let two = tmp.path().join("e2");
+    generate_small(&one, "4000", &[&EXTRAS[..], &["--threads", "1"]].concat());
+    generate_small(&two, "4000", &[&EXTRAS[..], &["--threads", "2"]].concat());
+    let reference = files(&one);
+    assert!(reference.keys().any(|p| p.contains("/edge_case/")));
+    assert!(reference == files(&two), "--threads 1 and 2 differ");
+    let mut union = BTreeMap::new();
+    for i in 1..=2 {
+        let dir = tmp.path().join(format!("es{i}"));
+        generate_small(
+            &dir,
+            "4000",
+            &[&EXTRAS[..], &["--shard", &format!("{i}/2")]].concat(),
+        );
+        union.extend(files(&dir));
+    }
+    assert!(union == reference, "the shards differ from the whole run");
+}
+
+#[test]
+fn both_profiles_with_extras_validate_and_the_new_rules_catch_corruptions() {
+    let tmp = tempfile::tempdir().unwrap();
+    let realistic = tmp.path().join("r");
+    generate_small(&realistic, "3000", &["--with", "income,assessment"]);
+    let edge = tmp.path().join("e");
+    generate_small(&edge, "3000", &EXTRAS);
+    for dir in [&realistic, &edge] {
+        let o = nhikit(&["validate", dir.to_str().unwrap()]);
+        assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+        assert!(text(&o).contains("0 violations"), "{}", text(&o));
+        assert!(text(&o).contains("assessment "), "{}", text(&o));
+    }
+    type Edit = fn(&str) -> String;
+    let cases: [(&str, &str, Edit); 6] = [
+        ("income", "income", |l| {
+            replace_item(l, "total_income", "123456789")
+        }),
+        ("reference", "income", |l| {
+            replace_item(l, "address_number", "\"0000000000\"")
+        }),
+        ("assessment", "assessment", |l| {
+            replace_item(l, "total_amount", "99999999")
+        }),
+        ("reference", "assessment", |l| {
+            replace_item(l, "household_number", "\"9999999999\"")
+        }),
+        ("edge_case", "edge_case", |l| {
+            replace_item(l, "tag", "\"birth_0230\"")
+        }),
+        ("reference", "edge_case", |l| {
+            replace_item(l, "address_number", "\"0000000000\"")
+        }),
+    ];
+    for (rule, entity, edit) in cases {
+        let copy = tmp.path().join(format!("c-{rule}-{entity}"));
+        copy_dir(&edge, &copy);
+        // Validate reads Parquet first: keep JSON Lines only in the copy.
+        keep_only_jsonl(&copy);
+        corrupt_first(&copy, entity, edit);
+        let o = nhikit(&["validate", copy.to_str().unwrap()]);
+        assert_eq!(o.status.code(), Some(1), "{rule}/{entity}: {}", text(&o));
+        assert!(
+            text(&o).contains(&format!("] {rule}: ")),
+            "{rule}/{entity}: {}",
+            text(&o)
+        );
+    }
+}
+
+/// Removes the Parquet files of a dataset and their manifest entries.
+fn keep_only_jsonl(dir: &Path) {
+    std::fs::remove_dir_all(dir.join("parquet")).unwrap();
+    let path = dir.join("manifest.json");
+    let mut manifest: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+    manifest["files"]
+        .as_array_mut()
+        .unwrap()
+        .retain(|f| f["format"] == "jsonl");
+    let mut text = serde_json::to_string_pretty(&manifest).unwrap();
+    text.push('\n');
+    std::fs::write(&path, text).unwrap();
+}
+
 #[test]
 fn an_existing_output_directory_is_refused_and_bad_options_exit_nonzero() {
     let tmp = tempfile::tempdir().unwrap();

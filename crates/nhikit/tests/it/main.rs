@@ -1,14 +1,21 @@
 //! End-to-end tests of the `nhikit` binary.
 #![allow(clippy::unwrap_used)]
 
+mod adapters;
 mod calc;
+mod conform;
+mod crypto;
+mod demo;
 mod deps;
 mod engines;
 mod generate;
 mod id;
+mod load;
 mod reference;
 mod safety;
 mod schema;
+mod serve;
+mod shell;
 
 use std::path::PathBuf;
 use std::process::{Command, Output};

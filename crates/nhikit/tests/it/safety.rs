@@ -1,4 +1,4 @@
-//! `nhikit verify`, `scan`, `destroy` and `audit` end to end (issue 6).
+//! `nhikit verify`, `scan`, `destroy`, `audit` and sealed output end to end (issue 6).
 
 use crate::{nhikit, text};
 use std::path::Path;
@@ -168,4 +168,62 @@ fn destroy_refuses_a_directory_without_a_manifest() {
     assert!(text(&o).contains("not an nhikit dataset"), "{}", text(&o));
     assert!(plain.join("keep.txt").exists());
     assert!(!log.exists());
+}
+
+#[cfg(unix)]
+#[test]
+fn sealed_output_is_read_only_and_overwrite_and_destroy_still_work() {
+    use std::os::unix::fs::PermissionsExt;
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("d");
+    let log = tmp.path().join("audit.jsonl");
+    gen_dataset(&dir, "5", "20", "parquet,csv");
+    let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    let mut dirs = vec![dir.clone()];
+    let (mut nfiles, mut ndirs) = (0, 0);
+    while let Some(d) = dirs.pop() {
+        assert_eq!(mode(&d), 0o555, "{}", d.display());
+        ndirs += 1;
+        for e in std::fs::read_dir(&d).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                dirs.push(p);
+            } else {
+                assert_eq!(mode(&p), 0o444, "{}", p.display());
+                nfiles += 1;
+            }
+        }
+    }
+    assert!(nfiles > 4 && ndirs > 4, "{nfiles} files, {ndirs} dirs");
+    // --overwrite replaces a sealed dataset.
+    let o = nhikit(&[
+        "gen",
+        "--households",
+        "10",
+        "--seed",
+        "6",
+        "--quiet",
+        "--overwrite",
+        "--out",
+        dir.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    assert_eq!(mode(&dir.join("manifest.json")), 0o444);
+    assert!(!dir.join("csv").exists());
+    // destroy removes it.
+    let o = nhikit(&[
+        "destroy",
+        dir.to_str().unwrap(),
+        "--audit-log",
+        log.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    assert!(!dir.exists());
+    // No temporary sibling was left behind.
+    let left: Vec<_> = std::fs::read_dir(tmp.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n != "audit.jsonl")
+        .collect();
+    assert!(left.is_empty(), "{left:?}");
 }

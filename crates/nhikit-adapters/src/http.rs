@@ -1,0 +1,487 @@
+//! The HTTP adapter: each operation mapped onto a request (method, path template, body
+//! template or query), the response found by a JSON pointer, errors mapped back to
+//! [`TargetError`]s. HTTPS via rustls with an optional CA file and client certificate.
+
+use crate::profile::{Body, ErrorMapping, HeaderSource, HttpProfile, Method, OpMapping, Query};
+use crate::template::{self, encode_segment, field, text_of};
+use crate::{AdapterError, Transport, io_error, snippet, storage_error};
+use nhikit_target::wire::Operation;
+use nhikit_target::{ErrorCode, Rejection, TargetError};
+use serde_json::Value;
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt;
+use std::path::Path;
+use std::time::Duration;
+use ureq::tls::{Certificate, ClientCert, PemItem, PrivateKey, RootCerts, TlsConfig};
+use ureq::{Agent, RequestBuilder};
+
+/// The largest response body read (64 MiB).
+const MAX_BODY: u64 = 64 << 20;
+/// How much of an unexpected body an error message quotes.
+const QUOTE: usize = 200;
+
+/// A value that must not be shown: its `Debug` and `Display` are `***`.
+#[derive(Clone, PartialEq, Eq)]
+pub(crate) struct Secret(String);
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("***")
+    }
+}
+
+/// A header sent with every call.
+#[derive(Debug, Clone)]
+enum Header {
+    Literal(String),
+    Secret(Secret),
+}
+
+/// A target reached over HTTP(S).
+pub(crate) struct HttpTarget {
+    agent: Agent,
+    base_url: String,
+    ops: BTreeMap<Operation, OpMapping>,
+    headers: Vec<(String, Header)>,
+    timeout: Duration,
+}
+
+impl fmt::Debug for HttpTarget {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("HttpTarget")
+            .field("base_url", &self.base_url)
+            .field("headers", &self.headers)
+            .field("timeout", &self.timeout)
+            .finish_non_exhaustive()
+    }
+}
+
+fn env_secret(name: &str, key: &str) -> Result<Secret, AdapterError> {
+    match std::env::var(name) {
+        Ok(v) if !v.is_empty() => Ok(Secret(v)),
+        _ => Err(AdapterError::MissingEnv {
+            name: name.to_owned(),
+            key: key.to_owned(),
+        }),
+    }
+}
+
+fn pem_items(path: &Path) -> Result<Vec<PemItem<'static>>, AdapterError> {
+    let file_err = |reason: String| AdapterError::File {
+        file: path.to_owned(),
+        reason,
+    };
+    let bytes = std::fs::read(path).map_err(|e| file_err(format!("cannot read: {e}")))?;
+    ureq::tls::parse_pem(&bytes)
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| file_err(format!("not PEM: {e}")))
+}
+
+fn certificates(path: &Path) -> Result<Vec<Certificate<'static>>, AdapterError> {
+    let certs: Vec<Certificate<'static>> = pem_items(path)?
+        .into_iter()
+        .filter_map(|i| match i {
+            PemItem::Certificate(c) => Some(c),
+            _ => None,
+        })
+        .collect();
+    if certs.is_empty() {
+        return Err(AdapterError::File {
+            file: path.to_owned(),
+            reason: "no `BEGIN CERTIFICATE` block in the file".into(),
+        });
+    }
+    Ok(certs)
+}
+
+fn private_key(path: &Path) -> Result<PrivateKey<'static>, AdapterError> {
+    pem_items(path)?
+        .into_iter()
+        .find_map(|i| match i {
+            PemItem::PrivateKey(k) => Some(k),
+            _ => None,
+        })
+        .ok_or_else(|| AdapterError::File {
+            file: path.to_owned(),
+            reason: "no private key block (`BEGIN PRIVATE KEY`, `BEGIN RSA PRIVATE KEY` or \
+                     `BEGIN EC PRIVATE KEY`) in the file"
+                .into(),
+        })
+}
+
+impl HttpTarget {
+    /// `nhikit serve`'s routes under `url` (`http://HOST:PORT[/base]`).
+    pub(crate) fn default_mapping(url: &str, timeout: Duration) -> Result<HttpTarget, String> {
+        let base = url.trim_end_matches('/');
+        let uri: ureq::http::Uri = base.parse().map_err(|e| format!("not an URL: {e}"))?;
+        let scheme_ok = matches!(uri.scheme_str(), Some("http" | "https"));
+        if !scheme_ok || uri.host().is_none_or(str::is_empty) || uri.query().is_some() {
+            return Err("expected `http://HOST:PORT[/base]` or `https://HOST:PORT[/base]`".into());
+        }
+        let errors = ErrorMapping::default();
+        let profile = HttpProfile {
+            base_url: base.to_owned(),
+            timeout: Some(timeout),
+            ca_file: None,
+            client_cert: None,
+            client_key: None,
+            token_env: None,
+            headers: Vec::new(),
+            proxy_from_env: false,
+            ops: Operation::ALL
+                .into_iter()
+                .map(|op| (op, OpMapping::default_for(op, &errors)))
+                .collect(),
+        };
+        HttpTarget::from_profile(profile, timeout).map_err(|e| e.to_string())
+    }
+
+    /// The target a checked profile describes; reads the TLS files and the secrets now.
+    pub(crate) fn from_profile(
+        p: HttpProfile,
+        timeout: Duration,
+    ) -> Result<HttpTarget, AdapterError> {
+        let mut tls = TlsConfig::builder();
+        if let Some(ca) = &p.ca_file {
+            tls = tls.root_certs(RootCerts::new_with_certs(&certificates(ca)?));
+        }
+        if let (Some(cert), Some(key)) = (&p.client_cert, &p.client_key) {
+            tls = tls.client_cert(Some(ClientCert::new_with_certs(
+                &certificates(cert)?,
+                private_key(key)?,
+            )));
+        }
+        let proxy = if p.proxy_from_env {
+            ureq::Proxy::try_from_env()
+        } else {
+            None
+        };
+        let agent: Agent = Agent::config_builder()
+            .timeout_global(Some(timeout))
+            .http_status_as_error(false)
+            .max_redirects(0)
+            .proxy(proxy)
+            .tls_config(tls.build())
+            .build()
+            .into();
+        let mut headers = Vec::new();
+        if let Some(name) = &p.token_env {
+            let token = env_secret(name, "token_env")?;
+            headers.push((
+                "Authorization".to_owned(),
+                Header::Secret(Secret(format!("Bearer {}", token.0))),
+            ));
+        }
+        for (name, src) in p.headers {
+            let h = match src {
+                HeaderSource::Literal(v) => Header::Literal(v),
+                HeaderSource::Env { name: var, key } => Header::Secret(env_secret(&var, &key)?),
+            };
+            headers.push((name, h));
+        }
+        Ok(HttpTarget {
+            agent,
+            base_url: p.base_url,
+            ops: p.ops,
+            headers,
+            timeout,
+        })
+    }
+
+    /// `text` with every secret value replaced by `***` (a server may echo a header back).
+    fn redact(&self, mut text: String) -> String {
+        for (_, h) in &self.headers {
+            if let Header::Secret(Secret(s)) = h {
+                let bare = s.strip_prefix("Bearer ").unwrap_or(s);
+                for v in [s.as_str(), bare] {
+                    if !v.is_empty() && text.contains(v) {
+                        text = text.replace(v, "***");
+                    }
+                }
+            }
+        }
+        text
+    }
+
+    fn redact_error(&self, mut e: TargetError) -> TargetError {
+        e.message = self.redact(e.message);
+        e.item = e.item.map(|i| self.redact(i));
+        e
+    }
+
+    fn decorate<B>(
+        &self,
+        mut rb: RequestBuilder<B>,
+        query: &[(String, String)],
+    ) -> RequestBuilder<B> {
+        rb = rb.header("Accept", "application/json");
+        for (name, h) in &self.headers {
+            let v = match h {
+                Header::Literal(v) => v,
+                Header::Secret(Secret(v)) => v,
+            };
+            rb = rb.header(name.as_str(), v.as_str());
+        }
+        for (k, v) in query {
+            rb = rb.query(k, v);
+        }
+        rb
+    }
+
+    fn send(&self, op: Operation, request: Value) -> Result<Value, TargetError> {
+        let Some(m) = self.ops.get(&op) else {
+            return Err(io_error(op, format!("{op}: no HTTP mapping")));
+        };
+        let path = m
+            .path
+            .render(|f| field(&request, f).map(text_of), encode_segment)
+            .map_err(|f| {
+                TargetError::invalid(
+                    f.clone(),
+                    format!("{op}: the HTTP mapping's path needs `{f}`, which the request lacks"),
+                )
+            })?;
+        let url = format!("{}{path}", self.base_url);
+        let body = match &m.body {
+            Body::Request => Some(request.clone()),
+            Body::None => None,
+            Body::Template(t) => Some(template::render_json(t, &request).map_err(|f| {
+                TargetError::invalid(
+                    f.clone(),
+                    format!("{op}: the HTTP mapping's body needs `{f}`, which the request lacks"),
+                )
+            })?),
+        };
+        let query = self.query(m, &request);
+        let body = body
+            .map(|b| serde_json::to_vec(&b))
+            .transpose()
+            .map_err(|e| io_error(op, format!("{op}: request not serializable: {e}")))?;
+        let a = &self.agent;
+        let result = match (m.method, body) {
+            (Method::Get | Method::Delete, None) => {
+                let rb = if m.method == Method::Get {
+                    a.get(&url)
+                } else {
+                    a.delete(&url)
+                };
+                self.decorate(rb, &query).call()
+            }
+            (Method::Get | Method::Delete, Some(b)) => {
+                let rb = if m.method == Method::Get {
+                    a.get(&url)
+                } else {
+                    a.delete(&url)
+                };
+                self.decorate(rb.force_send_body(), &query)
+                    .content_type("application/json")
+                    .send(&b[..])
+            }
+            (method, body) => {
+                let rb = match method {
+                    Method::Put => a.put(&url),
+                    Method::Patch => a.patch(&url),
+                    _ => a.post(&url),
+                };
+                let rb = self.decorate(rb, &query);
+                match body {
+                    Some(b) => rb.content_type("application/json").send(&b[..]),
+                    None => rb.send_empty(),
+                }
+            }
+        };
+        let what = format!("{op}: {} {url}", m.method.name());
+        let mut response = result.map_err(|e| self.transport_error(op, &what, &e))?;
+        let status = response.status().as_u16();
+        let text = response
+            .body_mut()
+            .with_config()
+            .limit(MAX_BODY)
+            .read_to_string()
+            .map_err(|e| self.transport_error(op, &format!("{what}: reading the body"), &e))?;
+        if (200..300).contains(&status) {
+            let v: Value = serde_json::from_str(&text).map_err(|e| {
+                storage_error(
+                    op,
+                    format!(
+                        "{what}: HTTP {status} with a body that is not JSON ({e}): {:?}",
+                        snippet(&text, QUOTE)
+                    ),
+                )
+            })?;
+            return match v.pointer(&m.response) {
+                Some(r) => Ok(r.clone()),
+                None => Err(storage_error(
+                    op,
+                    format!(
+                        "{what}: HTTP {status} without a response at JSON pointer `{}`: {:?}",
+                        m.response,
+                        snippet(&text, QUOTE)
+                    ),
+                )),
+            };
+        }
+        Err(error_of(op, &what, status, &text, &m.errors))
+    }
+
+    fn query(&self, m: &OpMapping, request: &Value) -> Vec<(String, String)> {
+        match &m.query {
+            Query::Explicit(params) => params
+                .iter()
+                .filter_map(|(k, t)| {
+                    t.render(|f| field(request, f).map(text_of), str::to_owned)
+                        .ok()
+                        .map(|v| (k.clone(), v))
+                })
+                .collect(),
+            Query::Auto => {
+                let in_path: BTreeSet<&str> = m.path.fields().collect();
+                request
+                    .as_object()
+                    .map(|o| {
+                        o.iter()
+                            .filter(|(k, v)| {
+                                !in_path.contains(k.as_str())
+                                    && (v.is_string() || v.is_number() || v.is_boolean())
+                            })
+                            .map(|(k, v)| (k.clone(), text_of(v)))
+                            .collect()
+                    })
+                    .unwrap_or_default()
+            }
+        }
+    }
+
+    fn transport_error(&self, op: Operation, what: &str, e: &ureq::Error) -> TargetError {
+        let message = match e {
+            ureq::Error::Timeout(_) => format!(
+                "{what}: no complete answer within {} s (timeout)",
+                self.timeout.as_secs_f64()
+            ),
+            ureq::Error::BodyExceedsLimit(n) => {
+                format!("{what}: the body is larger than {n} bytes")
+            }
+            other => format!("{what}: {other}"),
+        };
+        io_error(op, message)
+    }
+}
+
+/// The [`TargetError`] of a non-2xx answer.
+fn error_of(op: Operation, what: &str, status: u16, text: &str, m: &ErrorMapping) -> TargetError {
+    let by_status = m.status.get(&status).copied().unwrap_or(match status {
+        404 => ErrorCode::NotFound,
+        409 => ErrorCode::Conflict,
+        500.. => ErrorCode::Storage,
+        _ => ErrorCode::InvalidRequest,
+    });
+    let Ok(body) = serde_json::from_str::<Value>(text) else {
+        let code = if status >= 500 {
+            ErrorCode::Storage
+        } else {
+            by_status
+        };
+        return TargetError::new(
+            code,
+            format!(
+                "{what}: HTTP {status} with a body that is not JSON: {:?}",
+                snippet(text, QUOTE)
+            ),
+        )
+        .with_item(op.name());
+    };
+    let code = body
+        .pointer(&m.code)
+        .and_then(Value::as_str)
+        .and_then(|c| {
+            m.codes
+                .get(c)
+                .copied()
+                .or_else(|| serde_json::from_value(Value::String(c.to_owned())).ok())
+        })
+        .unwrap_or(by_status);
+    let message = body
+        .pointer(&m.message)
+        .and_then(Value::as_str)
+        .map(str::to_owned)
+        .unwrap_or_else(|| format!("{what}: HTTP {status}: {:?}", snippet(text, QUOTE)));
+    let item = match body.pointer(&m.item).and_then(Value::as_str) {
+        Some(i) => Some(i.to_owned()),
+        None if status >= 500 => Some(op.name().to_owned()),
+        None => None,
+    };
+    let rejections: Vec<Rejection> = body
+        .pointer(&m.rejections)
+        .and_then(|r| serde_json::from_value(r.clone()).ok())
+        .unwrap_or_default();
+    TargetError {
+        code,
+        item,
+        message,
+        rejections,
+    }
+}
+
+impl Transport for HttpTarget {
+    fn call(&self, op: Operation, request: Value) -> Result<Value, TargetError> {
+        self.send(op, request).map_err(|e| self.redact_error(e))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn secrets_do_not_show_in_debug_or_redacted_text() {
+        let t = HttpTarget {
+            agent: Agent::new_with_defaults(),
+            base_url: "http://127.0.0.1:9".into(),
+            ops: BTreeMap::new(),
+            headers: vec![
+                ("X-Tenant".into(), Header::Literal("131016".into())),
+                (
+                    "Authorization".into(),
+                    Header::Secret(Secret("Bearer s3cr3t-token".into())),
+                ),
+            ],
+            timeout: Duration::from_secs(1),
+        };
+        let debug = format!("{t:?}");
+        assert!(!debug.contains("s3cr3t"), "{debug}");
+        assert!(debug.contains("131016") && debug.contains("***"), "{debug}");
+        assert_eq!(
+            t.redact("echo: Bearer s3cr3t-token and s3cr3t-token".into()),
+            "echo: *** and ***"
+        );
+    }
+
+    #[test]
+    fn errors_map_by_code_then_status() {
+        let m = ErrorMapping {
+            code: "/err/kind".into(),
+            codes: [("E-NF".to_owned(), ErrorCode::NotFound)].into(),
+            status: [(418, ErrorCode::Conflict)].into(),
+            ..ErrorMapping::default()
+        };
+        let op = Operation::LookupPerson;
+        let e = error_of(
+            op,
+            "w",
+            400,
+            r#"{"err":{"kind":"E-NF"},"message":"gone"}"#,
+            &m,
+        );
+        assert_eq!((e.code, e.message.as_str()), (ErrorCode::NotFound, "gone"));
+        let e = error_of(op, "w", 400, r#"{"err":{"kind":"not_insured"}}"#, &m);
+        assert_eq!(e.code, ErrorCode::NotInsured);
+        let e = error_of(op, "w", 418, r#"{"err":{"kind":"???"}}"#, &m);
+        assert_eq!(e.code, ErrorCode::Conflict);
+        let e = error_of(op, "w", 503, "<html>down</html>", &m);
+        assert_eq!(e.code, ErrorCode::Storage);
+        assert_eq!(e.item.as_deref(), Some("lookup_person"));
+        assert!(e.message.contains("not JSON") && e.message.contains("<html>down"));
+        let e = error_of(op, "w", 404, "", &ErrorMapping::default());
+        assert_eq!(e.code, ErrorCode::NotFound);
+    }
+}

@@ -1,0 +1,429 @@
+//! Scenario data: generated datasets (made once per run for each seed/size/municipalities and
+//! shared by the scenarios that ask for the same), edits applied to a copy, and the in-memory
+//! [`Model`] the selectors and the oracle read.
+
+use crate::Error;
+use crate::scenario::{DataSource, Edit};
+use crate::select::{Env, date_of, expand, str_of};
+use nhikit_core::date::NaiveDate;
+use nhikit_io::{DatasetWriter, Format, Manifest, ManifestInfo, Partition, WriterOptions};
+use nhikit_target::{EventKind, EventRequest};
+use serde_json::Value;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, OnceLock};
+
+/// One record as JSON (the JSON Lines form of the dataset).
+pub type Rec = serde_json::Map<String, Value>;
+
+/// The records of a scenario's data, in file order (files sorted by path), as the target
+/// should hold them after the scenario's successful events.
+#[derive(Debug, Clone, Default)]
+pub struct Model {
+    insurers: Vec<Rec>,
+    households: Vec<Rec>,
+    persons: Vec<Rec>,
+    qualifications: Vec<Rec>,
+    /// (file relative to the dataset, 1-based row) of each record, per entity.
+    origin: BTreeMap<&'static str, Vec<(String, usize)>>,
+}
+
+impl Model {
+    /// The records of an entity.
+    pub fn records(&self, e: crate::select::Entity) -> &[Rec] {
+        use crate::select::Entity::*;
+        match e {
+            Household => &self.households,
+            Person => &self.persons,
+            Qualification => &self.qualifications,
+            Insurer => &self.insurers,
+        }
+    }
+
+    fn records_mut(&mut self, e: crate::select::Entity) -> &mut Vec<Rec> {
+        use crate::select::Entity::*;
+        match e {
+            Household => &mut self.households,
+            Person => &mut self.persons,
+            Qualification => &mut self.qualifications,
+            Insurer => &mut self.insurers,
+        }
+    }
+
+    /// The persons of a household.
+    pub fn members<'a>(&'a self, lg: &'a str, hh: &'a str) -> impl Iterator<Item = &'a Rec> + 'a {
+        self.persons
+            .iter()
+            .filter(move |p| str_of(p, "lgcode") == lg && str_of(p, "household_number") == hh)
+    }
+
+    /// The household of a person or qualification.
+    pub fn household_of(&self, r: &Rec) -> Option<&Rec> {
+        let (lg, hh) = (str_of(r, "lgcode"), str_of(r, "household_number"));
+        self.households
+            .iter()
+            .find(|h| str_of(h, "lgcode") == lg && str_of(h, "household_number") == hh)
+    }
+
+    /// The household by its key.
+    pub fn household(&self, lg: &str, hh: &str) -> Option<&Rec> {
+        self.households
+            .iter()
+            .find(|h| str_of(h, "lgcode") == lg && str_of(h, "household_number") == hh)
+    }
+
+    /// The person by 地方公共団体コード and 宛名番号.
+    pub fn person(&self, lg: &str, an: &str) -> Option<&Rec> {
+        self.persons
+            .iter()
+            .find(|p| str_of(p, "lgcode") == lg && str_of(p, "address_number") == an)
+    }
+
+    /// The qualifications of a person, in data order.
+    pub fn qualifications_of<'a>(
+        &'a self,
+        lg: &'a str,
+        an: &'a str,
+    ) -> impl Iterator<Item = &'a Rec> + 'a {
+        self.qualifications
+            .iter()
+            .filter(move |q| str_of(q, "lgcode") == lg && str_of(q, "address_number") == an)
+    }
+
+    /// Whether the person (or the person of a qualification) is insured on `d`.
+    pub fn insured_on(&self, r: &Rec, d: NaiveDate) -> bool {
+        self.qualifications_of(str_of(r, "lgcode"), str_of(r, "address_number"))
+            .any(|q| in_force(q, d))
+    }
+
+    /// Applies an event the target accepted, so that later oracle answers follow it.
+    pub fn apply_event(&mut self, ev: &EventRequest) {
+        let (lg, an) = (ev.lgcode.as_str(), ev.address_number.as_str());
+        let day = Value::String(ev.date.format("%Y-%m-%d").to_string());
+        match ev.kind {
+            EventKind::Loss => {
+                if let Some(q) = self.qualifications.iter_mut().find(|q| {
+                    str_of(q, "lgcode") == lg
+                        && str_of(q, "address_number") == an
+                        && q.get("loss_date").is_none_or(Value::is_null)
+                }) {
+                    q.insert("loss_date".into(), day);
+                    q.insert("loss_reason".into(), ev.reason.clone().into());
+                }
+            }
+            EventKind::Acquisition => {
+                let last = self
+                    .qualifications_of(lg, an)
+                    .last()
+                    .cloned()
+                    .or_else(|| self.person(lg, an).cloned());
+                if let Some(mut q) = last {
+                    let seq = self
+                        .qualifications_of(lg, an)
+                        .filter_map(|q| q.get("qualification_seq").and_then(Value::as_i64))
+                        .max()
+                        .unwrap_or(0);
+                    q.insert("qualification_seq".into(), (seq + 1).into());
+                    q.insert("acquisition_date".into(), day);
+                    q.insert("acquisition_reason".into(), ev.reason.clone().into());
+                    q.insert("loss_date".into(), Value::Null);
+                    q.insert("loss_reason".into(), Value::Null);
+                    self.qualifications.push(q);
+                }
+            }
+            EventKind::Change => {
+                for (item, v) in [("name", &ev.name), ("name_kana", &ev.name_kana)] {
+                    let Some(v) = v else { continue };
+                    for p in self
+                        .persons
+                        .iter_mut()
+                        .filter(|p| str_of(p, "lgcode") == lg && str_of(p, "address_number") == an)
+                    {
+                        p.insert(item.into(), v.clone().into());
+                    }
+                    for q in self.qualifications.iter_mut().filter(|q| {
+                        str_of(q, "lgcode") == lg
+                            && str_of(q, "address_number") == an
+                            && date_of(q, "loss_date").is_none_or(|l| l > ev.date)
+                    }) {
+                        q.insert(item.into(), v.clone().into());
+                    }
+                }
+            }
+        }
+    }
+
+    /// Reads the JSON Lines files of a dataset directory.
+    pub fn read(dir: &Path) -> Result<Model, Error> {
+        let manifest = Manifest::read(dir).map_err(|e| Error::Data {
+            path: dir.to_path_buf(),
+            reason: e.to_string(),
+        })?;
+        let mut files: Vec<_> = manifest
+            .files
+            .iter()
+            .filter(|f| f.format == Format::Jsonl)
+            .collect();
+        if files.is_empty() {
+            return Err(Error::Data {
+                path: dir.to_path_buf(),
+                reason: "the dataset has no JSON Lines files (scenario data needs jsonl)".into(),
+            });
+        }
+        files.sort_by(|a, b| a.path.cmp(&b.path));
+        let mut m = Model::default();
+        for f in files {
+            let entity = match f.entity.as_str() {
+                "insurer" => crate::select::Entity::Insurer,
+                "household" => crate::select::Entity::Household,
+                "person" => crate::select::Entity::Person,
+                "qualification" => crate::select::Entity::Qualification,
+                _ => continue,
+            };
+            let path = dir.join(&f.path);
+            let text = std::fs::read_to_string(&path).map_err(|e| Error::Data {
+                path: path.clone(),
+                reason: e.to_string(),
+            })?;
+            for (i, line) in text.lines().enumerate() {
+                if line.trim().is_empty() {
+                    continue;
+                }
+                let rec: Rec = serde_json::from_str(line).map_err(|e| Error::Data {
+                    path: path.clone(),
+                    reason: format!("line {}: {e}", i + 1),
+                })?;
+                m.records_mut(entity).push(rec);
+                m.origin
+                    .entry(entity.name())
+                    .or_default()
+                    .push((f.path.clone(), i + 1));
+            }
+        }
+        Ok(m)
+    }
+
+    /// Applies the scenario's edits to the model and rewrites the changed files of `dir`.
+    pub fn edit(&mut self, dir: &Path, edits: &[Edit]) -> Result<(), Error> {
+        let mut touched: Vec<(crate::select::Entity, String)> = Vec::new();
+        for e in edits {
+            let env = Env::default();
+            let target = e.select.one(self, &env).map_err(|r| Error::Data {
+                path: dir.to_path_buf(),
+                reason: format!("edit: {r}"),
+            })?;
+            let records = self.records(e.select.entity);
+            let Some(idx) = records.iter().position(|r| std::ptr::eq(r, target)) else {
+                continue;
+            };
+            let mut env = Env::default();
+            env.bind("record", records[idx].clone());
+            let bad = |reason: String| Error::Data {
+                path: dir.to_path_buf(),
+                reason: format!("edit of `{}`: {reason}", e.select.text()),
+            };
+            let file = self
+                .origin
+                .get(e.select.entity.name())
+                .and_then(|o| o.get(idx))
+                .map(|(f, _)| f.clone())
+                .unwrap_or_default();
+            let mut rec = self.records(e.select.entity)[idx].clone();
+            for (k, v) in &e.set {
+                rec.insert(k.clone(), expand(v, &env).map_err(bad)?);
+            }
+            if let Some(item) = &e.break_check_digit {
+                let v = str_of(&rec, item).to_owned();
+                let last = v
+                    .chars()
+                    .last()
+                    .and_then(|c| c.to_digit(10))
+                    .ok_or_else(|| bad(format!("`{item}` = {v:?} does not end in a digit")))?;
+                let new = format!("{}{}", &v[..v.len() - 1], (last + 1) % 10);
+                rec.insert(item.clone(), new.into());
+            }
+            self.records_mut(e.select.entity)[idx] = rec.clone();
+            if let Some(changes) = &e.append_copy {
+                let mut copy = rec;
+                for (k, v) in changes {
+                    copy.insert(k.clone(), expand(v, &env).map_err(bad)?);
+                }
+                // After the last record of the same file.
+                let origins = self.origin.entry(e.select.entity.name()).or_default();
+                let pos = origins
+                    .iter()
+                    .rposition(|(f, _)| *f == file)
+                    .map_or(origins.len(), |p| p + 1);
+                let row = origins.iter().filter(|(f, _)| *f == file).count() + 1;
+                origins.insert(pos, (file.clone(), row));
+                self.records_mut(e.select.entity).insert(pos, copy);
+            }
+            touched.push((e.select.entity, file));
+        }
+        touched.sort_by(|a, b| a.1.cmp(&b.1));
+        touched.dedup_by(|a, b| a.1 == b.1);
+        for (entity, file) in touched {
+            let mut text = String::new();
+            let origins = self.origin.get(entity.name()).cloned().unwrap_or_default();
+            for (r, (f, _)) in self.records(entity).iter().zip(&origins) {
+                if *f == file {
+                    text.push_str(&Value::Object(r.clone()).to_string());
+                    text.push('\n');
+                }
+            }
+            let path = dir.join(&file);
+            std::fs::write(&path, text).map_err(|e| Error::Data {
+                path,
+                reason: e.to_string(),
+            })?;
+        }
+        Ok(())
+    }
+}
+
+/// Whether a qualification is in force on `d` (取得日 ≤ d < 喪失日).
+pub(crate) fn in_force(q: &Rec, d: NaiveDate) -> bool {
+    date_of(q, "acquisition_date").is_some_and(|a| a <= d)
+        && date_of(q, "loss_date").is_none_or(|l| l > d)
+}
+
+/// One dataset, generated and read at most once.
+type Slot = Arc<OnceLock<Result<Arc<Model>, String>>>;
+
+/// Generated datasets of one run, each made once, in a temporary directory removed at the end.
+pub struct DataCache {
+    root: tempfile::TempDir,
+    sets: Mutex<BTreeMap<String, Slot>>,
+}
+
+impl DataCache {
+    /// A cache in a new temporary directory.
+    pub fn new() -> Result<DataCache, Error> {
+        let root = tempfile::Builder::new()
+            .prefix("nhikit-conform-")
+            .tempdir()
+            .map_err(|e| Error::Io {
+                path: std::env::temp_dir(),
+                reason: e.to_string(),
+            })?;
+        Ok(DataCache {
+            root,
+            sets: Mutex::new(BTreeMap::new()),
+        })
+    }
+
+    /// The run's temporary directory.
+    pub fn root(&self) -> &Path {
+        self.root.path()
+    }
+
+    /// The dataset directory and model of a source (generated at most once per run).
+    pub fn get(&self, source: &DataSource) -> Result<(PathBuf, Arc<Model>), Error> {
+        let (key, dir) = match source {
+            DataSource::Dir(d) => (d.display().to_string(), d.clone()),
+            DataSource::Generated {
+                seed,
+                households,
+                municipalities,
+            } => {
+                let key = format!("gen-s{seed}-h{households}-m{}", municipalities.join("_"));
+                let dir = self.root.path().join("data").join(&key);
+                (key, dir)
+            }
+        };
+        let cell = {
+            let mut sets = self.sets.lock().unwrap_or_else(|e| e.into_inner());
+            sets.entry(key).or_default().clone()
+        };
+        let model = cell.get_or_init(|| {
+            if let DataSource::Generated {
+                seed,
+                households,
+                municipalities,
+            } = source
+            {
+                generate(&dir, *seed, *households, municipalities).map_err(|e| e.to_string())?;
+            }
+            Model::read(&dir).map(Arc::new).map_err(|e| e.to_string())
+        });
+        match model {
+            Ok(m) => Ok((dir, m.clone())),
+            Err(reason) => Err(Error::Data {
+                path: dir,
+                reason: reason.clone(),
+            }),
+        }
+    }
+}
+
+/// Writes a dataset the way `nhikit gen --format jsonl,csv` does.
+pub fn generate(
+    dir: &Path,
+    seed: u64,
+    households: u64,
+    municipalities: &[String],
+) -> Result<(), Error> {
+    let fail = |reason: String| Error::Data {
+        path: dir.to_path_buf(),
+        reason,
+    };
+    let schema = nhikit_schema::embedded().map_err(|e| fail(e.to_string()))?;
+    let reference = nhikit_synth::Reference::embedded().map_err(|e| fail(e.to_string()))?;
+    let options = nhikit_synth::Options {
+        seed,
+        households,
+        municipalities: municipalities.to_vec(),
+        ..nhikit_synth::Options::default()
+    };
+    let g = nhikit_synth::Generator::new(&reference, &options).map_err(|e| fail(e.to_string()))?;
+    let w = DatasetWriter::create(
+        dir,
+        &schema,
+        WriterOptions {
+            formats: vec![Format::Jsonl, Format::Csv],
+            ..WriterOptions::default()
+        },
+    )
+    .map_err(|e| fail(e.to_string()))?;
+    let io = |e: nhikit_io::Error| fail(e.to_string());
+    let mut ins = w.table_part("insurer", 0).map_err(io)?;
+    g.write_insurers(&mut ins);
+    ins.finish().map_err(io)?;
+    for part in &g.plan().parts {
+        let partition = Partition::prefecture(part.prefecture);
+        let mut h = w.part("household", &partition, part.number).map_err(io)?;
+        let mut p = w.part("person", &partition, part.number).map_err(io)?;
+        let mut q = w
+            .part("qualification", &partition, part.number)
+            .map_err(io)?;
+        g.write_part(part, &mut h, &mut p, &mut q);
+        h.finish().map_err(io)?;
+        p.finish().map_err(io)?;
+        q.finish().map_err(io)?;
+    }
+    w.finish(ManifestInfo {
+        seed,
+        ..ManifestInfo::default()
+    })
+    .map_err(io)?;
+    Ok(())
+}
+
+/// Copies a directory tree.
+pub fn copy_dir(from: &Path, to: &Path) -> Result<(), Error> {
+    let io = |p: &Path, e: std::io::Error| Error::Io {
+        path: p.to_path_buf(),
+        reason: e.to_string(),
+    };
+    std::fs::create_dir_all(to).map_err(|e| io(to, e))?;
+    for entry in std::fs::read_dir(from).map_err(|e| io(from, e))? {
+        let entry = entry.map_err(|e| io(from, e))?;
+        let (src, dst) = (entry.path(), to.join(entry.file_name()));
+        if src.is_dir() {
+            copy_dir(&src, &dst)?;
+        } else {
+            std::fs::copy(&src, &dst).map_err(|e| io(&src, e))?;
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,220 @@
+//! Incomes (所得) of the members of a household for the income year (所得年) a fiscal year's
+//! premium is based on (the previous calendar year), drawn from their own random stream so that
+//! the household records do not change when incomes are generated.
+//!
+//! The model (assumptions, documented in `docs/generator.md`): children under 15 have none;
+//! adults of working age are employees (給与), self-employed (事業) or without income; from
+//! 65 most receive a public pension (公的年金等), some still work. 給与所得 and 公的年金等所得
+//! are derived by the oracle's own conversions (`nhikit_rules::income`) with the deduction
+//! table of the income year. About 4 in 100 adults of 20+ without income did not declare (未申告).
+
+use crate::edge::EdgeIncome;
+use crate::model::{Household, stream};
+use nhikit_core::date::{NaiveDate, date_reaching_age};
+use nhikit_rng::Rng;
+use nhikit_rules::income::{pension_income, salary_income};
+use nhikit_rules::params::Params;
+
+/// 申告区分 codes (`schemas/codes/declaration_status.toml`).
+pub mod declaration {
+    /// 申告あり.
+    pub const DECLARED: &str = "1";
+    /// 申告不要 (known from 給与・年金の支払報告).
+    pub const NOT_NEEDED: &str = "2";
+    /// 未申告.
+    pub const UNDECLARED: &str = "3";
+}
+
+/// 住民税課税区分 codes (`schemas/codes/tax_status.toml`).
+pub mod tax {
+    /// 課税.
+    pub const TAXED: &str = "1";
+    /// 均等割のみ課税.
+    pub const PER_CAPITA_ONLY: &str = "2";
+    /// 非課税.
+    pub const EXEMPT: &str = "3";
+    /// 不明.
+    pub const UNKNOWN: &str = "9";
+}
+
+/// 基礎控除 used for the 住民税 taxable income (住民税: 43万円).
+const RESIDENT_TAX_BASIC_DEDUCTION: i64 = 430_000;
+/// 均等割 非課税限度額 of a single person (1級地, 地方税法施行令 第47条の3: 45万円 since 2021).
+const PER_CAPITA_EXEMPT_LIMIT: i64 = 450_000;
+
+/// One person's income for the income year, in yen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct PersonIncome {
+    /// 申告区分 code.
+    pub declaration: &'static str,
+    /// 住民税課税区分 code.
+    pub tax_status: &'static str,
+    /// 給与収入.
+    pub salary_revenue: i64,
+    /// 給与所得.
+    pub salary_income: i64,
+    /// 公的年金等収入.
+    pub pension_revenue: i64,
+    /// 公的年金等所得.
+    pub pension_income: i64,
+    /// 営業等所得.
+    pub business_income: i64,
+    /// 不動産所得.
+    pub real_estate_income: i64,
+    /// 利子・配当所得.
+    pub interest_dividend_income: i64,
+    /// 総所得金額等.
+    pub total_income: i64,
+    /// 住民税課税標準額 (approximation: 総所得金額等 − 基礎控除 43万円).
+    pub taxable_income: i64,
+}
+
+impl PersonIncome {
+    /// Whether the income is declared or known (not 未申告).
+    pub fn declared(&self) -> bool {
+        self.declaration != declaration::UNDECLARED
+    }
+
+    /// The other 所得 in 総所得金額等 (the oracle's `other_income`).
+    pub fn other_income(&self) -> i64 {
+        self.business_income + self.real_estate_income + self.interest_dividend_income
+    }
+}
+
+/// A revenue in whole thousands of yen, uniform in `lo..=hi` thousand.
+fn thousands(rng: &mut Rng, lo: u64, hi: u64) -> i64 {
+    ((lo + rng.below(hi - lo + 1)) * 1000) as i64
+}
+
+/// Whether the person born `birth` is 65 on December 31 of `income_year` (公的年金等控除 for 65+).
+pub fn aged_65_in(birth: NaiveDate, income_year: i32) -> bool {
+    let dec31 = NaiveDate::from_ymd_opt(income_year, 12, 31);
+    match (date_reaching_age(birth, 65), dec31) {
+        (Some(r), Some(d)) => r <= d,
+        _ => false,
+    }
+}
+
+/// Completes `p` from its revenues and 所得: the derived 所得, 総所得金額等, taxable income and
+/// 課税区分.
+pub fn finish(p: &mut PersonIncome, birth: NaiveDate, params: &Params) {
+    p.salary_income = salary_income(p.salary_revenue, params.salary_table);
+    let non_pension = p.salary_income + p.other_income();
+    p.pension_income = pension_income(
+        p.pension_revenue,
+        aged_65_in(birth, params.income_year),
+        non_pension,
+    );
+    p.total_income = non_pension + p.pension_income;
+    p.taxable_income = (p.total_income - RESIDENT_TAX_BASIC_DEDUCTION).max(0);
+    p.tax_status = if !p.declared() {
+        tax::UNKNOWN
+    } else if p.total_income <= PER_CAPITA_EXEMPT_LIMIT {
+        tax::EXEMPT
+    } else if p.taxable_income == 0 {
+        tax::PER_CAPITA_ONLY
+    } else {
+        tax::TAXED
+    };
+}
+
+/// Draws the incomes of the members of `h` (household `local` of the municipality with
+/// reference `ordinal`) into `out`, one per member. Edge-profile incomes that depend on the
+/// premium parameters (thresholds, caps) are set afterwards by the assessment module.
+pub fn draw(
+    seed: u64,
+    ordinal: u32,
+    h: &Household,
+    as_of: NaiveDate,
+    params: &Params,
+    out: &mut Vec<PersonIncome>,
+) {
+    out.clear();
+    let mut rng = Rng::new(seed, stream::INCOME | u64::from(ordinal), h.local);
+    let year_end = NaiveDate::from_ymd_opt(params.income_year, 12, 31).unwrap_or(as_of);
+    for m in &h.members {
+        let age = nhikit_core::date::age_on(m.birth, year_end);
+        let mut p = PersonIncome {
+            declaration: declaration::NOT_NEEDED,
+            ..PersonIncome::default()
+        };
+        match h.edge_income {
+            Some(EdgeIncome::Zero) => p.declaration = declaration::DECLARED,
+            Some(_) => {
+                // Thresholds and caps: the assessment module sets the 世帯主's income.
+                p.declaration = declaration::DECLARED;
+            }
+            None => draw_person(&mut rng, age, &mut p),
+        }
+        finish(&mut p, m.birth, params);
+        out.push(p);
+    }
+}
+
+/// The realistic income of one person aged `age` at the end of the income year.
+fn draw_person(rng: &mut Rng, age: u32, p: &mut PersonIncome) {
+    if age < 15 {
+        return;
+    }
+    if age < 20 {
+        if rng.chance(15, 100) {
+            p.salary_revenue = thousands(rng, 100, 1_030);
+        }
+    } else if age < 65 {
+        // Occupation of NHI members of working age: employees (mostly non-regular), the
+        // self-employed, and those without income.
+        match rng.below(100) {
+            0..=39 => {
+                p.salary_revenue = match rng.below(100) {
+                    0..=34 => thousands(rng, 500, 1_500),
+                    35..=74 => thousands(rng, 1_500, 3_000),
+                    75..=94 => thousands(rng, 3_000, 5_000),
+                    _ => thousands(rng, 5_000, 10_000),
+                };
+            }
+            40..=61 => {
+                p.business_income = match rng.below(100) {
+                    0..=29 => thousands(rng, 0, 1_000),
+                    30..=69 => thousands(rng, 1_000, 3_000),
+                    70..=91 => thousands(rng, 3_000, 6_000),
+                    _ => thousands(rng, 6_000, 15_000),
+                };
+            }
+            _ => {}
+        }
+        if age >= 60 && rng.chance(40, 100) {
+            p.pension_revenue = thousands(rng, 500, 1_800);
+        }
+    } else {
+        if rng.chance(92, 100) {
+            p.pension_revenue = match rng.below(100) {
+                0..=34 => thousands(rng, 500, 1_200),
+                35..=69 => thousands(rng, 1_200, 2_000),
+                70..=94 => thousands(rng, 2_000, 3_000),
+                _ => thousands(rng, 3_000, 4_500),
+            };
+        }
+        if rng.chance(18, 100) {
+            p.salary_revenue = thousands(rng, 500, 2_000);
+        }
+        if rng.chance(10, 100) {
+            p.business_income = thousands(rng, 300, 3_000);
+        }
+        if rng.chance(5, 100) {
+            p.real_estate_income = thousands(rng, 500, 3_000);
+        }
+    }
+    if rng.chance(3, 100) {
+        p.interest_dividend_income = thousands(rng, 10, 300);
+    }
+    let other = p.business_income + p.real_estate_income + p.interest_dividend_income;
+    p.declaration = if other > 0 || (p.salary_revenue > 0 && p.pension_revenue > 0) {
+        declaration::DECLARED
+    } else if p.salary_revenue > 0 || p.pension_revenue > 0 || age < 20 {
+        declaration::NOT_NEEDED
+    } else if rng.chance(4, 100) {
+        declaration::UNDECLARED
+    } else {
+        declaration::DECLARED
+    };
+}

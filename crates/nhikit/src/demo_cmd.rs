@@ -1,0 +1,312 @@
+//! `nhikit demo`: the whole product in one command, on the embedded defaults. It generates a
+//! small dataset, starts the reference target over HTTP (`nhikit serve`), runs the conformance
+//! catalog and a short load scenario against it, writes the HTML and JUnit reports, and says
+//! where they are and what to try next.
+//!
+//! Each stage runs this same binary as a child process with the flags a user would type, and
+//! the command line is printed first: the demo is also a lesson in the commands.
+
+use anyhow::{Context, bail};
+use clap::Args;
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, ExitCode, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+/// The shipped `scenarios/` tree, embedded by build.rs.
+mod embedded {
+    include!(concat!(env!("OUT_DIR"), "/scenarios.rs"));
+}
+
+/// Marks a directory written by `nhikit demo`, so that a rerun may replace it.
+const MARKER: &str = ".nhikit-demo";
+
+/// Arguments of `nhikit demo`.
+#[derive(Args, Debug)]
+pub struct DemoArgs {
+    /// Where everything goes: `data/`, `scenarios/`, `conformance/`, `load/`. Replaced if it
+    /// holds an earlier demo; refused if it holds anything else.
+    #[arg(long, default_value = "out/demo")]
+    pub out: PathBuf,
+    /// Households in the generated dataset.
+    #[arg(long, default_value_t = 2000)]
+    pub households: u64,
+    /// The generator seed.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// Switch a seeded fault on in the reference target (repeatable), to watch the suite
+    /// catch it: e.g. `--fault round-household-total`. `nhikit serve --list-faults` lists them.
+    #[arg(long = "fault", value_name = "NAME")]
+    pub faults: Vec<String>,
+    /// How long the load scenario runs (e.g. `5s`, `1m`).
+    #[arg(long, default_value = "5s", value_name = "DURATION")]
+    pub load_duration: String,
+    /// Skip the load scenario.
+    #[arg(long)]
+    pub no_load: bool,
+}
+
+/// A stage's child process: prints the command, runs it, returns whether it succeeded.
+fn stage(exe: &Path, args: &[String]) -> anyhow::Result<bool> {
+    println!("$ nhikit {}", args.join(" "));
+    let status = Command::new(exe)
+        .args(args)
+        .status()
+        .with_context(|| format!("cannot run {}", exe.display()))?;
+    println!();
+    Ok(status.success())
+}
+
+/// The reference target over HTTP as a child; killed when dropped.
+struct Server {
+    child: Child,
+    url: String,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        // The database is in memory: nothing to keep consistent, so a plain kill is enough.
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn start_server(exe: &Path, faults: &[String]) -> anyhow::Result<Server> {
+    let mut args = vec!["serve".to_owned(), "--addr".into(), "127.0.0.1:0".into()];
+    for f in faults {
+        args.push("--fault".into());
+        args.push(f.clone());
+    }
+    println!("$ nhikit {} &", args.join(" "));
+    let mut child = Command::new(exe)
+        .args(&args)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .spawn()
+        .with_context(|| format!("cannot start {} serve", exe.display()))?;
+    let Some(stdout) = child.stdout.take() else {
+        bail!("nhikit serve: no stdout");
+    };
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        let mut lines = BufReader::new(stdout).lines();
+        let first = lines.next();
+        let _ = tx.send(first);
+        // Keep draining so the server never blocks on a full pipe.
+        for _ in lines {}
+    });
+    let mut server = Server {
+        child,
+        url: String::new(),
+    };
+    let line = match rx.recv_timeout(Duration::from_secs(30)) {
+        Ok(Some(Ok(line))) => line,
+        Ok(_) => {
+            let status = server.child.wait().ok();
+            bail!("nhikit serve exited before listening ({status:?}); see its message above")
+        }
+        Err(_) => bail!("nhikit serve did not report its address within 30 s"),
+    };
+    let Some(url) = line.strip_prefix("listening on ") else {
+        bail!("nhikit serve printed {line:?} instead of `listening on URL`");
+    };
+    server.url = url.trim().to_owned();
+    println!("{line}\n");
+    Ok(server)
+}
+
+/// Makes `out` ready: creates it, or clears an earlier demo's reports and scenarios.
+fn prepare(out: &Path) -> anyhow::Result<()> {
+    if out.exists() {
+        let empty = std::fs::read_dir(out)
+            .with_context(|| format!("cannot read {}", out.display()))?
+            .next()
+            .is_none();
+        if !empty && !out.join(MARKER).exists() {
+            bail!(
+                "{} exists and was not written by `nhikit demo`; choose another --out",
+                out.display()
+            );
+        }
+        for sub in ["scenarios", "conformance", "load"] {
+            let p = out.join(sub);
+            if p.exists() {
+                std::fs::remove_dir_all(&p)
+                    .with_context(|| format!("cannot clear {}", p.display()))?;
+            }
+        }
+    }
+    std::fs::create_dir_all(out).with_context(|| format!("cannot create {}", out.display()))?;
+    std::fs::write(
+        out.join(MARKER),
+        "written by `nhikit demo`; a rerun replaces this directory's contents\n",
+    )
+    .with_context(|| format!("cannot write into {}", out.display()))?;
+    Ok(())
+}
+
+/// Writes the embedded `scenarios/` tree under `dir`.
+pub fn write_scenarios(dir: &Path, only: Option<&str>) -> anyhow::Result<usize> {
+    let mut n = 0;
+    for (rel, bytes) in embedded::FILES {
+        if only.is_some_and(|prefix| !rel.starts_with(prefix)) {
+            continue;
+        }
+        let path = dir.join(rel);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent)
+                .with_context(|| format!("cannot create {}", parent.display()))?;
+        }
+        std::fs::write(&path, bytes).with_context(|| format!("cannot write {}", path.display()))?;
+        n += 1;
+    }
+    Ok(n)
+}
+
+/// One embedded scenario file by its path relative to `scenarios/`.
+pub fn embedded_file(rel: &str) -> Option<&'static [u8]> {
+    embedded::FILES
+        .iter()
+        .find(|(r, _)| *r == rel)
+        .map(|(_, b)| *b)
+}
+
+fn s(p: &Path) -> String {
+    p.display().to_string()
+}
+
+/// Runs the demo.
+pub fn run(args: DemoArgs) -> anyhow::Result<ExitCode> {
+    let started = Instant::now();
+    let exe = std::env::current_exe().context("cannot find the nhikit executable")?;
+    let out = args.out.clone();
+    prepare(&out)?;
+    let data = out.join("data");
+    let scenarios = out.join("scenarios");
+    let conformance = out.join("conformance");
+    let load = out.join("load");
+
+    println!("nhikit demo → {}\n", out.display());
+    println!(
+        "[1/4] generate {} households (seed {})",
+        args.households, args.seed
+    );
+    let ok = stage(
+        &exe,
+        &[
+            "gen".into(),
+            "--households".into(),
+            args.households.to_string(),
+            "--seed".into(),
+            args.seed.to_string(),
+            "--out".into(),
+            s(&data),
+            "--overwrite".into(),
+        ],
+    )?;
+    if !ok {
+        bail!("generation failed (see above)");
+    }
+    let files = write_scenarios(&scenarios, None)?;
+    println!(
+        "wrote the shipped catalog ({files} files) to {}\n",
+        scenarios.display()
+    );
+
+    println!("[2/4] start the reference target (the embedded default) over HTTP");
+    let server = start_server(&exe, &args.faults)?;
+
+    println!("[3/4] conformance catalog against {}", server.url);
+    let conform_ok = stage(
+        &exe,
+        &[
+            "conform".into(),
+            "--target".into(),
+            server.url.clone(),
+            "--scenarios".into(),
+            s(&scenarios.join("conformance")),
+            "--report".into(),
+            s(&conformance),
+        ],
+    )?;
+
+    let mut load_ok = true;
+    if args.no_load {
+        println!("[4/4] load scenario skipped (--no-load)\n");
+    } else {
+        println!(
+            "[4/4] load: an online lookup storm for {}",
+            args.load_duration
+        );
+        std::fs::create_dir_all(&load).with_context(|| format!("cannot create {}", s(&load)))?;
+        // The load scenario imports its own data pool: start it from an empty target.
+        let target = nhikit_adapters::connect(&server.url, &Default::default())
+            .with_context(|| format!("cannot reach {}", server.url))?;
+        target
+            .reset(&nhikit_target::ResetRequest {})
+            .with_context(|| format!("cannot reset {}", server.url))?;
+        println!(
+            "(reset {}: the load scenario imports its own data pool)",
+            server.url
+        );
+        load_ok = stage(
+            &exe,
+            &[
+                "load".into(),
+                "--scenario".into(),
+                s(&scenarios.join("performance/lookup-storm.toml")),
+                "--target".into(),
+                server.url.clone(),
+                "--duration".into(),
+                args.load_duration.clone(),
+                "--out".into(),
+                s(&load.join("results.json")),
+                "--html".into(),
+                s(&load.join("report.html")),
+                "--junit".into(),
+                s(&load.join("junit.xml")),
+            ],
+        )?;
+    }
+    drop(server);
+
+    println!("done in {:.1} s. Reports:", started.elapsed().as_secs_f64());
+    println!("  conformance  {}", s(&conformance.join("report.html")));
+    println!("               {}", s(&conformance.join("junit.xml")));
+    if !args.no_load {
+        println!("  load         {}", s(&load.join("report.html")));
+        println!("               {}", s(&load.join("junit.xml")));
+    }
+    println!("  data         {}", s(&data));
+    println!();
+    println!("Next:");
+    if args.faults.is_empty() {
+        println!(
+            "  nhikit demo --fault round-household-total   # switch on a seeded defect and watch the suite catch it"
+        );
+    } else {
+        println!(
+            "  nhikit demo                                  # the same without faults: every scenario passes"
+        );
+    }
+    println!(
+        "  nhikit init my-system --kind http            # a project to test your own system, with CI examples"
+    );
+    println!(
+        "  nhikit serve --list-faults                   # the 15 seeded defects of the reference"
+    );
+    println!("  nhikit conform --list                        # the scenario catalog");
+
+    if conform_ok && load_ok {
+        Ok(ExitCode::SUCCESS)
+    } else {
+        if !conform_ok {
+            eprintln!("conformance: some scenarios did not pass (report above)");
+        }
+        if !load_ok {
+            eprintln!("load: a threshold was breached or the run failed (see above)");
+        }
+        Ok(ExitCode::from(1))
+    }
+}

@@ -1,0 +1,47 @@
+//! `nhikit completions` and `nhikit man`: generated from the clap definitions, so every
+//! subcommand appears in them.
+
+use crate::{nhikit, text};
+
+const SUBCOMMANDS: [&str; 6] = ["gen", "validate", "verify", "serve", "conform", "load"];
+
+#[test]
+fn bash_completion_knows_every_subcommand() {
+    let o = nhikit(&["completions", "bash"]);
+    assert!(o.status.success(), "{}", text(&o));
+    let script = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        script.contains("complete -F"),
+        "not a bash completion script"
+    );
+    for sub in SUBCOMMANDS {
+        assert!(
+            script.contains(sub),
+            "`{sub}` missing from the completion script"
+        );
+    }
+    let bad = nhikit(&["completions", "tcsh"]);
+    assert_eq!(
+        bad.status.code(),
+        Some(2),
+        "an unknown shell is a usage error"
+    );
+}
+
+#[test]
+fn man_pages_are_roff_with_one_page_per_subcommand() {
+    let o = nhikit(&["man"]);
+    assert!(o.status.success(), "{}", text(&o));
+    let page = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        page.starts_with(".ie") || page.contains(".TH nhikit"),
+        "{page:.200}"
+    );
+    let tmp = tempfile::tempdir().unwrap();
+    let o = nhikit(&["man", "--out", tmp.path().to_str().unwrap()]);
+    assert!(o.status.success(), "{}", text(&o));
+    for sub in SUBCOMMANDS {
+        let f = tmp.path().join(format!("nhikit-{sub}.1"));
+        assert!(f.is_file(), "{} missing", f.display());
+    }
+}
