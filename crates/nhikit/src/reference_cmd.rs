@@ -48,6 +48,12 @@ pub enum ReferenceCommand {
         /// Seeded faults to switch on (repeatable).
         #[arg(long)]
         fault: Vec<String>,
+        /// Who runs the export (recorded in the audit log; default $USER).
+        #[arg(long)]
+        operator: Option<String>,
+        /// Where the export is recorded.
+        #[command(flatten)]
+        audit: crate::audit_cmd::AuditLogArgs,
     },
     /// Looks up a person as of a date, by 地方公共団体コード + 宛名番号 or by 個人番号.
     Lookup {
@@ -182,13 +188,29 @@ pub fn run(args: ReferenceArgs) -> anyhow::Result<ExitCode> {
             out,
             overwrite,
             fault,
+            operator,
+            audit,
         } => {
             let r = open(&db, &fault)?;
             match r.export(&ExportRequest {
-                dir: out,
+                dir: out.clone(),
                 overwrite,
             }) {
-                Ok(resp) => print(&resp),
+                Ok(resp) => {
+                    // Every copy of the data is recorded (docs/migration-safety.md).
+                    crate::audit_cmd::record_event(
+                        &audit,
+                        "export",
+                        Some(&out),
+                        operator.as_deref(),
+                        serde_json::json!({
+                            "source": db.display().to_string(),
+                            "files": resp.files,
+                            "records": resp.records,
+                        }),
+                    )?;
+                    print(&resp)
+                }
                 Err(e) => Ok(failed(&e)),
             }
         }

@@ -4,6 +4,7 @@
 mod adapters;
 mod calc;
 mod conform;
+mod conform_targets;
 mod crypto;
 mod demo;
 mod deps;

@@ -50,9 +50,29 @@ fn reference_import_export_round_trips_gen_csv() {
     assert!(o.status.success(), "{}", text(&o));
     let resp: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(resp["records"]["household"], 200);
-    let o = nhikit(&["reference", "export", "--db", db_s, "--out", out_s]);
+    let audit = tmp.path().join("audit.jsonl");
+    let audit_s = audit.to_str().unwrap();
+    let o = nhikit(&[
+        "reference",
+        "export",
+        "--db",
+        db_s,
+        "--out",
+        out_s,
+        "--audit-log",
+        audit_s,
+        "--operator",
+        "alice",
+    ]);
     assert!(o.status.success(), "{}", text(&o));
     assert_eq!(csv_hashes(&out), csv_hashes(&ds));
+    // The copy is recorded in the audit log, and the log still verifies.
+    let log = std::fs::read_to_string(&audit).unwrap();
+    let entry: serde_json::Value = serde_json::from_str(log.lines().last().unwrap()).unwrap();
+    assert_eq!(entry["event"], "export", "{entry}");
+    assert_eq!(entry["operator"], "alice", "{entry}");
+    let o = nhikit(&["audit", "verify", "--audit-log", audit_s]);
+    assert!(o.status.success(), "{}", text(&o));
 
     // A person looked up as of the reference date.
     let person = std::fs::read_dir(ds.join("csv/person_csv"))
