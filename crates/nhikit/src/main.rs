@@ -73,6 +73,8 @@ enum Command {
     /// Example: `nhikit scan export.csv --manifest data/manifest.json --mapping map.toml`
     Scan(scan_cmd::ScanArgs),
     /// The audit log: verify its hash chain, report every dataset and what became of it.
+    ///
+    /// Example: `nhikit audit verify && nhikit audit report`
     #[command(subcommand)]
     Audit(audit_cmd::AuditCommand),
     /// Destroy a dataset (checked by its manifest) and record it in the audit log.
@@ -80,22 +82,38 @@ enum Command {
     /// Example: `nhikit destroy data/ --operator alice --two-person --confirm-operator bob`
     Destroy(destroy_cmd::DestroyArgs),
     /// Decrypt an encrypted dataset (age) into a new directory, recorded in the audit log.
+    ///
+    /// Example: `nhikit decrypt data/ --identity key.txt --out plain/`
     Decrypt(decrypt_cmd::DecryptArgs),
     /// The reference target on a database file: import, export, lookup.
+    ///
+    /// Example: `nhikit reference import --db ref.db data/`
     Reference(reference_cmd::ReferenceArgs),
     /// Serve the reference target over HTTP/JSON (or the process protocol on stdin/stdout).
+    ///
+    /// Example: `nhikit serve --addr 127.0.0.1:8080 --fault cap-on-total`
     Serve(serve_cmd::ServeArgs),
     /// Run the conformance scenarios against a target; exit 1 on any unexpected result.
+    ///
+    /// Example: `nhikit conform --target http://127.0.0.1:8080 --report reports/`
     Conform(conform_cmd::ConformArgs),
     /// Run a performance scenario against a target; exit 1 when a threshold is breached.
+    ///
+    /// Example: `nhikit load --scenario scenarios/performance/counter-peak.toml --target http://127.0.0.1:8080`
     Load(load_cmd::LoadArgs),
     /// Check and show the NHI data model in `schemas/`.
+    ///
+    /// Example: `nhikit schema check schemas/`
     #[command(subcommand)]
     Schema(schema_cmd::SchemaCommand),
     /// Check or generate identifiers (個人番号, 保険者番号, 地方公共団体コード, 被保険者番号).
+    ///
+    /// Example: `nhikit id check mynumber 123456789018`
     #[command(subcommand)]
     Id(id_cmd::IdCommand),
     /// The oracle: premiums, 高額療養費 limits and 負担割合 from JSON input.
+    ///
+    /// Example: `nhikit calc premium --input household.json --explain`
     Calc(calc::CalcArgs),
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
     ///

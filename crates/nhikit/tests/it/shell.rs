@@ -45,3 +45,33 @@ fn man_pages_are_roff_with_one_page_per_subcommand() {
         assert!(f.is_file(), "{} missing", f.display());
     }
 }
+
+#[test]
+fn every_subcommand_help_has_a_summary_and_an_example() {
+    let o = nhikit(&["--help"]);
+    assert!(o.status.success(), "{}", text(&o));
+    let help = String::from_utf8_lossy(&o.stdout).into_owned();
+    let commands: Vec<String> = help
+        .split("Commands:")
+        .nth(1)
+        .unwrap()
+        .split("Options:")
+        .next()
+        .unwrap()
+        .lines()
+        // A command's line is indented by two spaces; wrapped summary lines by more.
+        .filter(|l| l.starts_with("  ") && !l.starts_with("   "))
+        .filter_map(|l| l.split_whitespace().next().map(str::to_owned))
+        .filter(|c| c != "help" && c.chars().all(|ch| ch.is_ascii_lowercase()))
+        .collect();
+    assert!(commands.len() >= 15, "{commands:?}");
+    for c in commands {
+        let o = nhikit(&[&c, "--help"]);
+        assert!(o.status.success(), "{c}: {}", text(&o));
+        let h = String::from_utf8_lossy(&o.stdout);
+        assert!(
+            h.contains("Example"),
+            "`nhikit {c} --help` has no example:\n{h}"
+        );
+    }
+}
