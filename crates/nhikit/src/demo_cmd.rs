@@ -49,13 +49,18 @@ pub struct DemoArgs {
 
 /// A stage's child process: prints the command, runs it, returns whether it succeeded.
 fn stage(exe: &Path, args: &[String]) -> anyhow::Result<bool> {
+    Ok(stage_code(exe, args)? == Some(0))
+}
+
+/// A stage's child process: prints the command, runs it, returns its exit code.
+fn stage_code(exe: &Path, args: &[String]) -> anyhow::Result<Option<i32>> {
     println!("$ nhikit {}", args.join(" "));
     let status = Command::new(exe)
         .args(args)
         .status()
         .with_context(|| format!("cannot run {}", exe.display()))?;
     println!();
-    Ok(status.success())
+    Ok(status.code())
 }
 
 /// The reference target over HTTP as a child; killed when dropped.
@@ -231,7 +236,10 @@ pub fn run(args: DemoArgs) -> anyhow::Result<ExitCode> {
         ],
     )?;
 
+    // The load run fails the demo only when it cannot run; a breached threshold (exit 1) is a
+    // fact about this machine's speed, reported but not fatal to a demonstration.
     let mut load_ok = true;
+    let mut load_breached = false;
     if args.no_load {
         println!("[4/4] load scenario skipped (--no-load)\n");
     } else {
@@ -250,7 +258,7 @@ pub fn run(args: DemoArgs) -> anyhow::Result<ExitCode> {
             "(reset {}: the load scenario imports its own data pool)",
             server.url
         );
-        load_ok = stage(
+        let code = stage_code(
             &exe,
             &[
                 "load".into(),
@@ -268,6 +276,8 @@ pub fn run(args: DemoArgs) -> anyhow::Result<ExitCode> {
                 s(&load.join("junit.xml")),
             ],
         )?;
+        load_breached = code == Some(1);
+        load_ok = code == Some(0) || load_breached;
     }
     drop(server);
 
@@ -298,6 +308,12 @@ pub fn run(args: DemoArgs) -> anyhow::Result<ExitCode> {
     );
     println!("  nhikit conform --list                        # the scenario catalog");
 
+    if load_breached {
+        eprintln!(
+            "load: a threshold of the scenario was breached on this machine (see the load report); \
+             `nhikit load` alone exits 1 for that, which is what CI gates on"
+        );
+    }
     if conform_ok && load_ok {
         Ok(ExitCode::SUCCESS)
     } else {
@@ -305,7 +321,7 @@ pub fn run(args: DemoArgs) -> anyhow::Result<ExitCode> {
             eprintln!("conformance: some scenarios did not pass (report above)");
         }
         if !load_ok {
-            eprintln!("load: a threshold was breached or the run failed (see above)");
+            eprintln!("load: the run failed (see above)");
         }
         Ok(ExitCode::from(1))
     }

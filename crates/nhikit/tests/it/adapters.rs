@@ -6,9 +6,7 @@ use crate::{nhikit, text, workspace};
 use nhikit_adapters::{ConnectOptions, SharedTarget, connect};
 use nhikit_target::*;
 use serde_json::{Value, json};
-use std::io::{BufRead, BufReader};
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
 
 fn req<T: serde::de::DeserializeOwned>(v: Value) -> T {
     serde_json::from_value(v).unwrap()
@@ -98,36 +96,6 @@ fn assert_same(got: &[Value], want: &[Value], what: &str) {
     }
 }
 
-/// `nhikit serve` on an ephemeral port; killed on drop.
-struct Server(Child, String);
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn http_server() -> Server {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_nhikit"))
-        .args(["serve", "--addr", "127.0.0.1:0"])
-        .current_dir(workspace())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let url = line
-        .trim()
-        .strip_prefix("listening on ")
-        .unwrap()
-        .to_owned();
-    Server(child, url)
-}
-
 #[test]
 fn every_adapter_gives_what_builtin_gives() {
     let tmp = tempfile::tempdir().unwrap();
@@ -152,8 +120,8 @@ fn every_adapter_gives_what_builtin_gives() {
     let errors = want.iter().filter(|v| v.get("error").is_some()).count();
     assert!(errors >= 2 && errors < want.len() - 10, "{want:#?}");
 
-    let server = http_server();
-    let got = run(connect(&server.1, &options).unwrap(), "http");
+    let server = crate::Served::start();
+    let got = run(connect(&server.url, &options).unwrap(), "http");
     assert_same(&got, &want, "http (nhikit serve)");
 
     let spec = format!("process:{} serve --stdio", env!("CARGO_BIN_EXE_nhikit"));

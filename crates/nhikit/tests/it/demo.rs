@@ -3,9 +3,8 @@
 //! kept beside the report), and an `init` project used as is against `nhikit serve`.
 
 use crate::{text, workspace};
-use std::io::{BufRead, BufReader};
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 
 fn nhikit_in(dir: &Path, args: &[&str]) -> std::process::Output {
     Command::new(env!("CARGO_BIN_EXE_nhikit"))
@@ -14,35 +13,6 @@ fn nhikit_in(dir: &Path, args: &[&str]) -> std::process::Output {
         .env("NHIKIT_AUDIT_LOG", dir.join("audit.jsonl"))
         .output()
         .unwrap()
-}
-
-/// `nhikit serve` on a free port; killed on drop.
-struct Served(Child, String);
-
-impl Drop for Served {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn serve() -> Served {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_nhikit"))
-        .args(["serve", "--addr", "127.0.0.1:0"])
-        .current_dir(workspace())
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let url = line
-        .trim()
-        .strip_prefix("listening on ")
-        .unwrap()
-        .to_owned();
-    Served(child, url)
 }
 
 fn chromium() -> Option<String> {
@@ -216,7 +186,7 @@ fn demo_with_a_fault_fails_and_its_report_shows_the_diff() {
 
 #[test]
 fn an_init_project_passes_against_nhikit_serve_as_written() {
-    let server = serve();
+    let server = crate::Served::start();
     let tmp = tempfile::tempdir().unwrap();
     let project = tmp.path().join("my-system");
     let o = nhikit_in(
@@ -227,7 +197,7 @@ fn an_init_project_passes_against_nhikit_serve_as_written() {
             "--kind",
             "http",
             "--url",
-            &server.1,
+            &server.url,
         ],
     );
     assert!(o.status.success(), "{}", text(&o));

@@ -2,45 +2,9 @@
 
 use crate::{nhikit, text, workspace};
 use serde_json::Value;
-use std::io::{BufRead, BufReader};
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
 
 /// A fresh `nhikit serve` on a free port; killed on drop.
-struct Server {
-    child: Child,
-    url: String,
-}
-
-impl Server {
-    fn start() -> Server {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_nhikit"))
-            .args(["serve", "--addr", "127.0.0.1:0"])
-            .current_dir(workspace())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut line)
-            .unwrap();
-        let url = line
-            .trim()
-            .strip_prefix("listening on ")
-            .unwrap_or_else(|| panic!("unexpected first line {line:?}"))
-            .to_owned();
-        Server { child, url }
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
 fn results(path: &Path) -> Value {
     serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
 }
@@ -59,7 +23,7 @@ fn every_shipped_scenario_runs_against_nhikit_serve() {
     assert!(names.len() >= 4);
     for scenario in names {
         let stem = scenario.file_stem().unwrap().to_string_lossy().into_owned();
-        let server = Server::start();
+        let server = crate::Served::start();
         let out = dir.path().join(format!("{stem}.json"));
         let html = dir.path().join(format!("{stem}.html"));
         let junit = dir.path().join(format!("{stem}.xml"));
@@ -132,7 +96,7 @@ max = "10s"
 "#,
     )
     .unwrap();
-    let server = Server::start();
+    let server = crate::Served::start();
     let run = |extra: &[&str], out: &Path| {
         let mut args = vec![
             "load",

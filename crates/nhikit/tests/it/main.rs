@@ -18,8 +18,9 @@ mod schema;
 mod serve;
 mod shell;
 
+use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
-use std::process::{Command, Output};
+use std::process::{Child, Command, Output, Stdio};
 
 /// Runs the built `nhikit` binary from the workspace root.
 pub fn nhikit(args: &[&str]) -> Output {
@@ -47,4 +48,41 @@ pub fn text(o: &Output) -> String {
         String::from_utf8_lossy(&o.stdout),
         String::from_utf8_lossy(&o.stderr)
     )
+}
+
+/// `nhikit serve` on an ephemeral loopback port (in-memory database); killed on drop.
+pub struct Served {
+    child: Child,
+    /// `http://127.0.0.1:PORT`, as the server printed it.
+    pub url: String,
+}
+
+impl Served {
+    /// Starts the server and waits for its `listening on URL` line.
+    pub fn start() -> Served {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_nhikit"))
+            .args(["serve", "--addr", "127.0.0.1:0"])
+            .current_dir(workspace())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        let url = line
+            .trim()
+            .strip_prefix("listening on ")
+            .unwrap_or_else(|| panic!("unexpected first line {line:?}"))
+            .to_owned();
+        Served { child, url }
+    }
+}
+
+impl Drop for Served {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
 }
