@@ -74,6 +74,56 @@ pub fn record_event(
         .with_context(|| format!("recording `{event}` in the audit log"))
 }
 
+/// `--two-person` without a (non-blank) `--confirm-operator`: the usage error (exit 2) shared by
+/// destroy and decrypt, or `None` when the flags are consistent.
+pub fn two_person_refusal(two_person: bool, confirm_operator: Option<&str>) -> Option<ExitCode> {
+    if two_person && confirm_operator.is_none_or(|c| c.trim().is_empty()) {
+        eprintln!("error: --two-person needs --confirm-operator NAME (another person)");
+        return Some(ExitCode::from(2));
+    }
+    None
+}
+
+/// Appends the entry of an act already done (a destruction, a decrypted copy) and reports it:
+/// `DIR: SUMMARY by OPERATOR[, confirmed by …]; recorded as entry N of LOG`. The act cannot be
+/// undone, so when the log cannot be written the record is printed to stdout for manual filing,
+/// with the error (`DIR DONE but the audit log could not be written`), and the exit is 1.
+pub fn record_done(
+    log: &AuditLog,
+    entry: AuditEntry,
+    dir: &Path,
+    summary: &str,
+    confirmed_by: Option<&str>,
+    done: &str,
+) -> anyhow::Result<ExitCode> {
+    match log.append(entry.clone()) {
+        Ok(written) => {
+            eprintln!(
+                "{}: {summary} by {}{}; recorded as entry {} of {}",
+                dir.display(),
+                entry.operator,
+                confirmed_by
+                    .map(|c| format!(", confirmed by {c}"))
+                    .unwrap_or_default(),
+                written.seq,
+                log.path().display()
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(e) => {
+            crate::out::print(&format!(
+                "{}\n",
+                serde_json::to_string(&entry).unwrap_or_default()
+            ))?;
+            eprintln!(
+                "error: {} {done} but the audit log could not be written ({e}); the record is printed above",
+                dir.display()
+            );
+            Ok(ExitCode::from(1))
+        }
+    }
+}
+
 /// One line about an event in `audit report`.
 fn describe(e: &AuditEntry) -> String {
     let d = &e.details;

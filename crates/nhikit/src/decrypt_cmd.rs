@@ -34,14 +34,10 @@ pub struct DecryptArgs {
 /// refused (wrong key, altered ciphertext, existing output) or not recorded; 2 for a
 /// two-person decryption without a second operator.
 pub fn run(args: DecryptArgs) -> anyhow::Result<ExitCode> {
-    if args.two_person
-        && args
-            .confirm_operator
-            .as_deref()
-            .is_none_or(|c| c.trim().is_empty())
+    if let Some(code) =
+        crate::audit_cmd::two_person_refusal(args.two_person, args.confirm_operator.as_deref())
     {
-        eprintln!("error: --two-person needs --confirm-operator NAME (another person)");
-        return Ok(ExitCode::from(2));
+        return Ok(code);
     }
     let log = args.audit.log()?;
     let options = nhikit_safety::DecryptOptions {
@@ -50,36 +46,19 @@ pub fn run(args: DecryptArgs) -> anyhow::Result<ExitCode> {
         confirm_operator: args.confirm_operator.clone(),
     };
     let done = nhikit_safety::decrypt(&args.dir, &args.identity, &args.out, &options)?;
-    let entry = done.to_entry();
-    match log.append(entry.clone()) {
-        Ok(written) => {
-            eprintln!(
-                "{}: decrypted to {} ({} files, {} bytes, every SHA-256 checked; sealed read-only) by {}{}; recorded as entry {} of {}",
-                args.dir.display(),
-                args.out.display(),
-                done.files,
-                done.bytes,
-                done.operator,
-                done.confirmed_by
-                    .as_deref()
-                    .map(|c| format!(", confirmed by {c}"))
-                    .unwrap_or_default(),
-                written.seq,
-                log.path().display()
-            );
-            Ok(ExitCode::SUCCESS)
-        }
-        Err(e) => {
-            // A plaintext copy exists that the log does not know of: print the record.
-            crate::out::print(&format!(
-                "{}\n",
-                serde_json::to_string(&entry).unwrap_or_default()
-            ))?;
-            eprintln!(
-                "error: {} was written but the audit log could not be ({e}); the record is printed above",
-                args.out.display()
-            );
-            Ok(ExitCode::from(1))
-        }
-    }
+    let summary = format!(
+        "decrypted to {} ({} files, {} bytes, every SHA-256 checked; sealed read-only)",
+        args.out.display(),
+        done.files,
+        done.bytes
+    );
+    // A plaintext copy exists: if the log cannot record it, the record is printed instead.
+    crate::audit_cmd::record_done(
+        &log,
+        done.to_entry(),
+        &args.dir,
+        &summary,
+        done.confirmed_by.as_deref(),
+        &format!("was decrypted to {}", args.out.display()),
+    )
 }

@@ -35,14 +35,10 @@ pub struct DestroyArgs {
 /// 2 for a two-person destruction without a distinct second operator.
 pub fn run(args: DestroyArgs) -> anyhow::Result<ExitCode> {
     let method: nhikit_safety::DestroyMethod = args.method.parse()?;
-    if args.two_person
-        && args
-            .confirm_operator
-            .as_deref()
-            .is_none_or(|c| c.trim().is_empty())
+    if let Some(code) =
+        crate::audit_cmd::two_person_refusal(args.two_person, args.confirm_operator.as_deref())
     {
-        eprintln!("error: --two-person needs --confirm-operator NAME (another person)");
-        return Ok(ExitCode::from(2));
+        return Ok(code);
     }
     let log = args.audit.log()?;
     let options = nhikit_safety::DestroyOptions {
@@ -53,47 +49,27 @@ pub fn run(args: DestroyArgs) -> anyhow::Result<ExitCode> {
         key_file: args.key.clone(),
     };
     let done = nhikit_safety::destroy(&args.dir, &options)?;
-    let entry = done.to_entry();
-    match log.append(entry.clone()) {
-        Ok(written) => {
-            let what = match &done.key_file {
-                Some(key) => format!(
-                    "key {key} destroyed ({}, {} bytes); the {} encrypted files can no longer be decrypted with it",
-                    done.method.name(),
-                    done.bytes,
-                    done.files.len()
-                ),
-                None => format!(
-                    "destroyed ({}, {} files, {} bytes)",
-                    done.method.name(),
-                    done.files.len(),
-                    done.bytes
-                ),
-            };
-            eprintln!(
-                "{}: {what} by {}{}; recorded as entry {} of {}",
-                args.dir.display(),
-                done.operator,
-                done.confirmed_by
-                    .as_deref()
-                    .map(|c| format!(", confirmed by {c}"))
-                    .unwrap_or_default(),
-                written.seq,
-                log.path().display()
-            );
-            Ok(ExitCode::SUCCESS)
-        }
-        Err(e) => {
-            // The data are gone; the record must not be: print it for manual filing.
-            crate::out::print(&format!(
-                "{}\n",
-                serde_json::to_string(&entry).unwrap_or_default()
-            ))?;
-            eprintln!(
-                "error: {} was destroyed but the audit log could not be written ({e}); the record is printed above",
-                args.dir.display()
-            );
-            Ok(ExitCode::from(1))
-        }
-    }
+    let what = match &done.key_file {
+        Some(key) => format!(
+            "key {key} destroyed ({}, {} bytes); the {} encrypted files can no longer be decrypted with it",
+            done.method.name(),
+            done.bytes,
+            done.files.len()
+        ),
+        None => format!(
+            "destroyed ({}, {} files, {} bytes)",
+            done.method.name(),
+            done.files.len(),
+            done.bytes
+        ),
+    };
+    // The data are gone; the record must not be: if the log cannot take it, it is printed.
+    crate::audit_cmd::record_done(
+        &log,
+        done.to_entry(),
+        &args.dir,
+        &what,
+        done.confirmed_by.as_deref(),
+        "was destroyed",
+    )
 }
