@@ -13,6 +13,7 @@ mod gen_cmd;
 mod id_cmd;
 mod init_cmd;
 mod load_cmd;
+mod manifest_cmd;
 mod out;
 mod reference_cmd;
 mod scan_cmd;
@@ -85,6 +86,11 @@ enum Command {
     ///
     /// Example: `nhikit decrypt data/ --identity key.txt --out plain/`
     Decrypt(decrypt_cmd::DecryptArgs),
+    /// Dataset manifests: merge the manifests of N generation shards into one dataset.
+    ///
+    /// Example: `nhikit manifest merge shard-1/ shard-2/ --out national/`
+    #[command(subcommand)]
+    Manifest(manifest_cmd::ManifestCommand),
     /// The reference target on a database file: import, export, lookup.
     ///
     /// Example: `nhikit reference import --db ref.db data/`
@@ -137,6 +143,7 @@ fn main() -> ExitCode {
         Command::Audit(cmd) => audit_cmd::run(cmd),
         Command::Destroy(args) => destroy_cmd::run(args),
         Command::Decrypt(args) => decrypt_cmd::run(args),
+        Command::Manifest(cmd) => manifest_cmd::run(cmd),
         Command::Reference(args) => reference_cmd::run(args),
         Command::Serve(args) => serve_cmd::run(args),
         Command::Conform(args) => conform_cmd::run(args),
