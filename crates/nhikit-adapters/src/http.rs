@@ -299,29 +299,7 @@ impl HttpTarget {
             .limit(MAX_BODY)
             .read_to_string()
             .map_err(|e| self.transport_error(op, &format!("{what}: reading the body"), &e))?;
-        if (200..300).contains(&status) {
-            let v: Value = serde_json::from_str(&text).map_err(|e| {
-                storage_error(
-                    op,
-                    format!(
-                        "{what}: HTTP {status} with a body that is not JSON ({e}): {:?}",
-                        snippet(&text, QUOTE)
-                    ),
-                )
-            })?;
-            return match v.pointer(&m.response) {
-                Some(r) => Ok(r.clone()),
-                None => Err(storage_error(
-                    op,
-                    format!(
-                        "{what}: HTTP {status} without a response at JSON pointer `{}`: {:?}",
-                        m.response,
-                        snippet(&text, QUOTE)
-                    ),
-                )),
-            };
-        }
-        Err(error_of(op, &what, status, &text, &m.errors))
+        decode_response(op, &what, status, &text, m)
     }
 
     fn query(&self, m: &OpMapping, request: &Value) -> Vec<(String, String)> {
@@ -368,6 +346,40 @@ impl HttpTarget {
 }
 
 /// The [`TargetError`] of a non-2xx answer.
+/// The operation's result from an answer with `status` and body `text` under mapping `m`:
+/// 2xx with JSON holding the response at the mapping's pointer, else the mapped error.
+pub(crate) fn decode_response(
+    op: Operation,
+    what: &str,
+    status: u16,
+    text: &str,
+    m: &OpMapping,
+) -> Result<Value, TargetError> {
+    if (200..300).contains(&status) {
+        let v: Value = serde_json::from_str(text).map_err(|e| {
+            storage_error(
+                op,
+                format!(
+                    "{what}: HTTP {status} with a body that is not JSON ({e}): {:?}",
+                    snippet(text, QUOTE)
+                ),
+            )
+        })?;
+        return match v.pointer(&m.response) {
+            Some(r) => Ok(r.clone()),
+            None => Err(storage_error(
+                op,
+                format!(
+                    "{what}: HTTP {status} without a response at JSON pointer `{}`: {:?}",
+                    m.response,
+                    snippet(text, QUOTE)
+                ),
+            )),
+        };
+    }
+    Err(error_of(op, what, status, text, &m.errors))
+}
+
 fn error_of(op: Operation, what: &str, status: u16, text: &str, m: &ErrorMapping) -> TargetError {
     let by_status = m.status.get(&status).copied().unwrap_or(match status {
         404 => ErrorCode::NotFound,

@@ -25,6 +25,8 @@
 //! ```
 
 mod files;
+#[doc(hidden)]
+pub mod fuzzing;
 mod http;
 mod process;
 mod profile;

@@ -221,6 +221,34 @@ impl ProcessTarget {
 }
 
 /// The last `max` bytes of `s` (at a character boundary).
+/// Decodes the reply line `bytes` to request `id` of `op`: the operation's result, or
+/// `Err(why)` when the line is not a reply to that request (the child is then stopped).
+pub(crate) fn decode_reply(
+    op: Operation,
+    id: u64,
+    bytes: &[u8],
+) -> Result<Result<Value, TargetError>, String> {
+    let reply: ProcessReply = serde_json::from_slice(bytes).map_err(|e| {
+        format!(
+            "answered request {id} with a line that is not a reply ({e}): {:?}",
+            snippet(&String::from_utf8_lossy(bytes), 200)
+        )
+    })?;
+    if reply.id != id {
+        return Err(format!("answered id {} to request {id}", reply.id));
+    }
+    Ok(match (reply.response, reply.error) {
+        (Some(v), None) => Ok(v),
+        (None, Some(e)) => Err(e),
+        _ => Err(storage_error(
+            op,
+            format!(
+                "{op}: the reply to request {id} must carry exactly one of `response` and `error`"
+            ),
+        )),
+    })
+}
+
 fn snippet_end(s: &str, max: usize) -> String {
     if s.len() <= max {
         return s.to_owned();
@@ -257,34 +285,10 @@ impl Transport for ProcessTarget {
         let fail = |reason: String| Err(io_error(op, format!("{op}: {reason}")));
         let got = g.lines.recv_timeout(self.timeout);
         match got {
-            Ok(Line::Text(bytes)) => {
-                let text = String::from_utf8_lossy(&bytes);
-                let reply: ProcessReply = match serde_json::from_slice(&bytes) {
-                    Ok(r) => r,
-                    Err(e) => {
-                        let why = format!(
-                            "answered request {id} with a line that is not a reply ({e}): {:?}",
-                            snippet(&text, 200)
-                        );
-                        return fail(self.kill(&mut g, why));
-                    }
-                };
-                if reply.id != id {
-                    let why = format!("answered id {} to request {id}", reply.id);
-                    return fail(self.kill(&mut g, why));
-                }
-                match (reply.response, reply.error) {
-                    (Some(v), None) => Ok(v),
-                    (None, Some(e)) => Err(e),
-                    _ => Err(storage_error(
-                        op,
-                        format!(
-                            "{op}: the reply to request {id} must carry exactly one of \
-                             `response` and `error`"
-                        ),
-                    )),
-                }
-            }
+            Ok(Line::Text(bytes)) => match decode_reply(op, id, &bytes) {
+                Ok(result) => result,
+                Err(why) => fail(self.kill(&mut g, why)),
+            },
             Ok(Line::TooLong) => {
                 let why = format!("wrote a reply line longer than {MAX_LINE} bytes");
                 fail(self.kill(&mut g, why))

@@ -9,6 +9,10 @@ use std::net::SocketAddr;
 use std::time::Duration;
 use tokio::net::TcpStream;
 
+/// The most of an answer's body read; a longer one is an error of kind `body_too_large` (the
+/// connection is then dropped, so that a target streaming without end cannot hold a worker).
+pub const MAX_BODY: usize = 16 << 20;
+
 /// Where the target listens: `http://HOST:PORT`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Endpoint {
@@ -55,7 +59,7 @@ pub enum Outcome {
     /// 2xx.
     Ok,
     /// Anything else; the kind names it: a `TargetError` code (`not_found`, …), `http_503`,
-    /// `connect`, `io`, `timeout`.
+    /// `connect`, `io`, `timeout`, `body_too_large`.
     Error(String),
 }
 
@@ -140,11 +144,16 @@ impl Connection {
             .await
             .map_err(|_| "io".to_owned())?;
         let status = response.status();
-        let bytes = response
-            .into_body()
+        let bytes = http_body_util::Limited::new(response.into_body(), MAX_BODY)
             .collect()
             .await
-            .map_err(|_| "io".to_owned())?
+            .map_err(|e| {
+                if e.is::<http_body_util::LengthLimitError>() {
+                    "body_too_large".to_owned()
+                } else {
+                    "io".to_owned()
+                }
+            })?
             .to_bytes();
         if status.is_success() {
             return Ok((Outcome::Ok, bytes));

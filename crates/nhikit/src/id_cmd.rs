@@ -18,6 +18,9 @@ pub enum IdCommand {
         kind: IdKind,
         /// The identifier as written, e.g. `123456789018`.
         value: String,
+        /// Print `{"value", "valid", "canonical", "reason"}` as JSON instead of a line.
+        #[arg(long)]
+        json: bool,
     },
     /// Generate valid, fictitious identifiers, one per line, reproducibly from a seed.
     ///
@@ -100,16 +103,32 @@ impl IdKind {
 /// Runs `nhikit id …`.
 pub fn run(cmd: IdCommand) -> anyhow::Result<ExitCode> {
     match cmd {
-        IdCommand::Check { kind, value } => match kind.check(&value) {
-            Ok(canonical) => {
-                crate::out::print(&format!("{canonical}: valid\n"))?;
-                Ok(ExitCode::SUCCESS)
-            }
-            Err(reason) => {
-                crate::out::print(&format!("{value}: invalid: {reason}\n"))?;
-                Ok(ExitCode::from(1))
-            }
-        },
+        IdCommand::Check { kind, value, json } => {
+            let checked = kind.check(&value);
+            let text = match (&checked, json) {
+                (_, true) => {
+                    let (canonical, reason) = match &checked {
+                        Ok(c) => (Some(c.as_str()), None),
+                        Err(r) => (None, Some(r.as_str())),
+                    };
+                    let v = serde_json::json!({
+                        "value": value,
+                        "valid": checked.is_ok(),
+                        "canonical": canonical,
+                        "reason": reason,
+                    });
+                    format!("{v}\n")
+                }
+                (Ok(canonical), false) => format!("{canonical}: valid\n"),
+                (Err(reason), false) => format!("{value}: invalid: {reason}\n"),
+            };
+            crate::out::print(&text)?;
+            Ok(if checked.is_ok() {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(1)
+            })
+        }
         IdCommand::Gen { kind, count, seed } => {
             let stdout = std::io::stdout();
             let mut out = std::io::BufWriter::new(stdout.lock());

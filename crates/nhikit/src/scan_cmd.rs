@@ -23,6 +23,10 @@ pub struct ScanArgs {
     /// Print at most this many suspect records (all are counted).
     #[arg(long, default_value_t = 100)]
     pub max_suspects: usize,
+    /// Print the report as one JSON object (records, persons, items, every suspect) instead
+    /// of lines.
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// Runs `nhikit scan`: exit 0 when every record is synthetic, 1 when any is not.
@@ -41,6 +45,30 @@ pub fn run(args: ScanArgs) -> anyhow::Result<ExitCode> {
         &nhikit_safety::ScanOptions::default(),
     )
     .with_context(|| format!("scanning {}", args.path.display()))?;
+    let secs = started.elapsed().as_secs_f64();
+    let code = if report.suspects.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    };
+    if args.json {
+        let suspects: Vec<_> = report
+            .suspects
+            .iter()
+            .map(|s| serde_json::json!({ "record": s.record, "key": s.key, "reason": s.reason }))
+            .collect();
+        let v = serde_json::json!({
+            "export": args.path,
+            "records": report.records,
+            "persons": report.persons,
+            "items": report.items,
+            "not_synthetic": report.suspects.len(),
+            "suspects": suspects,
+            "seconds": secs,
+        });
+        crate::out::print(&format!("{}\n", serde_json::to_string_pretty(&v)?))?;
+        return Ok(code);
+    }
     let mut text = String::new();
     for s in report.suspects.iter().take(args.max_suspects) {
         crate::out::outln!(text, "{}: {s}", args.path.display());
@@ -53,7 +81,6 @@ pub fn run(args: ScanArgs) -> anyhow::Result<ExitCode> {
         );
     }
     crate::out::print(&text)?;
-    let secs = started.elapsed().as_secs_f64();
     eprintln!(
         "{}: {} records, {} not synthetic (compared {}) against {} persons of the dataset, in {secs:.2} s ({:.0} records/min)",
         args.path.display(),
@@ -63,9 +90,5 @@ pub fn run(args: ScanArgs) -> anyhow::Result<ExitCode> {
         report.persons,
         report.records as f64 / secs.max(1e-9) * 60.0,
     );
-    Ok(if report.suspects.is_empty() {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::from(1)
-    })
+    Ok(code)
 }

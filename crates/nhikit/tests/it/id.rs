@@ -72,3 +72,21 @@ fn an_unknown_kind_is_a_usage_error() {
     let o = nhikit(&["id", "check", "passport", "123"]);
     assert_eq!(o.status.code(), Some(2));
 }
+
+#[test]
+fn check_prints_json_for_machines() {
+    // 123456789018 is the worked example of 個人番号 check digits (see the test above);
+    // 123456789012 has the wrong digit.
+    let o = nhikit(&["id", "check", "mynumber", "123456789018", "--json"]);
+    assert!(o.status.success(), "{}", text(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["valid"], true);
+    assert_eq!(v["canonical"], "123456789018");
+    assert!(v["reason"].is_null());
+    let o = nhikit(&["id", "check", "mynumber", "123456789012", "--json"]);
+    assert_eq!(o.status.code(), Some(1));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["valid"], false);
+    assert_eq!(v["value"], "123456789012");
+    assert!(v["reason"].as_str().unwrap().contains('8'), "{v}");
+}

@@ -10,6 +10,7 @@ mod demo;
 mod deps;
 mod engines;
 mod generate;
+mod hostile;
 mod id;
 mod load;
 mod property;
@@ -79,6 +80,14 @@ impl Served {
             .unwrap_or_else(|| panic!("unexpected first line {line:?}"))
             .to_owned();
         Served { child, url }
+    }
+}
+
+impl Served {
+    /// Kills the server now (a target that dies mid-run).
+    pub fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
     }
 }
 
