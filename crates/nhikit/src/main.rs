@@ -20,6 +20,7 @@ mod scan_cmd;
 mod schema_cmd;
 mod serve_cmd;
 mod shell_cmd;
+mod stats_cmd;
 mod validate_cmd;
 mod verify_cmd;
 
@@ -68,6 +69,11 @@ enum Command {
     ///
     /// Example: `nhikit verify data/`
     Verify(verify_cmd::VerifyArgs),
+    /// The dataset's population beside the public NHI statistics it is calibrated on (age
+    /// bands, household sizes), with the total-variation distance of each.
+    ///
+    /// Example: `nhikit stats data/ --max-distance 0.05`
+    Stats(stats_cmd::StatsArgs),
     /// Find records in a target's export that are not synthetic records of a dataset
     /// (possible real persons); exit 1 if any.
     ///
@@ -139,6 +145,7 @@ fn main() -> ExitCode {
         Command::Gen(args) => gen_cmd::run(args),
         Command::Validate(args) => validate_cmd::run(args),
         Command::Verify(args) => verify_cmd::run(args),
+        Command::Stats(args) => stats_cmd::run(args),
         Command::Scan(args) => scan_cmd::run(args),
         Command::Audit(cmd) => audit_cmd::run(cmd),
         Command::Destroy(args) => destroy_cmd::run(args),

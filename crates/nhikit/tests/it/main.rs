@@ -20,6 +20,7 @@ mod scale_out;
 mod schema;
 mod serve;
 mod shell;
+mod stats;
 
 use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
