@@ -51,8 +51,8 @@ impl Default for WriterOptions {
 }
 
 /// Where a part belongs: a prefecture, optionally one municipality (全国地方公共団体コード,
-/// 6 digits) in it. nhikit's generator partitions by prefecture; the municipality level is for
-/// datasets cut finer.
+/// 6 digits) in it. `nhikit gen` partitions by prefecture, or by municipality with
+/// `--partition municipality` (see [`PartitionLevel`]).
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Partition {
     /// Prefecture number, 1–47.
@@ -71,8 +71,17 @@ impl Partition {
         }
     }
 
-    /// The directory path `prefecture=13[/municipality=131016]`, after checking the codes.
-    fn dir(&self) -> Result<String> {
+    /// The partition of one municipality (6-digit 全国地方公共団体コード) of a prefecture.
+    pub fn municipality(prefecture: u8, lgcode: &str) -> Partition {
+        Partition {
+            prefecture,
+            municipality: Some(lgcode.to_owned()),
+        }
+    }
+
+    /// The Hive-style directory path `prefecture=13[/municipality=131016]`, after checking the
+    /// codes (prefecture 1–47, a 6-digit municipality code starting with the prefecture).
+    pub fn dir(&self) -> Result<String> {
         let bad = |reason| Error::InvalidPartition {
             prefecture: self.prefecture,
             municipality: self.municipality.clone().unwrap_or_default(),
@@ -97,6 +106,66 @@ impl Partition {
             "prefecture={:02}/municipality={}",
             self.prefecture, municipality
         ))
+    }
+}
+
+/// How finely `nhikit gen` partitions its output directories (Hive style, read as columns by
+/// DuckDB, pyarrow and Spark).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[non_exhaustive]
+pub enum PartitionLevel {
+    /// `prefecture=PP/part-NNNNN.*`: 47 directories per entity at most (the default; a part
+    /// holds up to 16,384 households and may span several municipalities).
+    #[default]
+    Prefecture,
+    /// `prefecture=PP/municipality=CCCCCC/part-NNNNN.*`: one directory per municipality (up
+    /// to 1,741 per entity); a part is split into one file per municipality it spans.
+    Municipality,
+}
+
+impl PartitionLevel {
+    /// The name used by `--partition` and in the manifest's options.
+    pub fn name(self) -> &'static str {
+        match self {
+            PartitionLevel::Prefecture => "prefecture",
+            PartitionLevel::Municipality => "municipality",
+        }
+    }
+
+    /// The level recorded in a manifest's options (`options.partition`), `prefecture` when
+    /// absent (datasets written before the option existed).
+    pub fn of_options(
+        options: &serde_json::Value,
+    ) -> std::result::Result<PartitionLevel, UnknownPartitionLevel> {
+        match options.get("partition") {
+            None | Some(serde_json::Value::Null) => Ok(PartitionLevel::Prefecture),
+            Some(serde_json::Value::String(s)) => s.parse(),
+            Some(other) => Err(UnknownPartitionLevel {
+                name: other.to_string(),
+            }),
+        }
+    }
+}
+
+/// A partition level other than `prefecture` or `municipality`.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown partition level {name:?} (expected prefecture or municipality)")]
+pub struct UnknownPartitionLevel {
+    /// The name given.
+    pub name: String,
+}
+
+impl std::str::FromStr for PartitionLevel {
+    type Err = UnknownPartitionLevel;
+
+    fn from_str(s: &str) -> std::result::Result<PartitionLevel, UnknownPartitionLevel> {
+        match s.trim() {
+            "prefecture" => Ok(PartitionLevel::Prefecture),
+            "municipality" => Ok(PartitionLevel::Municipality),
+            other => Err(UnknownPartitionLevel {
+                name: other.to_owned(),
+            }),
+        }
     }
 }
 
@@ -175,7 +244,8 @@ pub struct DatasetWriter {
     plans: BTreeMap<String, Arc<EntityPlan>>,
     options: WriterOptions,
     schema: SchemaInfo,
-    finished: bool,
+    /// The temporary directory; taken when the dataset is renamed into place.
+    staging: Option<Staging>,
     encryptor: Option<Arc<dyn FileEncryptor>>,
     seal: bool,
 }
@@ -211,19 +281,6 @@ impl DatasetWriter {
         options.batch_rows = options.batch_rows.max(1);
         options.row_group_rows = options.row_group_rows.max(1);
 
-        let name = out.file_name().ok_or_else(|| Error::InvalidOutputPath {
-            path: out.to_path_buf(),
-        })?;
-        if out.exists() && !out.is_dir() {
-            return Err(Error::OutputExists {
-                path: out.to_path_buf(),
-            });
-        }
-        if out.exists() && !options.overwrite && !is_empty_dir(out)? {
-            return Err(Error::OutputExists {
-                path: out.to_path_buf(),
-            });
-        }
         let mut plans = BTreeMap::new();
         for entity in &schema.entities {
             plans.insert(
@@ -231,45 +288,20 @@ impl DatasetWriter {
                 EntityPlan::new(schema, entity, options.csv_encoding)?,
             );
         }
-
-        let parent = match out.parent() {
-            Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-            _ => PathBuf::from("."),
-        };
-        std::fs::create_dir_all(&parent).map_err(io(&parent))?;
-        let mut tmp_name = name.to_os_string();
-        tmp_name.push(format!(".nhikit-partial-{}", std::process::id()));
-        let tmp = parent.join(tmp_name);
-        {
-            let mut active = active();
-            if !active.insert(tmp.clone()) {
-                return Err(Error::OutputBusy { path: tmp });
-            }
-        }
-        let made = (|| {
-            if tmp.exists() {
-                // Left by a killed process that had our pid: stale.
-                std::fs::remove_dir_all(&tmp).map_err(io(&tmp))?;
-            }
-            std::fs::create_dir(&tmp).map_err(io(&tmp))
-        })();
-        if let Err(e) = made {
-            active().remove(&tmp);
-            return Err(e);
-        }
+        let staging = Staging::new(out, options.overwrite)?;
         Ok(DatasetWriter {
             out: out.to_path_buf(),
             shared: Arc::new(Shared {
-                tmp,
+                tmp: staging.path().to_path_buf(),
                 state: Mutex::new(State::default()),
             }),
+            staging: Some(staging),
             plans,
             options,
             schema: SchemaInfo {
                 name: schema.name.clone(),
                 version: schema.version.clone(),
             },
-            finished: false,
             encryptor: None,
             seal: false,
         })
@@ -431,11 +463,93 @@ impl DatasetWriter {
             crate::protect::seal_dir(&tmp).map_err(io(&tmp))?;
         }
 
+        match self.staging.take() {
+            Some(staging) => staging.commit()?,
+            None => {
+                return Err(Error::Incomplete {
+                    reason: "the dataset was already finished".to_owned(),
+                });
+            }
+        }
+        Ok(manifest)
+    }
+}
+
+/// A temporary directory `OUT.nhikit-partial-<pid>` beside `OUT`, filled and then renamed to
+/// `OUT` by [`Staging::commit`]; dropped without committing, it is removed, so `OUT` only ever
+/// appears complete. Used by the dataset writer and by the shard merge.
+pub(crate) struct Staging {
+    out: PathBuf,
+    tmp: PathBuf,
+    overwrite: bool,
+    committed: bool,
+}
+
+impl Staging {
+    /// Checks `out` (must not exist, be an empty directory, or `overwrite`), creates its
+    /// parent directories and a fresh temporary sibling.
+    pub(crate) fn new(out: &Path, overwrite: bool) -> Result<Staging> {
+        let name = out.file_name().ok_or_else(|| Error::InvalidOutputPath {
+            path: out.to_path_buf(),
+        })?;
+        if out.exists() && !out.is_dir() {
+            return Err(Error::OutputExists {
+                path: out.to_path_buf(),
+            });
+        }
+        if out.exists() && !overwrite && !is_empty_dir(out)? {
+            return Err(Error::OutputExists {
+                path: out.to_path_buf(),
+            });
+        }
+        let parent = match out.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+            _ => PathBuf::from("."),
+        };
+        std::fs::create_dir_all(&parent).map_err(io(&parent))?;
+        let mut tmp_name = name.to_os_string();
+        tmp_name.push(format!(".nhikit-partial-{}", std::process::id()));
+        let tmp = parent.join(tmp_name);
+        {
+            let mut active = active();
+            if !active.insert(tmp.clone()) {
+                return Err(Error::OutputBusy { path: tmp });
+            }
+        }
+        let made = (|| {
+            if tmp.exists() {
+                // Left by a killed process that had our pid: stale.
+                let _ = crate::protect::unseal_dir(&tmp);
+                std::fs::remove_dir_all(&tmp).map_err(io(&tmp))?;
+            }
+            std::fs::create_dir(&tmp).map_err(io(&tmp))
+        })();
+        if let Err(e) = made {
+            active().remove(&tmp);
+            return Err(e);
+        }
+        Ok(Staging {
+            out: out.to_path_buf(),
+            tmp,
+            overwrite,
+            committed: false,
+        })
+    }
+
+    /// The temporary directory.
+    pub(crate) fn path(&self) -> &Path {
+        &self.tmp
+    }
+
+    /// Renames the temporary directory to `OUT`, replacing a non-empty `OUT` only if
+    /// overwriting was allowed.
+    pub(crate) fn commit(mut self) -> Result<()> {
+        let tmp = self.tmp.clone();
         let mut old = None;
         if self.out.exists() {
             if is_empty_dir(&self.out)? {
                 std::fs::remove_dir(&self.out).map_err(io(&self.out))?;
-            } else if self.options.overwrite {
+            } else if self.overwrite {
                 let mut name = tmp.clone().into_os_string();
                 name.push(".old");
                 let aside = PathBuf::from(name);
@@ -450,27 +564,27 @@ impl DatasetWriter {
             }
         }
         std::fs::rename(&tmp, &self.out).map_err(io(&self.out))?;
-        self.finished = true;
+        self.committed = true;
         active().remove(&tmp);
         if let Some(old) = old {
             std::fs::remove_dir_all(&old).map_err(io(&old))?;
         }
-        Ok(manifest)
+        Ok(())
     }
 }
 
-impl Drop for DatasetWriter {
+impl Drop for Staging {
     fn drop(&mut self) {
-        if !self.finished {
+        if !self.committed {
             // Best effort: an unfinished dataset leaves nothing behind.
-            let _ = crate::protect::unseal_dir(&self.shared.tmp);
-            let _ = std::fs::remove_dir_all(&self.shared.tmp);
-            active().remove(&self.shared.tmp);
+            let _ = crate::protect::unseal_dir(&self.tmp);
+            let _ = std::fs::remove_dir_all(&self.tmp);
+            active().remove(&self.tmp);
         }
     }
 }
 
-fn is_empty_dir(path: &Path) -> Result<bool> {
+pub(crate) fn is_empty_dir(path: &Path) -> Result<bool> {
     if !path.is_dir() {
         return Ok(false);
     }

@@ -5,8 +5,9 @@
 //! The generator writes records through [`nhikit_schema::RowWriter`] into a [`PartWriter`],
 //! which fans each value out to every requested format. [`DatasetWriter::finish`] writes the
 //! manifest and renames the directory into place; readers ([`read_parquet`], [`read_csv`], …)
-//! and [`verify_files`] serve `nhikit validate` and `nhikit verify`. The directory layout and
-//! manifest fields are documented in `docs/dataset-format.md`.
+//! and [`verify_files`] serve `nhikit validate` and `nhikit verify`; [`merge_shards`] joins the
+//! directories of a run split with `--shard I/N` into one dataset. The directory layout and
+//! manifest fields are documented in `docs/dataset-format.md` (sharding: `docs/scale-out.md`).
 
 mod columnar;
 mod dataset;
@@ -20,13 +21,14 @@ mod read;
 mod text;
 
 pub use dataset::{
-    DatasetWriter, NHIKIT_VERSION, PartSummary, PartWriter, Partition, WriterOptions,
+    DatasetWriter, NHIKIT_VERSION, PartSummary, PartWriter, Partition, PartitionLevel,
+    UnknownPartitionLevel, WriterOptions,
 };
 pub use error::{Error, Result};
 pub use format::{Format, parse_encoding, parse_format_list};
 pub use manifest::{
     EntityCount, FileEntry, GeneratorInfo, MANIFEST_FILE, MANIFEST_VERSION, Manifest, ManifestInfo,
-    Mismatch, SchemaInfo, Shard, verify_files,
+    MergeError, MergeOptions, Merged, Mismatch, SchemaInfo, Shard, merge_shards, verify_files,
 };
 pub use nhikit_schema::Encoding;
 pub use protect::{

@@ -292,3 +292,640 @@ impl fmt::Display for Mismatch {
         }
     }
 }
+
+/// How [`merge_shards`] fills the merged directory.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct MergeOptions {
+    /// Copy every file instead of hard-linking it. Links are the default (no second copy of
+    /// the data); they fall back to copies when a shard is on another file system.
+    pub copy: bool,
+    /// Replace the output directory if it exists and is not empty.
+    pub overwrite: bool,
+}
+
+/// What [`merge_shards`] wrote.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Merged {
+    /// The merged dataset's manifest (as written to `OUT/manifest.json`).
+    pub manifest: Manifest,
+    /// The shard directories in shard order, each with the SHA-256 of its `manifest.json`.
+    pub shards: Vec<(PathBuf, String)>,
+    /// Files hard-linked from the shards.
+    pub linked: u64,
+    /// Files copied (on request, or because a link was not possible).
+    pub copied: u64,
+}
+
+/// Why shard directories could not be merged. Each variant names the shard directory (as
+/// given) and what differs.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum MergeError {
+    /// No directory was given.
+    #[error("no shard directories given")]
+    NoShards,
+    /// A shard's manifest could not be read.
+    #[error("{dir}: {source}")]
+    Read {
+        /// The shard directory.
+        dir: PathBuf,
+        /// What went wrong.
+        source: Box<Error>,
+    },
+    /// An encrypted shard: its seed and options are encrypted, so it cannot be matched.
+    #[error(
+        "{dir}: the shard is encrypted; merge the plaintext shards (or decrypt each with `nhikit decrypt`) instead"
+    )]
+    Encrypted {
+        /// The shard directory.
+        dir: PathBuf,
+    },
+    /// A whole run (`shard: null`) given with other directories.
+    #[error(
+        "{dir}: not a shard (its manifest has `shard: null`, a whole run); only the directories of one `nhikit gen --shard I/N` run can be merged"
+    )]
+    NotAShard {
+        /// The directory.
+        dir: PathBuf,
+    },
+    /// A shard's manifest differs from the first shard's in something a run fixes.
+    #[error(
+        "{dir}: {field} is {found}, but {first} has {expected}: the shards are not from one run"
+    )]
+    Differs {
+        /// The shard directory.
+        dir: PathBuf,
+        /// The first shard given, whose manifest the others are compared with.
+        first: PathBuf,
+        /// The manifest field, e.g. `seed`, `options.households`, `shard.count`.
+        field: String,
+        /// The value in `dir`.
+        found: String,
+        /// The value in `first`.
+        expected: String,
+    },
+    /// The same shard given twice.
+    #[error("shard {index}/{count} given twice: {first} and {second}")]
+    Duplicate {
+        /// 1-based shard number.
+        index: u32,
+        /// Number of shards.
+        count: u32,
+        /// The first directory holding it.
+        first: PathBuf,
+        /// The second.
+        second: PathBuf,
+    },
+    /// Shards of the run are missing.
+    #[error("shards missing: {} of {count} (given: {})", list(.missing), list(.given))]
+    Missing {
+        /// Number of shards of the run.
+        count: u32,
+        /// The 1-based numbers not given.
+        missing: Vec<u32>,
+        /// The 1-based numbers given.
+        given: Vec<u32>,
+    },
+    /// A shard's files do not match its manifest.
+    #[error("{dir}: {} files do not match the shard's manifest: {}", .mismatches.len(), first_of(.mismatches))]
+    Altered {
+        /// The shard directory.
+        dir: PathBuf,
+        /// Every difference.
+        mismatches: Vec<Mismatch>,
+    },
+    /// Two shards list the same file.
+    #[error("{path} is listed by both {first} and {second}")]
+    Collision {
+        /// The file, relative to the dataset.
+        path: String,
+        /// The first shard listing it.
+        first: PathBuf,
+        /// The second.
+        second: PathBuf,
+    },
+    /// Writing the merged dataset failed.
+    #[error(transparent)]
+    Write(Box<Error>),
+}
+
+impl From<Error> for MergeError {
+    fn from(e: Error) -> MergeError {
+        MergeError::Write(Box::new(e))
+    }
+}
+
+fn list(numbers: &[u32]) -> String {
+    numbers
+        .iter()
+        .map(u32::to_string)
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn first_of(mismatches: &[Mismatch]) -> String {
+    match mismatches {
+        [] => String::new(),
+        [one] => one.to_string(),
+        [one, rest @ ..] => format!("{one} (and {} more)", rest.len()),
+    }
+}
+
+/// Merges the directories of one run split with `nhikit gen --shard I/N` into one dataset at
+/// `out`, as if the run had not been split.
+///
+/// Checks, before writing anything: every manifest reads and is not encrypted; the shards
+/// agree on manifest and nhikit versions, schema, generator, seed, options and shard count;
+/// no shard is given twice and none is missing; every shard's files match its manifest
+/// (size and SHA-256); no file is listed by two shards. Then links (or copies) every file
+/// into a temporary sibling of `out`, writes the merged manifest — the shards' entity counts
+/// summed, their files listed together, `shard: null` — seals it read-only and renames it
+/// into place.
+///
+/// Part files are numbered by the run's plan, not by the shard, so the merged directory has
+/// the same paths, the same bytes and the same manifest as the run made on one machine.
+///
+/// A single directory with `shard: null` (or `--shard 1/1`) is a complete set of one.
+pub fn merge_shards(
+    shards: &[PathBuf],
+    out: &Path,
+    options: &MergeOptions,
+) -> std::result::Result<Merged, MergeError> {
+    let Some(first_dir) = shards.first() else {
+        return Err(MergeError::NoShards);
+    };
+    let mut manifests = Vec::with_capacity(shards.len());
+    for dir in shards {
+        let manifest = Manifest::read(dir).map_err(|source| MergeError::Read {
+            dir: dir.clone(),
+            source: Box::new(source),
+        })?;
+        if manifest.encryption.is_some() {
+            return Err(MergeError::Encrypted { dir: dir.clone() });
+        }
+        manifests.push(manifest);
+    }
+    // Shard numbers, with a whole run counting as 1/1.
+    let mut numbered: Vec<(Shard, &PathBuf, &Manifest)> = Vec::new();
+    for (dir, m) in shards.iter().zip(&manifests) {
+        let shard = match m.shard {
+            Some(s) => s,
+            None if shards.len() == 1 => Shard { index: 1, count: 1 },
+            None => return Err(MergeError::NotAShard { dir: dir.clone() }),
+        };
+        numbered.push((shard, dir, m));
+    }
+    let first = &manifests[0];
+    let count = numbered[0].0.count;
+    for &(shard, dir, m) in &numbered[1..] {
+        let differs = |field: &str, found: String, expected: String| MergeError::Differs {
+            dir: dir.clone(),
+            first: first_dir.clone(),
+            field: field.to_owned(),
+            found,
+            expected,
+        };
+        let check = |field: &str, found: String, expected: String| {
+            if found == expected {
+                Ok(())
+            } else {
+                Err(differs(field, found, expected))
+            }
+        };
+        check(
+            "manifest_version",
+            m.manifest_version.to_string(),
+            first.manifest_version.to_string(),
+        )?;
+        check(
+            "nhikit_version",
+            m.nhikit_version.clone(),
+            first.nhikit_version.clone(),
+        )?;
+        check(
+            "schema",
+            format!("{} {}", m.schema.name, m.schema.version),
+            format!("{} {}", first.schema.name, first.schema.version),
+        )?;
+        check(
+            "generator",
+            format!(
+                "{} output version {}",
+                m.generator.name, m.generator.output_version
+            ),
+            format!(
+                "{} output version {}",
+                first.generator.name, first.generator.output_version
+            ),
+        )?;
+        check("seed", m.seed.to_string(), first.seed.to_string())?;
+        if m.options != first.options {
+            // Name the first option that differs.
+            let keys: BTreeSet<&String> = m
+                .options
+                .as_object()
+                .into_iter()
+                .chain(first.options.as_object())
+                .flat_map(|o| o.keys())
+                .collect();
+            let null = serde_json::Value::Null;
+            let key = keys
+                .into_iter()
+                .find(|k| m.options.get(k.as_str()) != first.options.get(k.as_str()));
+            return Err(match key {
+                Some(k) => differs(
+                    &format!("options.{k}"),
+                    m.options.get(k.as_str()).unwrap_or(&null).to_string(),
+                    first.options.get(k.as_str()).unwrap_or(&null).to_string(),
+                ),
+                None => differs("options", m.options.to_string(), first.options.to_string()),
+            });
+        }
+        check("shard.count", shard.count.to_string(), count.to_string())?;
+    }
+    // A complete, disjoint set of shard numbers.
+    let mut by_index: BTreeMap<u32, &PathBuf> = BTreeMap::new();
+    for &(shard, dir, _) in &numbered {
+        if let Some(previous) = by_index.insert(shard.index, dir) {
+            return Err(MergeError::Duplicate {
+                index: shard.index,
+                count,
+                first: previous.clone(),
+                second: dir.clone(),
+            });
+        }
+    }
+    let missing: Vec<u32> = (1..=count).filter(|i| !by_index.contains_key(i)).collect();
+    if !missing.is_empty() || by_index.len() != count as usize {
+        return Err(MergeError::Missing {
+            count,
+            missing,
+            given: by_index.keys().copied().collect(),
+        });
+    }
+    numbered.sort_by_key(|(s, _, _)| s.index);
+    // Every shard's files against its manifest, shards in parallel.
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(numbered.len());
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let checked: std::sync::Mutex<Vec<(usize, Result<Vec<Mismatch>>)>> =
+        std::sync::Mutex::new(Vec::new());
+    std::thread::scope(|scope| {
+        for _ in 0..threads {
+            scope.spawn(|| {
+                loop {
+                    let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    let Some((_, dir, m)) = numbered.get(i) else {
+                        break;
+                    };
+                    let r = m.verify(dir);
+                    if let Ok(mut all) = checked.lock() {
+                        all.push((i, r));
+                    }
+                }
+            });
+        }
+    });
+    let mut checked = checked.into_inner().unwrap_or_else(|e| e.into_inner());
+    checked.sort_by_key(|(i, _)| *i);
+    if checked.len() != numbered.len() {
+        return Err(Error::Incomplete {
+            reason: "a shard check did not finish".to_owned(),
+        }
+        .into());
+    }
+    for (i, r) in checked {
+        let dir = numbered[i].1;
+        let mismatches = r.map_err(|source| MergeError::Read {
+            dir: dir.clone(),
+            source: Box::new(source),
+        })?;
+        if !mismatches.is_empty() {
+            return Err(MergeError::Altered {
+                dir: dir.clone(),
+                mismatches,
+            });
+        }
+    }
+    // No file listed twice.
+    let mut owner: BTreeMap<&str, &PathBuf> = BTreeMap::new();
+    for &(_, dir, m) in &numbered {
+        for f in &m.files {
+            if let Some(previous) = owner.insert(f.path.as_str(), dir) {
+                return Err(MergeError::Collision {
+                    path: f.path.clone(),
+                    first: previous.clone(),
+                    second: dir.clone(),
+                });
+            }
+        }
+    }
+
+    let mut entities: BTreeMap<String, EntityCount> = BTreeMap::new();
+    let mut files = Vec::new();
+    for &(_, _, m) in &numbered {
+        for (entity, c) in &m.entities {
+            let total = entities.entry(entity.clone()).or_default();
+            total.rows += c.rows;
+            total.parts += c.parts;
+        }
+        files.extend(m.files.iter().cloned());
+    }
+    files.sort();
+    let created = numbered
+        .iter()
+        .all(|(_, _, m)| m.created == first.created)
+        .then(|| first.created.clone())
+        .flatten();
+    let manifest = Manifest {
+        manifest_version: first.manifest_version,
+        nhikit_version: first.nhikit_version.clone(),
+        schema: first.schema.clone(),
+        generator: first.generator.clone(),
+        seed: first.seed,
+        created,
+        options: first.options.clone(),
+        shard: None,
+        entities,
+        files,
+        encryption: None,
+    };
+
+    let staging = crate::dataset::Staging::new(out, options.overwrite)?;
+    let tmp = staging.path().to_path_buf();
+    let (mut linked, mut copied) = (0, 0);
+    for &(_, dir, m) in &numbered {
+        for f in &m.files {
+            let from = dir.join(&f.path);
+            let to = tmp.join(&f.path);
+            if let Some(parent) = to.parent() {
+                std::fs::create_dir_all(parent).map_err(io(parent))?;
+            }
+            if !options.copy && std::fs::hard_link(&from, &to).is_ok() {
+                linked += 1;
+                continue;
+            }
+            let bytes = std::fs::copy(&from, &to).map_err(io(&from))?;
+            if bytes != f.bytes {
+                return Err(Error::Incomplete {
+                    reason: format!(
+                        "{}: copied {bytes} bytes, the manifest says {}",
+                        from.display(),
+                        f.bytes
+                    ),
+                }
+                .into());
+            }
+            copied += 1;
+        }
+    }
+    let manifest_path = tmp.join(MANIFEST_FILE);
+    std::fs::write(&manifest_path, manifest.to_json()?).map_err(io(&manifest_path))?;
+    crate::protect::seal_dir(&tmp).map_err(io(&tmp))?;
+    staging.commit()?;
+    let mut ids = Vec::with_capacity(numbered.len());
+    for &(_, dir, _) in &numbered {
+        let path = dir.join(MANIFEST_FILE);
+        let (_, sha256) = hash_file(&path).map_err(io(&path))?;
+        ids.push((dir.clone(), sha256));
+    }
+    Ok(Merged {
+        manifest,
+        shards: ids,
+        linked,
+        copied,
+    })
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+    use crate::{DatasetWriter, Format, ManifestInfo, Partition, WriterOptions};
+    use nhikit_schema::RowWriter;
+
+    fn schema() -> nhikit_schema::Schema {
+        nhikit_schema::load_texts([
+            (
+                "nhikit-schema.toml",
+                "[schema]\nname = \"demo\"\nversion = \"1\"\n",
+            ),
+            (
+                "entities/town.toml",
+                "[entity]\nid = \"town\"\nlabel = \"町\"\nprimary_key = [\"name\"]\n\
+                 [[item]]\nid = \"name\"\nlabel = \"名称\"\ntype = \"string\"\nlength = 20\nchars = \"jis0213\"\n",
+            ),
+        ])
+        .unwrap()
+    }
+
+    /// Writes shard `index`/`count` of a toy run: part `index - 1` holds one town.
+    fn shard(root: &Path, name: &str, index: u32, count: u32, seed: u64) -> PathBuf {
+        let out = root.join(name);
+        let options = WriterOptions {
+            formats: vec![Format::Jsonl],
+            ..WriterOptions::default()
+        };
+        let mut w = DatasetWriter::create(&out, &schema(), options).unwrap();
+        w.seal_on_finish(true);
+        let mut part = w
+            .part("town", &Partition::prefecture(13), index - 1)
+            .unwrap();
+        part.str(&format!("町{index}"));
+        part.end_row();
+        part.finish().unwrap();
+        w.finish(ManifestInfo {
+            seed,
+            options: serde_json::json!({"households": 10}),
+            shard: (count > 1).then_some(Shard { index, count }),
+            ..ManifestInfo::default()
+        })
+        .unwrap();
+        out
+    }
+
+    #[test]
+    fn merged_shards_list_every_file_and_sum_the_counts() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dirs: Vec<PathBuf> = [3, 1, 2]
+            .into_iter()
+            .map(|i| shard(tmp.path(), &format!("s{i}"), i, 3, 7))
+            .collect();
+        let out = tmp.path().join("all");
+        let merged = merge_shards(&dirs, &out, &MergeOptions::default()).unwrap();
+        assert_eq!(merged.manifest.shard, None);
+        assert_eq!(
+            merged.manifest.entities["town"],
+            EntityCount { rows: 3, parts: 3 }
+        );
+        let paths: Vec<&str> = merged
+            .manifest
+            .files
+            .iter()
+            .map(|f| f.path.as_str())
+            .collect();
+        assert_eq!(
+            paths,
+            [
+                "jsonl/town/prefecture=13/part-00000.jsonl",
+                "jsonl/town/prefecture=13/part-00001.jsonl",
+                "jsonl/town/prefecture=13/part-00002.jsonl",
+            ]
+        );
+        assert_eq!(merged.linked + merged.copied, 3);
+        // The shards come back in shard order, whatever order they were given in.
+        assert!(merged.shards[0].0.ends_with("s1"));
+        assert!(verify_files(&out).unwrap().is_empty());
+        assert_eq!(
+            std::fs::read_to_string(out.join(paths[2])).unwrap(),
+            "{\"name\":\"町3\"}\n"
+        );
+        assert_eq!(Manifest::read(&out).unwrap(), merged.manifest);
+    }
+
+    #[test]
+    fn a_missing_shard_is_named() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dirs = vec![
+            shard(tmp.path(), "a", 1, 4, 7),
+            shard(tmp.path(), "b", 3, 4, 7),
+        ];
+        let err = merge_shards(&dirs, &tmp.path().join("o"), &MergeOptions::default())
+            .unwrap_err()
+            .to_string();
+        assert_eq!(err, "shards missing: 2, 4 of 4 (given: 1, 3)");
+        assert!(!tmp.path().join("o").exists());
+    }
+
+    #[test]
+    fn a_duplicate_shard_is_refused() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dirs = vec![
+            shard(tmp.path(), "a", 1, 2, 7),
+            shard(tmp.path(), "b", 2, 2, 7),
+            shard(tmp.path(), "c", 2, 2, 7),
+        ];
+        let err = merge_shards(&dirs, &tmp.path().join("o"), &MergeOptions::default())
+            .unwrap_err()
+            .to_string();
+        assert!(err.starts_with("shard 2/2 given twice: "), "{err}");
+        assert!(err.contains("/b and ") && err.ends_with("/c"), "{err}");
+    }
+
+    #[test]
+    fn shards_of_different_runs_are_refused_naming_the_field() {
+        let tmp = tempfile::tempdir().unwrap();
+        let a = shard(tmp.path(), "a", 1, 2, 7);
+        let b = shard(tmp.path(), "b", 2, 2, 8);
+        let err = merge_shards(
+            &[a.clone(), b],
+            &tmp.path().join("o"),
+            &MergeOptions::default(),
+        )
+        .unwrap_err();
+        assert!(
+            matches!(&err, MergeError::Differs { field, found, expected, .. }
+                if field == "seed" && found == "8" && expected == "7"),
+            "{err}"
+        );
+        let c = shard(tmp.path(), "c", 2, 3, 7);
+        let err = merge_shards(&[a, c], &tmp.path().join("o"), &MergeOptions::default())
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("shard.count is 3, but")
+                && err.ends_with("has 2: the shards are not from one run"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn a_shard_whose_file_changed_is_refused_and_nothing_is_written() {
+        let tmp = tempfile::tempdir().unwrap();
+        let a = shard(tmp.path(), "a", 1, 2, 7);
+        let b = shard(tmp.path(), "b", 2, 2, 7);
+        let file = b.join("jsonl/town/prefecture=13/part-00001.jsonl");
+        crate::protect::unseal_dir(&b).unwrap();
+        std::fs::write(&file, "{\"name\":\"町X\"}\n").unwrap();
+        let out = tmp.path().join("o");
+        let err = merge_shards(&[a, b], &out, &MergeOptions::default()).unwrap_err();
+        match &err {
+            MergeError::Altered { dir, mismatches } => {
+                assert!(dir.ends_with("b"));
+                assert_eq!(
+                    mismatches[0].path(),
+                    "jsonl/town/prefecture=13/part-00001.jsonl"
+                );
+                assert!(matches!(mismatches[0], Mismatch::Hash { .. }));
+            }
+            other => panic!("{other}"),
+        }
+        assert!(!out.exists());
+    }
+
+    #[test]
+    fn a_whole_run_with_a_shard_is_refused_but_alone_is_a_set_of_one() {
+        let tmp = tempfile::tempdir().unwrap();
+        let whole = shard(tmp.path(), "w", 1, 1, 7);
+        let a = shard(tmp.path(), "a", 1, 2, 7);
+        let err = merge_shards(
+            &[a, whole.clone()],
+            &tmp.path().join("o"),
+            &MergeOptions::default(),
+        )
+        .unwrap_err();
+        assert!(matches!(err, MergeError::NotAShard { .. }), "{err}");
+        let out = tmp.path().join("one");
+        let merged = merge_shards(
+            std::slice::from_ref(&whole),
+            &out,
+            &MergeOptions {
+                copy: true,
+                overwrite: false,
+            },
+        )
+        .unwrap();
+        assert_eq!(merged.copied, 1);
+        assert_eq!(
+            std::fs::read(out.join(MANIFEST_FILE)).unwrap(),
+            std::fs::read(whole.join(MANIFEST_FILE)).unwrap()
+        );
+    }
+
+    #[test]
+    fn two_shards_listing_the_same_file_are_refused() {
+        let tmp = tempfile::tempdir().unwrap();
+        let a = shard(tmp.path(), "a", 1, 2, 7);
+        // Shard 2 of a toy run whose part number collides with shard 1's.
+        let out = tmp.path().join("b");
+        let mut w = DatasetWriter::create(
+            &out,
+            &schema(),
+            WriterOptions {
+                formats: vec![Format::Jsonl],
+                ..WriterOptions::default()
+            },
+        )
+        .unwrap();
+        let mut part = w.part("town", &Partition::prefecture(13), 0).unwrap();
+        part.str("町");
+        part.end_row();
+        part.finish().unwrap();
+        w.seal_on_finish(true);
+        w.finish(ManifestInfo {
+            seed: 7,
+            options: serde_json::json!({"households": 10}),
+            shard: Some(Shard { index: 2, count: 2 }),
+            ..ManifestInfo::default()
+        })
+        .unwrap();
+        let err = merge_shards(&[a, out], &tmp.path().join("o"), &MergeOptions::default())
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.starts_with("jsonl/town/prefecture=13/part-00000.jsonl is listed by both "),
+            "{err}"
+        );
+    }
+}

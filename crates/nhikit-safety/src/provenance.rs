@@ -211,7 +211,13 @@ pub fn verify(dir: &Path, schema: &Schema, options: &VerifyOptions) -> Result<Ve
         }
     }
     let formats = dataset_formats(&manifest)?;
-    let parts: Vec<&nhikit_synth::Part> = generator.plan().parts_of(regen.shard).collect();
+    let level = nhikit_io::PartitionLevel::of_options(&manifest.options).map_err(|e| {
+        Error::NotADataset {
+            path: dir.join(MANIFEST_FILE),
+            reason: format!("options.partition: {e}"),
+        }
+    })?;
+    let parts = units(&generator, regen.shard, level)?;
     let mut work = Vec::new();
     if regen.shard.index == 0 {
         work.push(Work::Insurers);
@@ -335,7 +341,9 @@ fn file_finding(path: &str, kind: FindingKind) -> Finding {
     }
 }
 
-/// `parquet/person/prefecture=13/part-00000.parquet` → `prefecture=13/part-00000`.
+/// `parquet/person/prefecture=13/part-00000.parquet` → `prefecture=13/part-00000` (and
+/// `…/prefecture=13/municipality=131016/part-00000.parquet` →
+/// `prefecture=13/municipality=131016/part-00000`).
 fn part_stem(path: &str) -> Option<String> {
     let mut it = path.splitn(3, '/');
     let (_format, _entity, rest) = (it.next()?, it.next()?, it.next()?);
@@ -369,12 +377,63 @@ fn dataset_formats(manifest: &Manifest) -> Result<Vec<Format>> {
     }
 }
 
-fn work_keys(w: Work, parts: &[&nhikit_synth::Part]) -> Vec<(&'static str, String)> {
+/// A unit of regeneration: a part of the plan, or with `--partition municipality` the share
+/// of a part in one municipality (written to its own files under the same part number).
+pub(crate) struct Unit {
+    part: nhikit_synth::Part,
+    partition: nhikit_io::Partition,
+    /// `prefecture=PP[/municipality=CCCCCC]/part-NNNNN`.
+    stem: String,
+}
+
+/// The units of `shard` of the generator's plan, partitioned as the dataset was written.
+fn units(
+    generator: &Generator<'_>,
+    shard: nhikit_synth::Shard,
+    level: nhikit_io::PartitionLevel,
+) -> Result<Vec<Unit>> {
+    let plan = generator.plan();
+    let mut out = Vec::new();
+    for part in plan.parts_of(shard) {
+        let mut push = |part: nhikit_synth::Part, partition: nhikit_io::Partition| {
+            let stem = format!("{}/part-{:05}", partition.dir()?, part.number);
+            out.push(Unit {
+                part,
+                partition,
+                stem,
+            });
+            Ok::<(), Error>(())
+        };
+        if level == nhikit_io::PartitionLevel::Municipality {
+            for segment in &part.segments {
+                let lgcode = &plan.municipalities[segment.municipality]
+                    .municipality
+                    .lgcode;
+                push(
+                    nhikit_synth::Part {
+                        prefecture: part.prefecture,
+                        number: part.number,
+                        segments: vec![*segment],
+                        count: segment.count,
+                    },
+                    nhikit_io::Partition::municipality(part.prefecture, lgcode),
+                )?;
+            }
+        } else {
+            push(
+                part.clone(),
+                nhikit_io::Partition::prefecture(part.prefecture),
+            )?;
+        }
+    }
+    Ok(out)
+}
+
+fn work_keys(w: Work, parts: &[Unit]) -> Vec<(&'static str, String)> {
     match w {
         Work::Insurers => vec![("insurer", "part-00000".to_owned())],
         Work::Part(i) => {
-            let p = parts[i];
-            let stem = format!("prefecture={:02}/part-{:05}", p.prefecture, p.number);
+            let stem = parts[i].stem.clone();
             ["household", "person", "qualification"]
                 .into_iter()
                 .map(|e| (e, stem.clone()))
@@ -545,7 +604,7 @@ type Reencoded = (Vec<u64>, Vec<Vec<Value>>, BTreeSet<String>);
 fn fast_path(
     scratch: &Scratch,
     generator: &Generator<'_>,
-    parts: &[&nhikit_synth::Part],
+    parts: &[Unit],
     by_part: &BTreeMap<(String, String), Vec<&FileEntry>>,
     w: Work,
 ) -> Result<Reencoded> {
@@ -561,12 +620,12 @@ fn fast_path(
             firsts.push(f.values);
         }
         Work::Part(i) => {
-            let part = parts[i];
-            let partition = nhikit_io::Partition::prefecture(part.prefecture);
+            let part = &parts[i].part;
+            let partition = &parts[i].partition;
             let w = &scratch.writer;
-            let mut h = w.part("household", &partition, part.number)?;
-            let mut p = w.part("person", &partition, part.number)?;
-            let mut q = w.part("qualification", &partition, part.number)?;
+            let mut h = w.part("household", partition, part.number)?;
+            let mut p = w.part("person", partition, part.number)?;
+            let mut q = w.part("qualification", partition, part.number)?;
             let (mut fh, mut fp, mut fq) = (FirstRow::new(), FirstRow::new(), FirstRow::new());
             let c = generator.write_part(
                 part,
@@ -601,7 +660,7 @@ fn verify_work(
     dir: &Path,
     schema: &Schema,
     generator: &Generator<'_>,
-    parts: &[&nhikit_synth::Part],
+    parts: &[Unit],
     by_part: &BTreeMap<(String, String), Vec<&FileEntry>>,
     scratch: Option<&Scratch>,
     w: Work,
@@ -655,7 +714,7 @@ fn verify_work(
             let mut hr = FlatRows::new(h.items.len());
             let mut pr = FlatRows::new(p.items.len());
             let mut qr = FlatRows::new(q.items.len());
-            generator.write_part(parts[i], &mut hr, &mut pr, &mut qr);
+            generator.write_part(&parts[i].part, &mut hr, &mut pr, &mut qr);
             generated.extend([(h, hr), (p, pr), (q, qr)]);
         }
     }

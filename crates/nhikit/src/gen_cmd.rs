@@ -4,7 +4,9 @@ use anyhow::Context;
 use clap::Args;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use nhikit_core::date::NaiveDate;
-use nhikit_io::{DatasetWriter, GeneratorInfo, ManifestInfo, Partition, WriterOptions};
+use nhikit_io::{
+    DatasetWriter, GeneratorInfo, ManifestInfo, Partition, PartitionLevel, WriterOptions,
+};
 use nhikit_synth::{Generator, Options, Reference, Shard};
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
@@ -34,6 +36,11 @@ pub struct GenArgs {
     /// Generate only shard I of N (1-based), e.g. 2/3; shards together equal the whole run.
     #[arg(long)]
     pub shard: Option<String>,
+    /// Hive-style partition directories: `prefecture` (prefecture=13/part-…, the default) or
+    /// `municipality` (prefecture=13/municipality=131016/part-…; up to 1,741 directories per
+    /// entity, so small runs write many small files).
+    #[arg(long, default_value = "prefecture")]
+    pub partition: String,
     /// Worker threads (default: the number of cores); the output does not depend on it.
     #[arg(long)]
     pub threads: Option<usize>,
@@ -85,6 +92,10 @@ pub fn run(args: GenArgs) -> anyhow::Result<ExitCode> {
         Some(s) => Shard::parse(s)?,
         None => Shard::ALL,
     };
+    let level: PartitionLevel = args
+        .partition
+        .parse()
+        .with_context(|| format!("--partition {:?}", args.partition))?;
     let as_of = NaiveDate::parse_from_str(&args.as_of, "%Y-%m-%d")
         .with_context(|| format!("--as-of {:?}: expected a date YYYY-MM-DD", args.as_of))?;
     let csv_encoding = match args.encoding.as_deref() {
@@ -141,7 +152,7 @@ pub fn run(args: GenArgs) -> anyhow::Result<ExitCode> {
                 while !failed.load(Ordering::Relaxed) {
                     let i = next.fetch_add(1, Ordering::Relaxed);
                     let Some(part) = parts.get(i) else { break };
-                    match write_part(&generator, &writer, part) {
+                    match write_part(&generator, &writer, part, level) {
                         Ok(c) => {
                             persons.fetch_add(c.persons, Ordering::Relaxed);
                             rows.fetch_add(
@@ -183,6 +194,9 @@ pub fn run(args: GenArgs) -> anyhow::Result<ExitCode> {
         "rng_algorithm_version": nhikit_rng::ALGORITHM_VERSION,
     });
     // Only when asked for, so that the default manifest stays as it was.
+    if level != PartitionLevel::default() {
+        gen_options["partition"] = level.name().into();
+    }
     if extras != nhikit_synth::Extras::default() {
         gen_options["profile"] = extras.profile.name().into();
         gen_options["with"] = args.with.clone().into();
@@ -286,8 +300,48 @@ fn write_part(
     generator: &Generator<'_>,
     writer: &DatasetWriter,
     part: &nhikit_synth::Part,
+    level: PartitionLevel,
 ) -> anyhow::Result<nhikit_synth::PartCounts> {
-    let partition = Partition::prefecture(part.prefecture);
+    if level == PartitionLevel::Prefecture {
+        let partition = Partition::prefecture(part.prefecture);
+        return write_unit(generator, writer, part, &partition);
+    }
+    // One file set per municipality the part spans, keeping the part's number: households
+    // depend only on (seed, municipality, local index), so the records are the same.
+    let mut total = nhikit_synth::PartCounts::default();
+    for segment in &part.segments {
+        let lgcode = &generator.plan().municipalities[segment.municipality]
+            .municipality
+            .lgcode;
+        let unit = nhikit_synth::Part {
+            prefecture: part.prefecture,
+            number: part.number,
+            segments: vec![*segment],
+            count: segment.count,
+        };
+        let c = write_unit(
+            generator,
+            writer,
+            &unit,
+            &Partition::municipality(part.prefecture, lgcode),
+        )?;
+        total.households += c.households;
+        total.persons += c.persons;
+        total.qualifications += c.qualifications;
+        total.incomes += c.incomes;
+        total.assessments += c.assessments;
+        total.edge_cases += c.edge_cases;
+    }
+    Ok(total)
+}
+
+fn write_unit(
+    generator: &Generator<'_>,
+    writer: &DatasetWriter,
+    part: &nhikit_synth::Part,
+    partition: &Partition,
+) -> anyhow::Result<nhikit_synth::PartCounts> {
+    let partition = partition.clone();
     let mut h = writer.part("household", &partition, part.number)?;
     let mut p = writer.part("person", &partition, part.number)?;
     let mut q = writer.part("qualification", &partition, part.number)?;
