@@ -2,16 +2,21 @@
 //! source tree: writes `$OUT_DIR/embedded.rs` with one `include_str!` per file.
 
 use std::fmt::Write;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 fn main() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../schemas");
+    let root = PathBuf::from(std::env::var_os("CARGO_MANIFEST_DIR").unwrap_or_default())
+        .join("../../schemas");
     println!("cargo:rerun-if-changed={}", root.display());
     let mut files: Vec<(String, PathBuf)> = Vec::new();
     let top = root.join("nhikit-schema.toml");
-    if top.exists() {
-        files.push(("nhikit-schema.toml".into(), top));
-    }
+    // A binary without its schema is useless: stop the build rather than embed nothing.
+    assert!(
+        top.exists(),
+        "{} is missing: nhikit-schema embeds the shipped schemas/ directory",
+        top.display()
+    );
+    files.push(("nhikit-schema.toml".into(), top));
     for sub in ["entities", "codes", "layouts"] {
         let dir = root.join(sub);
         println!("cargo:rerun-if-changed={}", dir.display());

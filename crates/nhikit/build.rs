@@ -36,7 +36,8 @@ fn walk(dir: &Path, rel: &str, files: &mut Vec<(String, PathBuf)>) {
 }
 
 fn main() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../scenarios");
+    let root = PathBuf::from(std::env::var_os("CARGO_MANIFEST_DIR").unwrap_or_default())
+        .join("../../scenarios");
     let mut files = Vec::new();
     walk(&root, "", &mut files);
     let mut out = String::from(
