@@ -2,8 +2,14 @@
 //! each entry carrying the SHA-256 of its own content (`hash`) and of the entry before it
 //! (`prev`), and a sequence number. An edited entry no longer matches its own hash (or, if its
 //! hash was recomputed, the `prev` of the next entry); a deleted entry leaves a gap in the
-//! sequence; reordered entries go backwards; a write cut short by a crash leaves a last line
-//! without its newline, reported as truncated — the history before it still verifies.
+//! sequence; reordered entries go backwards.
+//!
+//! Crash safety: an append is one `write(2)` of the entry and its newline, under an exclusive
+//! file lock, `fsync`ed before it returns. A write cut short (`kill -9`, a full disk, a power
+//! loss) can leave only a torn last line without its newline: [`AuditLog::verify`] reports it
+//! as a warning ([`AuditProblem::Truncated`]), not as broken history, and the next append starts
+//! a new line after it, chained to the last whole entry, so the torn line stays visible as an
+//! [`AuditProblem::Interrupted`] append that the chain skips over.
 //!
 //! The chain is tamper-evident, not tamper-proof: someone who can rewrite the file can
 //! recompute every hash after the entry they changed. Copy the last entry's `hash` elsewhere
@@ -101,12 +107,21 @@ pub enum AuditProblem {
         /// Its line.
         line: u64,
     },
-    /// The last line is incomplete: a write was cut short (a crash, a full disk).
+    /// A warning: the last line is incomplete, an append was cut short (a crash, a full
+    /// disk). Its entry was never acknowledged; the entries before it are intact.
     Truncated {
         /// The line.
         line: u64,
     },
-    /// A complete line that is not an entry.
+    /// A warning: a line that is not an entry, which the chain skips over (the entry after it
+    /// follows the one before it): an append cut short, closed by the next append. Also a
+    /// non-entry line at the end of the log, after the last entry.
+    Interrupted {
+        /// The line.
+        line: u64,
+    },
+    /// A complete line that is not an entry, which the chain does not skip over cleanly (the
+    /// entry after it does not follow the one before it).
     Corrupt {
         /// The line.
         line: u64,
@@ -138,11 +153,38 @@ impl fmt::Display for AuditProblem {
             }
             AuditProblem::Truncated { line } => write!(
                 f,
-                "line {line}: the last entry is truncated (a write was cut short); the entries before it are intact"
+                "line {line}: the last entry is truncated (an append was cut short by a crash or a full disk); the entries before it are intact and the next append starts a new line"
+            ),
+            AuditProblem::Interrupted { line } => write!(
+                f,
+                "line {line}: an interrupted append (not an entry; the chain continues past it); the entries around it are intact"
             ),
             AuditProblem::Corrupt { line, reason } => {
                 write!(f, "line {line}: not an audit entry: {reason}")
             }
+        }
+    }
+}
+
+impl AuditProblem {
+    /// Whether this is only a warning: an append cut short ([`AuditProblem::Truncated`],
+    /// [`AuditProblem::Interrupted`]), which leaves every acknowledged entry intact.
+    pub fn is_warning(&self) -> bool {
+        matches!(
+            self,
+            AuditProblem::Truncated { .. } | AuditProblem::Interrupted { .. }
+        )
+    }
+
+    /// The 1-based line the problem is on.
+    pub fn line(&self) -> u64 {
+        match self {
+            AuditProblem::Edited { line, .. }
+            | AuditProblem::Deleted { line, .. }
+            | AuditProblem::Reordered { line, .. }
+            | AuditProblem::Truncated { line }
+            | AuditProblem::Interrupted { line }
+            | AuditProblem::Corrupt { line, .. } => *line,
         }
     }
 }
@@ -154,8 +196,16 @@ pub struct AuditVerification {
     pub entries: u64,
     /// The last entry's hash: the head of the chain, to anchor elsewhere.
     pub head: Option<String>,
-    /// Every problem, in line order; empty when the history is intact.
+    /// Every problem and warning, in line order; empty when the history is intact.
     pub problems: Vec<AuditProblem>,
+}
+
+impl AuditVerification {
+    /// Whether the history is intact: no problem other than warnings (appends cut short, see
+    /// [`AuditProblem::is_warning`]).
+    pub fn is_intact(&self) -> bool {
+        self.problems.iter().all(AuditProblem::is_warning)
+    }
 }
 
 /// A dataset or copy as the log tells its story: created, and what became of it.
@@ -235,9 +285,12 @@ impl AuditLog {
 
     /// Appends `entry`, filling in `seq`, `time`, `prev` and `hash`, and returns it as written.
     ///
-    /// Crash-safe: the file is locked against concurrent appends, the entry is written with
-    /// its newline in one write and `fsync`ed before this returns. Refuses to append after a
-    /// torn last line (so the truncation stays visible) or after a line that is not an entry.
+    /// Crash-safe: the file is locked against concurrent appends (other processes too), the
+    /// entry is written with its newline in one write and `fsync`ed before this returns. After
+    /// a torn last line (an earlier append cut short) the entry starts on a new line and is
+    /// chained to the last whole entry; the torn line stays, reported as a warning by
+    /// [`AuditLog::verify`]. Refuses to append to a non-empty file that holds no entry (not
+    /// an audit log).
     pub fn append(&self, mut entry: AuditEntry) -> Result<AuditEntry> {
         if let Some(parent) = self.path.parent().filter(|p| !p.as_os_str().is_empty()) {
             std::fs::create_dir_all(parent).map_err(io(parent))?;
@@ -249,48 +302,81 @@ impl AuditLog {
             .open(&self.path)
             .map_err(io(&self.path))?;
         file.lock().map_err(io(&self.path))?;
-        let (seq, prev) = self.tail(&mut file)?;
-        entry.seq = seq + 1;
+        let tail = self.tail(&mut file)?;
+        entry.seq = tail.seq + 1;
         entry.time = now_rfc3339();
-        entry.prev = prev;
+        entry.prev = tail.hash;
         entry.hash = String::new();
         entry.hash = entry.content_hash();
-        let mut line = serde_json::to_vec(&entry).map_err(|e| Error::Audit {
+        let json = serde_json::to_vec(&entry).map_err(|e| Error::Audit {
             path: self.path.clone(),
             reason: e.to_string(),
         })?;
+        // After a torn line, a newline first (in the same write) so as not to glue onto it.
+        let mut line = Vec::with_capacity(json.len() + 2);
+        if tail.torn {
+            line.push(b'\n');
+        }
+        line.extend_from_slice(&json);
         line.push(b'\n');
         file.write_all(&line).map_err(io(&self.path))?;
-        file.sync_data().map_err(io(&self.path))?;
+        // A log on a device or pipe (`/dev/null`, to keep no log) cannot be synced.
+        if file.metadata().map_err(io(&self.path))?.is_file() {
+            file.sync_data().map_err(io(&self.path))?;
+        }
         // The lock is released when the file is closed.
         Ok(entry)
     }
 
-    /// The sequence number and hash of the last entry (0 and the genesis hash when empty).
-    fn tail(&self, file: &mut std::fs::File) -> Result<(u64, String)> {
+    /// The last entry (its sequence number and hash; 0 and the genesis hash when there is
+    /// none) and whether the file ends with a torn line. Reads backwards from the end, in
+    /// growing windows, past lines that are not entries (appends cut short).
+    fn tail(&self, file: &mut std::fs::File) -> Result<Tail> {
         let len = file.metadata().map_err(io(&self.path))?.len();
-        if len == 0 {
-            return Ok((0, GENESIS.to_owned()));
+        let mut window: u64 = 64 << 10;
+        loop {
+            let start = len.saturating_sub(window);
+            file.seek(SeekFrom::Start(start)).map_err(io(&self.path))?;
+            let mut buf = Vec::new();
+            Read::take(&mut *file, len - start)
+                .read_to_end(&mut buf)
+                .map_err(io(&self.path))?;
+            let torn = buf.last().is_some_and(|&b| b != b'\n');
+            let mut parts: Vec<&[u8]> = buf.split(|&b| b == b'\n').collect();
+            if start > 0 {
+                // The window may begin inside a line.
+                parts.remove(0);
+            }
+            let last = parts
+                .iter()
+                .rev()
+                .find_map(|raw| serde_json::from_slice::<AuditEntry>(raw).ok());
+            if let Some(e) = last {
+                return Ok(Tail {
+                    seq: e.seq,
+                    hash: e.hash,
+                    torn,
+                });
+            }
+            if start == 0 {
+                // No entry at all: empty, or only a first append cut short.
+                let first_cut_short = parts
+                    .iter()
+                    .all(|p| p.is_empty() || p.starts_with(br#"{"seq":"#));
+                if !first_cut_short {
+                    return Err(Error::Audit {
+                        path: self.path.clone(),
+                        reason: "not an audit log (no entry in it); appending is refused — check --audit-log".to_owned(),
+                    });
+                }
+                return Ok(Tail {
+                    seq: 0,
+                    hash: GENESIS.to_owned(),
+                    torn,
+                });
+            }
+            window = window.saturating_mul(4);
         }
-        // Entries are small: the last one is within the final 1 MiB.
-        let start = len.saturating_sub(1 << 20);
-        file.seek(SeekFrom::Start(start)).map_err(io(&self.path))?;
-        let mut buf = Vec::new();
-        file.read_to_end(&mut buf).map_err(io(&self.path))?;
-        let refuse = |reason: &str| Error::Audit {
-            path: self.path.clone(),
-            reason: format!("{reason}; run `nhikit audit verify` and keep the log as evidence"),
-        };
-        if buf.last() != Some(&b'\n') {
-            return Err(refuse(
-                "the log ends with a truncated entry (an earlier write was cut short), appending is refused",
-            ));
-        }
-        let body = &buf[..buf.len() - 1];
-        let last = body.rsplit(|&b| b == b'\n').next().unwrap_or(body);
-        let entry: AuditEntry = serde_json::from_slice(last)
-            .map_err(|_| refuse("the last line of the log is not an audit entry"))?;
-        Ok((entry.seq, entry.hash))
     }
 
     /// Every complete, readable entry, in file order (for reports; see [`AuditLog::verify`]
@@ -304,16 +390,22 @@ impl AuditLog {
             .collect())
     }
 
+    /// The whole file, read under a shared lock (so not in the middle of an append).
     fn read_all(&self) -> Result<Vec<u8>> {
-        match std::fs::read(&self.path) {
-            Ok(b) => Ok(b),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Vec::new()),
-            Err(e) => Err(io(&self.path)(e)),
-        }
+        let mut file = match std::fs::File::open(&self.path) {
+            Ok(f) => f,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+            Err(e) => return Err(io(&self.path)(e)),
+        };
+        file.lock_shared().map_err(io(&self.path))?;
+        let mut bytes = Vec::new();
+        file.read_to_end(&mut bytes).map_err(io(&self.path))?;
+        Ok(bytes)
     }
 
     /// Checks the whole chain and says which entries were edited, deleted, reordered or
-    /// truncated. A missing log is an empty, intact one.
+    /// corrupt, and warns of appends cut short (see [`AuditVerification::is_intact`]). A
+    /// missing log is an empty, intact one.
     pub fn verify(&self) -> Result<AuditVerification> {
         let bytes = self.read_all()?;
         let (complete, torn) = lines(&bytes);
@@ -324,19 +416,32 @@ impl AuditLog {
         let mut prev_flagged = false;
         // Broken links: (seq, line) of the entry before and of the entry after.
         let mut breaks: Vec<(u64, u64, u64, u64)> = Vec::new();
+        // Lines that are not entries since the last entry: (line, why).
+        let mut pending: Vec<(u64, String)> = Vec::new();
         for (i, raw) in complete.iter().enumerate() {
             let line = i as u64 + 1;
             let entry: AuditEntry = match serde_json::from_slice(raw) {
                 Ok(e) => e,
                 Err(e) => {
-                    out.problems.push(AuditProblem::Corrupt {
-                        line,
-                        reason: e.to_string(),
-                    });
-                    prev_flagged = true;
+                    pending.push((line, e.to_string()));
                     continue;
                 }
             };
+            if !pending.is_empty() {
+                // Appends cut short if the chain goes on over them as if they were not there.
+                let skipped = entry.seq == expected_seq
+                    && entry.prev == prev_hash
+                    && !prev_flagged
+                    && entry.content_hash() == entry.hash;
+                for (line, reason) in pending.drain(..) {
+                    out.problems.push(if skipped {
+                        AuditProblem::Interrupted { line }
+                    } else {
+                        AuditProblem::Corrupt { line, reason }
+                    });
+                }
+                prev_flagged |= !skipped;
+            }
             out.entries += 1;
             let mut flagged = false;
             if entry.content_hash() != entry.hash {
@@ -384,13 +489,13 @@ impl AuditLog {
             out.problems.push(AuditProblem::Edited { seq, line });
             k += 1;
         }
-        out.problems.sort_by_key(|p| match p {
-            AuditProblem::Edited { line, .. }
-            | AuditProblem::Deleted { line, .. }
-            | AuditProblem::Reordered { line, .. }
-            | AuditProblem::Truncated { line }
-            | AuditProblem::Corrupt { line, .. } => *line,
-        });
+        // After the last entry nothing follows that could be lost: an append cut short.
+        out.problems.extend(
+            pending
+                .into_iter()
+                .map(|(line, _)| AuditProblem::Interrupted { line }),
+        );
+        out.problems.sort_by_key(AuditProblem::line);
         if torn {
             out.problems.push(AuditProblem::Truncated {
                 line: complete.len() as u64 + 1,
@@ -466,6 +571,14 @@ impl AuditLog {
     }
 }
 
+/// Where [`AuditLog::append`] continues: after the last entry, on a new line if the file ends
+/// with a torn one.
+struct Tail {
+    seq: u64,
+    hash: String,
+    torn: bool,
+}
+
 /// Complete lines (without their `\n`) and whether a torn last line follows them.
 fn lines(bytes: &[u8]) -> (Vec<&[u8]>, bool) {
     let mut out: Vec<&[u8]> = bytes.split(|&b| b == b'\n').collect();
@@ -518,6 +631,163 @@ fn rfc3339(secs: u64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A log with `n` entries in a fresh directory.
+    fn log_with(n: usize) -> (tempfile::TempDir, AuditLog) {
+        let dir = tempfile::tempdir().unwrap();
+        let log = AuditLog::new(dir.path().join("audit.jsonl"));
+        for i in 0..n {
+            let mut e = AuditEntry::new("gen", "alice");
+            e.details = serde_json::json!({ "i": i });
+            log.append(e).unwrap();
+        }
+        (dir, log)
+    }
+
+    fn cut(log: &AuditLog, drop_last: usize) {
+        let mut bytes = std::fs::read(log.path()).unwrap();
+        bytes.truncate(bytes.len() - drop_last);
+        std::fs::write(log.path(), &bytes).unwrap();
+    }
+
+    #[test]
+    fn an_append_after_a_torn_line_starts_a_new_line_and_the_chain_skips_the_torn_one() {
+        let (_t, log) = log_with(3);
+        cut(&log, 20);
+        let v = log.verify().unwrap();
+        assert_eq!(v.problems, vec![AuditProblem::Truncated { line: 3 }]);
+        assert!(v.is_intact());
+        let written = log.append(AuditEntry::new("verify", "bob")).unwrap();
+        // Chained to entry 2, the last whole one.
+        assert_eq!(written.seq, 3);
+        let text = std::fs::read_to_string(log.path()).unwrap();
+        assert_eq!(text.lines().count(), 4);
+        assert!(text.lines().nth(3).unwrap().starts_with(r#"{"seq":3,"#));
+        let v = log.verify().unwrap();
+        assert_eq!(v.problems, vec![AuditProblem::Interrupted { line: 3 }]);
+        assert_eq!(v.entries, 3);
+        assert_eq!(v.head.as_deref(), Some(written.hash.as_str()));
+        assert!(v.is_intact());
+        // And the next append goes on normally.
+        assert_eq!(log.append(AuditEntry::new("scan", "bob")).unwrap().seq, 4);
+        assert_eq!(log.verify().unwrap().problems.len(), 1);
+    }
+
+    #[test]
+    fn an_entry_missing_only_its_newline_is_kept_in_the_chain() {
+        let (_t, log) = log_with(2);
+        cut(&log, 1);
+        assert_eq!(
+            log.verify().unwrap().problems,
+            vec![AuditProblem::Truncated { line: 2 }]
+        );
+        assert_eq!(log.append(AuditEntry::new("scan", "bob")).unwrap().seq, 3);
+        let v = log.verify().unwrap();
+        assert!(v.problems.is_empty(), "{:?}", v.problems);
+        assert_eq!(v.entries, 3);
+    }
+
+    #[test]
+    fn two_appends_cut_short_in_a_row_and_a_first_append_cut_short() {
+        let (_t, log) = log_with(1);
+        std::fs::write(log.path(), r#"{"seq":1,"time":"2026-"#).unwrap();
+        assert_eq!(log.append(AuditEntry::new("a", "x")).unwrap().seq, 1);
+        let mut bytes = std::fs::read(log.path()).unwrap();
+        bytes.extend_from_slice(br#"{"seq":2,"ti"#);
+        std::fs::write(log.path(), &bytes).unwrap();
+        // Cut again right after the newline that closes the torn line.
+        let mut bytes = std::fs::read(log.path()).unwrap();
+        bytes.extend_from_slice(b"\n{\"seq\":2,\"time\"");
+        std::fs::write(log.path(), &bytes).unwrap();
+        assert_eq!(log.append(AuditEntry::new("b", "x")).unwrap().seq, 2);
+        let v = log.verify().unwrap();
+        assert_eq!(
+            v.problems,
+            vec![
+                AuditProblem::Interrupted { line: 1 },
+                AuditProblem::Interrupted { line: 3 },
+                AuditProblem::Interrupted { line: 4 },
+            ]
+        );
+        assert_eq!(v.entries, 2);
+        assert!(v.is_intact());
+    }
+
+    #[test]
+    fn a_line_replaced_by_garbage_in_the_middle_is_corruption() {
+        let (_t, log) = log_with(3);
+        let text = std::fs::read_to_string(log.path()).unwrap();
+        let lines: Vec<&str> = text.lines().collect();
+        std::fs::write(
+            log.path(),
+            format!("{}\n{{\"seq\":2,\"garbage\n{}\n", lines[0], lines[2]),
+        )
+        .unwrap();
+        let v = log.verify().unwrap();
+        assert!(!v.is_intact());
+        // Entry 2 is gone: its line is corrupt, not an append cut short.
+        assert!(
+            matches!(
+                v.problems.as_slice(),
+                [
+                    AuditProblem::Corrupt { line: 2, .. },
+                    AuditProblem::Deleted {
+                        from: 2,
+                        to: 2,
+                        line: 3
+                    }
+                ]
+            ),
+            "{:?}",
+            v.problems
+        );
+    }
+
+    #[test]
+    fn a_file_that_is_not_an_audit_log_is_not_appended_to() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("people.csv");
+        std::fs::write(&path, "name,age\nalice,30\n").unwrap();
+        let err = AuditLog::new(&path)
+            .append(AuditEntry::new("gen", "alice"))
+            .unwrap_err();
+        assert!(err.to_string().contains("not an audit log"), "{err}");
+        assert_eq!(
+            std::fs::read_to_string(&path).unwrap(),
+            "name,age\nalice,30\n"
+        );
+    }
+
+    #[test]
+    fn the_tail_is_found_behind_an_entry_longer_than_the_first_window() {
+        let (_t, log) = log_with(1);
+        let mut big = AuditEntry::new("destroy", "alice");
+        big.details = serde_json::json!({ "files": vec!["x".repeat(100); 3000] });
+        log.append(big).unwrap();
+        assert!(std::fs::metadata(log.path()).unwrap().len() > 256 << 10);
+        assert_eq!(log.append(AuditEntry::new("a", "x")).unwrap().seq, 3);
+        assert!(log.verify().unwrap().problems.is_empty());
+    }
+
+    #[test]
+    fn concurrent_appenders_never_interleave_or_fork_the_chain() {
+        let (_t, log) = log_with(0);
+        std::thread::scope(|s| {
+            for t in 0..8 {
+                let log = log.clone();
+                s.spawn(move || {
+                    for i in 0..25 {
+                        let mut e = AuditEntry::new("gen", "alice");
+                        e.details = serde_json::json!({ "thread": t, "i": i });
+                        log.append(e).unwrap();
+                    }
+                });
+            }
+        });
+        let v = log.verify().unwrap();
+        assert!(v.problems.is_empty(), "{:?}", v.problems);
+        assert_eq!(v.entries, 200);
+    }
 
     #[test]
     fn rfc3339_dates() {

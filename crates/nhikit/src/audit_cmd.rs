@@ -30,8 +30,8 @@ impl AuditLogArgs {
 /// `nhikit audit` subcommands.
 #[derive(Subcommand, Debug)]
 pub enum AuditCommand {
-    /// Check the log's hash chain: exit 1 naming each edited, deleted, reordered or truncated
-    /// entry.
+    /// Check the log's hash chain: exit 1 naming each edited, deleted, reordered or corrupt
+    /// entry; an append cut short (a torn line) is a warning, exit 0.
     Verify(AuditLogArgs),
     /// Every dataset and copy the log records and what became of it: generated, encrypted,
     /// decrypted to a copy, exported, destroyed (delete or crypto-erase) or not.
@@ -178,22 +178,29 @@ pub fn run(cmd: AuditCommand) -> anyhow::Result<ExitCode> {
             let v = log.verify()?;
             let mut text = String::new();
             for p in &v.problems {
-                crate::out::outln!(text, "{}: {p}", log.path().display());
+                let warning = if p.is_warning() { "warning: " } else { "" };
+                crate::out::outln!(text, "{}: {warning}{p}", log.path().display());
             }
             crate::out::print(&text)?;
-            if v.problems.is_empty() {
+            let warnings = v.problems.iter().filter(|p| p.is_warning()).count();
+            if v.is_intact() {
                 eprintln!(
-                    "{}: intact — {} entries, head {}",
+                    "{}: intact — {} entries, head {}{}",
                     log.path().display(),
                     v.entries,
-                    v.head.as_deref().unwrap_or("(empty)")
+                    v.head.as_deref().unwrap_or("(empty)"),
+                    if warnings > 0 {
+                        format!(" ({warnings} append(s) cut short, see the warnings)")
+                    } else {
+                        String::new()
+                    }
                 );
                 Ok(ExitCode::SUCCESS)
             } else {
                 eprintln!(
                     "{}: {} problem(s) in {} entries",
                     log.path().display(),
-                    v.problems.len(),
+                    v.problems.len() - warnings,
                     v.entries
                 );
                 Ok(ExitCode::from(1))

@@ -56,9 +56,6 @@ pub struct GenArgs {
     /// A schema directory; by default the schema built into nhikit.
     #[arg(long, env = "NHIKIT_SCHEMAS")]
     pub schemas: Option<PathBuf>,
-    /// No progress bar and no summary.
-    #[arg(long, short)]
-    pub quiet: bool,
     /// Population profile: `realistic`, or `edge` (three households in five built to hit the
     /// cases that break NHI systems; see docs/generator.md).
     #[arg(long, default_value = "realistic")]
@@ -130,7 +127,7 @@ pub fn run(args: GenArgs) -> anyhow::Result<ExitCode> {
     }
     let parts: Vec<_> = generator.plan().parts_of(shard).cloned().collect();
     let total: u64 = parts.iter().map(|p| p.count).sum();
-    let progress = progress_bar(total, args.quiet);
+    let progress = progress_bar(total, crate::out::quiet());
     let threads = args
         .threads
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
@@ -255,7 +252,7 @@ pub fn run(args: GenArgs) -> anyhow::Result<ExitCode> {
             }),
         )?;
     }
-    if !args.quiet {
+    if !crate::out::quiet() {
         let secs = started.elapsed().as_secs_f64();
         let bytes: u64 = manifest.files.iter().map(|f| f.bytes).sum();
         let persons = persons.into_inner();

@@ -69,9 +69,6 @@ pub struct RunArgs {
     /// Where the pool's dataset is written for the target to import (it must see the path).
     #[arg(long)]
     pub tmp: Option<PathBuf>,
-    /// No live progress line.
-    #[arg(long, short)]
-    pub quiet: bool,
     #[command(flatten)]
     pub outputs: Outputs,
 }
@@ -118,11 +115,11 @@ fn run_scenario(args: RunArgs) -> anyhow::Result<ExitCode> {
     let options = RunOptions {
         segment,
         threads: args.threads.max(1),
-        progress: !args.quiet && std::io::stderr().is_terminal(),
+        progress: !crate::out::quiet() && std::io::stderr().is_terminal(),
         ctrl_c: true,
         tmp: args.tmp.clone(),
     };
-    if !args.quiet {
+    if !crate::out::quiet() {
         eprintln!(
             "nhikit load: {} ({}) against {}, segment {segment}",
             scenario.name,
@@ -132,7 +129,7 @@ fn run_scenario(args: RunArgs) -> anyhow::Result<ExitCode> {
     }
     let results = nhikit_load::run(&scenario, &args.target, &options, Stop::default())
         .with_context(|| format!("running {}", path.display()))?;
-    report(&results, &args.outputs, args.quiet)
+    report(&results, &args.outputs, crate::out::quiet())
 }
 
 /// A usage error: exit 2.
@@ -204,7 +201,11 @@ fn report(results: &Results, outputs: &Outputs, quiet: bool) -> anyhow::Result<E
             eprintln!(
                 "  threshold {}: {} (measured {:.3})",
                 c.name,
-                if c.passed { "ok" } else { "BREACHED" },
+                if c.passed {
+                    crate::out::paint_err(crate::out::Tone::Good, "ok")
+                } else {
+                    crate::out::paint_err(crate::out::Tone::Bad, "BREACHED")
+                },
                 c.actual
             );
         }

@@ -41,6 +41,12 @@ use std::process::ExitCode;
 struct Cli {
     #[command(subcommand)]
     command: Command,
+    /// Print results and errors only: no progress bars, notes or summaries on stderr.
+    #[arg(long, short, global = true)]
+    quiet: bool,
+    /// Colour output: auto (only on a terminal, not with NO_COLOR set), always, never.
+    #[arg(long, global = true, value_enum, default_value_t, value_name = "WHEN")]
+    color: out::ColorChoice,
 }
 
 #[derive(Subcommand)]
@@ -139,6 +145,7 @@ enum Command {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    out::init(cli.quiet, cli.color);
     let result = match cli.command {
         Command::Demo(args) => demo_cmd::run(args),
         Command::Init(args) => init_cmd::run(args),
@@ -165,7 +172,21 @@ fn main() -> ExitCode {
         Ok(code) => code,
         Err(e) => {
             eprintln!("error: {e:#}");
+            if full_disk(&e) {
+                eprintln!(
+                    "hint: the disk is full (or a file-size limit or quota was reached): free \
+                     space, or write somewhere else (another --out)"
+                );
+            }
             ExitCode::from(1)
         }
     }
+}
+
+/// Whether an error comes from a full disk, a file-size limit or a quota.
+fn full_disk(e: &anyhow::Error) -> bool {
+    use std::io::ErrorKind::{FileTooLarge, QuotaExceeded, StorageFull};
+    e.chain()
+        .filter_map(|c| c.downcast_ref::<std::io::Error>())
+        .any(|io| matches!(io.kind(), StorageFull | FileTooLarge | QuotaExceeded))
 }

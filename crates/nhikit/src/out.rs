@@ -21,3 +21,98 @@ macro_rules! outln {
     }};
 }
 pub(crate) use outln;
+
+/// When to colour output (`--color`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum ColorChoice {
+    /// Only on a terminal, and not when `NO_COLOR` is set or `TERM=dumb`.
+    #[default]
+    Auto,
+    /// Always (e.g. for a CI log viewer that renders ANSI colours).
+    Always,
+    /// Never.
+    Never,
+}
+
+/// The run-wide output settings (`--quiet`, `--color`), set once in `main`.
+#[derive(Clone, Copy, Debug, Default)]
+struct Ui {
+    quiet: bool,
+    color_stdout: bool,
+    color_stderr: bool,
+}
+
+static UI: std::sync::OnceLock<Ui> = std::sync::OnceLock::new();
+
+/// Sets the run-wide output settings; the first call wins.
+pub fn init(quiet: bool, color: ColorChoice) {
+    use std::io::IsTerminal;
+    let auto_ok = std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+        && std::env::var_os("TERM").is_none_or(|t| t != "dumb");
+    let on = |terminal: bool| match color {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => auto_ok && terminal,
+    };
+    let _ = UI.set(Ui {
+        quiet,
+        color_stdout: on(std::io::stdout().is_terminal()),
+        color_stderr: on(std::io::stderr().is_terminal()),
+    });
+}
+
+/// Whether `--quiet` was given: no progress, no notes, no summaries; results and errors only.
+pub fn quiet() -> bool {
+    UI.get().is_some_and(|u| u.quiet)
+}
+
+/// What a coloured word means.
+#[derive(Clone, Copy, Debug)]
+pub enum Tone {
+    /// Passed, ok (green).
+    Good,
+    /// Failed, breached (red).
+    Bad,
+    /// Expected failure, warning (yellow).
+    Warn,
+}
+
+fn paint(on: bool, tone: Tone, text: &str) -> String {
+    if !on {
+        return text.to_owned();
+    }
+    let code = match tone {
+        Tone::Good => "32",
+        Tone::Bad => "1;31",
+        Tone::Warn => "33",
+    };
+    format!("\x1b[{code}m{text}\x1b[0m")
+}
+
+/// `text` coloured for stderr when colour is on there.
+pub fn paint_err(tone: Tone, text: &str) -> String {
+    paint(UI.get().is_some_and(|u| u.color_stderr), tone, text)
+}
+
+/// `text` coloured for stdout when colour is on there.
+pub fn paint_out(tone: Tone, text: &str) -> String {
+    paint(UI.get().is_some_and(|u| u.color_stdout), tone, text)
+}
+
+/// A spinner on stderr saying `message` with the elapsed time, for work of unknown length
+/// over a second; hidden when quiet or stderr is not a terminal. Finish it with
+/// `finish_and_clear()` before printing the result.
+pub fn spinner(message: &str) -> indicatif::ProgressBar {
+    use std::io::IsTerminal;
+    if quiet() || !std::io::stderr().is_terminal() {
+        return indicatif::ProgressBar::hidden();
+    }
+    let bar = indicatif::ProgressBar::new_spinner();
+    bar.set_style(
+        indicatif::ProgressStyle::with_template("{spinner} {msg} {elapsed}")
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
+    );
+    bar.set_message(message.to_owned());
+    bar.enable_steady_tick(std::time::Duration::from_millis(120));
+    bar
+}

@@ -142,9 +142,14 @@ fn open(db: &Path, faults: &[String]) -> anyhow::Result<Reference> {
         .iter()
         .map(|f| f.parse::<Fault>())
         .collect::<Result<Vec<_>, _>>()?;
-    Ok(Reference::open(db)
-        .with_context(|| format!("opening {}", db.display()))?
-        .with_faults(&faults))
+    let reference = Reference::open(db).map_err(|e| {
+        let what = format!("opening {}", db.display());
+        match full_disk_hint(&e.to_string(), "--db") {
+            Some(hint) => anyhow::Error::new(e).context(format!("{what} ({hint})")),
+            None => anyhow::Error::new(e).context(what),
+        }
+    })?;
+    Ok(reference.with_faults(&faults))
 }
 
 fn print<T: serde::Serialize>(value: &T) -> anyhow::Result<ExitCode> {
@@ -152,7 +157,24 @@ fn print<T: serde::Serialize>(value: &T) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-fn failed(e: &TargetError) -> ExitCode {
+/// What to do when `message` says the disk (or a file-size limit, or a quota) is full: the
+/// message already names the file. `None` for other errors. The target's errors carry the
+/// operating system's words, not an `io::ErrorKind`, hence the text match.
+fn full_disk_hint(message: &str, flag: &str) -> Option<String> {
+    const FULL: [&str; 4] = [
+        "No space left on device",
+        "File too large",
+        "Disk quota exceeded",
+        "database or disk is full",
+    ];
+    FULL.iter().any(|s| message.contains(s)).then(|| {
+        format!(
+            "the disk is full (or a file-size limit or quota was reached): free space, or choose another {flag}"
+        )
+    })
+}
+
+fn failed(e: &TargetError, flag: &str) -> ExitCode {
     for r in &e.rejections {
         eprintln!(
             "{}:{}: [{}] {}: {}",
@@ -167,6 +189,9 @@ fn failed(e: &TargetError) -> ExitCode {
         );
     }
     eprintln!("error: {e}");
+    if let Some(hint) = full_disk_hint(&e.message, flag) {
+        eprintln!("hint: {hint}");
+    }
     ExitCode::from(1)
 }
 
@@ -180,7 +205,7 @@ pub fn run(args: ReferenceArgs) -> anyhow::Result<ExitCode> {
                 files: Vec::new(),
             }) {
                 Ok(resp) => print(&resp),
-                Err(e) => Ok(failed(&e)),
+                Err(e) => Ok(failed(&e, "--db")),
             }
         }
         ReferenceCommand::Export {
@@ -211,7 +236,7 @@ pub fn run(args: ReferenceArgs) -> anyhow::Result<ExitCode> {
                     )?;
                     print(&resp)
                 }
-                Err(e) => Ok(failed(&e)),
+                Err(e) => Ok(failed(&e, "--out")),
             }
         }
         ReferenceCommand::Lookup {
@@ -232,7 +257,7 @@ pub fn run(args: ReferenceArgs) -> anyhow::Result<ExitCode> {
                 as_of,
             }) {
                 Ok(resp) => print(&resp),
-                Err(e) => Ok(failed(&e)),
+                Err(e) => Ok(failed(&e, "--db")),
             }
         }
         ReferenceCommand::Call {

@@ -281,12 +281,13 @@ pub fn run(args: StatsArgs) -> anyhow::Result<ExitCode> {
         );
         for d in &dists {
             crate::out::outln!(t);
-            crate::out::outln!(
-                t,
-                "{} — total-variation distance {:.4}",
-                d.name,
-                d.total_variation
-            );
+            let tone = if d.total_variation <= 0.05 {
+                crate::out::Tone::Good
+            } else {
+                crate::out::Tone::Warn
+            };
+            let tv = crate::out::paint_out(tone, &format!("{:.4}", d.total_variation));
+            crate::out::outln!(t, "{} — total-variation distance {tv}", d.name);
             crate::out::outln!(t, "  target: {}", d.source);
             crate::out::outln!(t, "  {:>8}  {:>8}  {:>8}", "band", "measured", "target");
             for ((l, m), g) in d.labels.iter().zip(&d.measured).zip(&d.target) {

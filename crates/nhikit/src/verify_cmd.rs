@@ -19,6 +19,10 @@ pub struct VerifyArgs {
     /// Print at most this many mismatches (all are counted).
     #[arg(long, default_value_t = 50)]
     pub max_findings: usize,
+    /// Print the report as one JSON object (every mismatch with file, row, key and what
+    /// differs) instead of lines; the exit code is the same.
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// Runs `nhikit verify`: exit 0 when every file matches the manifest and every record
@@ -30,8 +34,37 @@ pub fn run(args: VerifyArgs) -> anyhow::Result<ExitCode> {
     if let Some(t) = args.threads {
         options.threads = t.max(1);
     }
-    let report = nhikit_safety::verify(&args.dir, &schema, &options)
-        .map_err(|e| anyhow::anyhow!("{}: {e}", args.dir.display()))?;
+    let spinner = crate::out::spinner(&format!("verifying {}", args.dir.display()));
+    let report = nhikit_safety::verify(&args.dir, &schema, &options);
+    spinner.finish_and_clear();
+    let report = report.map_err(|e| anyhow::anyhow!("{}: {e}", args.dir.display()))?;
+    if args.json {
+        let findings: Vec<_> = report
+            .findings
+            .iter()
+            .map(|f| {
+                serde_json::json!({
+                    "file": f.file, "row": f.row, "key": f.key, "finding": f.to_string(),
+                })
+            })
+            .collect();
+        let v = serde_json::json!({
+            "dataset": args.dir,
+            "verified": report.is_ok(),
+            "encrypted": report.encrypted,
+            "files": report.files,
+            "records_regenerated": report.records_regenerated,
+            "records_compared": report.records_compared,
+            "findings": findings,
+            "seconds": started.elapsed().as_secs_f64(),
+        });
+        crate::out::print(&format!("{}\n", serde_json::to_string_pretty(&v)?))?;
+        return Ok(if report.is_ok() {
+            ExitCode::SUCCESS
+        } else {
+            ExitCode::from(1)
+        });
+    }
     let mut text = String::new();
     for f in report.findings.iter().take(args.max_findings) {
         crate::out::outln!(text, "{f}");
@@ -47,15 +80,17 @@ pub fn run(args: VerifyArgs) -> anyhow::Result<ExitCode> {
     let secs = started.elapsed().as_secs_f64();
     if report.is_ok() && report.encrypted {
         eprintln!(
-            "{}: ciphertext verified — {} files match the manifest; the records are encrypted: decrypt (nhikit decrypt) and verify the copy to check them, in {secs:.2} s",
+            "{}: ciphertext {} — {} files match the manifest; the records are encrypted: decrypt (nhikit decrypt) and verify the copy to check them, in {secs:.2} s",
             args.dir.display(),
+            crate::out::paint_err(crate::out::Tone::Good, "verified"),
             report.files,
         );
         Ok(ExitCode::SUCCESS)
     } else if report.is_ok() {
         eprintln!(
-            "{}: verified — {} files match the manifest; {} records regenerated from the seed, {} records read and identical, in {secs:.2} s",
+            "{}: {} — {} files match the manifest; {} records regenerated from the seed, {} records read and identical, in {secs:.2} s",
             args.dir.display(),
+            crate::out::paint_err(crate::out::Tone::Good, "verified"),
             report.files,
             report.records_regenerated,
             report.records_compared,
@@ -63,8 +98,9 @@ pub fn run(args: VerifyArgs) -> anyhow::Result<ExitCode> {
         Ok(ExitCode::SUCCESS)
     } else {
         eprintln!(
-            "{}: NOT verified — {} mismatches ({} records regenerated, {} read), in {secs:.2} s",
+            "{}: {} — {} mismatches ({} records regenerated, {} read), in {secs:.2} s",
             args.dir.display(),
+            crate::out::paint_err(crate::out::Tone::Bad, "NOT verified"),
             report.findings.len(),
             report.records_regenerated,
             report.records_compared,

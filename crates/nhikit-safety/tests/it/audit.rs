@@ -136,7 +136,7 @@ fn reordered_entries_are_named() {
 }
 
 #[test]
-fn a_torn_last_line_is_truncation_not_corruption_and_blocks_appends() {
+fn a_torn_last_line_is_a_warning_and_the_next_append_starts_a_new_line() {
     let (_t, log) = log_with(3);
     let mut bytes = std::fs::read(log.path()).unwrap();
     bytes.truncate(bytes.len() - 20);
@@ -144,8 +144,14 @@ fn a_torn_last_line_is_truncation_not_corruption_and_blocks_appends() {
     let v = log.verify().unwrap();
     assert_eq!(v.entries, 2);
     assert_eq!(v.problems, vec![AuditProblem::Truncated { line: 3 }]);
-    let err = log.append(AuditEntry::new("gen", "alice")).unwrap_err();
-    assert!(err.to_string().contains("truncated"), "{err}");
+    assert!(v.is_intact());
+    // The next entry chains to the last whole one (seq 3 after entries 1 and 2) on a line of
+    // its own; the torn line stays, reported as an interrupted append.
+    assert_eq!(log.append(AuditEntry::new("gen", "alice")).unwrap().seq, 3);
+    assert_eq!(
+        log.verify().unwrap().problems,
+        vec![AuditProblem::Interrupted { line: 3 }]
+    );
 }
 
 #[test]

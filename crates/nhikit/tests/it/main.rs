@@ -5,6 +5,7 @@ mod adapters;
 mod calc;
 mod conform;
 mod conform_targets;
+mod crash;
 mod crypto;
 mod demo;
 mod deps;
