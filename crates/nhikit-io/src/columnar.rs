@@ -64,6 +64,7 @@ impl Columnar {
         }
     }
 
+    #[inline]
     pub(crate) fn str(&mut self, i: usize, v: &str) {
         match &mut self.columns[i] {
             Column::Str(b) => b.append_value(v),
@@ -100,17 +101,37 @@ impl Columnar {
         self.rows
     }
 
-    /// The rows so far as a batch; the builders start again empty.
+    /// The rows so far as a batch; the builders start again empty, with room for a batch as
+    /// large as this one (`finish` leaves them without capacity: growing them again row by row
+    /// copied every buffer about twice over).
     pub(crate) fn take_batch(&mut self) -> Result<RecordBatch, ArrowError> {
+        let rows = self.rows.max(1);
         let arrays: Vec<ArrayRef> = self
             .columns
             .iter_mut()
             .map(|c| -> ArrayRef {
                 match c {
-                    Column::Str(b) => Arc::new(b.finish()),
-                    Column::Int(b) => Arc::new(b.finish()),
-                    Column::Date(b) => Arc::new(b.finish()),
-                    Column::Bool(b) => Arc::new(b.finish()),
+                    Column::Str(b) => {
+                        let bytes = b.values_slice().len();
+                        let array = b.finish();
+                        *b = StringBuilder::with_capacity(rows, bytes.max(rows));
+                        Arc::new(array)
+                    }
+                    Column::Int(b) => {
+                        let array = b.finish();
+                        *b = Int64Builder::with_capacity(rows);
+                        Arc::new(array)
+                    }
+                    Column::Date(b) => {
+                        let array = b.finish();
+                        *b = Date32Builder::with_capacity(rows);
+                        Arc::new(array)
+                    }
+                    Column::Bool(b) => {
+                        let array = b.finish();
+                        *b = BooleanBuilder::with_capacity(rows);
+                        Arc::new(array)
+                    }
                 }
             })
             .collect();

@@ -250,6 +250,9 @@ struct Ctx {
     done: AtomicU64,
     failed: AtomicU64,
     in_flight: AtomicU64,
+    /// The run's one-second intervals: each task adds a second once it has moved past it, so
+    /// memory grows with the run's length, not with its length times its tasks.
+    timeline: std::sync::Mutex<Vec<Interval>>,
 }
 
 impl Ctx {
@@ -288,6 +291,7 @@ impl Ctx {
             done: AtomicU64::new(0),
             failed: AtomicU64::new(0),
             in_flight: AtomicU64::new(0),
+            timeline: std::sync::Mutex::new(Vec::new()),
         })
     }
 
@@ -411,22 +415,49 @@ impl Ctx {
     }
 }
 
-/// A task's own records, merged at the end (no shared lock on the hot path).
+/// A task's own records, merged at the end; its current one-second interval is added to the
+/// run's timeline ([`Ctx::timeline`], one lock per task per second) once the task moves past it.
 struct Recorder {
     warmup: Duration,
     ops: BTreeMap<LoadOp, OpResults>,
-    timeline: Vec<Interval>,
+    current: Option<Interval>,
+    ctx: Arc<Ctx>,
     warmup_requests: u64,
 }
 
 impl Recorder {
-    fn new(warmup: Duration) -> Recorder {
+    fn new(warmup: Duration, ctx: Arc<Ctx>) -> Recorder {
         Recorder {
             warmup,
             ops: BTreeMap::new(),
-            timeline: Vec::new(),
+            current: None,
+            ctx,
             warmup_requests: 0,
         }
+    }
+
+    /// Adds the current interval to the run's timeline.
+    fn flush(&mut self) {
+        let Some(iv) = self.current.take() else {
+            return;
+        };
+        // A poisoned lock only means another task panicked while adding; the data is whole.
+        let mut timeline = self
+            .ctx
+            .timeline
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        while timeline.len() as u64 <= iv.second {
+            let s = timeline.len() as u64;
+            timeline.push(Interval {
+                second: s,
+                ..Interval::default()
+            });
+        }
+        let into = &mut timeline[iv.second as usize];
+        into.requests += iv.requests;
+        into.errors += iv.errors;
+        let _ = into.histogram.add(&iv.histogram);
     }
 
     /// Records a request issued (due) `at` after the start that took `latency`.
@@ -436,20 +467,19 @@ impl Recorder {
             return;
         }
         let us = (latency.as_micros() as u64).max(1);
+        let second = (at - self.warmup).as_secs();
+        if self.current.as_ref().is_some_and(|iv| iv.second != second) {
+            self.flush();
+        }
         let r = self.ops.entry(op).or_default();
         r.requests += 1;
-        r.histogram.0.saturating_record(us);
-        let second = (at - self.warmup).as_secs();
-        while self.timeline.len() as u64 <= second {
-            let s = self.timeline.len() as u64;
-            self.timeline.push(Interval {
-                second: s,
-                ..Interval::default()
-            });
-        }
-        let iv = &mut self.timeline[second as usize];
+        r.histogram.record(us);
+        let iv = self.current.get_or_insert_with(|| Interval {
+            second,
+            ..Interval::default()
+        });
         iv.requests += 1;
-        iv.histogram.0.saturating_record(us);
+        iv.histogram.record(us);
         if let Outcome::Error(kind) = outcome {
             r.errors += 1;
             *r.errors_by_kind.entry(kind.clone()).or_default() += 1;
@@ -525,10 +555,12 @@ async fn execute(ctx: Arc<Ctx>, scenario: &Scenario, options: &RunOptions, stop:
         tokio::spawn(async move { show_progress(ctx, start).await })
     });
     let mut ops: BTreeMap<String, OpResults> = BTreeMap::new();
-    let mut timeline: Vec<Interval> = Vec::new();
     let (mut warmup_requests, mut unsent) = (0, 0);
     for t in tasks {
-        let Ok((rec, left)) = t.await else { continue };
+        let Ok((mut rec, left)) = t.await else {
+            continue;
+        };
+        rec.flush();
         warmup_requests += rec.warmup_requests;
         unsent += left;
         for (op, r) in rec.ops {
@@ -540,24 +572,17 @@ async fn execute(ctx: Arc<Ctx>, scenario: &Scenario, options: &RunOptions, stop:
             }
             let _ = into.histogram.add(&r.histogram);
         }
-        for iv in rec.timeline {
-            while timeline.len() as u64 <= iv.second {
-                let s = timeline.len() as u64;
-                timeline.push(Interval {
-                    second: s,
-                    ..Interval::default()
-                });
-            }
-            let into = &mut timeline[iv.second as usize];
-            into.requests += iv.requests;
-            into.errors += iv.errors;
-            let _ = into.histogram.add(&iv.histogram);
-        }
     }
     if let Some((next, share)) = arrivals {
         // Arrivals no slot took (the run was stopped before their turn).
         unsent += share.saturating_sub(next.load(Ordering::Relaxed).min(share));
     }
+    let timeline = std::mem::take(
+        &mut *ctx
+            .timeline
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner),
+    );
     let elapsed = start.elapsed();
     if let Some(p) = progress {
         p.abort();
@@ -609,7 +634,7 @@ async fn closed_user(
     warmup: Duration,
     stop: Stop,
 ) -> TaskOut {
-    let mut rec = Recorder::new(warmup);
+    let mut rec = Recorder::new(warmup, ctx.clone());
     let mut conn = Connection::new(ctx.endpoint.clone());
     let mut stopped = stop.0.subscribe();
     loop {
@@ -651,7 +676,7 @@ async fn open_slot(
     warmup: Duration,
     stop: Stop,
 ) -> TaskOut {
-    let mut rec = Recorder::new(warmup);
+    let mut rec = Recorder::new(warmup, ctx.clone());
     let mut conn = Connection::new(ctx.endpoint.clone());
     let mut stopped = stop.0.subscribe();
     let mut unsent = 0;

@@ -12,9 +12,14 @@ use std::collections::BTreeMap;
 /// The format tag of a results file.
 pub const FORMAT: &str = "nhikit-load-results/1";
 
-/// Latencies are recorded in microseconds from 1 µs to 1 hour, 3 significant digits.
+/// Latencies are recorded in microseconds from 1 µs, 3 significant digits. The histogram
+/// starts small and grows to the largest latency recorded (auto-resize), so that a long run's
+/// one-second intervals cost ~64 KiB each for latencies up to 100 ms, not the 184 KiB a fixed
+/// range of 1 hour takes. Histograms of any size add exactly (same lowest value and digits).
 pub fn new_histogram() -> Histogram<u64> {
-    Histogram::new_with_bounds(1, 3_600_000_000, 3).expect("constant bounds are valid")
+    let mut h = Histogram::new_with_bounds(1, 2048, 3).expect("constant bounds are valid");
+    h.auto(true);
+    h
 }
 
 /// A histogram in a results file: HdrHistogram V2 encoding, base64.
@@ -43,6 +48,14 @@ impl PartialEq for Hist {
 }
 
 impl Hist {
+    /// Records a latency in µs, growing the histogram to hold it (`saturating_record` would
+    /// clamp to the current range instead).
+    pub fn record(&mut self, us: u64) {
+        if self.0.record(us).is_err() {
+            self.0.saturating_record(us);
+        }
+    }
+
     /// Adds `other` (exact: same bucket layout).
     pub fn add(&mut self, other: &Hist) -> Result<(), Error> {
         self.0
@@ -380,6 +393,23 @@ mod tests {
         assert_eq!(base64_encode(b"foobar"), "Zm9vYmFy");
         assert_eq!(base64_encode(b"fo"), "Zm8=");
         assert!(base64_decode("Zm9v!").is_err());
+    }
+
+    #[test]
+    fn a_histogram_grows_to_hold_a_stall_and_adds_exactly() {
+        let mut h = Hist::default();
+        for _ in 0..99 {
+            h.record(1_000);
+        }
+        h.record(700_000); // 0.7 s, far past the initial 2,048 µs range
+        assert_eq!(h.0.len(), 100);
+        assert!((h.max_ms() - 700.0).abs() < 1.0, "{}", h.max_ms());
+        let mut all = Hist::default();
+        all.add(&h).unwrap();
+        all.add(&h).unwrap();
+        assert_eq!(all.0.len(), 200);
+        assert!((all.ms_at(1.0) - 700.0).abs() < 1.0);
+        assert!((all.ms_at(0.5) - 1.0).abs() < 0.01);
     }
 
     #[test]

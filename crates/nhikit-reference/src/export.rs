@@ -42,7 +42,7 @@ impl Reference {
             },
         )
         .map_err(|e| io(e).with_item("dir"))?;
-        let conn = self.lock();
+        let conn = self.read().map_err(storage)?;
         let mut records = BTreeMap::new();
         for e in &schema.entities {
             let cols: Vec<String> = e

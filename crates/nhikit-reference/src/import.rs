@@ -1,13 +1,14 @@
 //! `import`: every record read, checked and inserted in one transaction; the cross-record rules
-//! (references, overlapping qualifications, events after death) run as SQL over the rows of this
-//! import before the commit. Any rejection rolls the whole import back.
-
+//! (references, overlapping qualifications, events after death) run before the commit — in
+//! memory over facts gathered while inserting when the tables were empty (`crate::cross`), else
+//! as SQL over the rows of this import. Any rejection rolls the whole import back.
 //!
 //! Reading, the storage faults and the per-record checks run on a second thread, which hands
 //! over each file's rows sorted by primary key (so that the key's index grows at its end);
 //! the calling thread holds the connection and only inserts. Secondary indexes of tables that
 //! are empty when the import starts are built after the inserts.
 
+use crate::cross::Facts;
 use crate::store::{self, Checker, Problem};
 use crate::{Fault, Reference};
 use nhikit_io::{Format, Manifest};
@@ -148,6 +149,30 @@ fn insert(
     stmt.raw_bind_parameter(2, row as i64)?;
     for (i, v) in values.iter().enumerate() {
         stmt.raw_bind_parameter(i + 3, store::sql_value(v))?;
+    }
+    stmt.raw_execute().map(|_| ())
+}
+
+/// Rows per multi-row `INSERT` of an atomic import: the statement's fixed cost (start,
+/// cursors, halt) shared by this many rows; 32 rows of the widest entity stay far below
+/// SQLite's 32,766 parameters.
+const ROWS_PER_INSERT: usize = 32;
+
+/// Inserts the rows `chunk` of a batch with one multi-row insert statement.
+fn insert_rows(
+    stmt: &mut rusqlite::CachedStatement<'_>,
+    file_id: i64,
+    batch: &Batch,
+    chunk: &[usize],
+) -> rusqlite::Result<()> {
+    let width = batch.width + 2;
+    for (r, &k) in chunk.iter().enumerate() {
+        let at = r * width;
+        stmt.raw_bind_parameter(at + 1, file_id)?;
+        stmt.raw_bind_parameter(at + 2, batch.rows[k] as i64)?;
+        for (i, v) in batch.values(k).iter().enumerate() {
+            stmt.raw_bind_parameter(at + i + 3, store::sql_value(v))?;
+        }
     }
     stmt.raw_execute().map(|_| ())
 }
@@ -335,7 +360,7 @@ impl Reference {
         let drop_check_digits = self.has(Fault::AcceptBadCheckDigit);
         for (index, plan) in plans.iter().enumerate() {
             let entity = plan.entity;
-            let checker = Checker::new(&self.schema, entity);
+            let mut checker = Checker::new(&self.schema, entity);
             let mut batch = spent.try_recv().unwrap_or_default();
             batch.start(index, entity.items.len());
             let mut problems = Vec::new();
@@ -430,6 +455,17 @@ impl Reference {
             .map_err(storage)?;
             plan.file_id = tx.last_insert_rowid();
         }
+        // Into empty tables, the cross-record rules run in memory over facts gathered while
+        // inserting (crate::cross); else as SQL over the tables.
+        let fresh: bool = tx
+            .query_row(
+                "SELECT NOT EXISTS (SELECT 1 FROM e_insurer) AND NOT EXISTS (SELECT 1 FROM e_household) \
+                 AND NOT EXISTS (SELECT 1 FROM e_person) AND NOT EXISTS (SELECT 1 FROM e_qualification)",
+                [],
+                |r| r.get(0),
+            )
+            .map_err(storage)?;
+        let mut facts = fresh.then(Facts::default);
         // Secondary indexes of a table that is empty now are built once, after the inserts.
         let mut deferred = Vec::new();
         for (entity, name, create) in store::SECONDARY_INDEXES {
@@ -473,18 +509,24 @@ impl Reference {
                         let mut stmt = tx
                             .prepare_cached(&store::insert_sql(entity))
                             .map_err(storage)?;
-                        for &k in &batch.order {
-                            let (row, values) = (batch.rows[k], batch.values(k));
-                            for (item, code, message) in batch.problems(k) {
-                                rejections.push(Rejection {
-                                    file: plan.source.shown.clone(),
-                                    row,
-                                    item: format!("{}.{item}", entity.id),
-                                    code: *code,
-                                    message: message.clone(),
-                                });
-                                if !atomic {
-                                    stop_inserting = true;
+                        // Atomic: whole chunks in one multi-row INSERT (one statement run
+                        // per chunk); a chunk with a duplicate key fails whole (SQLite undoes
+                        // the statement) and goes again row by row to find it. Non-atomic:
+                        // row by row, stopping at the first bad record.
+                        let size = if atomic { ROWS_PER_INSERT } else { 1 };
+                        for chunk in batch.order.chunks(size) {
+                            for &k in chunk {
+                                for (item, code, message) in batch.problems(k) {
+                                    rejections.push(Rejection {
+                                        file: plan.source.shown.clone(),
+                                        row: batch.rows[k],
+                                        item: format!("{}.{item}", entity.id),
+                                        code: *code,
+                                        message: message.clone(),
+                                    });
+                                    if !atomic {
+                                        stop_inserting = true;
+                                    }
                                 }
                             }
                             // A bad record is still inserted (the transaction is rolled back
@@ -492,17 +534,52 @@ impl Reference {
                             if stop_inserting {
                                 continue;
                             }
-                            match insert(&mut stmt, plan.file_id, row, values) {
-                                Ok(()) => counts[batch.source] += 1,
-                                Err(rusqlite::Error::SqliteFailure(e, _))
-                                    if e.code == SqlCode::ConstraintViolation =>
-                                {
-                                    rejections.push(duplicate(plan, row, values));
-                                    if !atomic {
-                                        stop_inserting = true;
+                            if chunk.len() == ROWS_PER_INSERT {
+                                let mut rows = tx
+                                    .prepare_cached(&store::insert_rows_sql(
+                                        entity,
+                                        ROWS_PER_INSERT,
+                                    ))
+                                    .map_err(storage)?;
+                                match insert_rows(&mut rows, plan.file_id, &batch, chunk) {
+                                    Ok(()) => {
+                                        counts[batch.source] += chunk.len() as u64;
+                                        if let Some(f) = &mut facts {
+                                            for &k in chunk {
+                                                f.inserted(
+                                                    entity,
+                                                    &plan.source.shown,
+                                                    batch.rows[k],
+                                                    batch.values(k),
+                                                );
+                                            }
+                                        }
+                                        continue;
                                     }
+                                    Err(rusqlite::Error::SqliteFailure(e, _))
+                                        if e.code == SqlCode::ConstraintViolation => {}
+                                    Err(e) => return Err(storage(e)),
                                 }
-                                Err(e) => return Err(storage(e)),
+                            }
+                            for &k in chunk {
+                                let (row, values) = (batch.rows[k], batch.values(k));
+                                match insert(&mut stmt, plan.file_id, row, values) {
+                                    Ok(()) => {
+                                        counts[batch.source] += 1;
+                                        if let Some(f) = &mut facts {
+                                            f.inserted(entity, &plan.source.shown, row, values);
+                                        }
+                                    }
+                                    Err(rusqlite::Error::SqliteFailure(e, _))
+                                        if e.code == SqlCode::ConstraintViolation =>
+                                    {
+                                        rejections.push(duplicate(plan, row, values));
+                                        if !atomic {
+                                            stop_inserting = true;
+                                        }
+                                    }
+                                    Err(e) => return Err(storage(e)),
+                                }
                             }
                         }
                         // The reading thread may have finished: then the batch is dropped here.
@@ -548,7 +625,14 @@ impl Reference {
             tx.execute_batch(create).map_err(storage)?;
         }
         if rejections.is_empty() || atomic {
-            self.cross_rules(&tx, first_file, &mut rejections)?;
+            match facts {
+                Some(f) => f.finish(
+                    !self.has(Fault::AcceptOverlappingQualifications),
+                    !self.has(Fault::AcceptEventsAfterDeath),
+                    &mut rejections,
+                ),
+                None => self.cross_rules(&tx, first_file, &mut rejections)?,
+            }
         }
         if rejections.is_empty() {
             tx.commit().map_err(storage)?;
@@ -599,7 +683,8 @@ impl Reference {
                 "person.household_number",
                 RejectionCode::UnknownReference,
                 "SELECT f.path, t._row, 'household ' || t.lgcode || '/' || t.household_number || ' does not exist' \
-                 FROM e_person t JOIN _files f ON f.id = t._file WHERE t._file >= ?1 AND NOT EXISTS \
+                 FROM e_person t JOIN _files f ON f.id = t._file WHERE t._file >= ?1 \
+                 AND t.lgcode IS NOT NULL AND t.household_number IS NOT NULL AND NOT EXISTS \
                  (SELECT 1 FROM e_household h WHERE h.lgcode = t.lgcode AND h.household_number = t.household_number)"
                     .to_owned(),
             ),
@@ -607,7 +692,8 @@ impl Reference {
                 "qualification.address_number",
                 RejectionCode::UnknownReference,
                 "SELECT f.path, t._row, 'person ' || t.lgcode || '/' || t.address_number || ' does not exist' \
-                 FROM e_qualification t JOIN _files f ON f.id = t._file WHERE t._file >= ?1 AND NOT EXISTS \
+                 FROM e_qualification t JOIN _files f ON f.id = t._file WHERE t._file >= ?1 \
+                 AND t.lgcode IS NOT NULL AND t.address_number IS NOT NULL AND NOT EXISTS \
                  (SELECT 1 FROM e_person p WHERE p.lgcode = t.lgcode AND p.address_number = t.address_number)"
                     .to_owned(),
             ),
@@ -623,7 +709,7 @@ impl Reference {
                     RejectionCode::UnknownReference,
                     format!(
                         "SELECT f.path, t._row, 'no insurer ' || t.insurer_number FROM e_{e} t \
-                         JOIN _files f ON f.id = t._file WHERE t._file >= ?1 AND NOT EXISTS \
+                         JOIN _files f ON f.id = t._file WHERE t._file >= ?1 AND t.insurer_number IS NOT NULL AND NOT EXISTS \
                          (SELECT 1 FROM e_insurer i WHERE i.insurer_number = t.insurer_number)"
                     ),
                 ));
@@ -649,6 +735,7 @@ impl Reference {
                 "SELECT f.path, q._row, 'qualification ' || q.qualification_seq || ' acquired or lost after the death of ' || p.address_number \
                  FROM e_qualification q JOIN e_person p ON p.lgcode = q.lgcode AND p.address_number = q.address_number \
                  JOIN _files f ON f.id = q._file WHERE (q._file >= ?1 OR p._file >= ?1) AND p.death_date IS NOT NULL \
+                 AND q.qualification_seq IS NOT NULL \
                  AND (q.acquisition_date > p.death_date OR q.loss_date > p.death_date + 1)"
                     .to_owned(),
             ));

@@ -18,7 +18,15 @@
 //! record back to the same file at the same row. Import runs in one `IMMEDIATE` transaction
 //! with prepared statements; the connection uses `journal_mode=WAL` (file databases) and
 //! `synchronous=NORMAL` (see `docs/target-interface.md`).
+//!
+//! Concurrency: every write (import, events, reset) goes through one writer connection behind
+//! a mutex. On a file database ([`Reference::open`], [`Reference::temporary`]) the read-only
+//! operations (lookups, assessment, copay, certificate, export) use a small pool of read-only
+//! connections beside it, each read in one transaction: WAL gives each read a snapshot of the
+//! last commit, so reads run in parallel, never wait for a write, and never see half of one.
+//! [`Reference::in_memory`] has a single connection for everything.
 
+mod cross;
 mod export;
 mod fault;
 mod import;
@@ -30,10 +38,12 @@ pub use fault::Fault;
 use nhikit_rules::high_cost::HighCostTables;
 use nhikit_rules::params::RuleSet;
 use nhikit_schema::Schema;
-use rusqlite::Connection;
+use rusqlite::config::DbConfig;
+use rusqlite::{Connection, OpenFlags};
 use std::collections::BTreeMap;
-use std::path::Path;
-use std::sync::{Mutex, MutexGuard};
+use std::ops::Deref;
+use std::path::{Path, PathBuf};
+use std::sync::{Condvar, Mutex, MutexGuard};
 
 /// Why the reference could not be set up.
 #[derive(Debug, thiserror::Error)]
@@ -42,6 +52,9 @@ pub enum Error {
     /// SQLite refused to open or prepare the database.
     #[error("database: {0}")]
     Sqlite(#[from] rusqlite::Error),
+    /// The temporary directory of [`Reference::temporary`] could not be created.
+    #[error("creating a temporary database directory: {0}")]
+    Scratch(std::io::Error),
     /// The embedded schema does not load (a build problem).
     #[error("embedded schema: {0}")]
     Schema(String),
@@ -93,12 +106,142 @@ impl Default for RateAssignment {
 
 /// The reference target on one SQLite database.
 pub struct Reference {
+    /// The writer (and, without a pool, the only connection).
     conn: Mutex<Connection>,
+    /// Read-only connections of a WAL file database.
+    readers: Option<ReadPool>,
     schema: Schema,
     rules: RuleSet,
     high_cost: HighCostTables,
     faults: Vec<Fault>,
     rates: RateAssignment,
+    /// The directory of a [`Reference::temporary`] database, removed when dropped (after the
+    /// connections above, which are declared first).
+    _scratch: Option<tempfile::TempDir>,
+}
+
+/// Settings every connection gets.
+fn tune(conn: &Connection) -> rusqlite::Result<()> {
+    // The query planner stability guarantee: without it, SQLite (built with STAT4) re-prepares
+    // a statement at every new binding when its plan might depend on the bound value, e.g.
+    // `WHERE lgcode = ?1 … ORDER BY …` — a full parse per lookup.
+    conn.set_db_config(DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG, true)?;
+    conn.set_prepared_statement_cache_capacity(64);
+    conn.pragma_update(None, "temp_store", "MEMORY")?;
+    conn.pragma_update(None, "cache_size", -65536)
+}
+
+/// Read-only connections to a WAL database file, opened on demand up to `max` and kept.
+struct ReadPool {
+    path: PathBuf,
+    max: usize,
+    state: Mutex<PoolState>,
+    returned: Condvar,
+}
+
+#[derive(Default)]
+struct PoolState {
+    idle: Vec<Connection>,
+    opened: usize,
+}
+
+impl ReadPool {
+    fn new(path: &Path) -> ReadPool {
+        let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+        ReadPool {
+            path: path.to_owned(),
+            max: (2 * cores).clamp(2, 16),
+            state: Mutex::new(PoolState::default()),
+            returned: Condvar::new(),
+        }
+    }
+
+    fn state(&self) -> MutexGuard<'_, PoolState> {
+        // The state is a list and a count, consistent after any panic of a holder.
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// An idle connection, a new one while fewer than `max` are open, else the next one
+    /// given back.
+    fn take(&self) -> Result<Connection, rusqlite::Error> {
+        let mut state = self.state();
+        loop {
+            if let Some(c) = state.idle.pop() {
+                return Ok(c);
+            }
+            if state.opened < self.max {
+                state.opened += 1;
+                drop(state);
+                let opened = self.open();
+                if opened.is_err() {
+                    self.state().opened -= 1;
+                    self.returned.notify_one();
+                }
+                return opened;
+            }
+            state = self.returned.wait(state).unwrap_or_else(|e| e.into_inner());
+        }
+    }
+
+    fn open(&self) -> Result<Connection, rusqlite::Error> {
+        let conn = Connection::open_with_flags(
+            &self.path,
+            OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )?;
+        tune(&conn)?;
+        // Reads go through the OS page cache without a copy into SQLite's.
+        conn.pragma_update(None, "mmap_size", 1i64 << 30)?;
+        Ok(conn)
+    }
+
+    /// Gives a connection back (`None`: it was dropped after an error).
+    fn give_back(&self, conn: Option<Connection>) {
+        let mut state = self.state();
+        match conn {
+            Some(c) => state.idle.push(c),
+            None => state.opened -= 1,
+        }
+        drop(state);
+        self.returned.notify_one();
+    }
+}
+
+/// A connection for reading: a pooled read-only one inside a read transaction (one snapshot
+/// for the whole operation), or the single connection of an in-memory database.
+pub(crate) enum ReadConn<'a> {
+    /// The writer connection, held.
+    Shared(MutexGuard<'a, Connection>),
+    /// A pooled connection with an open read transaction, ended when dropped.
+    Pooled {
+        conn: Option<Connection>,
+        pool: &'a ReadPool,
+    },
+}
+
+impl Deref for ReadConn<'_> {
+    type Target = Connection;
+    fn deref(&self) -> &Connection {
+        match self {
+            ReadConn::Shared(guard) => guard,
+            ReadConn::Pooled { conn, .. } => conn
+                .as_ref()
+                .expect("a pooled connection is only taken out when dropped"),
+        }
+    }
+}
+
+impl Drop for ReadConn<'_> {
+    fn drop(&mut self) {
+        if let ReadConn::Pooled { conn, pool } = self {
+            let conn = conn.take().filter(|c| {
+                c.is_autocommit()
+                    || c.prepare_cached("COMMIT")
+                        .and_then(|mut s| s.execute([]))
+                        .is_ok()
+            });
+            pool.give_back(conn);
+        }
+    }
 }
 
 impl std::fmt::Debug for Reference {
@@ -117,22 +260,51 @@ impl Reference {
     }
 
     /// A reference on a database file (created if absent; its tables kept if present).
+    /// Reads run in parallel on their own connections when the file can be in WAL mode.
     pub fn open(path: &Path) -> Result<Reference, Error> {
+        Reference::open_file(path, "NORMAL", None)
+    }
+
+    /// A reference on a new database file in a private temporary directory, removed when the
+    /// reference is dropped: the in-memory reference's use (nothing is kept), with the file
+    /// database's parallel reads. `synchronous=OFF`, as nothing survives the process anyway.
+    pub fn temporary() -> Result<Reference, Error> {
+        let dir = tempfile::Builder::new()
+            .prefix("nhikit-reference-")
+            .tempdir()
+            .map_err(Error::Scratch)?;
+        let path = dir.path().join("reference.sqlite");
+        Reference::open_file(&path, "OFF", Some(dir))
+    }
+
+    fn open_file(
+        path: &Path,
+        synchronous: &str,
+        scratch: Option<tempfile::TempDir>,
+    ) -> Result<Reference, Error> {
         let conn = Connection::open(path)?;
-        conn.pragma_update(None, "journal_mode", "WAL")?;
-        Reference::with_connection(conn)
+        let mode: String =
+            conn.pragma_update_and_check(None, "journal_mode", "WAL", |r| r.get(0))?;
+        // NORMAL: with WAL, a commit is durable against a crash of the process and consistent
+        // after a power loss (the last commits may be lost): the right trade for a test system.
+        conn.pragma_update(None, "synchronous", synchronous)?;
+        let mut r = Reference::with_connection(conn)?;
+        // Without WAL (a file system without shared memory), a reader would block the writer.
+        if mode.eq_ignore_ascii_case("wal") {
+            r.readers = Some(ReadPool::new(path));
+        }
+        r._scratch = scratch;
+        Ok(r)
     }
 
     fn with_connection(conn: Connection) -> Result<Reference, Error> {
-        // NORMAL: with WAL, a commit is durable against a crash of the process and consistent
-        // after a power loss (the last commits may be lost): the right trade for a test system.
-        conn.pragma_update(None, "synchronous", "NORMAL")?;
-        conn.pragma_update(None, "temp_store", "MEMORY")?;
-        conn.pragma_update(None, "cache_size", -65536)?;
+        tune(&conn)?;
         let schema = nhikit_schema::embedded().map_err(|e| Error::Schema(e.to_string()))?;
         store::create_tables(&conn, &schema)?;
         Ok(Reference {
             conn: Mutex::new(conn),
+            readers: None,
+            _scratch: None,
             schema,
             rules: RuleSet::builtin()?,
             high_cost: HighCostTables::embedded()?,
@@ -177,7 +349,7 @@ impl Reference {
 
     /// Records held per entity (entities with none are left out).
     pub fn counts(&self) -> Result<BTreeMap<String, u64>, Error> {
-        let conn = self.lock();
+        let conn = self.read()?;
         let mut out = BTreeMap::new();
         for e in &self.schema.entities {
             let n: i64 = conn.query_row(
@@ -200,6 +372,21 @@ impl Reference {
         // A panic while holding the lock leaves SQLite consistent (an open transaction is
         // rolled back when dropped), so the poison flag carries no information.
         self.conn.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// A connection for a read-only operation, inside one read transaction: pooled when the
+    /// database has a pool, else the writer's.
+    fn read(&self) -> Result<ReadConn<'_>, rusqlite::Error> {
+        let Some(pool) = &self.readers else {
+            return Ok(ReadConn::Shared(self.lock()));
+        };
+        let conn = pool.take()?;
+        let read = ReadConn::Pooled {
+            conn: Some(conn),
+            pool,
+        };
+        read.prepare_cached("BEGIN")?.execute([])?;
+        Ok(read)
     }
 }
 

@@ -84,6 +84,23 @@ pub(crate) fn insert_sql(e: &Entity) -> String {
     )
 }
 
+/// `INSERT INTO e_<entity> (_file, _row, items…) VALUES (?, …), (?, …), …` for `rows` rows.
+pub(crate) fn insert_rows_sql(e: &Entity, rows: usize) -> String {
+    let one = insert_sql(e);
+    let (head, values) = one.split_at(one.rfind(" VALUES ").unwrap_or(one.len()));
+    let tuple = values.trim_start_matches(" VALUES ");
+    let mut sql = String::with_capacity(head.len() + rows * (tuple.len() + 2) + 8);
+    sql.push_str(head);
+    sql.push_str(" VALUES ");
+    for r in 0..rows {
+        if r > 0 {
+            sql.push_str(", ");
+        }
+        sql.push_str(tuple);
+    }
+    sql
+}
+
 /// Days since 0001-01-01 (CE), the stored form of a date.
 pub(crate) fn days(d: NaiveDate) -> i64 {
     use chrono::Datelike;
@@ -117,6 +134,10 @@ pub(crate) struct Checker<'s> {
     sorted: Vec<(&'s str, usize)>,
     codes: Vec<Option<&'s nhikit_schema::CodeTable>>,
     dates: Vec<(usize, usize, &'static str)>,
+    /// Per item, the last text value that had no problem: the item rules are pure functions
+    /// of the text, and rows repeat many values (地方公共団体コード, 保険者番号, 世帯番号 of
+    /// consecutive members), so a repeat skips the check digits and character classes.
+    passed: Vec<String>,
 }
 
 impl<'s> Checker<'s> {
@@ -144,6 +165,7 @@ impl<'s> Checker<'s> {
             sorted,
             codes,
             dates,
+            passed: vec![String::new(); entity.items.len()],
         }
     }
 
@@ -151,7 +173,12 @@ impl<'s> Checker<'s> {
     /// every problem: unknown items, the schema's item rules (nhikit-schema's model: types,
     /// lengths, character classes, check rules, code tables, bounds, required items), and the
     /// record's own date order.
-    pub(crate) fn check(&self, record: Record, values: &mut Vec<Value>, out: &mut Vec<Problem>) {
+    pub(crate) fn check(
+        &mut self,
+        record: Record,
+        values: &mut Vec<Value>,
+        out: &mut Vec<Problem>,
+    ) {
         values.clear();
         values.resize(self.entity.items.len(), Value::Null);
         let mut slots = self.sorted.iter().peekable();
@@ -171,9 +198,22 @@ impl<'s> Checker<'s> {
 
     /// Pushes every problem of a row (values in item order, as the `nhikit_io` row readers
     /// give them): the schema's item rules and the record's own date order.
-    pub(crate) fn check_row(&self, values: &[Value], out: &mut Vec<Problem>) {
-        for ((item, table), value) in self.entity.items.iter().zip(&self.codes).zip(values) {
-            item_problems(item, *table, value, out);
+    pub(crate) fn check_row(&mut self, values: &[Value], out: &mut Vec<Problem>) {
+        let items = self.entity.items.iter().zip(&self.codes);
+        for (((item, table), value), passed) in items.zip(values).zip(&mut self.passed) {
+            if let Value::Str(s) = value {
+                if !s.is_empty() && s == passed {
+                    continue;
+                }
+                let before = out.len();
+                item_problems(item, *table, value, out);
+                if out.len() == before {
+                    passed.clear();
+                    passed.push_str(s);
+                }
+            } else {
+                item_problems(item, *table, value, out);
+            }
         }
         for (a, b, what) in &self.dates {
             if let (Value::Date(x), Value::Date(y)) = (&values[*a], &values[*b])
@@ -300,5 +340,46 @@ fn date_pairs(entity: &str) -> &'static [(&'static str, &'static str, &'static s
             "国保資格喪失日 before 国保資格取得日",
         )],
         _ => &[],
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The problems of `lgcode` when a person row holds only that value.
+    fn lgcode_problems(c: &mut Checker<'_>, lgcode: &str) -> Vec<RejectionCode> {
+        let mut values = vec![Value::Null; c.entity.items.len()];
+        let at = c
+            .entity
+            .items
+            .iter()
+            .position(|i| i.id == "lgcode")
+            .unwrap();
+        values[at] = Value::Str(lgcode.to_owned());
+        let mut out = Vec::new();
+        c.check_row(&values, &mut out);
+        out.into_iter()
+            .filter(|p| p.0 == "lgcode")
+            .map(|p| p.1)
+            .collect()
+    }
+
+    /// The memo of values that passed never hides a bad value, repeated or following a good
+    /// one (131016 is 千代田区's valid code; 131017 has a wrong check digit).
+    #[test]
+    fn repeated_values_are_checked_like_new_ones() {
+        let schema = nhikit_schema::embedded().unwrap();
+        let mut c = Checker::new(&schema, schema.entity("person").unwrap());
+        let bad = vec![RejectionCode::CheckDigit];
+        assert_eq!(lgcode_problems(&mut c, "131016"), vec![]);
+        assert_eq!(lgcode_problems(&mut c, "131016"), vec![]);
+        assert_eq!(lgcode_problems(&mut c, "131017"), bad);
+        assert_eq!(lgcode_problems(&mut c, "131017"), bad);
+        assert_eq!(lgcode_problems(&mut c, "131016"), vec![]);
+        assert_eq!(
+            lgcode_problems(&mut c, "1310"),
+            vec![RejectionCode::BadLength, RejectionCode::CheckDigit]
+        );
     }
 }

@@ -39,10 +39,9 @@ impl std::error::Error for AliasError {}
 /// Outcomes of weight zero are never chosen.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AliasTable {
-    /// Mass (out of `total`) with which column i yields i itself.
-    keep: Vec<u64>,
-    /// The outcome column i yields otherwise.
-    alias: Vec<u32>,
+    /// Per column: the mass (out of `total`) with which column i yields i itself, and the
+    /// outcome it yields otherwise. One array of pairs, so a sample touches one cache line.
+    columns: Vec<(u64, u32)>,
     /// Σ weights.
     total: u64,
 }
@@ -94,26 +93,31 @@ impl AliasTable {
         }
         // Whatever remains holds exactly W (integer arithmetic leaves no rounding residue):
         // those columns keep their own outcome, as initialised.
-        Ok(AliasTable { keep, alias, total })
+        Ok(AliasTable {
+            columns: keep.into_iter().zip(alias).collect(),
+            total,
+        })
     }
 
     /// The number of outcomes.
     pub fn len(&self) -> usize {
-        self.keep.len()
+        self.columns.len()
     }
 
     /// Always false: a table has at least one outcome.
     pub fn is_empty(&self) -> bool {
-        self.keep.is_empty()
+        self.columns.is_empty()
     }
 
     /// Draws an outcome index (two draws from `rng`, plus any Lemire rejections).
+    #[inline]
     pub fn sample(&self, rng: &mut Rng) -> usize {
-        let column = rng.below(self.keep.len() as u64) as usize;
+        let column = rng.below(self.columns.len() as u64) as usize;
         let coin = rng.below(self.total);
-        match self.keep.get(column) {
-            Some(&keep) if coin < keep => column,
-            _ => self.alias.get(column).map_or(column, |&a| a as usize),
+        match self.columns.get(column) {
+            Some(&(keep, _)) if coin < keep => column,
+            Some(&(_, alias)) => alias as usize,
+            None => column,
         }
     }
 
@@ -121,10 +125,10 @@ impl AliasTable {
     /// `weights[i] · n` when the table is right.
     #[cfg(test)]
     fn mass_of(&self, i: usize) -> u128 {
-        let mut m = u128::from(self.keep[i]);
-        for (column, &a) in self.alias.iter().enumerate() {
+        let mut m = u128::from(self.columns[i].0);
+        for (column, &(keep, a)) in self.columns.iter().enumerate() {
             if a as usize == i && column != i {
-                m += u128::from(self.total - self.keep[column]);
+                m += u128::from(self.total - keep);
             }
         }
         m

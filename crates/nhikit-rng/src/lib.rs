@@ -42,6 +42,7 @@ const K_S3: u64 = 0xBE54_66CF_34E9_0C6C;
 
 /// The SplitMix64 output function (Steele, Lea & Flood 2014; constants of Stafford's
 /// "Mix13"): a bijection of `u64` with good avalanche.
+#[inline]
 pub const fn mix64(mut z: u64) -> u64 {
     z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
     z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
@@ -64,6 +65,7 @@ pub struct Rng {
 
 impl Rng {
     /// The generator of `index` in `stream` under `seed`.
+    #[inline]
     pub fn new(seed: u64, stream: u64, index: u64) -> Rng {
         let a = mix64(seed ^ K_SEED);
         let b = mix64(stream ^ mix64(a ^ K_STREAM));
@@ -84,6 +86,7 @@ impl Rng {
     }
 
     /// The next 64 uniformly distributed bits (xoshiro256\*\*).
+    #[inline]
     pub fn next_u64(&mut self) -> u64 {
         let s = &mut self.s;
         let result = s[1].wrapping_mul(5).rotate_left(7).wrapping_mul(9);
@@ -101,6 +104,7 @@ impl Rng {
     /// generation in an interval": multiply-shift with rejection). Usually one draw; a
     /// rejection (probability below n / 2^64) takes another. `below(0)` is 0 (there is no
     /// valid answer; callers choosing from an empty list must check first).
+    #[inline]
     pub fn below(&mut self, n: u64) -> u64 {
         if n == 0 {
             return 0;
@@ -119,6 +123,7 @@ impl Rng {
 
     /// A uniform integer in `lo..=hi` (both ends included). When `hi < lo` it returns `lo`
     /// without drawing.
+    #[inline]
     pub fn range_inclusive(&mut self, lo: i64, hi: i64) -> i64 {
         if hi < lo {
             return lo;
@@ -135,6 +140,7 @@ impl Rng {
 
     /// True with probability exactly `numerator / denominator` (clamped to 0..=1); false
     /// without drawing when `denominator` is 0.
+    #[inline]
     pub fn chance(&mut self, numerator: u64, denominator: u64) -> bool {
         if denominator == 0 {
             return false;

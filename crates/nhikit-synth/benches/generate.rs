@@ -1,4 +1,5 @@
-//! Generator throughput without I/O: households with their persons and qualifications.
+//! Generator throughput without I/O: households with their persons and qualifications; and
+//! the start-up cost of parsing the reference data.
 #![allow(missing_docs, clippy::unwrap_used)]
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
@@ -54,5 +55,16 @@ fn bench(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, bench);
+/// Start-up: parsing the embedded reference files (5.8 MB of `postal_towns.csv` among them),
+/// which every `nhikit gen` does before the first household.
+fn reference(c: &mut Criterion) {
+    let mut group = c.benchmark_group("synth/reference");
+    group.sample_size(10);
+    group.bench_function("embedded", |b| {
+        b.iter(|| black_box(Reference::embedded().unwrap().towns.len()))
+    });
+    group.finish();
+}
+
+criterion_group!(benches, bench, reference);
 criterion_main!(benches);

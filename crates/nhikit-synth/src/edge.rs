@@ -220,7 +220,7 @@ impl EdgeNames {
         );
         let mut names = Vec::new();
         for (line, row) in t.rows() {
-            let get = |c: usize| row.get(c).map(String::as_str).unwrap_or("");
+            let get = |c: usize| t.cell(row, c).unwrap_or("");
             let bad = |reason: String| Error::Reference {
                 source_name: source.to_owned(),
                 line,

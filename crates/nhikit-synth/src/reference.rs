@@ -47,11 +47,23 @@ pub struct Town {
     pub has_chome: bool,
 }
 
+/// One row of a [`Table`]: the byte range of each cell in the table's text buffer.
+pub(crate) type Cells = [(u32, u32)];
+
 /// The columns of a CSV file by header name.
+///
+/// Cells are kept in one text buffer with a range per cell, not a `String` each: the 5.8 MB
+/// of `postal_towns.csv` are parsed at every start of `nhikit gen`, and per-cell allocation
+/// made that most of the start-up time.
 pub(crate) struct Table {
     source: String,
     header: Vec<String>,
-    rows: Vec<Vec<String>>,
+    /// The text of every cell after the header, concatenated.
+    text: String,
+    /// The range of each cell in `text`, row after row.
+    cells: Vec<(u32, u32)>,
+    /// Each row's first index in `cells` and cell count.
+    rows: Vec<(u32, u32)>,
 }
 
 impl Table {
@@ -60,28 +72,62 @@ impl Table {
             .has_headers(false)
             .flexible(true)
             .from_reader(text.as_bytes());
+        let too_big = |line: usize| Error::Reference {
+            source_name: source.to_owned(),
+            line,
+            reason: "the file is too large (4 GiB at most)".into(),
+        };
+        let mut header: Option<Vec<String>> = None;
+        let mut buf = String::with_capacity(text.len());
+        let mut cells = Vec::new();
         let mut rows = Vec::new();
-        for (i, record) in reader.records().enumerate() {
-            let record = record.map_err(|e| Error::Reference {
-                source_name: source.to_owned(),
-                line: e.position().map_or(i + 1, |p| p.line() as usize),
-                reason: e.to_string(),
-            })?;
-            rows.push(record.iter().map(str::to_owned).collect::<Vec<_>>());
+        let mut record = csv::StringRecord::new();
+        let mut i = 0;
+        loop {
+            let more = reader
+                .read_record(&mut record)
+                .map_err(|e| Error::Reference {
+                    source_name: source.to_owned(),
+                    line: e.position().map_or(i + 1, |p| p.line() as usize),
+                    reason: e.to_string(),
+                })?;
+            if !more {
+                break;
+            }
+            i += 1;
+            if header.is_none() {
+                header = Some(record.iter().map(str::to_owned).collect());
+                continue;
+            }
+            let first = u32::try_from(cells.len()).map_err(|_| too_big(i))?;
+            for field in record.iter() {
+                let a = u32::try_from(buf.len()).map_err(|_| too_big(i))?;
+                buf.push_str(field);
+                let b = u32::try_from(buf.len()).map_err(|_| too_big(i))?;
+                cells.push((a, b));
+            }
+            rows.push((first, record.len() as u32));
         }
-        if rows.is_empty() {
+        let Some(header) = header else {
             return Err(Error::Reference {
                 source_name: source.to_owned(),
                 line: 1,
                 reason: "empty file: a header line is required".into(),
             });
-        }
-        let header = rows.remove(0);
+        };
         Ok(Table {
             source: source.to_owned(),
             header,
+            text: buf,
+            cells,
             rows,
         })
+    }
+
+    /// Cell `col` of `row`, if the row has it.
+    pub(crate) fn cell(&self, row: &Cells, col: usize) -> Option<&str> {
+        row.get(col)
+            .and_then(|&(a, b)| self.text.get(a as usize..b as usize))
     }
 
     pub(crate) fn column(&self, name: &str) -> Result<usize, Error> {
@@ -96,30 +142,23 @@ impl Table {
     }
 
     /// Rows with their 1-based line numbers (header is line 1).
-    pub(crate) fn rows(&self) -> impl Iterator<Item = (usize, &[String])> {
-        self.rows
-            .iter()
-            .enumerate()
-            .map(|(i, r)| (i + 2, r.as_slice()))
+    pub(crate) fn rows(&self) -> impl Iterator<Item = (usize, &Cells)> {
+        self.rows.iter().enumerate().map(|(i, &(first, n))| {
+            let first = first as usize;
+            (i + 2, &self.cells[first..first + n as usize])
+        })
     }
 
-    pub(crate) fn get<'a>(
-        &self,
-        row: &'a [String],
-        col: usize,
-        line: usize,
-    ) -> Result<&'a str, Error> {
-        row.get(col)
-            .map(String::as_str)
-            .ok_or_else(|| Error::Reference {
-                source_name: self.source.clone(),
-                line,
-                reason: format!("missing column {} (`{}`)", col + 1, self.header[col]),
-            })
+    pub(crate) fn get(&self, row: &Cells, col: usize, line: usize) -> Result<&str, Error> {
+        self.cell(row, col).ok_or_else(|| Error::Reference {
+            source_name: self.source.clone(),
+            line,
+            reason: format!("missing column {} (`{}`)", col + 1, self.header[col]),
+        })
     }
 
     /// A non-negative decimal (`12`, `10.5`, `0.125`) in thousandths, parsed exactly.
-    pub(crate) fn milli(&self, row: &[String], col: usize, line: usize) -> Result<u64, Error> {
+    pub(crate) fn milli(&self, row: &Cells, col: usize, line: usize) -> Result<u64, Error> {
         let v = self.get(row, col, line)?;
         let bad = || Error::Reference {
             source_name: self.source.clone(),
@@ -143,7 +182,7 @@ impl Table {
             .ok_or_else(bad)
     }
 
-    pub(crate) fn number(&self, row: &[String], col: usize, line: usize) -> Result<u64, Error> {
+    pub(crate) fn number(&self, row: &Cells, col: usize, line: usize) -> Result<u64, Error> {
         let v = self.get(row, col, line)?;
         v.parse().map_err(|_| Error::Reference {
             source_name: self.source.clone(),
@@ -214,6 +253,29 @@ impl Reference {
 
     /// Parses the reference files; every error names the file and line.
     pub fn from_texts(t: ReferenceTexts<'_>) -> Result<Reference, Error> {
+        // `postal_towns.csv` is most of the text: parse it on a second thread meanwhile.
+        std::thread::scope(|scope| {
+            let towns = t
+                .towns
+                .map(|text| scope.spawn(move || Table::parse("postal_towns.csv", text)));
+            let towns = move || -> Result<Option<Table>, Error> {
+                match towns {
+                    None => Ok(None),
+                    Some(handle) => match handle.join() {
+                        Ok(table) => table.map(Some),
+                        Err(panic) => std::panic::resume_unwind(panic),
+                    },
+                }
+            };
+            Reference::from_parts(t, towns)
+        })
+    }
+
+    /// [`Reference::from_texts`] with the town table parsed by `towns`.
+    fn from_parts(
+        t: ReferenceTexts<'_>,
+        towns_table: impl FnOnce() -> Result<Option<Table>, Error>,
+    ) -> Result<Reference, Error> {
         let mut municipalities = Vec::new();
         let table = Table::parse("municipalities.csv", t.municipalities)?;
         let (c_code, c_pref_code, c_pref, c_name, c_kana, c_insurer) = (
@@ -273,19 +335,22 @@ impl Reference {
         if let Some(text) = t.population {
             let table = Table::parse("municipal_population.csv", text)?;
             let (c_code, c_pop) = (table.column("lgcode")?, table.column("population")?);
+            let mut index: std::collections::HashMap<String, usize> = Default::default();
+            for (i, m) in municipalities.iter().enumerate() {
+                index.entry(m.lgcode.clone()).or_insert(i);
+            }
             for (line, row) in table.rows() {
                 let code = table.get(row, c_code, line)?;
                 let pop = table.number(row, c_pop, line)?;
-                if let Some(m) = municipalities.iter_mut().find(|m| m.lgcode == code) {
-                    m.weight = pop;
+                if let Some(&i) = index.get(code) {
+                    municipalities[i].weight = pop;
                 }
             }
         }
         let surnames = parse_names("surnames.csv", t.surnames, false)?.0;
         let (male, female) = parse_given(t.given_names)?;
         let mut towns = vec![Vec::new(); municipalities.len()];
-        if let Some(text) = t.towns {
-            let table = Table::parse("postal_towns.csv", text)?;
+        if let Some(table) = towns_table()? {
             let (c_code, c_postal, c_town, c_chome) = (
                 table.column("lgcode6")?,
                 table.column("postal_code")?,
@@ -457,4 +522,33 @@ fn parse_given(text: &str) -> Result<(GivenNames, GivenNames), Error> {
     }
     let [m, f] = out;
     Ok((m, f))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn table_keeps_quoted_cells_short_rows_and_line_numbers() {
+        let text = "a,b,c\n1,\"x, \"\"y\"\"\",3\n4,5\n\"東京\",,\n";
+        let t = Table::parse("t.csv", text).unwrap();
+        let (b, c) = (t.column("b").unwrap(), t.column("c").unwrap());
+        let rows: Vec<_> = t.rows().collect();
+        assert_eq!(rows.len(), 3);
+        assert_eq!(rows[0].0, 2);
+        assert_eq!(t.get(rows[0].1, b, rows[0].0).unwrap(), "x, \"y\"");
+        assert_eq!(t.number(rows[0].1, c, rows[0].0).unwrap(), 3);
+        // A row with fewer cells: the error names the file, the line and the column.
+        let e = t.get(rows[1].1, c, rows[1].0).unwrap_err().to_string();
+        assert_eq!(e, "t.csv:3: missing column 3 (`c`)");
+        assert_eq!(t.cell(rows[2].1, 0), Some("東京"));
+        assert_eq!(t.cell(rows[2].1, 1), Some(""));
+        assert!(t.column("d").is_err());
+    }
+
+    #[test]
+    fn table_needs_a_header() {
+        let e = Table::parse("empty.csv", "").err().unwrap().to_string();
+        assert_eq!(e, "empty.csv:1: empty file: a header line is required");
+    }
 }

@@ -314,3 +314,108 @@ fn rows_inserted_in_key_order_keep_their_rows_in_the_report() {
         err.rejections
     );
 }
+
+/// Issue 10: into empty tables the cross-record rules run in memory, else as SQL; both give
+/// the same rejections (same rows, items, codes, messages, order), and the multi-row inserts
+/// still find a duplicate key in the middle of a chunk.
+#[test]
+fn cross_record_rules_in_memory_equal_the_sql_ones() {
+    let tmp = tempfile::tempdir().unwrap();
+    let ds = tmp.path().join("ds");
+    generate(&ds, 120, 5, &[Format::Jsonl], &["131016"]);
+    let households = jsonl_files(&ds, "household");
+    let persons = jsonl_files(&ds, "person");
+    let quals = jsonl_files(&ds, "qualification");
+    let line = |path: &Path, n: usize| -> serde_json::Map<String, serde_json::Value> {
+        serde_json::from_str(
+            std::fs::read_to_string(path)
+                .unwrap()
+                .lines()
+                .nth(n)
+                .unwrap(),
+        )
+        .unwrap()
+    };
+    // A household of an unknown insurer; a person of an unknown household; a qualification of
+    // an unknown person.
+    edit_jsonl(&households[0].1, 3, |o| {
+        o.insert("insurer_number".into(), "01130012".into());
+    });
+    edit_jsonl(&persons[0].1, 5, |o| {
+        o.insert("household_number".into(), "0999999999".into());
+    });
+    edit_jsonl(&quals[0].1, 7, |o| {
+        o.insert("address_number".into(), "0999999998".into());
+    });
+    // An overlapping second qualification, a duplicate of row 40 (mid-chunk), and a person who
+    // died before the acquisition of their qualification.
+    let second = line(&quals[0].1, 1);
+    let mut overlapping = second.clone();
+    overlapping.insert("qualification_seq".into(), 2.into());
+    let duplicate = line(&quals[0].1, 39);
+    let text = std::fs::read_to_string(&quals[0].1).unwrap();
+    std::fs::write(
+        &quals[0].1,
+        text + &serde_json::to_string(&overlapping).unwrap()
+            + "\n"
+            + &serde_json::to_string(&duplicate).unwrap()
+            + "\n",
+    )
+    .unwrap();
+    let third = line(&quals[0].1, 2);
+    let dead = third["address_number"].as_str().unwrap().to_owned();
+    let acquired = date(third["acquisition_date"].as_str().unwrap());
+    let rows = std::fs::read_to_string(&persons[0].1).unwrap();
+    let row = rows
+        .lines()
+        .position(|l| l.contains(&format!("\"address_number\":\"{dead}\"")))
+        .unwrap();
+    edit_jsonl(&persons[0].1, row + 1, |o| {
+        o.insert(
+            "death_date".into(),
+            (acquired - chrono_days(10)).to_string().into(),
+        );
+    });
+    let request = ImportRequest {
+        dataset: Some(ds),
+        files: Vec::new(),
+    };
+    let fresh = Reference::in_memory()
+        .unwrap()
+        .import(&request)
+        .unwrap_err();
+    // A household of another municipality first: the tables are not empty, the rules run as SQL.
+    let other = tmp.path().join("other");
+    generate(&other, 5, 9, &[Format::Jsonl], &["011002"]);
+    let held = Reference::in_memory().unwrap();
+    held.import(&ImportRequest {
+        dataset: None,
+        files: vec![ImportFile {
+            path: jsonl_files(&other, "household").remove(0).1,
+            entity: "household".into(),
+            format: "jsonl".into(),
+            layout: None,
+        }],
+    })
+    .unwrap();
+    let sql = held.import(&request).unwrap_err();
+    assert_eq!(fresh.rejections, sql.rejections);
+    let codes: Vec<RejectionCode> = fresh.rejections.iter().map(|x| x.code).collect();
+    for want in [
+        RejectionCode::UnknownReference,
+        RejectionCode::OverlappingQualification,
+        RejectionCode::EventAfterDeath,
+        RejectionCode::DuplicateKey,
+    ] {
+        assert!(
+            codes.contains(&want),
+            "{want:?} missing from {:#?}",
+            fresh.rejections
+        );
+    }
+    let references = codes
+        .iter()
+        .filter(|c| **c == RejectionCode::UnknownReference)
+        .count();
+    assert!(references >= 3, "{:#?}", fresh.rejections);
+}

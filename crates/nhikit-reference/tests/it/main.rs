@@ -4,6 +4,7 @@
 #![allow(clippy::unwrap_used, missing_docs)]
 
 mod assess;
+mod concurrency;
 mod faults;
 mod import_export;
 mod lookup;
