@@ -10,7 +10,11 @@ use nhikit_core::id::{
 use nhikit_core::wareki::WarekiDate;
 use std::str::FromStr;
 
-fn round_trip<T: FromStr + ToString + PartialEq + std::fmt::Debug>(s: &str) {
+fn round_trip<T>(s: &str)
+where
+    T: FromStr + ToString + PartialEq + std::fmt::Debug,
+    T::Err: std::fmt::Debug,
+{
     if let Ok(v) = s.parse::<T>() {
         let again = v.to_string().parse::<T>();
         assert!(

@@ -67,7 +67,7 @@ fuzz_target!(|data: &[u8]| {
         let exported = reference
             .export(&nhikit_target::ExportRequest {
                 dir: out.clone(),
-                ..Default::default()
+                overwrite: false,
             })
             .expect("export after a rejected import");
         assert!(
