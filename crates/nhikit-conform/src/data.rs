@@ -3,7 +3,7 @@
 //! [`Model`] the selectors and the oracle read.
 
 use crate::Error;
-use crate::scenario::{DataSource, Edit};
+use crate::scenario::{DataSource, Edit, InlineData};
 use crate::select::{Env, date_of, expand, str_of};
 use nhikit_core::date::NaiveDate;
 use nhikit_io::{DatasetWriter, Format, Manifest, ManifestInfo, Partition, WriterOptions};
@@ -321,6 +321,32 @@ impl DataCache {
     pub fn get(&self, source: &DataSource) -> Result<(PathBuf, Arc<Model>), Error> {
         let (key, dir) = match source {
             DataSource::Dir(d) => (d.display().to_string(), d.clone()),
+            DataSource::Inline(records) => {
+                // Keyed by the records themselves: two scenarios with the same records share
+                // one written dataset.
+                let key = format!(
+                    "inline:{}",
+                    serde_json::to_string(&[
+                        &records.insurers,
+                        &records.households,
+                        &records.persons,
+                        &records.qualifications,
+                    ])
+                    .unwrap_or_default()
+                );
+                let hash = {
+                    use std::hash::{Hash, Hasher};
+                    let mut h = std::hash::DefaultHasher::new();
+                    key.hash(&mut h);
+                    h.finish()
+                };
+                let dir = self
+                    .root
+                    .path()
+                    .join("data")
+                    .join(format!("inline-{hash:016x}"));
+                (key, dir)
+            }
             DataSource::Generated {
                 seed,
                 households,
@@ -336,13 +362,19 @@ impl DataCache {
             sets.entry(key).or_default().clone()
         };
         let model = cell.get_or_init(|| {
-            if let DataSource::Generated {
-                seed,
-                households,
-                municipalities,
-            } = source
-            {
-                generate(&dir, *seed, *households, municipalities).map_err(|e| e.to_string())?;
+            match source {
+                DataSource::Generated {
+                    seed,
+                    households,
+                    municipalities,
+                } => {
+                    generate(&dir, *seed, *households, municipalities)
+                        .map_err(|e| e.to_string())?;
+                }
+                DataSource::Inline(records) => {
+                    write_inline(&dir, records).map_err(|e| e.to_string())?;
+                }
+                DataSource::Dir(_) => {}
             }
             Model::read(&dir).map(Arc::new).map_err(|e| e.to_string())
         });
@@ -363,6 +395,23 @@ pub fn generate(
     households: u64,
     municipalities: &[String],
 ) -> Result<(), Error> {
+    generate_profile(
+        dir,
+        seed,
+        households,
+        municipalities,
+        nhikit_synth::Profile::Realistic,
+    )
+}
+
+/// [`generate`] with a population profile (`nhikit gen --profile`).
+pub fn generate_profile(
+    dir: &Path,
+    seed: u64,
+    households: u64,
+    municipalities: &[String],
+    profile: nhikit_synth::Profile,
+) -> Result<(), Error> {
     let fail = |reason: String| Error::Data {
         path: dir.to_path_buf(),
         reason,
@@ -375,7 +424,14 @@ pub fn generate(
         municipalities: municipalities.to_vec(),
         ..nhikit_synth::Options::default()
     };
-    let g = nhikit_synth::Generator::new(&reference, &options).map_err(|e| fail(e.to_string()))?;
+    let g = nhikit_synth::Generator::new(&reference, &options)
+        .and_then(|g| {
+            g.with_extras(nhikit_synth::Extras {
+                profile,
+                ..nhikit_synth::Extras::default()
+            })
+        })
+        .map_err(|e| fail(e.to_string()))?;
     let w = DatasetWriter::create(
         dir,
         &schema,
@@ -406,6 +462,111 @@ pub fn generate(
         ..ManifestInfo::default()
     })
     .map_err(io)?;
+    Ok(())
+}
+
+/// Writes a scenario's inline records as a dataset (JSON Lines and CSV, with its manifest),
+/// one part per prefecture (the first two digits of `lgcode`) as `nhikit gen` lays it out, so
+/// that an export of the imported records gives the same CSV files. A record with an item the
+/// schema does not have, or a value of the wrong type, is an error naming the record.
+pub fn write_inline(dir: &Path, records: &InlineData) -> Result<(), Error> {
+    use nhikit_schema::{ItemType, RowWriter};
+    let fail = |reason: String| Error::Data {
+        path: dir.to_path_buf(),
+        reason,
+    };
+    let schema = nhikit_schema::embedded().map_err(|e| fail(e.to_string()))?;
+    let w = DatasetWriter::create(
+        dir,
+        &schema,
+        WriterOptions {
+            formats: vec![Format::Jsonl, Format::Csv],
+            ..WriterOptions::default()
+        },
+    )
+    .map_err(|e| fail(e.to_string()))?;
+    let io = |e: nhikit_io::Error| fail(e.to_string());
+    for (name, recs) in [
+        ("insurer", &records.insurers),
+        ("household", &records.households),
+        ("person", &records.persons),
+        ("qualification", &records.qualifications),
+    ] {
+        if recs.is_empty() {
+            continue;
+        }
+        let entity = schema
+            .entities
+            .iter()
+            .find(|e| e.id == name)
+            .ok_or_else(|| fail(format!("the schema has no entity `{name}`")))?;
+        let partitioned = name != "insurer";
+        // Parts by prefecture, in the order of their first record.
+        let mut parts: Vec<(u8, Vec<(usize, &Rec)>)> = Vec::new();
+        for (i, r) in recs.iter().enumerate() {
+            let pref = if partitioned {
+                let lg = str_of(r, "lgcode");
+                lg.get(..2)
+                    .and_then(|p| p.parse::<u8>().ok())
+                    .filter(|p| (1..=47).contains(p))
+                    .ok_or_else(|| {
+                        fail(format!(
+                            "[[data.{name}]] #{}: lgcode {lg:?} is not a 地方公共団体コード",
+                            i + 1
+                        ))
+                    })?
+            } else {
+                0
+            };
+            match parts.iter_mut().find(|(p, _)| *p == pref) {
+                Some((_, v)) => v.push((i, r)),
+                None => parts.push((pref, vec![(i, r)])),
+            }
+        }
+        parts.sort_by_key(|(p, _)| *p);
+        for (pref, rows) in parts {
+            let mut part = if partitioned {
+                w.part(name, &Partition::prefecture(pref), 0).map_err(io)?
+            } else {
+                w.table_part(name, 0).map_err(io)?
+            };
+            for (i, r) in rows {
+                let bad = |reason: String| fail(format!("[[data.{name}]] #{}: {reason}", i + 1));
+                if let Some(k) = r
+                    .keys()
+                    .find(|k| !entity.items.iter().any(|it| it.id == **k))
+                {
+                    return Err(bad(format!("`{name}` has no item `{k}`")));
+                }
+                for item in &entity.items {
+                    let v = r.get(&item.id).unwrap_or(&Value::Null);
+                    match (item.ty, v) {
+                        (_, Value::Null) => part.null(),
+                        (ItemType::String | ItemType::Code, Value::String(s)) => part.str(s),
+                        (ItemType::Integer | ItemType::Yen, Value::Number(n)) if n.is_i64() => {
+                            part.int(n.as_i64().unwrap_or_default())
+                        }
+                        (ItemType::Date, Value::String(s)) => {
+                            part.date(NaiveDate::parse_from_str(s, "%Y-%m-%d").map_err(|_| {
+                                bad(format!("`{}` = {s:?} is not a YYYY-MM-DD date", item.id))
+                            })?)
+                        }
+                        (ItemType::Boolean, Value::Bool(b)) => part.bool(*b),
+                        (ty, v) => {
+                            return Err(bad(format!(
+                                "`{}` = {v} is not a value of type {}",
+                                item.id,
+                                ty.name()
+                            )));
+                        }
+                    }
+                }
+                part.end_row();
+            }
+            part.finish().map_err(io)?;
+        }
+    }
+    w.finish(ManifestInfo::default()).map_err(io)?;
     Ok(())
 }
 

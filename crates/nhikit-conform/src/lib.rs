@@ -16,14 +16,18 @@
 
 pub mod data;
 pub mod oracle;
+pub mod property;
 pub mod report;
 pub mod run;
 pub mod scenario;
 pub mod select;
 
+pub use property::{PropertyFailure, PropertyOptions, PropertyRun, run_property};
 pub use report::{Outcome, Report, ScenarioResult, Totals};
 pub use run::{Connect, RunOptions, Runner, SharedTarget, read_expected_failures, run};
-pub use scenario::{Catalog, Scenario, load_all, load_scenario};
+pub use scenario::{
+    Catalog, InlineData, Scenario, find_catalog, load_all, load_scenario, parse_scenario,
+};
 
 use std::path::PathBuf;
 

@@ -97,6 +97,11 @@ impl Runner {
         })
     }
 
+    /// The run's generated data and temporary directory.
+    pub(crate) fn cache(&self) -> &DataCache {
+        &self.cache
+    }
+
     /// Runs the scenarios, `options.jobs` at a time; results in the scenarios' order.
     pub fn run(
         &self,

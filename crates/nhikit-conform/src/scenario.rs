@@ -75,6 +75,33 @@ pub enum DataSource {
     },
     /// A dataset directory (with `manifest.json`) beside the scenario.
     Dir(PathBuf),
+    /// Records written in the scenario file itself (`[[data.household]]`, …), written out as a
+    /// dataset (JSON Lines and CSV) when the scenario runs.
+    Inline(InlineData),
+}
+
+/// Records given in a scenario file, per entity, in file order. Each record is the JSON Lines
+/// form of the dataset (item id → value; dates `YYYY-MM-DD` strings; absent items null).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct InlineData {
+    /// `[[data.insurer]]`.
+    pub insurers: Vec<crate::data::Rec>,
+    /// `[[data.household]]`.
+    pub households: Vec<crate::data::Rec>,
+    /// `[[data.person]]`.
+    pub persons: Vec<crate::data::Rec>,
+    /// `[[data.qualification]]`.
+    pub qualifications: Vec<crate::data::Rec>,
+}
+
+impl InlineData {
+    /// Whether no record is given.
+    pub fn is_empty(&self) -> bool {
+        self.insurers.is_empty()
+            && self.households.is_empty()
+            && self.persons.is_empty()
+            && self.qualifications.is_empty()
+    }
 }
 
 /// A change to one record of the scenario's data before it is used.
@@ -218,6 +245,39 @@ struct DataFile {
     import: bool,
     #[serde(default)]
     edit: Vec<EditFile>,
+    #[serde(default)]
+    insurer: Vec<Spanned<toml::Table>>,
+    #[serde(default)]
+    household: Vec<Spanned<toml::Table>>,
+    #[serde(default)]
+    person: Vec<Spanned<toml::Table>>,
+    #[serde(default)]
+    qualification: Vec<Spanned<toml::Table>>,
+}
+
+/// A record of `[[data.ENTITY]]` as JSON: strings, integers, booleans and dates (a TOML date
+/// or a `YYYY-MM-DD` string) only.
+fn record_json(t: &toml::Table) -> Result<crate::data::Rec, String> {
+    let mut out = crate::data::Rec::new();
+    for (k, v) in t {
+        let j = match v {
+            toml::Value::String(s) => serde_json::Value::String(s.clone()),
+            toml::Value::Integer(i) => serde_json::Value::from(*i),
+            toml::Value::Boolean(b) => serde_json::Value::Bool(*b),
+            toml::Value::Datetime(d) if d.date.is_some() && d.time.is_none() => {
+                serde_json::Value::String(d.to_string())
+            }
+            other => {
+                return Err(format!(
+                    "item `{k}`: {} is not a record value (give a string, an integer, a \
+                     boolean or a date; leave a null item out)",
+                    other.type_str()
+                ));
+            }
+        };
+        out.insert(k.clone(), j);
+    }
+    Ok(out)
 }
 
 fn yes() -> bool {
@@ -303,8 +363,13 @@ fn toml_error(path: &Path, text: &str, e: &toml::de::Error) -> Error {
 /// Loads one scenario file, checking its requirement ids against `catalog`.
 pub fn load_scenario(path: &Path, catalog: &Catalog) -> Result<Scenario, Error> {
     let text = read(path)?;
-    let file: ScenarioFile = toml::from_str(&text).map_err(|e| toml_error(path, &text, &e))?;
-    let err = |span: std::ops::Range<usize>, reason: String| at(path, &text, span.start, reason);
+    parse_scenario(path, &text, catalog)
+}
+
+/// Parses the text of a scenario file (`path` names it in errors and anchors `data.dir`).
+pub fn parse_scenario(path: &Path, text: &str, catalog: &Catalog) -> Result<Scenario, Error> {
+    let file: ScenarioFile = toml::from_str(text).map_err(|e| toml_error(path, text, &e))?;
+    let err = |span: std::ops::Range<usize>, reason: String| at(path, text, span.start, reason);
     let id = file.id.get_ref().clone();
     if id.is_empty()
         || !id
@@ -338,19 +403,41 @@ pub fn load_scenario(path: &Path, catalog: &Catalog) -> Result<Scenario, Error> 
     let data = match file.data {
         None => None,
         Some(d) => {
-            let source = match (d.dir, d.seed, d.households) {
-                (Some(dir), None, None) => {
+            let mut inline = InlineData::default();
+            for (name, from, to) in [
+                ("insurer", &d.insurer, &mut inline.insurers),
+                ("household", &d.household, &mut inline.households),
+                ("person", &d.person, &mut inline.persons),
+                (
+                    "qualification",
+                    &d.qualification,
+                    &mut inline.qualifications,
+                ),
+            ] {
+                for r in from {
+                    to.push(
+                        record_json(r.get_ref())
+                            .map_err(|e| err(r.span(), format!("[[data.{name}]]: {e}")))?,
+                    );
+                }
+            }
+            let source = match (d.dir, d.seed, d.households, inline.is_empty()) {
+                (Some(dir), None, None, true) => {
                     DataSource::Dir(path.parent().unwrap_or(Path::new(".")).join(dir))
                 }
-                (None, Some(seed), Some(households)) => DataSource::Generated {
+                (None, Some(seed), Some(households), true) => DataSource::Generated {
                     seed,
                     households,
                     municipalities: d.municipalities,
                 },
+                (None, None, None, false) => DataSource::Inline(inline),
                 _ => {
                     return Err(err(
                         file.id.span(),
-                        "[data]: give either `dir`, or `seed` and `households`".into(),
+                        "[data]: give one of `dir`; `seed` and `households`; or records \
+                         (`[[data.insurer]]`, `[[data.household]]`, `[[data.person]]`, \
+                         `[[data.qualification]]`)"
+                            .into(),
                     ));
                 }
             };
@@ -389,7 +476,7 @@ pub fn load_scenario(path: &Path, catalog: &Catalog) -> Result<Scenario, Error> 
     let mut steps = Vec::new();
     for s in file.steps {
         let span = s.span();
-        let line = line_col(&text, span.start).0;
+        let line = line_col(text, span.start).0;
         let s = s.into_inner();
         let op: Operation = s.op.get_ref().parse().map_err(|_| {
             err(
@@ -538,14 +625,7 @@ fn order_bindings(mut todo: Vec<(String, Selector)>) -> Result<Vec<(String, Sele
 /// Loads every `*.toml` under `path` (a directory, recursively, sorted), or one file, with the
 /// catalog found at `<scenarios root>/requirements.toml` (the first ancestor that has one).
 pub fn load_all(path: &Path) -> Result<(Catalog, Vec<Scenario>), Error> {
-    let catalog_path = path
-        .ancestors()
-        .map(|a| a.join("requirements.toml"))
-        .find(|p| p.is_file())
-        .ok_or_else(|| Error::Io {
-            path: path.to_path_buf(),
-            reason: "no requirements.toml in this directory or above it".into(),
-        })?;
+    let catalog_path = find_catalog(path)?;
     let catalog = Catalog::load(&catalog_path)?;
     let mut files = Vec::new();
     if path.is_dir() {
@@ -569,6 +649,18 @@ pub fn load_all(path: &Path) -> Result<(Catalog, Vec<Scenario>), Error> {
         scenarios.push(s);
     }
     Ok((catalog, scenarios))
+}
+
+/// The requirement catalog of a scenario file or directory: `requirements.toml` in it (a
+/// directory) or in the first ancestor that has one.
+pub fn find_catalog(path: &Path) -> Result<PathBuf, Error> {
+    path.ancestors()
+        .map(|a| a.join("requirements.toml"))
+        .find(|p| p.is_file())
+        .ok_or_else(|| Error::Io {
+            path: path.to_path_buf(),
+            reason: "no requirements.toml in this directory or above it".into(),
+        })
 }
 
 fn collect(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), Error> {

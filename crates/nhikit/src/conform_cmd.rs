@@ -42,6 +42,25 @@ pub struct ConformArgs {
     /// The longest one target call may take, in seconds.
     #[arg(long, default_value_t = 30.0, value_name = "SECS")]
     pub timeout: f64,
+    /// Instead of the catalog, run random property-based cases (households and events drawn
+    /// over the generator, checked against the oracle); a failing case is shrunk and written
+    /// out as a scenario file (docs/conformance.md, Property-based cases).
+    #[arg(long, conflicts_with_all = ["list", "filters", "expected_failures"])]
+    pub property: bool,
+    /// (--property) Cases to run, e.g. 64 for CI, 1000 to search harder.
+    #[arg(long, default_value_t = 64, value_name = "N", requires = "property")]
+    pub cases: u32,
+    /// (--property) The seed: the same seed gives the same cases and the same shrunk file.
+    #[arg(long, default_value_t = 0, value_name = "S", requires = "property")]
+    pub seed: u64,
+    /// (--property) At most this many cases are run while shrinking a failure.
+    #[arg(long, default_value_t = 256, value_name = "N", requires = "property")]
+    pub shrink_iters: u32,
+    /// (--property) Where to write the shrunk failing case: a `.toml` file, or a directory
+    /// (`property-SEED-CASE.toml` in it). Default: the --report directory, else the current
+    /// directory.
+    #[arg(long, value_name = "DIR|FILE", requires = "property")]
+    pub write_failure: Option<PathBuf>,
     /// Who ran it, for the audit log (default: $USER).
     #[arg(long)]
     pub operator: Option<String>,
@@ -52,7 +71,12 @@ pub struct ConformArgs {
 /// Runs `nhikit conform`: exit 0 when every scenario passes or fails as expected, 1 otherwise.
 pub fn run(args: ConformArgs) -> anyhow::Result<ExitCode> {
     let started = Instant::now();
-    let (catalog, mut scenarios) = nhikit_conform::load_all(&args.scenarios)?;
+    let (catalog, mut scenarios) = if args.property {
+        let path = nhikit_conform::find_catalog(&args.scenarios)?;
+        (nhikit_conform::Catalog::load(&path)?, Vec::new())
+    } else {
+        nhikit_conform::load_all(&args.scenarios)?
+    };
     if !args.filters.is_empty() {
         scenarios.retain(|s| args.filters.iter().any(|f| s.matches(f)));
         if scenarios.is_empty() {
@@ -115,7 +139,8 @@ pub fn run(args: ConformArgs) -> anyhow::Result<ExitCode> {
                 Err(e) if e.code == nhikit_target::ErrorCode::Unsupported => {
                     if !warned.swap(true, std::sync::atomic::Ordering::Relaxed) {
                         eprintln!(
-                            "note: {} cannot be reset ({e}); scenarios share its state, so data                              they import may collide (docs/scenario-format.md, Data isolation)",
+                            "note: {} cannot be reset ({e}); scenarios share its state, so data \
+                             they import may collide (docs/scenario-format.md, Data isolation)",
                             args.target
                         );
                     }
@@ -130,7 +155,11 @@ pub fn run(args: ConformArgs) -> anyhow::Result<ExitCode> {
         timeout,
         expected_failures,
     };
-    let results = nhikit_conform::run(&scenarios, &connect, &run_options)?;
+    let results = if args.property {
+        property(&args, &catalog, &connect, run_options)?
+    } else {
+        nhikit_conform::run(&scenarios, &connect, &run_options)?
+    };
     let report = Report::new(
         &args.target,
         &args.faults,
@@ -138,7 +167,7 @@ pub fn run(args: ConformArgs) -> anyhow::Result<ExitCode> {
         results,
         started.elapsed().as_secs_f64() * 1000.0,
     );
-    eprint!("{}", report.console());
+    eprint!("{}", painted(&report));
     if let Some(dir) = &args.report {
         std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
         for (name, text) in [
@@ -162,6 +191,85 @@ pub fn run(args: ConformArgs) -> anyhow::Result<ExitCode> {
     })
 }
 
+/// `--property`: runs the random cases, writes a shrunk failure, and gives the results.
+fn property(
+    args: &ConformArgs,
+    catalog: &nhikit_conform::Catalog,
+    connect: &nhikit_conform::Connect<'_>,
+    run: RunOptions,
+) -> anyhow::Result<Vec<nhikit_conform::ScenarioResult>> {
+    let mut found_with = format!("--target {}", args.target);
+    for f in &args.faults {
+        found_with.push_str(&format!(" --fault {f}"));
+    }
+    let options = nhikit_conform::PropertyOptions {
+        cases: args.cases,
+        seed: args.seed,
+        max_shrink_iters: args.shrink_iters,
+        run,
+        found_with: found_with.clone(),
+    };
+    let runner = nhikit_conform::Runner::new()?;
+    let started = Instant::now();
+    let mut outcome = nhikit_conform::run_property(&runner, catalog, connect, &options)?;
+    let secs = started.elapsed().as_secs_f64();
+    let Some(failure) = &outcome.failure else {
+        eprintln!(
+            "property: {} case(s) of seed {} passed ({:.1} cases/s)",
+            outcome.results.len(),
+            args.seed,
+            outcome.results.len() as f64 / secs.max(1e-9)
+        );
+        return Ok(outcome.results);
+    };
+    let file_name = format!("{}.toml", failure.id);
+    let path = match (&args.write_failure, &args.report) {
+        (Some(p), _) if p.extension().is_some_and(|e| e == "toml") => p.clone(),
+        (Some(dir), _) | (None, Some(dir)) => dir.join(&file_name),
+        (None, None) => PathBuf::from(&file_name),
+    };
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    }
+    std::fs::write(&path, &failure.scenario)
+        .with_context(|| format!("writing {}", path.display()))?;
+    // The file names requirements: it needs a catalog in its directory or above to load.
+    if nhikit_conform::find_catalog(&path).is_err() {
+        let from = nhikit_conform::find_catalog(&args.scenarios)?;
+        let to = path
+            .parent()
+            .filter(|d| !d.as_os_str().is_empty())
+            .unwrap_or(std::path::Path::new("."))
+            .join("requirements.toml");
+        std::fs::copy(&from, &to)
+            .with_context(|| format!("copying {} to {}", from.display(), to.display()))?;
+        eprintln!(
+            "property: copied the requirement catalog to {} so that the case loads",
+            to.display()
+        );
+    }
+    if let Some(last) = outcome.results.last_mut() {
+        last.file = path.display().to_string();
+    }
+    eprintln!(
+        "property: case {} of seed {} failed after {} passing case(s); shrunk in {} step(s) \
+         ({} case(s) run while shrinking) from {} to {} person(s)",
+        failure.case,
+        args.seed,
+        failure.case - 1,
+        failure.shrink_steps,
+        failure.shrink_runs,
+        failure.persons.1,
+        failure.persons.0,
+    );
+    eprintln!(
+        "property: the shrunk case is written to {}; reproduce it with\n  nhikit conform --scenarios {} {found_with}",
+        path.display(),
+        path.display(),
+    );
+    Ok(outcome.results)
+}
+
 /// One audit-log entry per run: the target, faults, totals and the verdict.
 fn record(args: &ConformArgs, report: &Report) -> anyhow::Result<()> {
     let log = args.audit.log()?;
@@ -174,10 +282,39 @@ fn record(args: &ConformArgs, report: &Report) -> anyhow::Result<()> {
         "target": args.target,
         "faults": args.faults,
         "filters": args.filters,
+        "property": args.property.then(|| serde_json::json!({ "cases": args.cases, "seed": args.seed })),
         "totals": report.totals,
         "ok": report.ok(),
     });
     log.append(entry)
         .context("recording `conform` in the audit log")?;
     Ok(())
+}
+
+/// The console summary with each outcome word and the totals line coloured (only when colour
+/// is on: a terminal, `--color always`).
+fn painted(report: &Report) -> String {
+    use crate::out::{Tone, paint_err};
+    let text = report.console();
+    let mut out = String::with_capacity(text.len());
+    let total = text.lines().count();
+    for (i, line) in text.lines().enumerate() {
+        let word = line.split_whitespace().next().unwrap_or("");
+        let tone = match word {
+            _ if i + 1 == total => Some(if report.ok() { Tone::Good } else { Tone::Bad }),
+            "FAIL" | "ERROR" | "UNEXPECTED_PASS" => Some(Tone::Bad),
+            "EXPECTED_FAIL" => Some(Tone::Warn),
+            _ => None,
+        };
+        match tone {
+            Some(t) if i + 1 == total => out.push_str(&paint_err(t, line)),
+            Some(t) => {
+                out.push_str(&paint_err(t, word));
+                out.push_str(&line[word.len()..]);
+            }
+            None => out.push_str(line),
+        }
+        out.push('\n');
+    }
+    out
 }

@@ -45,7 +45,10 @@ pub fn run(args: DecryptArgs) -> anyhow::Result<ExitCode> {
         two_person: args.two_person,
         confirm_operator: args.confirm_operator.clone(),
     };
-    let done = nhikit_safety::decrypt(&args.dir, &args.identity, &args.out, &options)?;
+    let spinner = crate::out::spinner(&format!("decrypting {}", args.dir.display()));
+    let done = nhikit_safety::decrypt(&args.dir, &args.identity, &args.out, &options);
+    spinner.finish_and_clear();
+    let done = done?;
     let summary = format!(
         "decrypted to {} ({} files, {} bytes, every SHA-256 checked; sealed read-only)",
         args.out.display(),

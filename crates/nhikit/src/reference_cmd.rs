@@ -200,10 +200,13 @@ pub fn run(args: ReferenceArgs) -> anyhow::Result<ExitCode> {
     match args.command {
         ReferenceCommand::Import { db, dataset, fault } => {
             let r = open(&db, &fault)?;
-            match r.import(&ImportRequest {
+            let spinner = crate::out::spinner(&format!("importing {}", dataset.display()));
+            let result = r.import(&ImportRequest {
                 dataset: Some(dataset),
                 files: Vec::new(),
-            }) {
+            });
+            spinner.finish_and_clear();
+            match result {
                 Ok(resp) => print(&resp),
                 Err(e) => Ok(failed(&e, "--db")),
             }

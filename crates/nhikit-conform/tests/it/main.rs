@@ -5,6 +5,7 @@
 
 mod faults;
 mod loading;
+mod property;
 mod reports;
 
 use nhikit_conform::{Catalog, RunOptions, Runner, Scenario, ScenarioResult, SharedTarget};

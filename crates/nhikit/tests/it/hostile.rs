@@ -139,7 +139,10 @@ fn conform_against(mode: Mode) {
     assert_eq!(t["scenarios"], 2, "{mode:?}: {t}");
     assert_eq!(t["error"], 2, "{mode:?}: {t}");
     assert!(report.join("junit.xml").is_file() && report.join("report.html").is_file());
-    assert!(elapsed < Duration::from_secs(60), "{mode:?}: took {elapsed:?}");
+    assert!(
+        elapsed < Duration::from_secs(60),
+        "{mode:?}: took {elapsed:?}"
+    );
 }
 
 /// A 2-second closed run of `GET /health` with a 1-second request timeout: it ends, writes
@@ -156,7 +159,13 @@ fn load_against(url: &str, mode: &str, kill: impl FnOnce()) -> serde_json::Value
     let out = tmp.path().join("results.json");
     let started = Instant::now();
     let child = std::process::Command::new(env!("CARGO_BIN_EXE_nhikit"))
-        .args(["load", "--scenario", scenario.to_str().unwrap(), "--target", url])
+        .args([
+            "load",
+            "--scenario",
+            scenario.to_str().unwrap(),
+            "--target",
+            url,
+        ])
         .args(["--quiet", "--out", out.to_str().unwrap()])
         .current_dir(crate::workspace())
         .stdout(std::process::Stdio::piped())
@@ -172,7 +181,10 @@ fn load_against(url: &str, mode: &str, kill: impl FnOnce()) -> serde_json::Value
         "{mode}: the breached threshold is named: {}",
         text(&o)
     );
-    assert!(elapsed < Duration::from_secs(30), "{mode}: took {elapsed:?}");
+    assert!(
+        elapsed < Duration::from_secs(30),
+        "{mode}: took {elapsed:?}"
+    );
     let r: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
     assert!(r["errors"].as_u64().unwrap() > 0, "{mode}: {r}");
@@ -234,7 +246,10 @@ fn load_survives_every_hostile_mode() {
         let url = hostile_server(mode);
         let r = load_against(&url, &format!("{mode:?}"), || {});
         let kinds = error_kinds(&r);
-        assert!(kinds.iter().any(|k| k == kind), "{mode:?}: kinds {kinds:?}, want {kind}");
+        assert!(
+            kinds.iter().any(|k| k == kind),
+            "{mode:?}: kinds {kinds:?}, want {kind}"
+        );
     }
 }
 
@@ -245,7 +260,14 @@ fn a_target_that_dies_mid_run_gives_error_results() {
     let tmp = tempfile::tempdir().unwrap();
     let report = tmp.path().join("r");
     let child = std::process::Command::new(env!("CARGO_BIN_EXE_nhikit"))
-        .args(["conform", "--target", &served.url, "--timeout", "2", "--report"])
+        .args([
+            "conform",
+            "--target",
+            &served.url,
+            "--timeout",
+            "2",
+            "--report",
+        ])
         .arg(&report)
         .current_dir(crate::workspace())
         .stdout(std::process::Stdio::piped())
@@ -267,5 +289,8 @@ fn a_target_that_dies_mid_run_gives_error_results() {
         std::thread::sleep(Duration::from_millis(500));
         served.kill();
     });
-    assert!(r["requests"].as_u64().unwrap() > r["errors"].as_u64().unwrap(), "{r}");
+    assert!(
+        r["requests"].as_u64().unwrap() > r["errors"].as_u64().unwrap(),
+        "{r}"
+    );
 }

@@ -75,3 +75,48 @@ fn every_subcommand_help_has_a_summary_and_an_example() {
         );
     }
 }
+
+#[test]
+fn colour_only_on_request_or_a_terminal_and_quiet_keeps_stderr_empty() {
+    let args = [
+        "conform",
+        "--filter",
+        "premium-cap",
+        "--fault",
+        "cap-on-total",
+    ];
+    // Not a terminal (captured): no escape sequences.
+    let o = crate::nhikit(&args);
+    assert_eq!(o.status.code(), Some(1), "{}", crate::text(&o));
+    assert!(!crate::text(&o).contains('\u{1b}'), "{}", crate::text(&o));
+    let mut always = args.to_vec();
+    always.extend(["--color", "always"]);
+    let o = crate::nhikit(&always);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("\u{1b}[1;31mFAIL\u{1b}[0m"), "{err}");
+
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("d");
+    let o = crate::nhikit(&[
+        "-q",
+        "gen",
+        "--households",
+        "20",
+        "--out",
+        out.to_str().unwrap(),
+        "--format",
+        "csv",
+    ]);
+    assert!(o.status.success(), "{}", crate::text(&o));
+    assert!(o.stderr.is_empty(), "{}", crate::text(&o));
+    let o = crate::nhikit(&[
+        "gen",
+        "--households",
+        "20",
+        "--out",
+        tmp.path().join("e").to_str().unwrap(),
+        "--format",
+        "csv",
+    ]);
+    assert!(!o.stderr.is_empty(), "without -q gen prints its summary");
+}
