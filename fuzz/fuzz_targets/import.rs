@@ -20,6 +20,11 @@ const ENTITIES: [(&str, &str, &str); 4] = [
     ),
 ];
 
+/// One database for the whole run, emptied by `reset` before each input (opening one per
+/// input would cost most of the time).
+static REFERENCE: LazyLock<nhikit_reference::Reference> =
+    LazyLock::new(|| nhikit_reference::Reference::in_memory().expect("an in-memory database"));
+
 static DIR: LazyLock<tempfile::TempDir> =
     LazyLock::new(|| tempfile::tempdir().expect("a temporary directory"));
 
@@ -54,7 +59,10 @@ fuzz_target!(|data: &[u8]| {
             layout: None,
         });
     }
-    let reference = nhikit_reference::Reference::in_memory().expect("an in-memory database");
+    let reference = &*REFERENCE;
+    reference
+        .reset(&nhikit_target::ResetRequest {})
+        .expect("reset before each input");
     let request = ImportRequest {
         dataset: None,
         files,
