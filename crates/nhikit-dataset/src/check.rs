@@ -101,12 +101,47 @@ struct Keys {
     other_household_refs: Vec<(At, &'static str, String, String)>,
     /// Insurer references of the other entities: (where, item, 保険者番号).
     other_insurer_refs: Vec<(At, &'static str, String)>,
+    /// Whether the dataset has `qualification_event` files: then the history rules run and
+    /// `histories` is filled.
+    track_history: bool,
+    /// First and last day of the history window (manifest `options.history`), if recorded.
+    window: Option<(NaiveDate, NaiveDate)>,
+    /// (lgcode, 宛名番号) → what the history rules need.
+    histories: HashMap<(String, String), PersonHistory>,
+}
+
+/// A person's death date, membership periods and events, for the history rules.
+#[derive(Default)]
+struct PersonHistory {
+    death: Option<NaiveDate>,
+    periods: Vec<PeriodKey>,
+    events: Vec<EventKey>,
+}
+
+/// A `qualification` row: where, 資格履歴番号, 資格取得日, 取得事由, 喪失日, 喪失事由.
+struct PeriodKey {
+    at: At,
+    seq: i64,
+    acquired: Option<NaiveDate>,
+    reason: Option<String>,
+    lost: Option<NaiveDate>,
+    loss_reason: Option<String>,
+}
+
+/// A `qualification_event` row: where, 異動連番, 資格履歴番号, 異動区分, 異動日, 事由.
+struct EventKey {
+    at: At,
+    seq: i64,
+    qualification_seq: i64,
+    kind: Option<String>,
+    date: Option<NaiveDate>,
+    reason: Option<String>,
 }
 
 /// A household as the cross-record rules see it: where, 世帯主宛名番号, 保険者番号.
 type HouseholdKey = (At, Option<String>, Option<String>);
-/// A member: 宛名番号, 続柄, birth date.
-type MemberKey = (Option<String>, Option<String>, Option<NaiveDate>);
+/// A member: 宛名番号, 続柄, birth date, whether a current resident (住民状態 1 or absent).
+type MemberKey = (Option<String>, Option<String>, Option<NaiveDate>, bool);
 /// Primary keys seen per entity, with where each was first seen.
 type PrimaryKeys = HashMap<String, BTreeMap<Vec<Value>, (Arc<str>, u64)>>;
 
@@ -194,7 +229,24 @@ pub fn validate(dir: &Path, schema: &Schema) -> Result<Report, Error> {
         .ok_or_else(|| Error::Dataset("the manifest lists no data files".into()))?;
     report.format = Some(format);
     let readings = Readings::embedded()?;
-    let mut keys = Keys::default();
+    let mut keys = Keys {
+        track_history: manifest
+            .files
+            .iter()
+            .any(|e| e.entity == "qualification_event"),
+        window: {
+            let year = |k: &str| {
+                manifest
+                    .options
+                    .get("history")
+                    .and_then(|h| h.get(k))
+                    .and_then(|v| v.as_i64())
+                    .and_then(|y| i32::try_from(y).ok())
+            };
+            history_window(year("from"), year("to"), as_of)
+        },
+        ..Keys::default()
+    };
     let mut primary: PrimaryKeys = HashMap::new();
     // Insurers first, so references to them can be checked as the other files are read.
     let mut entries: Vec<_> = manifest
@@ -286,7 +338,20 @@ pub fn validate(dir: &Path, schema: &Schema) -> Result<Report, Error> {
         report.files += 1;
     }
     cross_rules(&keys, &mut report);
+    history_rules(&keys, &mut report);
     Ok(report)
+}
+
+/// The history window of a generated dataset: April 1 of `options.history.from` to the
+/// earlier of March 31 after `options.history.to` and the reference date.
+fn history_window(
+    from: Option<i32>,
+    to: Option<i32>,
+    as_of: Option<NaiveDate>,
+) -> Option<(NaiveDate, NaiveDate)> {
+    let start = NaiveDate::from_ymd_opt(from?, 4, 1)?;
+    let end = NaiveDate::from_ymd_opt(to?.checked_add(1)?, 3, 31)?;
+    Some((start, as_of.map_or(end, |a| end.min(a))))
 }
 
 /// Rules that need only the record itself, and collection of the keys for the rest.
@@ -325,7 +390,16 @@ fn record_rules(
                     Some(an.clone()),
                     owned(r, "relationship"),
                     d(r, "birth_date"),
+                    matches!(s(r, "resident_status"), None | Some("1")),
                 ));
+            if keys.track_history
+                && let Some(death) = d(r, "death_date")
+            {
+                keys.histories
+                    .entry((lg.clone(), an.clone()))
+                    .or_default()
+                    .death = Some(death);
+            }
             keys.person_households.push((at.clone(), lg.clone(), hh));
             keys.persons.insert((lg, an));
             if let (Some(name), Some(kana)) = (s(r, "name"), s(r, "name_kana"))
@@ -336,6 +410,29 @@ fn record_rules(
         }
         "qualification" => {
             let an = owned(r, "address_number").unwrap_or_default();
+            if keys.track_history {
+                keys.histories
+                    .entry((lg.clone(), an.clone()))
+                    .or_default()
+                    .periods
+                    .push(PeriodKey {
+                        at: at.clone(),
+                        seq: int(r, "qualification_seq"),
+                        acquired: d(r, "acquisition_date"),
+                        reason: owned(r, "acquisition_reason"),
+                        lost: d(r, "loss_date"),
+                        loss_reason: owned(r, "loss_reason"),
+                    });
+            }
+            if let (Some(a), Some(l)) = (d(r, "acquisition_date"), d(r, "loss_date"))
+                && l < a
+            {
+                v(
+                    "qualification.loss_date".into(),
+                    "history_loss",
+                    format!("資格喪失日 {l} is before the 資格取得日 {a}"),
+                );
+            }
             keys.qualification_refs
                 .push((at.clone(), lg, an, owned(r, "insurer_number")));
             let (birth, acquired) = (d(r, "birth_date"), d(r, "acquisition_date"));
@@ -410,6 +507,48 @@ fn record_rules(
                     .push((at.clone(), "assessment.insurer_number", n));
             }
             assessment_rules(r, v);
+        }
+        "qualification_event" => {
+            let an = owned(r, "address_number").unwrap_or_default();
+            let hh = owned(r, "household_number").unwrap_or_default();
+            keys.other_household_refs.push((
+                at.clone(),
+                "qualification_event.household_number",
+                lg.clone(),
+                hh,
+            ));
+            keys.other_person_refs.push((
+                at.clone(),
+                "qualification_event.address_number",
+                lg.clone(),
+                an.clone(),
+            ));
+            if let Some(n) = owned(r, "insurer_number") {
+                keys.other_insurer_refs
+                    .push((at.clone(), "qualification_event.insurer_number", n));
+            }
+            let date = d(r, "event_date");
+            if let (Some(e), Some(n)) = (date, d(r, "notified_date"))
+                && n < e
+            {
+                v(
+                    "qualification_event.notified_date".into(),
+                    "history_notice",
+                    format!("届出日 {n} is before the 異動日 {e}"),
+                );
+            }
+            keys.histories
+                .entry((lg, an))
+                .or_default()
+                .events
+                .push(EventKey {
+                    at: at.clone(),
+                    seq: int(r, "event_seq"),
+                    qualification_seq: int(r, "qualification_seq"),
+                    kind: owned(r, "event_kind"),
+                    date,
+                    reason: owned(r, "acquisition_reason").or_else(|| owned(r, "loss_reason")),
+                });
         }
         "edge_case" => {
             let hh = owned(r, "household_number").unwrap_or_default();
@@ -631,7 +770,11 @@ fn cross_rules(keys: &Keys, report: &mut Report) {
             .get(&(lg.clone(), hh.clone()))
             .map(Vec::as_slice)
             .unwrap_or(&[]);
-        let heads: Vec<_> = ms.iter().filter(|m| m.1.as_deref() == Some("01")).collect();
+        // Former members (転出者, 死亡者) keep the 続柄 they had: only residents count.
+        let heads: Vec<_> = ms
+            .iter()
+            .filter(|m| m.1.as_deref() == Some("01") && m.3)
+            .collect();
         if heads.len() != 1 {
             v(
                 at,
@@ -679,6 +822,226 @@ fn cross_rules(keys: &Keys, report: &mut Report) {
                         ),
                     );
                 }
+            }
+        }
+    }
+}
+
+/// The history rules, per person with events or periods (`qualification_event` datasets):
+/// - `history_order`: events numbered in the order of their 異動日;
+/// - `history_death`: nothing after death — no event after the 死亡 loss (the day after
+///   death), no period acquired after death or still open;
+/// - `history_overlap`: periods in 資格履歴番号 order do not overlap: each but the last is
+///   closed, and the next one starts on or after its 喪失日 (re-acquisition only after a loss);
+/// - `history_loss`: no loss before acquisition (checked per row while reading, and for loss
+///   events against their period here);
+/// - `history_snapshot`: acquisition and loss events agree with the `qualification` rows
+///   (same 資格履歴番号, date and reason), and every acquisition or loss inside the history
+///   window has its event — so the snapshot's 資格取得日 and 事由 are the last acquisition's;
+///   other events fall inside a period of the person;
+/// - `history_notice` (while reading): no 届出日 before the 異動日.
+fn history_rules(keys: &Keys, report: &mut Report) {
+    if !keys.track_history {
+        return;
+    }
+    let mut v = |at: &At, item: &str, rule: &'static str, message: String| {
+        report.violations.push(Violation {
+            file: at.file.to_string(),
+            row: at.row,
+            item: item.to_owned(),
+            rule,
+            message,
+        })
+    };
+    let mut people: Vec<_> = keys.histories.iter().collect();
+    people.sort_by(|a, b| a.0.cmp(b.0));
+    let inside = |d: NaiveDate| keys.window.is_some_and(|(s, e)| d >= s && d <= e);
+    for ((lg, an), h) in people {
+        let who = format!("{lg}/{an}");
+        let mut events: Vec<&EventKey> = h.events.iter().collect();
+        events.sort_by_key(|e| e.seq);
+        let mut periods: Vec<&PeriodKey> = h.periods.iter().collect();
+        periods.sort_by_key(|p| p.seq);
+        // Order.
+        for pair in events.windows(2) {
+            if let (Some(a), Some(b)) = (pair[0].date, pair[1].date)
+                && b < a
+            {
+                v(
+                    &pair[1].at,
+                    "qualification_event.event_date",
+                    "history_order",
+                    format!(
+                        "{who}: event {} on {b} is before event {} on {a}",
+                        pair[1].seq, pair[0].seq
+                    ),
+                );
+            }
+        }
+        // Nothing after death.
+        if let Some(death) = h.death {
+            let lost = death.succ_opt().unwrap_or(death);
+            for e in &events {
+                let Some(date) = e.date else { continue };
+                let death_loss =
+                    e.kind.as_deref() == Some("02") && e.reason.as_deref() == Some("01");
+                if date > lost || (date == lost && !death_loss) {
+                    v(
+                        &e.at,
+                        "qualification_event.event_date",
+                        "history_death",
+                        format!(
+                            "{who}: event {} on {date}, after the death on {death}",
+                            e.seq
+                        ),
+                    );
+                }
+            }
+            for p in &periods {
+                if p.acquired.is_some_and(|a| a > death) || p.lost.is_none_or(|l| l > lost) {
+                    v(
+                        &p.at,
+                        "qualification.loss_date",
+                        "history_death",
+                        format!(
+                            "{who}: period {} is insured after the death on {death}",
+                            p.seq
+                        ),
+                    );
+                }
+            }
+        }
+        // No overlapping periods; re-acquisition only after a loss.
+        for pair in periods.windows(2) {
+            let (a, b) = (pair[0], pair[1]);
+            match (a.lost, b.acquired) {
+                (None, _) => v(
+                    &b.at,
+                    "qualification.qualification_seq",
+                    "history_overlap",
+                    format!(
+                        "{who}: period {} starts while period {} is still open",
+                        b.seq, a.seq
+                    ),
+                ),
+                (Some(l), Some(acq)) if acq < l => v(
+                    &b.at,
+                    "qualification.acquisition_date",
+                    "history_overlap",
+                    format!(
+                        "{who}: period {} starts on {acq}, before period {} ends on {l}",
+                        b.seq, a.seq
+                    ),
+                ),
+                _ => {}
+            }
+        }
+        // Events against periods, and periods against events.
+        let period = |seq: i64| periods.iter().find(|p| p.seq == seq);
+        for e in &events {
+            let Some(date) = e.date else { continue };
+            let Some(p) = period(e.qualification_seq) else {
+                v(
+                    &e.at,
+                    "qualification_event.qualification_seq",
+                    "history_snapshot",
+                    format!("{who}: no qualification period {}", e.qualification_seq),
+                );
+                continue;
+            };
+            match e.kind.as_deref() {
+                Some("01") if p.acquired != Some(date) || p.reason != e.reason => v(
+                    &e.at,
+                    "qualification_event.event_date",
+                    "history_snapshot",
+                    format!(
+                        "{who}: acquisition on {date} ({}) but period {} acquired on {} ({})",
+                        e.reason.as_deref().unwrap_or("-"),
+                        p.seq,
+                        p.acquired.map_or("-".into(), |d| d.to_string()),
+                        p.reason.as_deref().unwrap_or("-"),
+                    ),
+                ),
+                Some("02") => {
+                    if p.acquired.is_some_and(|a| date < a) {
+                        v(
+                            &e.at,
+                            "qualification_event.event_date",
+                            "history_loss",
+                            format!(
+                                "{who}: loss on {date} before the acquisition of period {}",
+                                p.seq
+                            ),
+                        );
+                    }
+                    if p.lost != Some(date) || p.loss_reason != e.reason {
+                        v(
+                            &e.at,
+                            "qualification_event.event_date",
+                            "history_snapshot",
+                            format!(
+                                "{who}: loss on {date} ({}) but period {} lost on {} ({})",
+                                e.reason.as_deref().unwrap_or("-"),
+                                p.seq,
+                                p.lost.map_or("-".into(), |d| d.to_string()),
+                                p.loss_reason.as_deref().unwrap_or("-"),
+                            ),
+                        );
+                    }
+                }
+                Some("01") => {}
+                _ => {
+                    let before = p.acquired.is_some_and(|a| date < a);
+                    let after = p.lost.is_some_and(|l| date >= l);
+                    if before || after {
+                        v(
+                            &e.at,
+                            "qualification_event.event_date",
+                            "history_snapshot",
+                            format!(
+                                "{who}: event {} on {date} is outside period {}",
+                                e.seq, p.seq
+                            ),
+                        );
+                    }
+                }
+            }
+        }
+        for p in &periods {
+            let has = |kind: &str, date: Option<NaiveDate>| {
+                events.iter().any(|e| {
+                    e.qualification_seq == p.seq
+                        && e.kind.as_deref() == Some(kind)
+                        && e.date == date
+                })
+            };
+            if let Some(a) = p.acquired
+                && inside(a)
+                && !has("01", Some(a))
+            {
+                v(
+                    &p.at,
+                    "qualification.acquisition_date",
+                    "history_snapshot",
+                    format!(
+                        "{who}: period {} acquired on {a}, inside the history window, without an acquisition event",
+                        p.seq
+                    ),
+                );
+            }
+            if let Some(l) = p.lost
+                && inside(l)
+                && !has("02", Some(l))
+            {
+                v(
+                    &p.at,
+                    "qualification.loss_date",
+                    "history_snapshot",
+                    format!(
+                        "{who}: period {} lost on {l}, inside the history window, without a loss event",
+                        p.seq
+                    ),
+                );
             }
         }
     }

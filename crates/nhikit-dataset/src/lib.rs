@@ -9,7 +9,8 @@
 //!   check digits, bounds, required items), primary keys unique;
 //! - `reference`: every person's household, every household's 世帯主, every qualification's
 //!   person, every insurer number exists;
-//! - `household`: exactly one 世帯主 (続柄 01) per household, and it is the household's head;
+//! - `household`: exactly one 世帯主 (続柄 01) among the household's residents (former
+//!   members, 住民状態 転出者 or 死亡者, keep their last 続柄), and it is the household's head;
 //! - `reading`: a name's reading matches a dictionary reading of its kanji (surname and given
 //!   name);
 //! - `parent_age`: parents (世帯主 and spouse) at least 15 years older than the children;
@@ -19,7 +20,14 @@
 //! - `assessment`: 年税額 the sum of the parts, no part above its levies, no 法定軽減 for a
 //!   household with a 未申告 member; the household, 納税義務者 and insurer exist;
 //! - `edge_case`: a known tag and scope; the household and person exist
-//!   (`reference` for incomes, assessments and edge cases too).
+//!   (`reference` for incomes, assessments, edge cases and events too);
+//! - histories (datasets with `qualification_event`, `nhikit gen --with event`), per person:
+//!   `history_order` (events numbered in date order), `history_death` (nothing after death),
+//!   `history_overlap` (periods do not overlap; re-acquisition only after a loss),
+//!   `history_loss` (no loss before acquisition), `history_snapshot` (acquisition and loss
+//!   events equal the `qualification` rows, every acquisition or loss inside the window has
+//!   its event, so the snapshot's 資格取得日 and 事由 are those of the last acquisition),
+//!   `history_notice` (no 届出日 before the 異動日).
 
 mod check;
 

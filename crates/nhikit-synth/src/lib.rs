@@ -32,6 +32,7 @@
 
 pub mod assess;
 pub mod edge;
+pub mod history;
 pub mod ids;
 pub mod income;
 pub mod model;
@@ -41,6 +42,7 @@ pub mod reference;
 pub mod rows;
 
 pub use edge::{Profile, Tag};
+pub use history::Window;
 pub use model::{Household, Member, Model};
 pub use plan::{Part, Plan, PlannedMunicipality, Segment, Shard};
 pub use reference::{Reference, ReferenceTexts};
@@ -113,6 +115,8 @@ pub struct PartCounts {
     pub assessments: u64,
     /// `edge_case` rows.
     pub edge_cases: u64,
+    /// `qualification_event` rows.
+    pub events: u64,
 }
 
 /// What to generate beyond households, persons and qualifications.
@@ -127,6 +131,10 @@ pub struct Extras {
     pub assessment: bool,
     /// `edge_case` rows (the tags of the edge profile).
     pub edge_cases: bool,
+    /// Life histories over this window of fiscal years: `qualification_event` rows, closed
+    /// `qualification` periods and the persons who left within the window
+    /// ([`history`]). `None`: the snapshot only.
+    pub history: Option<Window>,
 }
 
 /// Sinks of the extra entities; `None` skips the entity.
@@ -138,6 +146,8 @@ pub struct ExtraSinks<'a> {
     pub assessment: Option<&'a mut dyn RowWriter>,
     /// `edge_case` rows.
     pub edge_case: Option<&'a mut dyn RowWriter>,
+    /// `qualification_event` rows (with [`Extras::history`]).
+    pub event: Option<&'a mut dyn RowWriter>,
 }
 
 /// A prepared run: the model and the plan.
@@ -152,6 +162,8 @@ pub struct Generator<'r> {
     params: Vec<nhikit_rules::params::Params>,
     /// Per planned municipality, its index into `params`.
     rates: Vec<usize>,
+    /// First and last day of the history window, when histories are generated.
+    window: Option<(NaiveDate, NaiveDate)>,
 }
 
 impl<'r> Generator<'r> {
@@ -184,6 +196,7 @@ impl<'r> Generator<'r> {
             extras: Extras::default(),
             params: Vec::new(),
             rates: Vec::new(),
+            window: None,
         })
     }
 
@@ -193,6 +206,10 @@ impl<'r> Generator<'r> {
     pub fn with_extras(mut self, extras: Extras) -> Result<Generator<'r>, Error> {
         self.model.profile = extras.profile;
         self.extras = extras;
+        self.window = match extras.history {
+            Some(w) => Some(w.days(self.model.as_of())?),
+            None => None,
+        };
         if extras.income || extras.assessment {
             let rules = nhikit_rules::params::RuleSet::builtin()
                 .map_err(|e| Error::Config(format!("loading schemas/rules: {e}")))?;
@@ -291,6 +308,7 @@ impl<'r> Generator<'r> {
         let mut member_ids: Vec<(u64, u64)> = Vec::new();
         let mut edabans: Vec<u64> = Vec::new();
         let mut id_text = rows::IdText::default();
+        let mut history = history::History::default();
         for segment in &part.segments {
             let m = &self.plan.municipalities[segment.municipality];
             let ordinal = m.municipality.ordinal;
@@ -343,13 +361,27 @@ impl<'r> Generator<'r> {
                 };
                 HouseholdRow(&ctx).write(households);
                 counts.households += 1;
+                if let Some(window) = self.window {
+                    history.build(&self.model, ordinal, &h, window);
+                }
                 for i in 0..h.members.len() {
                     PersonRow(&ctx, i).write(persons);
                     counts.persons += 1;
                     if h.members[i].insured {
                         QualificationRow(&ctx, i).write(qualifications);
                         counts.qualifications += 1;
+                    } else if self.window.is_some()
+                        && history.write_member_period(&ctx, i, qualifications)
+                    {
+                        counts.qualifications += 1;
                     }
+                }
+                if self.window.is_some() {
+                    let w =
+                        history.write(&ctx, persons, qualifications, extra.event.as_deref_mut());
+                    counts.persons += w.persons;
+                    counts.qualifications += w.qualifications;
+                    counts.events += w.events;
                 }
                 if let Some(out) = extra.edge_case.as_deref_mut() {
                     for &(tag, member) in &h.tags {

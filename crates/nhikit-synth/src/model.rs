@@ -16,6 +16,7 @@ pub(crate) mod stream {
     pub const MUNICIPALITY: u64 = 2 << 32;
     pub const INCOME: u64 = 3 << 32;
     pub const EDGE: u64 = 4 << 32;
+    pub const HISTORY: u64 = 5 << 32;
 }
 
 /// 続柄 codes of `schemas/codes/relationship.toml` used by the model.
@@ -69,7 +70,7 @@ impl Sex {
             Sex::Female => 1,
         }
     }
-    fn other(self) -> Sex {
+    pub(crate) fn other(self) -> Sex {
         match self {
             Sex::Male => Sex::Female,
             Sex::Female => Sex::Male,
@@ -242,6 +243,13 @@ impl<'r> Model<'r> {
     /// A surname index drawn by frequency.
     pub(crate) fn sample_surname(&self, rng: &mut Rng) -> usize {
         self.surnames.sample(rng)
+    }
+
+    /// A given-name index for a person of `sex` born `birth`, by the rankings of the birth
+    /// decade.
+    pub(crate) fn sample_given(&self, rng: &mut Rng, sex: Sex, birth: NaiveDate) -> usize {
+        let decade = decade_index(chrono::Datelike::year(&birth));
+        self.given[sex.index()][decade].sample(rng)
     }
 
     /// The reference data.
@@ -659,7 +667,7 @@ fn birth_for_age(rng: &mut Rng, as_of: NaiveDate, age: u32) -> NaiveDate {
 }
 
 /// 届出日: mostly within the 14 days the law allows, some late, never after the reference date.
-fn notification(rng: &mut Rng, event: NaiveDate, as_of: NaiveDate) -> NaiveDate {
+pub(crate) fn notification(rng: &mut Rng, event: NaiveDate, as_of: NaiveDate) -> NaiveDate {
     let days = if rng.chance(9, 10) {
         rng.below(15)
     } else {

@@ -77,7 +77,7 @@ impl IdText {
         self.member(i, 0, 10)
     }
 
-    fn my_number(&self, i: usize) -> &str {
+    pub(crate) fn my_number(&self, i: usize) -> &str {
         self.member(i, 10, 12)
     }
 
@@ -262,7 +262,7 @@ pub struct HouseholdCtx<'a> {
 }
 
 impl HouseholdCtx<'_> {
-    fn write_symbol<W: RowWriter + ?Sized>(&self, out: &mut W) {
+    pub(crate) fn write_symbol<W: RowWriter + ?Sized>(&self, out: &mut W) {
         match self.hid.symbol {
             Some(_) => out.str(self.id_text.symbol()),
             None => out.null(),

@@ -62,9 +62,19 @@ pub struct GenArgs {
     pub profile: String,
     /// Extra entities, comma-separated: `income` (every member's income of the income year the
     /// fiscal year of --as-of uses), `assessment` (every household's 当初賦課 for that fiscal
-    /// year, computed by the oracle), `edge_case` (the tags of --profile edge).
+    /// year, computed by the oracle), `edge_case` (the tags of --profile edge),
+    /// `qualification_event` or `event` (life histories over --from..--to: 資格異動 rows, closed
+    /// qualification periods and the persons who left).
     #[arg(long, value_delimiter = ',')]
     pub with: Vec<String>,
+    /// First fiscal year (年度) of the history window of `--with event`, e.g. 2020 for
+    /// 2020-04-01 onwards.
+    #[arg(long, value_name = "FY")]
+    pub from: Option<i32>,
+    /// Last fiscal year of the history window (default: the fiscal year of --as-of; the
+    /// window never goes past --as-of).
+    #[arg(long, value_name = "FY")]
+    pub to: Option<i32>,
     /// Who generates the dataset, for the audit log (default: $USER).
     #[arg(long)]
     pub operator: Option<String>,
@@ -108,7 +118,7 @@ pub fn run(args: GenArgs) -> anyhow::Result<ExitCode> {
         municipalities: args.municipality.clone(),
         as_of,
     };
-    let extras = extras(&args.profile, &args.with)?;
+    let extras = extras(&args.profile, &args.with, args.from, args.to, as_of)?;
     let generator = Generator::new(&reference, &options)?.with_extras(extras)?;
     let encryptor = encryptor(&args)?;
     let mut writer = DatasetWriter::create(
@@ -158,7 +168,8 @@ pub fn run(args: GenArgs) -> anyhow::Result<ExitCode> {
                                     + c.qualifications
                                     + c.incomes
                                     + c.assessments
-                                    + c.edge_cases,
+                                    + c.edge_cases
+                                    + c.events,
                                 Ordering::Relaxed,
                             );
                             progress.inc(part.count);
@@ -197,6 +208,9 @@ pub fn run(args: GenArgs) -> anyhow::Result<ExitCode> {
     if extras != nhikit_synth::Extras::default() {
         gen_options["profile"] = extras.profile.name().into();
         gen_options["with"] = args.with.clone().into();
+    }
+    if let Some(w) = extras.history {
+        gen_options["history"] = serde_json::json!({ "from": w.from, "to": w.to });
     }
     let manifest = writer.finish(ManifestInfo {
         generator: GeneratorInfo {
@@ -328,6 +342,7 @@ fn write_part(
         total.incomes += c.incomes;
         total.assessments += c.assessments;
         total.edge_cases += c.edge_cases;
+        total.events += c.events;
     }
     Ok(total)
 }
@@ -353,6 +368,7 @@ fn write_unit(
     let mut income = open(extras.income, "income")?;
     let mut assessment = open(extras.assessment, "assessment")?;
     let mut edge = open(extras.edge_cases, "edge_case")?;
+    let mut event = open(extras.history.is_some(), "qualification_event")?;
     let mut sinks = nhikit_synth::ExtraSinks {
         income: income
             .as_mut()
@@ -363,19 +379,28 @@ fn write_unit(
         edge_case: edge
             .as_mut()
             .map(|w| w as &mut dyn nhikit_schema::RowWriter),
+        event: event
+            .as_mut()
+            .map(|w| w as &mut dyn nhikit_schema::RowWriter),
     };
     let counts = generator.write_part_with(part, &mut h, &mut p, &mut q, &mut sinks);
     h.finish()?;
     p.finish()?;
     q.finish()?;
-    for w in [income, assessment, edge].into_iter().flatten() {
+    for w in [income, assessment, edge, event].into_iter().flatten() {
         w.finish()?;
     }
     Ok(counts)
 }
 
-/// The profile and extra entities of `--profile` and `--with`.
-fn extras(profile: &str, with: &[String]) -> anyhow::Result<nhikit_synth::Extras> {
+/// The profile and extra entities of `--profile`, `--with` and the history window.
+fn extras(
+    profile: &str,
+    with: &[String],
+    from: Option<i32>,
+    to: Option<i32>,
+    as_of: NaiveDate,
+) -> anyhow::Result<nhikit_synth::Extras> {
     let mut extras = nhikit_synth::Extras {
         profile: profile
             .parse()
@@ -387,10 +412,20 @@ fn extras(profile: &str, with: &[String]) -> anyhow::Result<nhikit_synth::Extras
             "income" => extras.income = true,
             "assessment" => extras.assessment = true,
             "edge_case" => extras.edge_cases = true,
+            "qualification_event" | "event" => {
+                let default = nhikit_synth::Window::default_for(as_of);
+                extras.history = Some(nhikit_synth::Window {
+                    from: from.unwrap_or(default.from),
+                    to: to.unwrap_or(default.to),
+                });
+            }
             other => anyhow::bail!(
-                "--with {other:?}: expected income, assessment or edge_case (comma-separated)"
+                "--with {other:?}: expected income, assessment, edge_case or qualification_event (alias event), comma-separated"
             ),
         }
+    }
+    if extras.history.is_none() && (from.is_some() || to.is_some()) {
+        anyhow::bail!("--from and --to set the history window of --with event: add --with event");
     }
     Ok(extras)
 }

@@ -34,6 +34,7 @@ fn run(options: &Options, profile: Profile) -> Run {
             income: true,
             assessment: true,
             edge_cases: true,
+            ..Extras::default()
         })
         .unwrap();
     let e = |n: &str| s.entity(n).unwrap();
@@ -52,6 +53,7 @@ fn run(options: &Options, profile: Profile) -> Run {
             income: Some(&mut i),
             assessment: Some(&mut a),
             edge_case: Some(&mut x),
+            event: None,
         };
         g.write_part_with(part, &mut h, &mut p, &mut q, &mut sinks);
     }

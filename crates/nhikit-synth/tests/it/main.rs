@@ -2,6 +2,7 @@
 #![allow(clippy::unwrap_used)]
 
 mod extras;
+mod history;
 mod plan;
 mod realism;
 mod records;

@@ -162,7 +162,12 @@ fn generate_small(out: &Path, households: &str, extra: &[&str]) {
     assert_eq!(o.status.code(), Some(0), "{}", text(&o));
 }
 
-const EXTRAS: [&str; 4] = ["--profile", "edge", "--with", "income,assessment,edge_case"];
+const EXTRAS: [&str; 4] = [
+    "--profile",
+    "edge",
+    "--with",
+    "income,assessment,edge_case,event",
+];
 
 #[test]
 fn incomes_assessments_and_edge_cases_are_deterministic_and_leave_the_default_output_alone() {
@@ -212,7 +217,7 @@ fn incomes_assessments_and_edge_cases_are_deterministic_and_leave_the_default_ou
 fn both_profiles_with_extras_validate_and_the_new_rules_catch_corruptions() {
     let tmp = tempfile::tempdir().unwrap();
     let realistic = tmp.path().join("r");
-    generate_small(&realistic, "3000", &["--with", "income,assessment"]);
+    generate_small(&realistic, "3000", &["--with", "income,assessment,event"]);
     let edge = tmp.path().join("e");
     generate_small(&edge, "3000", &EXTRAS);
     for dir in [&realistic, &edge] {
@@ -386,4 +391,179 @@ fn copy_dir(from: &Path, to: &Path) {
             std::fs::copy(e.path(), target).unwrap();
         }
     }
+}
+
+/// Issue 4: histories (`--with event`) keep the snapshot's records and add former members,
+/// closed periods and events; each history rule catches a dataset corrupted against it.
+#[test]
+fn histories_keep_the_snapshot_and_each_history_rule_catches_a_corruption() {
+    let tmp = tempfile::tempdir().unwrap();
+    let plain = tmp.path().join("plain");
+    let with = tmp.path().join("with");
+    generate_small(&plain, "3000", &[]);
+    generate_small(&with, "3000", &["--with", "event"]);
+    let with_files = files(&with);
+    assert!(
+        with_files
+            .keys()
+            .any(|p| p.contains("/qualification_event/"))
+    );
+    // Households are untouched; every person and qualification record of the snapshot is
+    // still there, in the same order, with the history's records between them.
+    let mut added = 0;
+    for (path, bytes) in files(&plain) {
+        let other = with_files
+            .get(&path)
+            .unwrap_or_else(|| panic!("{path} missing"));
+        if path.contains("/household/") || path.contains("/insurer/") {
+            assert!(other == &bytes, "{path} changed");
+            continue;
+        }
+        if !path.starts_with("jsonl/") {
+            continue;
+        }
+        let old = String::from_utf8(bytes).unwrap();
+        let new = String::from_utf8(other.clone()).unwrap();
+        let mut lines = new.lines();
+        for line in old.lines() {
+            assert!(lines.any(|l| l == line), "{path}: {line} lost or reordered");
+        }
+        added += new.lines().count() - old.lines().count();
+    }
+    assert!(added > 500, "{added} records added");
+    let o = nhikit(&["validate", with.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    assert!(text(&o).contains("0 violations"), "{}", text(&o));
+
+    // Persons with events (the death rule needs a deceased person whose history is in the
+    // window).
+    let with_events: std::collections::BTreeSet<String> =
+        jsonl_records(&with, "qualification_event")
+            .iter()
+            .map(|v| v["address_number"].to_string())
+            .collect();
+    let is = |v: &serde_json::Value, item: &str, value: &str| v[item] == value;
+    type Pick<'a> = Box<dyn Fn(&serde_json::Value) -> bool + 'a>;
+    let cases: [(&str, &str, Pick, Edit); 7] = [
+        (
+            "history_order",
+            "qualification_event",
+            Box::new(|v| v["event_seq"] == 2),
+            |l| replace_item(l, "event_date", "\"1961-04-01\""),
+        ),
+        (
+            "history_death",
+            "person",
+            Box::new(|v| {
+                is(v, "resident_status", "3")
+                    && with_events.contains(&v["address_number"].to_string())
+            }),
+            |l| replace_item(l, "death_date", "\"1962-01-01\""),
+        ),
+        (
+            "history_overlap",
+            "qualification",
+            Box::new(|v| v["qualification_seq"] == 2),
+            |l| replace_item(l, "acquisition_date", "\"1961-04-02\""),
+        ),
+        (
+            "history_loss",
+            "qualification",
+            Box::new(|v| !v["loss_date"].is_null()),
+            |l| replace_item(l, "loss_date", "\"1961-04-01\""),
+        ),
+        (
+            "history_snapshot",
+            "qualification",
+            Box::new(|v| {
+                v["loss_date"].is_null()
+                    && v["acquisition_date"].as_str().unwrap() >= "2020-04-01"
+                    && v["acquisition_reason"] != "99"
+            }),
+            |l| replace_item(l, "acquisition_reason", "\"99\""),
+        ),
+        (
+            "history_notice",
+            "qualification_event",
+            Box::new(|v| !v["notified_date"].is_null()),
+            |l| replace_item(l, "notified_date", "\"1961-04-01\""),
+        ),
+        (
+            "reference",
+            "qualification_event",
+            Box::new(|_| true),
+            |l| replace_item(l, "address_number", "\"0000000000\""),
+        ),
+    ];
+    for (rule, entity, pick, edit) in cases {
+        let copy = tmp.path().join(format!("c-{rule}-{entity}"));
+        copy_dir(&with, &copy);
+        keep_only_jsonl(&copy);
+        corrupt_matching(&copy, entity, &*pick, edit);
+        let o = nhikit(&["validate", copy.to_str().unwrap()]);
+        assert_eq!(o.status.code(), Some(1), "{rule}/{entity}: {}", text(&o));
+        assert!(
+            text(&o).contains(&format!("] {rule}: ")),
+            "{rule}/{entity}: {}",
+            text(&o)
+        );
+    }
+}
+
+type Edit = fn(&str) -> String;
+
+/// Every JSON Lines record of `entity` in `dir`.
+fn jsonl_records(dir: &Path, entity: &str) -> Vec<serde_json::Value> {
+    files(dir)
+        .into_iter()
+        .filter(|(p, _)| p.starts_with(&format!("jsonl/{entity}/")))
+        .flat_map(|(_, bytes)| {
+            String::from_utf8(bytes)
+                .unwrap()
+                .lines()
+                .map(|l| serde_json::from_str(l).unwrap())
+                .collect::<Vec<_>>()
+        })
+        .collect()
+}
+
+/// Edits the first JSON Lines record of `entity` that `pick` accepts and reseals the
+/// manifest entry of its file.
+fn corrupt_matching(
+    dir: &Path,
+    entity: &str,
+    pick: &dyn Fn(&serde_json::Value) -> bool,
+    edit: Edit,
+) {
+    let mut paths: Vec<String> = files(dir)
+        .into_keys()
+        .filter(|p| p.starts_with(&format!("jsonl/{entity}/")))
+        .collect();
+    paths.sort();
+    for rel in paths {
+        let path = dir.join(&rel);
+        let text = std::fs::read_to_string(&path).unwrap();
+        let mut lines: Vec<String> = text.lines().map(str::to_owned).collect();
+        let Some(i) = lines
+            .iter()
+            .position(|l| pick(&serde_json::from_str(l).unwrap()))
+        else {
+            continue;
+        };
+        lines[i] = edit(&lines[i]);
+        let new = lines.join("\n") + "\n";
+        std::fs::write(&path, &new).unwrap();
+        let mpath = dir.join("manifest.json");
+        let mut manifest: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(&mpath).unwrap()).unwrap();
+        for f in manifest["files"].as_array_mut().unwrap() {
+            if f["path"] == rel.as_str() {
+                f["bytes"] = new.len().into();
+                f["sha256"] = sha256_hex(new.as_bytes()).into();
+            }
+        }
+        std::fs::write(&mpath, serde_json::to_vec_pretty(&manifest).unwrap()).unwrap();
+        return;
+    }
+    panic!("no {entity} record to corrupt");
 }
