@@ -51,9 +51,10 @@ fn verify_refuses_another_output_version() {
     let dir = tmp.path().join("d");
     gen_dataset(&dir, "5", "20", "jsonl");
     let path = dir.join("manifest.json");
-    let m = std::fs::read_to_string(&path)
-        .unwrap()
-        .replace("\"output_version\": 1", "\"output_version\": 77");
+    let m = std::fs::read_to_string(&path).unwrap().replace(
+        &format!("\"output_version\": {}", nhikit_synth::OUTPUT_VERSION),
+        "\"output_version\": 77",
+    );
     std::fs::write(&path, m).unwrap();
     let o = nhikit(&["verify", dir.to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(1));
