@@ -770,10 +770,12 @@ fn cross_rules(keys: &Keys, report: &mut Report) {
             .get(&(lg.clone(), hh.clone()))
             .map(Vec::as_slice)
             .unwrap_or(&[]);
-        // Former members (転出者, 死亡者) keep the 続柄 they had: only residents count.
+        // Former members (転出者, 死亡者) keep the 続柄 they had: only residents count, unless
+        // none of the members lives there any more (a household that moved out or died out).
+        let residents = ms.iter().any(|m| m.3);
         let heads: Vec<_> = ms
             .iter()
-            .filter(|m| m.1.as_deref() == Some("01") && m.3)
+            .filter(|m| m.1.as_deref() == Some("01") && (m.3 || !residents))
             .collect();
         if heads.len() != 1 {
             v(

@@ -10,7 +10,8 @@
 //! - `reference`: every person's household, every household's 世帯主, every qualification's
 //!   person, every insurer number exists;
 //! - `household`: exactly one 世帯主 (続柄 01) among the household's residents (former
-//!   members, 住民状態 転出者 or 死亡者, keep their last 続柄), and it is the household's head;
+//!   members, 住民状態 転出者 or 死亡者, keep their last 続柄; all members when none lives there
+//!   any more), and it is the household's head;
 //! - `reading`: a name's reading matches a dictionary reading of its kanji (surname and given
 //!   name);
 //! - `parent_age`: parents (世帯主 and spouse) at least 15 years older than the children;

@@ -154,6 +154,8 @@ struct Period {
 enum Departure {
     MovedOut(NaiveDate),
     Died(NaiveDate),
+    /// Still a resident on the reference date, no longer insured (社保加入, 後期高齢者医療).
+    Stayed,
 }
 
 /// A person who belonged to the household and left it within the window.
@@ -170,6 +172,9 @@ struct Former {
     resident_since: NaiveDate,
     departure: Departure,
     periods: [Option<Period>; 2],
+    /// A member of the former household ([`History::former_household`]), not of the
+    /// current one.
+    own_household: bool,
 }
 
 /// One event, before numbering.
@@ -196,6 +201,8 @@ pub struct History {
     member_periods: Vec<(usize, Period)>,
     formers: Vec<Former>,
     events: Vec<Event>,
+    /// The former household's 国保世帯資格取得年月日 and 喪失年月日, when there is one.
+    former_household: Option<(NaiveDate, NaiveDate)>,
     name: String,
     kana: String,
 }
@@ -203,6 +210,8 @@ pub struct History {
 /// Rows written by [`History::write`].
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Written {
+    /// Former households.
+    pub households: u64,
     /// Former members' `person` rows.
     pub persons: u64,
     /// Closed periods of former members.
@@ -244,6 +253,7 @@ impl History {
         self.member_periods.clear();
         self.formers.clear();
         self.events.clear();
+        self.former_household = None;
     }
 
     /// The closed period of member `i` (not insured on the reference date), if any.
@@ -493,6 +503,7 @@ impl History {
 
         self.widowhood(model, &mut rng, h, window, &mut edaban);
         self.child_left(model, &mut rng, h, window, &mut edaban);
+        self.former_household(model, &mut rng, window);
 
         // Registration order per person: by date, acquisition first and loss last on a day.
         self.events
@@ -569,6 +580,7 @@ impl History {
             resident_since: acquired.min(head.resident_since),
             departure: Departure::Died(death),
             periods: [None, None],
+            own_household: false,
         };
         if let Some(loss) = end.filter(|l| acquired < l.date) {
             *edaban += 1;
@@ -751,7 +763,144 @@ impl History {
             resident_since: acquired,
             departure: Departure::MovedOut(left),
             periods,
+            own_household: false,
         });
+    }
+
+    /// A household that left NHI within the window, kept by the NHI system with its
+    /// 国保世帯資格喪失年月日 (9 in 10 current households have one beside them, which brings the
+    /// losses above the acquisitions by about the national decline): a single person
+    /// who joined employee insurance (4 in 10) or reached 75 (2 in 10) and still lives in the
+    /// municipality, a single person of 60–74 who died (4 in 100), or a single person or a
+    /// couple who moved out (36 in 100). Its 世帯番号 and 被保険者番号 come after every local
+    /// index of the municipality; its members use person slots 10 and 11 of the current
+    /// household, so their 宛名番号 and 個人番号 are unique.
+    fn former_household(
+        &mut self,
+        model: &Model<'_>,
+        rng: &mut Rng,
+        window: (NaiveDate, NaiveDate),
+    ) {
+        let (w0, w1) = window;
+        let as_of = model.as_of();
+        if !rng.chance(9, 10) {
+            return;
+        }
+        let kind = rng.below(100);
+        let surname = model.sample_surname(rng);
+        let sex = if rng.chance(1, 2) {
+            Sex::Male
+        } else {
+            Sex::Female
+        };
+        let Some(day) = day_in(rng, w0, prev_day(w1)) else {
+            return;
+        };
+        let (birth, loss, departure) = match kind {
+            0..40 => {
+                let Some(birth) = born(rng, day, 25, 59) else {
+                    return;
+                };
+                let date = next_day(day);
+                let notified = Some(notification(rng, date, as_of));
+                let l = Loss {
+                    date,
+                    reason: loss::OTHER_INSURANCE,
+                    notified,
+                };
+                (birth, l, Departure::Stayed)
+            }
+            40..60 => {
+                // The 75th birthday is `day`.
+                let (y, m, d) = (
+                    chrono::Datelike::year(&day) - 75,
+                    chrono::Datelike::month(&day),
+                    chrono::Datelike::day(&day),
+                );
+                let Some(birth) = NaiveDate::from_ymd_opt(y, m, d) else {
+                    return;
+                };
+                let l = Loss {
+                    date: day,
+                    reason: loss::LATE_ELDERLY,
+                    notified: None,
+                };
+                (birth, l, Departure::Stayed)
+            }
+            60..64 => {
+                let Some(birth) = born(rng, day, 60, 73) else {
+                    return;
+                };
+                let date = next_day(day);
+                let l = Loss {
+                    date,
+                    reason: loss::DEATH,
+                    notified: Some(notification(rng, date, as_of)),
+                };
+                (birth, l, Departure::Died(day))
+            }
+            _ => {
+                let Some(birth) = born(rng, day, 20, 64) else {
+                    return;
+                };
+                let date = next_day(day);
+                let l = Loss {
+                    date,
+                    reason: loss::MOVED_OUT,
+                    notified: Some(notification(rng, date, as_of)),
+                };
+                (birth, l, Departure::MovedOut(day))
+            }
+        };
+        if birthday_75(birth).is_some_and(|b| b < loss.date) {
+            return;
+        }
+        let couple = kind >= 64 && rng.chance(3, 10);
+        let (acquired, reason) = past_acquisition(rng, birth, loss.date);
+        let foreign = rng.chance(25, 1000);
+        let first = self.formers.len();
+        for k in 0..1 + usize::from(couple) {
+            let (sex, birth) = if k == 0 {
+                (if couple { Sex::Male } else { sex }, birth)
+            } else {
+                (Sex::Female, birth + days(rng.below(3 * 365)))
+            };
+            let mut l = loss;
+            if foreign && l.reason == loss::MOVED_OUT {
+                l.reason = loss::MOVED_ABROAD;
+            }
+            let p = Period {
+                seq: 1,
+                acquired,
+                reason,
+                notified: notification(rng, acquired, as_of),
+                loss: l,
+                edaban: 1 + k as u64,
+            };
+            let who = Who::Former(self.formers.len());
+            self.period_events(rng, who, &p, window, as_of);
+            self.formers.push(Former {
+                slot: 10 + k as u64,
+                surname,
+                given: model.sample_given(rng, sex, birth),
+                sex,
+                birth,
+                relationship: if k == 0 {
+                    relationship::HEAD
+                } else {
+                    relationship::WIFE
+                },
+                foreign,
+                has_my_number: rng.chance(985, 1000),
+                resident_since: acquired,
+                departure,
+                periods: [Some(p), None],
+                own_household: true,
+            });
+        }
+        if self.formers.len() > first {
+            self.former_household = Some((acquired, loss.date));
+        }
     }
 
     /// Writes the closed period of member `i` (not insured on the reference date), if any.
@@ -768,6 +917,8 @@ impl History {
         let (name, kana) = ctx.text.name(i);
         PeriodRow {
             ctx,
+            household_number: ctx.id_text.household_number(),
+            insured_number: ctx.id_text.insured_number(),
             address_number: ctx.id_text.address_number(i),
             my_number: m.has_my_number.then(|| ctx.id_text.my_number(i)),
             name,
@@ -783,14 +934,16 @@ impl History {
 
     /// Writes the former members (`person` and closed `qualification` rows) and every event of
     /// the household (`qualification_event`, when `events` is given).
-    pub fn write<P, Q, E>(
+    pub fn write<H, P, Q, E>(
         &mut self,
         ctx: &HouseholdCtx<'_>,
+        households: &mut H,
         persons: &mut P,
         qualifications: &mut Q,
         events: Option<&mut E>,
     ) -> Written
     where
+        H: RowWriter + ?Sized,
         P: RowWriter + ?Sized,
         Q: RowWriter + ?Sized,
         E: RowWriter + ?Sized,
@@ -799,7 +952,51 @@ impl History {
         let model = ctx.model;
         let mut an = [0u8; 20];
         let mut mn = [0u8; 20];
+        // The former household's numbers: past every local index of the municipality.
+        let mut fh = [0u8; 20];
+        let mut fi = [0u8; 20];
+        let former_index = MAX_MUNICIPALITY_HOUSEHOLDS + ctx.h.local * 4 + 2;
+        let former_hh = digits(ctx.ids.household_number(former_index), 10, &mut fh);
+        let former_insured = digits(
+            ctx.ids
+                .insured_number(MAX_MUNICIPALITY_HOUSEHOLDS + ctx.h.local),
+            8,
+            &mut fi,
+        );
+        let numbers = |f: &Former| {
+            if f.own_household {
+                (former_hh, former_insured)
+            } else {
+                (ctx.id_text.household_number(), ctx.id_text.insured_number())
+            }
+        };
+        if let (Some((acquired, lost)), Some(head)) = (
+            self.former_household,
+            self.formers.iter().find(|f| f.own_household),
+        ) {
+            let s = model.surname(head.surname);
+            let g = model.given_name(head.sex, head.given);
+            compose(&mut self.name, &s.kanji, &g.kanji);
+            compose(&mut self.kana, &s.reading, &g.reading);
+            FormerHouseholdRow {
+                ctx,
+                household_number: former_hh,
+                insured_number: former_insured,
+                head_address_number: digits(
+                    ctx.ids.address_number(ctx.h.local, head.slot),
+                    10,
+                    &mut an,
+                ),
+                head_name: &self.name,
+                head_kana: &self.kana,
+                acquired,
+                lost,
+            }
+            .write(households);
+            written.households += 1;
+        }
         for f in &self.formers {
+            let (household_number, insured_number) = numbers(f);
             let s = model.surname(f.surname);
             let g = model.given_name(f.sex, f.given);
             compose(&mut self.name, &s.kanji, &g.kanji);
@@ -811,6 +1008,7 @@ impl History {
             FormerPersonRow {
                 ctx,
                 former: f,
+                household_number,
                 address_number,
                 my_number,
                 name: &self.name,
@@ -821,6 +1019,8 @@ impl History {
             for p in f.periods.iter().flatten() {
                 PeriodRow {
                     ctx,
+                    household_number,
+                    insured_number,
                     address_number,
                     my_number,
                     name: &self.name,
@@ -842,11 +1042,19 @@ impl History {
         for e in &self.events {
             seq = if last == Some(e.who) { seq + 1 } else { 1 };
             last = Some(e.who);
-            let address_number = match e.who {
-                Who::Member(i) => ctx.id_text.address_number(i),
+            let (address_number, household_number) = match e.who {
+                Who::Member(i) => (
+                    ctx.id_text.address_number(i),
+                    ctx.id_text.household_number(),
+                ),
                 Who::Former(j) => {
-                    let slot = self.formers.get(j).map_or(DECEASED_SLOT, |f| f.slot);
-                    digits(ctx.ids.address_number(ctx.h.local, slot), 10, &mut an)
+                    let f = self.formers.get(j);
+                    let slot = f.map_or(DECEASED_SLOT, |f| f.slot);
+                    let hh = f.map_or(ctx.id_text.household_number(), |f| numbers(f).0);
+                    (
+                        digits(ctx.ids.address_number(ctx.h.local, slot), 10, &mut an),
+                        hh,
+                    )
                 }
             };
             let previous_name = match (e.previous_surname, e.who) {
@@ -863,6 +1071,7 @@ impl History {
             EventRow {
                 ctx,
                 address_number,
+                household_number,
                 event_seq: seq,
                 event: e,
                 previous_name: previous_name.then_some((self.name.as_str(), self.kana.as_str())),
@@ -890,6 +1099,15 @@ fn past_acquisition(rng: &mut Rng, birth: NaiveDate, end: NaiveDate) -> (NaiveDa
     (back.max(adult).min(prev_day(end)), acquisition::MOVE_IN)
 }
 
+/// A birth date making a person `lo..=hi` years old on `at` (roughly: the year of birth is
+/// drawn, then a day in it).
+fn born(rng: &mut Rng, at: NaiveDate, lo: u32, hi: u32) -> Option<NaiveDate> {
+    let age = crate::model::age(rng, lo, hi);
+    let year = chrono::Datelike::year(&at) - i32::try_from(age).ok()? - 1;
+    let base = NaiveDate::from_ymd_opt(year, chrono::Datelike::month(&at), 1)?;
+    Some(base + days(1 + rng.below(360)))
+}
+
 /// `姓　名` into `out`.
 fn compose(out: &mut String, surname: &str, given: &str) {
     out.clear();
@@ -902,6 +1120,7 @@ fn compose(out: &mut String, surname: &str, given: &str) {
 struct FormerPersonRow<'a> {
     ctx: &'a HouseholdCtx<'a>,
     former: &'a Former,
+    household_number: &'a str,
     address_number: &'a str,
     my_number: Option<&'a str>,
     name: &'a str,
@@ -914,7 +1133,7 @@ impl Row for FormerPersonRow<'_> {
         let (c, f) = (self.ctx, self.former);
         out.str(&c.m.municipality.lgcode);
         out.str(self.address_number);
-        out.str(c.id_text.household_number());
+        out.str(self.household_number);
         match self.my_number {
             Some(n) => out.str(n),
             None => out.null(),
@@ -939,8 +1158,52 @@ impl Row for FormerPersonRow<'_> {
                 out.null();
                 out.date(d);
             }
+            Departure::Stayed => {
+                out.str("1");
+                out.date(f.resident_since);
+                out.null();
+                out.null();
+            }
         }
         out.bool(false);
+        out.end_row();
+    }
+}
+
+/// The `household` row of a former household (国保世帯資格喪失年月日 set). It keeps the
+/// address of the current household it is drawn beside (another dwelling of the building or
+/// block is not modelled).
+struct FormerHouseholdRow<'a> {
+    ctx: &'a HouseholdCtx<'a>,
+    household_number: &'a str,
+    insured_number: &'a str,
+    head_address_number: &'a str,
+    head_name: &'a str,
+    head_kana: &'a str,
+    acquired: NaiveDate,
+    lost: NaiveDate,
+}
+
+impl Row for FormerHouseholdRow<'_> {
+    const ENTITY: &'static str = "household";
+    fn write<W: RowWriter + ?Sized>(&self, out: &mut W) {
+        let c = self.ctx;
+        out.str(&c.m.municipality.lgcode);
+        out.str(self.household_number);
+        out.str(&c.m.insurer_number_text);
+        c.write_symbol(out);
+        out.str(self.insured_number);
+        out.str(self.head_address_number);
+        out.str(self.head_name);
+        out.str(self.head_kana);
+        out.str("0");
+        match c.postal_code {
+            Some(p) => out.str(p),
+            None => out.null(),
+        }
+        out.str(&c.text.address);
+        out.date(self.acquired);
+        out.date(self.lost);
         out.end_row();
     }
 }
@@ -948,6 +1211,8 @@ impl Row for FormerPersonRow<'_> {
 /// A closed `qualification` row.
 struct PeriodRow<'a> {
     ctx: &'a HouseholdCtx<'a>,
+    household_number: &'a str,
+    insured_number: &'a str,
     address_number: &'a str,
     my_number: Option<&'a str>,
     name: &'a str,
@@ -967,9 +1232,9 @@ impl Row for PeriodRow<'_> {
         out.str(self.address_number);
         out.int(i64::from(p.seq));
         out.str(&c.m.insurer_number_text);
-        out.str(c.id_text.household_number());
+        out.str(self.household_number);
         c.write_symbol(out);
-        out.str(c.id_text.insured_number());
+        out.str(self.insured_number);
         out.str(digits(p.edaban, 2, &mut b));
         match self.my_number {
             Some(n) => out.str(n),
@@ -1000,6 +1265,7 @@ impl Row for PeriodRow<'_> {
 struct EventRow<'a> {
     ctx: &'a HouseholdCtx<'a>,
     address_number: &'a str,
+    household_number: &'a str,
     event_seq: i64,
     event: &'a Event,
     previous_name: Option<(&'a str, &'a str)>,
@@ -1019,7 +1285,7 @@ impl Row for EventRow<'_> {
         out.int(self.event_seq);
         out.int(i64::from(e.qualification_seq));
         out.str(&c.m.insurer_number_text);
-        out.str(c.id_text.household_number());
+        out.str(self.household_number);
         match e.previous_household {
             Some(k) => out.str(digits(c.ids.household_number(k), 10, &mut b)),
             None => out.null(),

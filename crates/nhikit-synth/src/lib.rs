@@ -381,8 +381,14 @@ impl<'r> Generator<'r> {
                     }
                 }
                 if self.window.is_some() {
-                    let w =
-                        history.write(&ctx, persons, qualifications, extra.event.as_deref_mut());
+                    let w = history.write(
+                        &ctx,
+                        households,
+                        persons,
+                        qualifications,
+                        extra.event.as_deref_mut(),
+                    );
+                    counts.households += w.households;
                     counts.persons += w.persons;
                     counts.qualifications += w.qualifications;
                     counts.events += w.events;

@@ -8,6 +8,7 @@ use nhikit_synth::{ExtraSinks, Extras, Generator, Options, Profile, Window};
 use std::collections::{BTreeMap, BTreeSet};
 
 struct Run {
+    households: Vec<Record>,
     persons: Vec<Record>,
     qualifications: Vec<Record>,
     events: Vec<Record>,
@@ -36,6 +37,7 @@ fn run(options: &Options, profile: Profile, window: Window) -> Run {
         g.write_part_with(part, &mut h, &mut p, &mut q, &mut sinks);
     }
     for (name, c) in [
+        ("household", &h),
         ("person", &p),
         ("qualification", &q),
         ("qualification_event", &x),
@@ -50,6 +52,7 @@ fn run(options: &Options, profile: Profile, window: Window) -> Run {
         );
     }
     Run {
+        households: h.records,
         persons: p.records,
         qualifications: q.records,
         events: x.records,
@@ -95,28 +98,53 @@ fn options(households: u64) -> Options {
 #[test]
 fn the_snapshot_records_are_kept_and_the_history_only_adds() {
     let o = options(2000);
-    let [_, plain_p, plain_q] = generate(&o);
+    let [plain_h, plain_p, plain_q] = generate(&o);
     let run = run(&o, Profile::Realistic, Window::default_for(o.as_of));
     // Every snapshot record is still there, in order.
-    for (plain, with) in [(&plain_p, &run.persons), (&plain_q, &run.qualifications)] {
+    for (plain, with) in [
+        (&plain_h, &run.households),
+        (&plain_p, &run.persons),
+        (&plain_q, &run.qualifications),
+    ] {
         let mut it = with.iter();
         for r in plain {
             assert!(it.any(|x| x == r), "{r:?} lost or reordered");
         }
         assert!(with.len() > plain.len());
     }
-    // Added persons left within the window: 転出者 or 死亡者 with the date.
+    let household = |r: &Record| {
+        (
+            s(r, "lgcode").unwrap().to_owned(),
+            s(r, "household_number").unwrap().to_owned(),
+        )
+    };
+    let current: BTreeSet<_> = plain_h.iter().map(household).collect();
+    // Former households left NHI within the window.
+    let former: BTreeSet<_> = run
+        .households
+        .iter()
+        .filter(|r| !current.contains(&household(r)))
+        .inspect(|r| {
+            let lost = date(r, "nhi_loss_date").expect("a former household has a loss date");
+            assert!(lost <= o.as_of);
+        })
+        .map(household)
+        .collect();
+    assert!(former.len() > 500, "{} former households", former.len());
+    // Added persons: former members of a current household left it (転出者, 死亡者); members
+    // of a former household may still live in the municipality.
     let kept: BTreeSet<_> = plain_p.iter().map(person).collect();
     let added: Vec<_> = run
         .persons
         .iter()
         .filter(|r| !kept.contains(&person(r)))
         .collect();
-    assert!(added.len() > 100, "{} former members", added.len());
+    assert!(added.len() > 1000, "{} former members", added.len());
     for r in &added {
         match s(r, "resident_status") {
             Some("2") => assert!(date(r, "moved_out_date").is_some()),
             Some("3") => assert!(date(r, "death_date").is_some()),
+            Some("1") => assert!(former.contains(&household(r)), "{r:?}"),
             other => panic!("former member with 住民状態 {other:?}"),
         }
     }
