@@ -6,7 +6,7 @@ use crate::error::{Error, Result};
 use crate::records::{FlatRows, Regeneration, show, text_eq};
 use nhikit_io::{FileEntry, Format, MANIFEST_FILE, Manifest};
 use nhikit_schema::{Entity, Layout, RowWriter, Schema, Value};
-use nhikit_synth::{Generator, Reference};
+use nhikit_synth::{ExtraSinks, Extras, Generator, PartCounts, Reference};
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 use std::path::Path;
@@ -183,7 +183,7 @@ pub fn verify(dir: &Path, schema: &Schema, options: &VerifyOptions) -> Result<Ve
     }
     let regen = Regeneration::from_manifest(&manifest, &dir.join(MANIFEST_FILE))?;
     let reference = Reference::embedded()?;
-    let generator = Generator::new(&reference, &regen.options)?;
+    let generator = regen.generator(&reference)?;
     let mut report = VerifyReport {
         files: manifest.files.len() as u64,
         ..VerifyReport::default()
@@ -226,7 +226,7 @@ pub fn verify(dir: &Path, schema: &Schema, options: &VerifyOptions) -> Result<Ve
     // Every expected (entity, stem) and the files it must have.
     let mut expected_keys: BTreeSet<(String, String)> = BTreeSet::new();
     for w in &work {
-        for (entity, stem) in work_keys(*w, &parts) {
+        for (entity, stem) in work_keys(*w, &parts, generator.extras()) {
             expected_keys.insert((entity.to_owned(), stem.clone()));
             let files = by_part
                 .get(&(entity.to_owned(), stem.clone()))
@@ -429,13 +429,56 @@ fn units(
     Ok(out)
 }
 
-fn work_keys(w: Work, parts: &[Unit]) -> Vec<(&'static str, String)> {
+/// The extra entities a run writes per part (`--with`), in the order of [`work_keys`].
+fn extra_entities(extras: Extras) -> Vec<&'static str> {
+    [
+        ("income", extras.income),
+        ("assessment", extras.assessment),
+        ("edge_case", extras.edge_cases),
+        ("qualification_event", extras.history.is_some()),
+    ]
+    .into_iter()
+    .filter_map(|(e, on)| on.then_some(e))
+    .collect()
+}
+
+/// The rows of extra entity `entity` in `c`.
+fn extra_count(c: &PartCounts, entity: &str) -> u64 {
+    match entity {
+        "income" => c.incomes,
+        "assessment" => c.assessments,
+        "edge_case" => c.edge_cases,
+        "qualification_event" => c.events,
+        _ => 0,
+    }
+}
+
+/// Points the sink of each extra entity at its writer (`writers` in [`extra_entities`] order).
+fn extra_sinks<'a>(
+    entities: &[&'static str],
+    writers: impl Iterator<Item = &'a mut dyn RowWriter>,
+) -> ExtraSinks<'a> {
+    let mut sinks = ExtraSinks::default();
+    for (e, w) in entities.iter().zip(writers) {
+        match *e {
+            "income" => sinks.income = Some(w),
+            "assessment" => sinks.assessment = Some(w),
+            "edge_case" => sinks.edge_case = Some(w),
+            "qualification_event" => sinks.event = Some(w),
+            _ => {}
+        }
+    }
+    sinks
+}
+
+fn work_keys(w: Work, parts: &[Unit], extras: Extras) -> Vec<(&'static str, String)> {
     match w {
         Work::Insurers => vec![("insurer", "part-00000".to_owned())],
         Work::Part(i) => {
             let stem = parts[i].stem.clone();
             ["household", "person", "qualification"]
                 .into_iter()
+                .chain(extra_entities(extras))
                 .map(|e| (e, stem.clone()))
                 .collect()
         }
@@ -627,15 +670,35 @@ fn fast_path(
             let mut p = w.part("person", partition, part.number)?;
             let mut q = w.part("qualification", partition, part.number)?;
             let (mut fh, mut fp, mut fq) = (FirstRow::new(), FirstRow::new(), FirstRow::new());
-            let c = generator.write_part(
+            let entities = extra_entities(generator.extras());
+            let mut xw = entities
+                .iter()
+                .map(|e| w.part(e, partition, part.number))
+                .collect::<nhikit_io::Result<Vec<_>>>()?;
+            let mut xf: Vec<FirstRow> = entities.iter().map(|_| FirstRow::new()).collect();
+            let mut tees: Vec<Tee<'_, nhikit_io::PartWriter, FirstRow>> = xw
+                .iter_mut()
+                .zip(xf.iter_mut())
+                .map(|(a, b)| Tee(a, b))
+                .collect();
+            let mut sinks =
+                extra_sinks(&entities, tees.iter_mut().map(|t| t as &mut dyn RowWriter));
+            let c = generator.write_part_with(
                 part,
                 &mut Tee(&mut h, &mut fh),
                 &mut Tee(&mut p, &mut fp),
                 &mut Tee(&mut q, &mut fq),
+                &mut sinks,
             );
+            drop(tees);
             rows.extend([c.households, c.persons, c.qualifications]);
+            rows.extend(entities.iter().map(|e| extra_count(&c, e)));
             summaries.extend([h.finish()?, p.finish()?, q.finish()?]);
+            for x in xw {
+                summaries.push(x.finish()?);
+            }
             firsts.extend([fh.values, fp.values, fq.values]);
+            firsts.extend(xf.into_iter().map(|f| f.values));
         }
     }
     let mut same = BTreeSet::new();
@@ -671,7 +734,7 @@ fn verify_work(
             reason: format!("entity `{id}` is not in the schema"),
         })
     };
-    let keys = work_keys(w, parts);
+    let keys = work_keys(w, parts, generator.extras());
     let mut out = PartResult::default();
     let mut pending: Vec<&FileEntry> = Vec::new();
     for (e, stem) in &keys {
@@ -714,8 +777,16 @@ fn verify_work(
             let mut hr = FlatRows::new(h.items.len());
             let mut pr = FlatRows::new(p.items.len());
             let mut qr = FlatRows::new(q.items.len());
-            generator.write_part(&parts[i].part, &mut hr, &mut pr, &mut qr);
+            let entities = extra_entities(generator.extras());
+            let xe = entities
+                .iter()
+                .map(|id| entity(id))
+                .collect::<Result<Vec<_>>>()?;
+            let mut xr: Vec<FlatRows> = xe.iter().map(|e| FlatRows::new(e.items.len())).collect();
+            let mut sinks = extra_sinks(&entities, xr.iter_mut().map(|r| r as &mut dyn RowWriter));
+            generator.write_part_with(&parts[i].part, &mut hr, &mut pr, &mut qr, &mut sinks);
             generated.extend([(h, hr), (p, pr), (q, qr)]);
+            generated.extend(xe.into_iter().zip(xr));
         }
     }
     for ((e, rows), (_, stem)) in generated.iter().zip(&keys) {

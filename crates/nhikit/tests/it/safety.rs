@@ -228,3 +228,59 @@ fn sealed_output_is_read_only_and_overwrite_and_destroy_still_work() {
         .collect();
     assert!(left.is_empty(), "{left:?}");
 }
+
+/// Changes `item` (an integer, or null) of the first record of a JSON Lines file.
+fn change_first_record(file: &Path, item: &str) {
+    let content = std::fs::read_to_string(file).unwrap();
+    let (first, rest) = content.split_once('\n').unwrap();
+    let mut record: serde_json::Map<String, serde_json::Value> =
+        serde_json::from_str(first).unwrap();
+    let value = record.get_mut(item).expect("the item is in the record");
+    *value = serde_json::Value::from(value.as_i64().map_or(12_345, |v| v + 1));
+    let first = serde_json::to_string(&record).unwrap();
+    std::fs::write(file, format!("{first}\n{rest}")).unwrap();
+}
+
+/// `verify` regenerates the edge profile and every `--with` entity (incomes, assessments,
+/// edge-case tags, histories with their former members) and finds a changed value in them.
+#[test]
+fn verify_regenerates_the_edge_profile_and_every_extra_entity() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("d");
+    let o = nhikit(&[
+        "gen",
+        "--households",
+        "300",
+        "--seed",
+        "9",
+        "--municipality",
+        "131016,271004",
+        "--profile",
+        "edge",
+        "--with",
+        "income,assessment,edge_case,event",
+        "--format",
+        "jsonl,parquet",
+        "--quiet",
+        "--out",
+        dir.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", text(&o));
+    let o = nhikit(&["verify", dir.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    assert!(text(&o).contains("verified"), "{}", text(&o));
+
+    for (entity, item) in [
+        ("assessment", "total_amount"),
+        ("qualification_event", "qualification_seq"),
+        ("income", "total_income"),
+    ] {
+        let file = format!("jsonl/{entity}/prefecture=13/part-00000.jsonl");
+        change_first_record(&dir.join(&file), item);
+        let o = nhikit(&["verify", dir.to_str().unwrap()]);
+        assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+        let out = String::from_utf8_lossy(&o.stdout);
+        assert!(out.contains(&format!("{file}: row 1 (")), "{out}");
+        assert!(out.contains(&format!("item `{item}`")), "{out}");
+    }
+}
