@@ -182,8 +182,8 @@ pub fn verify(dir: &Path, schema: &Schema, options: &VerifyOptions) -> Result<Ve
         });
     }
     let regen = Regeneration::from_manifest(&manifest, &dir.join(MANIFEST_FILE))?;
-    let reference = Reference::embedded()?;
-    let generator = regen.generator(&reference)?;
+    let reference = Reference::shared()?;
+    let generator = regen.generator(reference)?;
     let mut report = VerifyReport {
         files: manifest.files.len() as u64,
         ..VerifyReport::default()

@@ -183,14 +183,14 @@ pub fn scan(
     let compared: Vec<usize> = mapped.iter().map(|m| m.1).collect();
 
     // Regenerate the persons, keeping the compared items only.
-    let reference = Reference::embedded()?;
+    let reference = Reference::shared()?;
     // The profile and the history change the persons; incomes and assessments do not.
     let persons_only = nhikit_synth::Extras {
         profile: regen.extras.profile,
         history: regen.extras.history,
         ..nhikit_synth::Extras::default()
     };
-    let generator = Generator::new(&reference, &regen.options)?.with_extras(persons_only)?;
+    let generator = Generator::new(reference, &regen.options)?.with_extras(persons_only)?;
     let parts: Vec<&nhikit_synth::Part> = generator.plan().parts_of(regen.shard).collect();
     let next = AtomicUsize::new(0);
     let chunks: Mutex<Vec<(usize, Vec<Vec<String>>)>> = Mutex::new(Vec::new());

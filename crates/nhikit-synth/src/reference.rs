@@ -251,6 +251,17 @@ impl Reference {
         })
     }
 
+    /// [`Reference::embedded`], parsed once per process and shared: for callers that
+    /// regenerate datasets repeatedly (`verify`, `scan`, the fuzz targets), where parsing the
+    /// 5.8 MB of reference text each time would cost more than the work itself.
+    pub fn shared() -> Result<&'static Reference, Error> {
+        static SHARED: std::sync::OnceLock<Result<Reference, Error>> = std::sync::OnceLock::new();
+        SHARED
+            .get_or_init(Reference::embedded)
+            .as_ref()
+            .map_err(Clone::clone)
+    }
+
     /// Parses the reference files; every error names the file and line.
     pub fn from_texts(t: ReferenceTexts<'_>) -> Result<Reference, Error> {
         // `postal_towns.csv` is most of the text: parse it on a second thread meanwhile.
@@ -527,6 +538,14 @@ fn parse_given(text: &str) -> Result<(GivenNames, GivenNames), Error> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_shared_reference_is_parsed_once() {
+        let a = Reference::shared().expect("the embedded reference data");
+        let b = Reference::shared().expect("the embedded reference data");
+        assert!(std::ptr::eq(a, b));
+        assert_eq!(a.municipalities.len(), 1_741);
+    }
 
     #[test]
     fn table_keeps_quoted_cells_short_rows_and_line_numbers() {
