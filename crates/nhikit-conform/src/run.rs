@@ -109,6 +109,18 @@ impl Runner {
         connect: &Connect<'_>,
         options: &RunOptions,
     ) -> Vec<ScenarioResult> {
+        self.run_with(scenarios, connect, options, &|_| {})
+    }
+
+    /// [`Runner::run`], calling `done` with each result as its scenario finishes (in the
+    /// order they finish, from the worker threads): for a progress display.
+    pub fn run_with(
+        &self,
+        scenarios: &[Scenario],
+        connect: &Connect<'_>,
+        options: &RunOptions,
+        done: &(dyn Fn(&ScenarioResult) + Sync),
+    ) -> Vec<ScenarioResult> {
         let next = AtomicUsize::new(0);
         let slots: Vec<std::sync::Mutex<Option<ScenarioResult>>> = scenarios
             .iter()
@@ -121,6 +133,7 @@ impl Runner {
                         let i = next.fetch_add(1, Ordering::Relaxed);
                         let Some(s) = scenarios.get(i) else { break };
                         let r = run_scenario(s, connect, &self.cache, &self.oracle, options);
+                        done(&r);
                         if let Ok(mut slot) = slots[i].lock() {
                             *slot = Some(r);
                         }

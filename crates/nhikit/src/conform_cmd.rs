@@ -158,7 +158,14 @@ pub fn run(args: ConformArgs) -> anyhow::Result<ExitCode> {
     let results = if args.property {
         property(&args, &catalog, &connect, run_options)?
     } else {
-        nhikit_conform::run(&scenarios, &connect, &run_options)?
+        let bar = crate::out::progress(scenarios.len() as u64, "scenarios");
+        let results =
+            nhikit_conform::Runner::new()?.run_with(&scenarios, &connect, &run_options, &|r| {
+                bar.set_message(r.id.clone());
+                bar.inc(1);
+            });
+        bar.finish_and_clear();
+        results
     };
     let report = Report::new(
         &args.target,

@@ -99,6 +99,23 @@ pub fn paint_out(tone: Tone, text: &str) -> String {
     paint(UI.get().is_some_and(|u| u.color_stdout), tone, text)
 }
 
+/// A progress bar on stderr counting `len` `unit` (the message shows the last item done);
+/// hidden when quiet or stderr is not a terminal. Finish it with `finish_and_clear()`.
+pub fn progress(len: u64, unit: &str) -> indicatif::ProgressBar {
+    use std::io::IsTerminal;
+    if quiet() || !std::io::stderr().is_terminal() {
+        return indicatif::ProgressBar::hidden();
+    }
+    let bar = indicatif::ProgressBar::new(len);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template(&format!(
+            "{{bar:30}} {{pos}}/{{len}} {unit} {{elapsed}} {{msg}}"
+        ))
+        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    );
+    bar
+}
+
 /// A spinner on stderr saying `message` with the elapsed time, for work of unknown length
 /// over a second; hidden when quiet or stderr is not a terminal. Finish it with
 /// `finish_and_clear()` before printing the result.
