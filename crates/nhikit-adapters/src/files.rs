@@ -2,7 +2,7 @@
 //! the exchange directory, runs the operation's command (with a timeout), and reads the
 //! response file it wrote — the response JSON, or `{"error": <TargetError>}`.
 
-use crate::process::{Tail, capture_tail, reap, tail_text};
+use crate::process::{Tail, capture_tail, reap, tail_text, wait_end};
 use crate::template::{Template, field, text_of};
 use crate::{AdapterError, Transport, io_error, snippet, storage_error};
 use nhikit_target::TargetError;
@@ -177,8 +177,10 @@ struct Outcome {
 impl Outcome {
     /// The exit status and the end of what the command wrote.
     fn describe(&self) -> String {
-        // The capture threads end with the pipes; a moment lets them take the last bytes.
-        std::thread::sleep(Duration::from_millis(20));
+        // The command has ended; its capture threads take the last bytes left in the pipes.
+        for t in [&self.stderr, &self.stdout].into_iter().flatten() {
+            wait_end(t, Duration::from_millis(500));
+        }
         let mut note = self.note.clone();
         for (name, tail) in [("stderr", &self.stderr), ("stdout", &self.stdout)] {
             if let Some(t) = tail.as_ref().map(tail_text).filter(|t| !t.is_empty()) {

@@ -58,11 +58,18 @@ impl ProcessConfig {
 }
 
 /// The last bytes a stream wrote.
-pub(crate) type Tail = Arc<Mutex<VecDeque<u8>>>;
+pub(crate) type Tail = Arc<TailBuf>;
+
+/// The kept bytes of a stream, and whether its reader reached the end.
+#[derive(Default)]
+pub(crate) struct TailBuf {
+    bytes: Mutex<VecDeque<u8>>,
+    ended: std::sync::atomic::AtomicBool,
+}
 
 /// Reads `r` to its end on a thread, keeping its last `max` bytes.
 pub(crate) fn capture_tail(mut r: impl Read + Send + 'static, max: usize) -> Tail {
-    let tail: Tail = Arc::new(Mutex::new(VecDeque::new()));
+    let tail: Tail = Arc::new(TailBuf::default());
     let t = Arc::clone(&tail);
     std::thread::spawn(move || {
         let mut buf = [0u8; 4096];
@@ -70,18 +77,29 @@ pub(crate) fn capture_tail(mut r: impl Read + Send + 'static, max: usize) -> Tai
             if n == 0 {
                 break;
             }
-            let mut q = t.lock().unwrap_or_else(|p| p.into_inner());
+            let mut q = t.bytes.lock().unwrap_or_else(|p| p.into_inner());
             q.extend(&buf[..n]);
             let excess = q.len().saturating_sub(max);
             q.drain(..excess);
         }
+        t.ended.store(true, std::sync::atomic::Ordering::Release);
     });
     tail
 }
 
+/// Waits up to `max` for the reader of `tail` to reach the end of its stream: after the child
+/// exited, so that its last words are in the tail (a grandchild holding the pipe open only
+/// costs the wait).
+pub(crate) fn wait_end(tail: &Tail, max: Duration) {
+    let start = Instant::now();
+    while !tail.ended.load(std::sync::atomic::Ordering::Acquire) && start.elapsed() < max {
+        std::thread::sleep(Duration::from_millis(2));
+    }
+}
+
 /// The tail as text (`""` if nothing was written).
 pub(crate) fn tail_text(tail: &Tail) -> String {
-    let q = tail.lock().unwrap_or_else(|p| p.into_inner());
+    let q = tail.bytes.lock().unwrap_or_else(|p| p.into_inner());
     let bytes: Vec<u8> = q.iter().copied().collect();
     String::from_utf8_lossy(&bytes).trim().to_owned()
 }
@@ -206,6 +224,10 @@ impl ProcessTarget {
         let status = reap(&mut g.child, Duration::from_secs(2))
             .map(|s| s.to_string())
             .unwrap_or_else(|| "unknown".into());
+        // The child is gone, but its stderr may still be in the pipe: read it first.
+        if let Some(t) = &self.stderr {
+            wait_end(t, Duration::from_millis(500));
+        }
         let reason = format!(
             "the process `{}` exited ({status}){how}{}",
             self.program,
