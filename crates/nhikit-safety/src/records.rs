@@ -120,39 +120,35 @@ fn extras_of(o: &serde_json::Value) -> std::result::Result<Extras, String> {
         Some(serde_json::Value::Array(a)) => a.as_slice(),
         Some(v) => return Err(format!("options.with: {v} is not a list")),
     };
+    let year = |key: &str| {
+        o.get("history")
+            .and_then(|h| h.get(key))
+            .and_then(serde_json::Value::as_i64)
+            .and_then(|y| i32::try_from(y).ok())
+    };
+    let window = year("from").zip(year("to"));
+    let recorded = window.map_or(
+        Window {
+            from: Window::DEFAULT_FROM,
+            to: Window::DEFAULT_FROM,
+        },
+        |(from, to)| Window { from, to },
+    );
     for v in with {
-        let name = v
+        let names = v
             .as_str()
             .ok_or_else(|| format!("options.with: {v} is not a string"))?;
-        for name in name.split(',').map(str::trim).filter(|n| !n.is_empty()) {
-            match name {
-                "income" => extras.income = true,
-                "assessment" => extras.assessment = true,
-                "edge_case" => extras.edge_cases = true,
-                "qualification_event" | "event" => {
-                    let year = |key: &str| {
-                        o.get("history")
-                            .and_then(|h| h.get(key))
-                            .and_then(serde_json::Value::as_i64)
-                            .and_then(|y| i32::try_from(y).ok())
-                            .ok_or_else(|| {
-                                format!(
-                                    "options.history.{key} is missing (the window of --with {name})"
-                                )
-                            })
-                    };
-                    extras.history = Some(Window {
-                        from: year("from")?,
-                        to: year("to")?,
-                    });
-                }
-                other => {
-                    return Err(format!(
-                        "options.with: {other:?} is not an entity this nhikit generates"
-                    ));
-                }
+        for name in names.split(',').map(str::trim).filter(|n| !n.is_empty()) {
+            if !extras.add(name, recorded) {
+                return Err(format!(
+                    "options.with: {name:?} is not an entity this nhikit generates ({})",
+                    Extras::NAMES
+                ));
             }
         }
+    }
+    if extras.history.is_some() && window.is_none() {
+        return Err("options.history.from and .to are missing (the window of --with event)".into());
     }
     Ok(extras)
 }

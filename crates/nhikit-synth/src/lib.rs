@@ -141,6 +141,26 @@ pub struct Extras {
     pub history: Option<Window>,
 }
 
+impl Extras {
+    /// The names `--with` takes: the extra entities (`event` is an alias of
+    /// `qualification_event`).
+    pub const NAMES: &'static str =
+        "income, assessment, edge_case or qualification_event (alias event)";
+
+    /// Turns on the extra entity `name` of `--with` ([`Extras::NAMES`]); the history rows
+    /// cover `window`. `false` for a name that is none of them.
+    pub fn add(&mut self, name: &str, window: Window) -> bool {
+        match name.trim() {
+            "income" => self.income = true,
+            "assessment" => self.assessment = true,
+            "edge_case" => self.edge_cases = true,
+            "qualification_event" | "event" => self.history = Some(window),
+            _ => return false,
+        }
+        true
+    }
+}
+
 /// Sinks of the extra entities; `None` skips the entity.
 #[derive(Default)]
 pub struct ExtraSinks<'a> {

@@ -407,21 +407,18 @@ fn extras(
             .with_context(|| format!("--profile {profile:?}"))?,
         ..Default::default()
     };
+    let default = nhikit_synth::Window::default_for(as_of);
+    let window = nhikit_synth::Window {
+        from: from.unwrap_or(default.from),
+        to: to.unwrap_or(default.to),
+    };
     for entity in with {
-        match entity.trim() {
-            "income" => extras.income = true,
-            "assessment" => extras.assessment = true,
-            "edge_case" => extras.edge_cases = true,
-            "qualification_event" | "event" => {
-                let default = nhikit_synth::Window::default_for(as_of);
-                extras.history = Some(nhikit_synth::Window {
-                    from: from.unwrap_or(default.from),
-                    to: to.unwrap_or(default.to),
-                });
-            }
-            other => anyhow::bail!(
-                "--with {other:?}: expected income, assessment, edge_case or qualification_event (alias event), comma-separated"
-            ),
+        if !extras.add(entity, window) {
+            anyhow::bail!(
+                "--with {:?}: expected {}, comma-separated",
+                entity.trim(),
+                nhikit_synth::Extras::NAMES
+            );
         }
     }
     if extras.history.is_none() && (from.is_some() || to.is_some()) {
