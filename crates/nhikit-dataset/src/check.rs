@@ -108,6 +108,18 @@ struct Keys {
     window: Option<(NaiveDate, NaiveDate)>,
     /// (lgcode, 宛名番号) → what the history rules need.
     histories: HashMap<(String, String), PersonHistory>,
+    /// (lgcode, 世帯番号, 年度) → 年税額 of the 当初賦課 (revision 0).
+    assessments: HashMap<(String, String, i64), i64>,
+    /// (lgcode, 世帯番号, 年度) → the payments of that assessment.
+    payments: HashMap<(String, String, i64), PaymentSum>,
+}
+
+/// The `payment` rows of one assessment, summed: where the first is, the 期別調定額 of the
+/// installments (rows with 収納連番 1), the amounts received.
+struct PaymentSum {
+    at: At,
+    billed: i64,
+    paid: i64,
 }
 
 /// A person's death date, membership periods and events, for the history rules.
@@ -338,6 +350,7 @@ pub fn validate(dir: &Path, schema: &Schema) -> Result<Report, Error> {
         report.files += 1;
     }
     cross_rules(&keys, &mut report);
+    payment_totals(&keys, &mut report);
     history_rules(&keys, &mut report);
     Ok(report)
 }
@@ -500,13 +513,49 @@ fn record_rules(
                 lg.clone(),
                 hh,
             ));
-            keys.other_person_refs
-                .push((at.clone(), "assessment.taxpayer_address_number", lg, an));
+            keys.other_person_refs.push((
+                at.clone(),
+                "assessment.taxpayer_address_number",
+                lg.clone(),
+                an,
+            ));
             if let Some(n) = owned(r, "insurer_number") {
                 keys.other_insurer_refs
                     .push((at.clone(), "assessment.insurer_number", n));
             }
+            if int(r, "revision_seq") == 0 {
+                keys.assessments.insert(
+                    (lg, hh_of(r), int(r, "fiscal_year")),
+                    int(r, "total_amount"),
+                );
+            }
             assessment_rules(r, v);
+        }
+        "payment" => {
+            let hh = hh_of(r);
+            keys.other_household_refs.push((
+                at.clone(),
+                "payment.household_number",
+                lg.clone(),
+                hh.clone(),
+            ));
+            if let Some(n) = owned(r, "insurer_number") {
+                keys.other_insurer_refs
+                    .push((at.clone(), "payment.insurer_number", n));
+            }
+            payment_rules(r, as_of, v);
+            let sum = keys
+                .payments
+                .entry((lg, hh, int(r, "fiscal_year")))
+                .or_insert_with(|| PaymentSum {
+                    at: at.clone(),
+                    billed: 0,
+                    paid: 0,
+                });
+            if int(r, "payment_seq") == 1 {
+                sum.billed += int(r, "billed_amount");
+            }
+            sum.paid += int(r, "paid_amount");
         }
         "qualification_event" => {
             let an = owned(r, "address_number").unwrap_or_default();
@@ -581,6 +630,52 @@ fn record_rules(
             }
         }
         _ => {}
+    }
+}
+
+fn hh_of(r: &Record) -> String {
+    owned(r, "household_number").unwrap_or_default()
+}
+
+/// `payment`: a receipt has an amount, a date and a method, an unpaid row none of them; no
+/// receipt above the installment or after the reference date.
+fn payment_rules(
+    r: &Record,
+    as_of: Option<NaiveDate>,
+    v: &mut impl FnMut(String, &'static str, String),
+) {
+    let paid = int(r, "paid_amount");
+    let billed = int(r, "billed_amount");
+    let date = d(r, "paid_date");
+    let method = s(r, "payment_method");
+    if paid > billed {
+        v(
+            "payment.paid_amount".into(),
+            "payment",
+            format!("{paid} received for an installment of {billed}"),
+        );
+    }
+    match (paid > 0, date, method) {
+        (true, Some(_), Some(_)) | (false, None, None) => {}
+        (true, ..) => v(
+            "payment.paid_date".into(),
+            "payment",
+            format!("{paid} received without a 収納年月日 and 納付方法"),
+        ),
+        (false, ..) => v(
+            "payment.paid_date".into(),
+            "payment",
+            "a row with nothing received has a 収納年月日 or 納付方法".into(),
+        ),
+    }
+    if let (Some(on), Some(as_of)) = (date, as_of)
+        && on > as_of
+    {
+        v(
+            "payment.paid_date".into(),
+            "payment",
+            format!("received on {on}, after the reference date {as_of}"),
+        );
     }
 }
 
@@ -826,6 +921,37 @@ fn cross_rules(keys: &Keys, report: &mut Report) {
                 }
             }
         }
+    }
+}
+
+/// `payment_total`: the installments of an assessment add up to its 年税額, and no more is
+/// received; the assessment paid exists (datasets with both entities).
+fn payment_totals(keys: &Keys, report: &mut Report) {
+    if keys.assessments.is_empty() {
+        return;
+    }
+    let mut sums: Vec<_> = keys.payments.iter().collect();
+    sums.sort_by(|a, b| (&*a.1.at.file, a.1.at.row).cmp(&(&*b.1.at.file, b.1.at.row)));
+    for ((lg, hh, fy), p) in sums {
+        let message = match keys.assessments.get(&(lg.clone(), hh.clone(), *fy)) {
+            None => format!("no FY{fy} assessment of household {lg}/{hh}"),
+            Some(total) if *total != p.billed => format!(
+                "the installments of household {lg}/{hh} FY{fy} add up to {}, the assessment is {total}",
+                p.billed
+            ),
+            Some(total) if p.paid > *total => format!(
+                "{} received for household {lg}/{hh} FY{fy}, assessed {total}",
+                p.paid
+            ),
+            Some(_) => continue,
+        };
+        report.violations.push(Violation {
+            file: p.at.file.to_string(),
+            row: p.at.row,
+            item: "payment.billed_amount".into(),
+            rule: "payment_total",
+            message,
+        });
     }
 }
 

@@ -20,6 +20,9 @@
 //! - `income`: each 所得 within its 収入, 総所得金額等 the sum of the 所得 items, 0 for 未申告;
 //! - `assessment`: 年税額 the sum of the parts, no part above its levies, no 法定軽減 for a
 //!   household with a 未申告 member; the household, 納税義務者 and insurer exist;
+//! - `payment`: a receipt has an amount, a date and a method (an unpaid row none), none above
+//!   its installment or after the reference date; `payment_total`: an assessment's
+//!   installments add up to its 年税額 and no more is received;
 //! - `edge_case`: a known tag and scope; the household and person exist
 //!   (`reference` for incomes, assessments, edge cases and events too);
 //! - histories (datasets with `qualification_event`, `nhikit gen --with event`), per person:

@@ -436,6 +436,7 @@ fn extra_entities(extras: Extras) -> Vec<&'static str> {
         ("assessment", extras.assessment),
         ("edge_case", extras.edge_cases),
         ("qualification_event", extras.history.is_some()),
+        ("payment", extras.payment),
     ]
     .into_iter()
     .filter_map(|(e, on)| on.then_some(e))
@@ -449,6 +450,7 @@ fn extra_count(c: &PartCounts, entity: &str) -> u64 {
         "assessment" => c.assessments,
         "edge_case" => c.edge_cases,
         "qualification_event" => c.events,
+        "payment" => c.payments,
         _ => 0,
     }
 }
@@ -465,6 +467,7 @@ fn extra_sinks<'a>(
             "assessment" => sinks.assessment = Some(w),
             "edge_case" => sinks.edge_case = Some(w),
             "qualification_event" => sinks.event = Some(w),
+            "payment" => sinks.payment = Some(w),
             _ => {}
         }
     }

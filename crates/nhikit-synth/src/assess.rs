@@ -116,6 +116,7 @@ pub fn oracle_household(
         };
         if m.insured {
             x.acquired = Some(m.acquired).filter(|a| *a > fy_start);
+            x.lost = m.lost;
         }
         x.income = premium::Income {
             salary_revenue: inc.salary_revenue,
@@ -254,10 +255,27 @@ pub fn assess(
         care_levy_base: 0,
         installments: params.installments,
     };
+    // The oracle's 判定日: April 1, or the first acquisition when nobody was insured then; the
+    // 軽減 judgement counts the 世帯主 and the members insured on that day.
+    let judge_day = h
+        .members
+        .iter()
+        .filter(|m| m.insured)
+        .map(|m| m.acquired.max(fy_start))
+        .min()
+        .unwrap_or(fy_start);
     for (i, m) in h.members.iter().enumerate() {
         let inc = incomes.get(i).copied().unwrap_or_default();
-        let counted = m.insured || i == 0;
-        if !counted {
+        let on_judge_day = m.insured
+            && m.acquired <= judge_day
+            && m.lost.is_none_or(|l| l > judge_day)
+            && birthday_75_after(m.birth, judge_day);
+        if !(m.insured || i == 0) {
+            continue;
+        }
+        if !(on_judge_day || i == 0) {
+            // Insured in the year but not on the 判定日: premiums only.
+            count_insured(&mut f, m, &inc, params, fy_start, preschool_from);
             continue;
         }
         f.undeclared |= !inc.declared();
@@ -270,27 +288,43 @@ pub fn assess(
         f.earners += i64::from(
             inc.salary_revenue > params.salary_earner_threshold || inc.pension_revenue > threshold,
         );
-        if !m.insured {
-            continue;
+        if m.insured {
+            count_insured(&mut f, m, &inc, params, fy_start, preschool_from);
         }
-        f.insured += 1;
-        let base = (inc.total_income - params.basic_deduction_for(inc.total_income)).max(0);
-        f.levy_base += base;
-        if (40..=64).contains(&age_on(m.birth, fy_start)) {
-            f.care_insured += 1;
-            f.care_levy_base += base;
-        }
-        f.preschool += i64::from(m.birth >= preschool_from);
     }
     Some(f)
 }
 
-/// The `income` row of member `i`.
+/// Whether the 75th birthday of a person born `birth` comes after `day` (still of NHI age).
+fn birthday_75_after(birth: NaiveDate, day: NaiveDate) -> bool {
+    age_on(birth, day) < 75
+}
+
+/// Adds insured member `m` to the counts and levy bases of `f`.
+fn count_insured(
+    f: &mut AssessmentFacts,
+    m: &crate::model::Member,
+    inc: &PersonIncome,
+    params: &Params,
+    fy_start: NaiveDate,
+    preschool_from: NaiveDate,
+) {
+    f.insured += 1;
+    let base = (inc.total_income - params.basic_deduction_for(inc.total_income)).max(0);
+    f.levy_base += base;
+    if (40..=64).contains(&age_on(m.birth, fy_start)) {
+        f.care_insured += 1;
+        f.care_levy_base += base;
+    }
+    f.preschool += i64::from(m.birth >= preschool_from);
+}
+
+/// The `income` row of one person.
 pub struct IncomeRow<'a> {
     /// The household's rows context.
     pub ctx: &'a HouseholdCtx<'a>,
-    /// The member.
-    pub member: usize,
+    /// The person's 宛名番号.
+    pub address_number: &'a str,
     /// Its income.
     pub income: &'a PersonIncome,
     /// 所得年.
@@ -303,7 +337,7 @@ impl Row for IncomeRow<'_> {
         let c = self.ctx;
         let p = self.income;
         out.str(&c.m.municipality.lgcode);
-        out.str(c.id_text.address_number(self.member));
+        out.str(self.address_number);
         out.int(i64::from(self.income_year));
         out.str(p.declaration);
         out.str(p.tax_status);
@@ -336,6 +370,10 @@ pub struct AssessmentRow<'a> {
     pub ctx: &'a HouseholdCtx<'a>,
     /// The facts.
     pub facts: &'a AssessmentFacts,
+    /// 賦課年月日.
+    pub assessed_on: NaiveDate,
+    /// 宛名番号 of the 納税義務者 (the 世帯主 on April 1 of the year).
+    pub taxpayer: &'a str,
 }
 
 fn reduction_code(r: Reduction) -> &'static str {
@@ -367,8 +405,8 @@ impl Row for AssessmentRow<'_> {
         out.int(0);
         out.str(&c.m.insurer_number_text);
         out.str("1");
-        out.date(c.model.as_of());
-        out.str(c.id_text.address_number(0));
+        out.date(self.assessed_on);
+        out.str(self.taxpayer);
         out.str(f.head.fictive_code);
         out.str(reduction_code(a.reduction));
         out.str(specified_code(f.head.specified));

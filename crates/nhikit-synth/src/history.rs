@@ -20,7 +20,9 @@
 //! after death; the day 生活保護 starts; the 75th birthday.
 
 use crate::Error;
-use crate::model::{Household, Model, Sex, acquisition, notification, relationship, stream};
+use crate::model::{
+    Household, Member, Model, Sex, acquisition, notification, relationship, stream,
+};
 use crate::plan::MAX_MUNICIPALITY_HOUSEHOLDS;
 use crate::rows::{HouseholdCtx, digits};
 use nhikit_core::date::{FiscalYear, NaiveDate, age_on, date_reaching_age};
@@ -901,6 +903,128 @@ impl History {
         if self.formers.len() > first {
             self.former_household = Some((acquired, loss.date));
         }
+    }
+
+    /// The household of [`History::build`] as it was in fiscal year `fy` (before the fiscal
+    /// year of the reference date), for that year's incomes and assessment: into `out`, the
+    /// 世帯主 on April 1 first (a husband who died within the window, when he was alive on
+    /// that day; else the current 世帯主), then every other current or former member of this
+    /// household insured at some time of the year. `insured`, `acquired` and `lost` describe
+    /// the person's period that overlaps the year (`lost` only when within it). `false` when
+    /// nobody of the household was insured in the year, or when a person had two periods in
+    /// it (one row per person cannot carry both; the year is then left out for the household).
+    pub fn year_household(&self, h: &Household, fy: FiscalYear, out: &mut Household) -> bool {
+        let (Some(start), Some(end)) = (fy.start(), fy.end()) else {
+            return false;
+        };
+        out.members.clear();
+        out.local = h.local;
+        out.fictive_head = false;
+        out.town = h.town;
+        out.block = h.block;
+        out.building = h.building;
+        out.tags.clear();
+        // Edge thresholds and caps are incomes of the reference year only.
+        out.edge_income = h
+            .edge_income
+            .filter(|e| *e == crate::edge::EdgeIncome::Zero);
+        let overlaps = |acquired: NaiveDate, loss: Option<NaiveDate>| {
+            acquired <= end && loss.is_none_or(|l| l > start)
+        };
+        let within = |loss: Option<NaiveDate>| loss.filter(|l| *l <= end);
+        let former_head = self.formers.iter().find(|f| {
+            !f.own_household
+                && f.relationship == relationship::HEAD
+                && matches!(f.departure, Departure::Died(d) if d >= start)
+        });
+        if let Some(f) = former_head
+            && !self.push_former(f, start, end, true, out)
+        {
+            return false;
+        }
+        for (i, m) in h.members.iter().enumerate() {
+            let householder = i == 0 && former_head.is_none();
+            let period = if m.insured {
+                Some((m.acquired, m.acquisition_reason, None))
+            } else {
+                self.member_period(i)
+                    .map(|p| (p.acquired, p.reason, Some(p.loss.date)))
+            };
+            let insured = period.filter(|(a, _, l)| overlaps(*a, *l));
+            if insured.is_none() && !householder {
+                continue;
+            }
+            let mut x = m.clone();
+            x.insured = insured.is_some();
+            if let Some((acquired, reason, loss)) = insured {
+                x.acquired = acquired;
+                x.acquisition_reason = reason;
+                x.lost = within(loss);
+            }
+            if householder {
+                out.members.insert(0, x);
+            } else {
+                out.members.push(x);
+            }
+        }
+        for f in self.formers.iter().filter(|f| !f.own_household) {
+            if former_head.is_some_and(|x| std::ptr::eq(x, f)) {
+                continue;
+            }
+            if !self.push_former(f, start, end, false, out) {
+                return false;
+            }
+        }
+        out.fictive_head = out.members.first().is_some_and(|m| !m.insured);
+        out.members.iter().any(|m| m.insured)
+    }
+
+    /// Adds former member `f` to a past year's household when insured in the year (or as its
+    /// `householder`); `false` when two of its periods overlap the year.
+    fn push_former(
+        &self,
+        f: &Former,
+        start: NaiveDate,
+        end: NaiveDate,
+        householder: bool,
+        out: &mut Household,
+    ) -> bool {
+        let mut inside = f
+            .periods
+            .iter()
+            .flatten()
+            .filter(|p| p.acquired <= end && p.loss.date > start);
+        let period = inside.next();
+        if inside.next().is_some() {
+            return false;
+        }
+        if period.is_none() && !householder {
+            return true;
+        }
+        let x = Member {
+            slot: f.slot,
+            surname: f.surname,
+            given: f.given,
+            sex: f.sex,
+            birth: f.birth,
+            relationship: f.relationship,
+            insured: period.is_some(),
+            foreign: f.foreign,
+            has_my_number: f.has_my_number,
+            acquired: period.map_or(f.resident_since, |p| p.acquired),
+            acquisition_reason: period.map_or(acquisition::MOVE_IN, |p| p.reason),
+            notified: period.map_or(f.resident_since, |p| p.notified),
+            resident_since: f.resident_since,
+            support_measure: false,
+            edge_name: None,
+            lost: period.map(|p| p.loss.date).filter(|l| *l <= end),
+        };
+        if householder {
+            out.members.insert(0, x);
+        } else {
+            out.members.push(x);
+        }
+        true
     }
 
     /// Writes the closed period of member `i` (not insured on the reference date), if any.

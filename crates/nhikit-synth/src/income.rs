@@ -119,8 +119,15 @@ pub fn finish(p: &mut PersonIncome, birth: NaiveDate, params: &Params) {
 }
 
 /// Draws the incomes of the members of `h` (household `local` of the municipality with
-/// reference `ordinal`) into `out`, one per member. Edge-profile incomes that depend on the
-/// premium parameters (thresholds, caps) are set afterwards by the assessment module.
+/// reference `ordinal`) for the income year of `params` into `out`, one per member.
+/// Edge-profile incomes that depend on the premium parameters (thresholds, caps) are set
+/// afterwards by the assessment module.
+///
+/// Each person draws from a stream of their own (household, person slot), the same for every
+/// income year: a person keeps their occupation and revenue band from year to year, and only
+/// their age (retirement, pension from 65) and a yearly variation of ±10 % of each revenue
+/// (a stream of the person and year) change. The members of a past year's household
+/// ([`crate::history::History::year_household`]), former members included, draw the same way.
 pub fn draw(
     seed: u64,
     ordinal: u32,
@@ -130,8 +137,8 @@ pub fn draw(
     out: &mut Vec<PersonIncome>,
 ) {
     out.clear();
-    let mut rng = Rng::new(seed, stream::INCOME | u64::from(ordinal), h.local);
     let year_end = NaiveDate::from_ymd_opt(params.income_year, 12, 31).unwrap_or(as_of);
+    let person = |slot: u64| h.local * crate::ids::MEMBER_SLOTS + slot;
     for m in &h.members {
         let age = nhikit_core::date::age_on(m.birth, year_end);
         let mut p = PersonIncome {
@@ -144,10 +151,37 @@ pub fn draw(
                 // Thresholds and caps: the assessment module sets the 世帯主's income.
                 p.declaration = declaration::DECLARED;
             }
-            None => draw_person(&mut rng, age, &mut p),
+            None => {
+                let mut rng = Rng::new(seed, stream::INCOME | u64::from(ordinal), person(m.slot));
+                draw_person(&mut rng, age, &mut p);
+                let year = u64::try_from(params.income_year).unwrap_or(0);
+                let mut yearly = Rng::new(
+                    seed,
+                    stream::INCOME_YEAR | u64::from(ordinal) | year << 40,
+                    person(m.slot),
+                );
+                vary(&mut yearly, &mut p);
+            }
         }
         finish(&mut p, m.birth, params);
         out.push(p);
+    }
+}
+
+/// The yearly variation: each revenue and 所得 times a factor uniform in 0.90–1.10, in whole
+/// thousands of yen.
+fn vary(rng: &mut Rng, p: &mut PersonIncome) {
+    for x in [
+        &mut p.salary_revenue,
+        &mut p.pension_revenue,
+        &mut p.business_income,
+        &mut p.real_estate_income,
+        &mut p.interest_dividend_income,
+    ] {
+        if *x > 0 {
+            let permille = 900 + rng.below(201) as i64;
+            *x = (*x / 1000 * permille / 1000) * 1000;
+        }
     }
 }
 

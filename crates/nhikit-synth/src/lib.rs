@@ -36,6 +36,7 @@ pub mod history;
 pub mod ids;
 pub mod income;
 pub mod model;
+pub mod payment;
 pub mod permute;
 pub mod plan;
 pub mod reference;
@@ -59,7 +60,11 @@ use rows::{
 /// History: 2 — `--profile edge`: the children of a 未就学児 (`preschool`) household are
 /// drawn at least 18 years younger than their youngest parent (version 1 could make a parent
 /// of 20 the parent of a 5-year-old; `nhikit validate` flagged it). Default output unchanged.
-pub const OUTPUT_VERSION: u32 = 2;
+/// 3 — incomes: each person draws from a stream of their own, the same every year, with a
+/// yearly variation (version 2 drew a household's members in turn); the assessment row's
+/// 給与所得者等 count and 未申告 flag follow the oracle's 判定日; assessments of earlier years
+/// of the window and `payment` rows are new. Households, persons and qualifications unchanged.
+pub const OUTPUT_VERSION: u32 = 3;
 
 /// The generator's errors: bad options or bad reference data.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -121,6 +126,8 @@ pub struct PartCounts {
     pub edge_cases: u64,
     /// `qualification_event` rows.
     pub events: u64,
+    /// `payment` rows.
+    pub payments: u64,
 }
 
 /// What to generate beyond households, persons and qualifications.
@@ -131,8 +138,12 @@ pub struct Extras {
     /// `income` rows: every member's income of the income year the fiscal year of the
     /// reference date uses.
     pub income: bool,
-    /// `assessment` rows: every household's 当初賦課 for the fiscal year of the reference date.
+    /// `assessment` rows: every household's 当初賦課 for the fiscal year of the reference date,
+    /// and with [`Extras::history`] for each earlier fiscal year of the window whose rates are
+    /// shipped (`income` rows then cover those years too).
     pub assessment: bool,
+    /// `payment` rows of every assessment (needs `assessment`).
+    pub payment: bool,
     /// `edge_case` rows (the tags of the edge profile).
     pub edge_cases: bool,
     /// Life histories over this window of fiscal years: `qualification_event` rows, closed
@@ -145,7 +156,7 @@ impl Extras {
     /// The names `--with` takes: the extra entities (`event` is an alias of
     /// `qualification_event`).
     pub const NAMES: &'static str =
-        "income, assessment, edge_case or qualification_event (alias event)";
+        "income, assessment, payment, edge_case or qualification_event (alias event)";
 
     /// Turns on the extra entity `name` of `--with` ([`Extras::NAMES`]); the history rows
     /// cover `window`. `false` for a name that is none of them.
@@ -153,6 +164,12 @@ impl Extras {
         match name.trim() {
             "income" => self.income = true,
             "assessment" => self.assessment = true,
+            // Payments need their assessments, and past years to have been paid.
+            "payment" => {
+                self.payment = true;
+                self.assessment = true;
+                self.history = Some(window);
+            }
             "edge_case" => self.edge_cases = true,
             "qualification_event" | "event" => self.history = Some(window),
             _ => return false,
@@ -172,6 +189,8 @@ pub struct ExtraSinks<'a> {
     pub edge_case: Option<&'a mut dyn RowWriter>,
     /// `qualification_event` rows (with [`Extras::history`]).
     pub event: Option<&'a mut dyn RowWriter>,
+    /// `payment` rows.
+    pub payment: Option<&'a mut dyn RowWriter>,
 }
 
 /// A prepared run: the model and the plan.
@@ -182,10 +201,16 @@ pub struct Generator<'r> {
     symbols: Vec<Option<u16>>,
     premium_forms: Vec<&'static str>,
     extras: Extras,
-    /// Resolved premium parameters, one per rate set used.
+    /// Resolved premium parameters, one per rate set and fiscal year used.
     params: Vec<nhikit_rules::params::Params>,
-    /// Per planned municipality, its index into `params`.
+    /// The due dates of each entry of `params` ([`payment::schedule`]).
+    schedules: Vec<Vec<NaiveDate>>,
+    /// Per planned municipality, its index into `params` for the fiscal year of the reference
+    /// date.
     rates: Vec<usize>,
+    /// The earlier fiscal years of the history window that are assessed: the year and, per
+    /// planned municipality, its index into `params`.
+    past: Vec<(i32, Vec<usize>)>,
     /// First and last day of the history window, when histories are generated.
     window: Option<(NaiveDate, NaiveDate)>,
 }
@@ -219,7 +244,9 @@ impl<'r> Generator<'r> {
             premium_forms,
             extras: Extras::default(),
             params: Vec::new(),
+            schedules: Vec::new(),
             rates: Vec::new(),
+            past: Vec::new(),
             window: None,
         })
     }
@@ -238,27 +265,56 @@ impl<'r> Generator<'r> {
             let rules = nhikit_rules::params::RuleSet::builtin()
                 .map_err(|e| Error::Config(format!("loading schemas/rules: {e}")))?;
             let fy = nhikit_core::date::FiscalYear::of(self.model.as_of()).0;
-            let mut ids: Vec<&'static str> = Vec::new();
-            for pm in &self.plan.municipalities {
-                let id = assess::rates_for(&rules, &pm.municipality.lgcode, fy);
-                let i = match ids.iter().position(|x| *x == id) {
-                    Some(i) => i,
-                    None => {
-                        let params = rules.params(id, fy).map_err(|e| {
-                            Error::Config(format!(
-                                "incomes and assessments for FY{fy} (the fiscal year of the reference date {}): rate set `{id}`: {e}",
-                                self.model.as_of()
-                            ))
-                        })?;
-                        ids.push(id);
-                        self.params.push(params);
-                        ids.len() - 1
+            let mut ids: Vec<(&'static str, i32)> = Vec::new();
+            self.rates = self.resolve(&rules, fy, &mut ids).map_err(|e| {
+                Error::Config(format!(
+                    "incomes and assessments for FY{fy} (the fiscal year of the reference date {}): {e}",
+                    self.model.as_of()
+                ))
+            })?;
+            // Earlier years of the window: those whose rates are shipped for every municipality
+            // (schemas/rules; the others are left out, docs/generator.md).
+            if let Some(w) = extras.history {
+                for year in w.from..fy {
+                    if let Ok(rates) = self.resolve(&rules, year, &mut ids) {
+                        self.past.push((year, rates));
                     }
-                };
-                self.rates.push(i);
+                }
             }
+            self.schedules = self
+                .params
+                .iter()
+                .map(|p| payment::schedule(p.fiscal_year.0, p.installments))
+                .collect();
         }
         Ok(self)
+    }
+
+    /// Per planned municipality, the index into `params` of its rate set for fiscal year
+    /// `fy`, resolving each (rate set, year) once (`ids`).
+    fn resolve(
+        &mut self,
+        rules: &nhikit_rules::params::RuleSet,
+        fy: i32,
+        ids: &mut Vec<(&'static str, i32)>,
+    ) -> Result<Vec<usize>, String> {
+        let mut rates = Vec::with_capacity(self.plan.municipalities.len());
+        for pm in &self.plan.municipalities {
+            let id = assess::rates_for(rules, &pm.municipality.lgcode, fy);
+            let i = match ids.iter().position(|x| *x == (id, fy)) {
+                Some(i) => i,
+                None => {
+                    let params = rules
+                        .params(id, fy)
+                        .map_err(|e| format!("rate set `{id}`: {e}"))?;
+                    ids.push((id, fy));
+                    self.params.push(params);
+                    ids.len() - 1
+                }
+            };
+            rates.push(i);
+        }
+        Ok(rates)
     }
 
     /// The profile and extra entities of this run.
@@ -333,6 +389,7 @@ impl<'r> Generator<'r> {
         let mut edabans: Vec<u64> = Vec::new();
         let mut id_text = rows::IdText::default();
         let mut history = history::History::default();
+        let mut past = Household::default();
         for segment in &part.segments {
             let m = &self.plan.municipalities[segment.municipality];
             let ordinal = m.municipality.ordinal;
@@ -424,15 +481,50 @@ impl<'r> Generator<'r> {
                         counts.edge_cases += 1;
                     }
                 }
-                let params = self
-                    .rates
-                    .get(segment.municipality)
-                    .and_then(|&i| self.params.get(i));
-                let (Some(params), true) =
-                    (params, extra.income.is_some() || extra.assessment.is_some())
-                else {
+                let wanted =
+                    extra.income.is_some() || extra.assessment.is_some() || extra.payment.is_some();
+                let Some(&current) = self.rates.get(segment.municipality) else {
                     continue;
                 };
+                if !wanted {
+                    continue;
+                }
+                // Earlier years of the window first, then the year of the reference date.
+                for (year, rates) in &self.past {
+                    let fy = nhikit_core::date::FiscalYear(*year);
+                    let (Some(&i), Some(start)) = (rates.get(segment.municipality), fy.start())
+                    else {
+                        continue;
+                    };
+                    if !history.year_household(&h, fy, &mut past) {
+                        continue;
+                    }
+                    let params = &self.params[i];
+                    income::draw(
+                        self.model.seed(),
+                        ordinal,
+                        &past,
+                        self.model.as_of(),
+                        params,
+                        &mut incomes,
+                    );
+                    let facts = assess::head_facts(&past, start);
+                    // The notice goes out about two weeks before the first due date.
+                    let assessed_on = self.schedules[i]
+                        .first()
+                        .map_or(start, |d| *d - chrono::Days::new(14));
+                    self.write_year(
+                        &ctx,
+                        &past,
+                        &incomes,
+                        facts,
+                        i,
+                        assessed_on,
+                        extra,
+                        &mut counts,
+                    );
+                }
+                let params = &self.params[current];
                 income::draw(
                     self.model.seed(),
                     ordinal,
@@ -445,31 +537,80 @@ impl<'r> Generator<'r> {
                 if h.edge_income.is_some() {
                     assess::apply_edge_income(&h, &mut incomes, &facts, params);
                 }
-                if let Some(out) = extra.income.as_deref_mut() {
-                    for (i, income) in incomes.iter().enumerate() {
-                        assess::IncomeRow {
-                            ctx: &ctx,
-                            member: i,
-                            income,
-                            income_year: params.income_year,
-                        }
-                        .write(out);
-                        counts.incomes += 1;
-                    }
-                }
-                if let Some(out) = extra.assessment.as_deref_mut()
-                    && let Some(f) = assess::assess(&h, &incomes, facts, params)
-                {
-                    assess::AssessmentRow {
-                        ctx: &ctx,
-                        facts: &f,
-                    }
-                    .write(out);
-                    counts.assessments += 1;
-                }
+                self.write_year(
+                    &ctx,
+                    &h,
+                    &incomes,
+                    facts,
+                    current,
+                    self.model.as_of(),
+                    extra,
+                    &mut counts,
+                );
             }
         }
         counts
+    }
+
+    /// Writes the `income` rows of the members of `h` (the household in the year of
+    /// `self.params[rates]`), its `assessment` row and the `payment` rows of the assessment,
+    /// for the sinks given.
+    #[allow(clippy::too_many_arguments)]
+    fn write_year(
+        &self,
+        ctx: &HouseholdCtx<'_>,
+        h: &Household,
+        incomes: &[income::PersonIncome],
+        facts: assess::HeadFacts,
+        rates: usize,
+        assessed_on: NaiveDate,
+        extra: &mut ExtraSinks<'_>,
+        counts: &mut PartCounts,
+    ) {
+        let params = &self.params[rates];
+        let mut buf = [0u8; 20];
+        if let Some(out) = extra.income.as_deref_mut() {
+            for (m, income) in h.members.iter().zip(incomes) {
+                assess::IncomeRow {
+                    ctx,
+                    address_number: rows::digits(
+                        ctx.ids.address_number(h.local, m.slot),
+                        10,
+                        &mut buf,
+                    ),
+                    income,
+                    income_year: params.income_year,
+                }
+                .write(out);
+                counts.incomes += 1;
+            }
+        }
+        if extra.assessment.is_none() && extra.payment.is_none() {
+            return;
+        }
+        let Some(f) = assess::assess(h, incomes, facts, params) else {
+            return;
+        };
+        let head = h.members.first().map_or(0, |m| m.slot);
+        if let Some(out) = extra.assessment.as_deref_mut() {
+            assess::AssessmentRow {
+                ctx,
+                facts: &f,
+                assessed_on,
+                taxpayer: rows::digits(ctx.ids.address_number(h.local, head), 10, &mut buf),
+            }
+            .write(out);
+            counts.assessments += 1;
+        }
+        if let Some(out) = extra.payment.as_deref_mut() {
+            counts.payments += payment::Payments {
+                ctx,
+                fiscal_year: params.fiscal_year.0,
+                total: f.assessment.total,
+                due: &self.schedules[rates],
+            }
+            .write(out);
+        }
     }
 }
 

@@ -15,8 +15,13 @@ pub(crate) mod stream {
     pub const HOUSEHOLD: u64 = 1 << 32;
     pub const MUNICIPALITY: u64 = 2 << 32;
     pub const INCOME: u64 = 3 << 32;
+    /// The yearly variation of incomes: stream = kind | ordinal | income year << 40.
+    pub const INCOME_YEAR: u64 = 8 << 32;
     pub const EDGE: u64 = 4 << 32;
     pub const HISTORY: u64 = 5 << 32;
+    /// Payments (収納) of an assessment: index = household, stream = kind | ordinal | fiscal
+    /// year << 40.
+    pub const PAYMENT: u64 = 7 << 32;
 }
 
 /// 続柄 codes of `schemas/codes/relationship.toml` used by the model.
@@ -112,6 +117,9 @@ pub struct Member {
     /// A name from the edge-case dictionary ([`crate::edge::EdgeNames`]) instead of the
     /// surname and given-name dictionaries (`--profile edge` only).
     pub edge_name: Option<u16>,
+    /// 資格喪失日 within the fiscal year being assessed (members of a past year's household,
+    /// [`crate::history::History::year_household`]); `None` in the snapshot.
+    pub lost: Option<NaiveDate>,
 }
 
 /// A generated household.
@@ -560,6 +568,7 @@ impl<'r> Model<'r> {
             resident_since,
             support_measure: rng.chance(2, 1000),
             edge_name: None,
+            lost: None,
         });
     }
 

@@ -62,9 +62,11 @@ pub struct GenArgs {
     pub profile: String,
     /// Extra entities, comma-separated: `income` (every member's income of the income year the
     /// fiscal year of --as-of uses), `assessment` (every household's 当初賦課 for that fiscal
-    /// year, computed by the oracle), `edge_case` (the tags of --profile edge),
-    /// `qualification_event` or `event` (life histories over --from..--to: 資格異動 rows, closed
-    /// qualification periods and the persons who left).
+    /// year, computed by the oracle; with `event`, also for each earlier fiscal year of the
+    /// window whose rates are shipped, with that year's incomes), `payment` (the installments
+    /// of every assessment: receipts, arrears; turns on `assessment` and `event`), `edge_case`
+    /// (the tags of --profile edge), `qualification_event` or `event` (life histories over
+    /// --from..--to: 資格異動 rows, closed qualification periods and the persons who left).
     #[arg(long, value_delimiter = ',')]
     pub with: Vec<String>,
     /// First fiscal year (年度) of the history window of `--with event`, e.g. 2020 for
@@ -169,7 +171,8 @@ pub fn run(args: GenArgs) -> anyhow::Result<ExitCode> {
                                     + c.incomes
                                     + c.assessments
                                     + c.edge_cases
-                                    + c.events,
+                                    + c.events
+                                    + c.payments,
                                 Ordering::Relaxed,
                             );
                             progress.inc(part.count);
@@ -343,6 +346,7 @@ fn write_part(
         total.assessments += c.assessments;
         total.edge_cases += c.edge_cases;
         total.events += c.events;
+        total.payments += c.payments;
     }
     Ok(total)
 }
@@ -369,6 +373,7 @@ fn write_unit(
     let mut assessment = open(extras.assessment, "assessment")?;
     let mut edge = open(extras.edge_cases, "edge_case")?;
     let mut event = open(extras.history.is_some(), "qualification_event")?;
+    let mut payment = open(extras.payment, "payment")?;
     let mut sinks = nhikit_synth::ExtraSinks {
         income: income
             .as_mut()
@@ -382,12 +387,18 @@ fn write_unit(
         event: event
             .as_mut()
             .map(|w| w as &mut dyn nhikit_schema::RowWriter),
+        payment: payment
+            .as_mut()
+            .map(|w| w as &mut dyn nhikit_schema::RowWriter),
     };
     let counts = generator.write_part_with(part, &mut h, &mut p, &mut q, &mut sinks);
     h.finish()?;
     p.finish()?;
     q.finish()?;
-    for w in [income, assessment, edge, event].into_iter().flatten() {
+    for w in [income, assessment, edge, event, payment]
+        .into_iter()
+        .flatten()
+    {
         w.finish()?;
     }
     Ok(counts)
@@ -422,7 +433,9 @@ fn extras(
         }
     }
     if extras.history.is_none() && (from.is_some() || to.is_some()) {
-        anyhow::bail!("--from and --to set the history window of --with event: add --with event");
+        anyhow::bail!(
+            "--from and --to set the history window of --with event or payment: add --with event"
+        );
     }
     Ok(extras)
 }

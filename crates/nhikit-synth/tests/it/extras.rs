@@ -54,6 +54,7 @@ fn run(options: &Options, profile: Profile) -> Run {
             assessment: Some(&mut a),
             edge_case: Some(&mut x),
             event: None,
+            payment: None,
         };
         g.write_part_with(part, &mut h, &mut p, &mut q, &mut sinks);
     }
@@ -88,14 +89,14 @@ fn run(options: &Options, profile: Profile) -> Run {
     }
 }
 
-fn s<'a>(r: &'a Record, item: &str) -> &'a str {
+pub(crate) fn s<'a>(r: &'a Record, item: &str) -> &'a str {
     match r.get(item) {
         Some(Value::Str(s)) => s,
         other => panic!("{item}: {other:?}"),
     }
 }
 
-fn int(r: &Record, item: &str) -> i64 {
+pub(crate) fn int(r: &Record, item: &str) -> i64 {
     match r.get(item) {
         Some(Value::Int(n)) => *n,
         Some(Value::Null) | None => 0,
@@ -110,9 +111,9 @@ fn date(r: &Record, item: &str) -> NaiveDate {
     }
 }
 
-type Key = (String, String);
+pub(crate) type Key = (String, String);
 
-fn key(r: &Record, item: &str) -> Key {
+pub(crate) fn key(r: &Record, item: &str) -> Key {
     (s(r, "lgcode").to_owned(), s(r, item).to_owned())
 }
 
@@ -161,7 +162,6 @@ fn check_assessments(r: &Run, as_of: NaiveDate) -> usize {
     let mut checked = 0;
     for a in &r.assessments {
         let hk = key(a, "household_number");
-        let lg = &hk.0;
         assert_eq!(int(a, "fiscal_year"), i64::from(fy.0));
         let mut req_members = Vec::new();
         for p in &members[&hk] {
@@ -207,82 +207,91 @@ fn check_assessments(r: &Run, as_of: NaiveDate) -> usize {
                 perinatal: None,
             });
         }
-        let specified = match s(a, "specified_household_class") {
-            "0" => SpecifiedHousehold::None,
-            "1" => SpecifiedHousehold::Specified,
-            _ => SpecifiedHousehold::Continuing,
-        };
-        let req = PremiumRequest {
-            fiscal_year: Some(fy.0),
-            municipality: Some(rate_set(&rules, lg, fy.0)),
-            rates: None,
-            specified_household: specified,
-            members: req_members,
-        };
-        let params = rules
-            .params(req.municipality.as_deref().unwrap(), fy.0)
-            .unwrap();
-        let household = req.household(fy.0).unwrap();
-        let x = assess(&household, &params).unwrap();
-        let ctx = format!("{hk:?}");
-        let code = match x.reduction {
-            Reduction::None => "0",
-            Reduction::Twenty => "2",
-            Reduction::Fifty => "5",
-            Reduction::Seventy => "7",
-        };
-        assert_eq!(s(a, "reduction_class"), code, "{ctx}");
-        assert_eq!(
-            int(a, "reduction_judgement_income"),
-            x.judgement_income.0,
-            "{ctx}"
-        );
-        for (part, name) in [
-            (Part::Medical, "medical"),
-            (Part::Support, "support"),
-            (Part::Care, "care"),
-            (Part::Child, "child"),
-        ] {
-            let y = x.part(part);
-            let item = |i: &str| format!("{name}_{i}");
-            if part == Part::Child && !y.levied {
-                assert!(
-                    matches!(a.get(&item("amount")), None | Some(Value::Null)),
-                    "{ctx}"
-                );
-                continue;
-            }
-            assert_eq!(int(a, &item("amount")), y.amount.0, "{ctx} {name}");
-            assert_eq!(
-                int(a, &item("income_levy")),
-                y.income_levy.0,
-                "{ctx} {name}"
-            );
-            assert_eq!(int(a, &item("asset_levy")), y.asset_levy.0, "{ctx} {name}");
-            assert_eq!(
-                int(a, &item("per_capita_levy")),
-                y.per_capita_levy.0,
-                "{ctx}"
-            );
-            assert_eq!(
-                int(a, &item("household_levy")),
-                y.per_household_levy.0,
-                "{ctx}"
-            );
-            assert_eq!(
-                int(a, &item("statutory_reduction")),
-                y.legal_reduction.0,
-                "{ctx}"
-            );
-        }
-        assert_eq!(int(a, "total_amount"), x.total.0, "{ctx}");
-        assert_eq!(
-            int(a, "installment_count"),
-            i64::from(params.installments.max(1))
-        );
+        compare(a, req_members, &rules, fy.0);
         checked += 1;
     }
     checked
+}
+
+/// Compares assessment row `a` with the oracle's assessment of the household of `members`
+/// (rebuilt from the rows) for fiscal year `fy`.
+pub(crate) fn compare(a: &Record, members: Vec<MemberInput>, rules: &RuleSet, fy: i32) {
+    let hk = key(a, "household_number");
+    let lg = &hk.0;
+    let req_members = members;
+    let specified = match s(a, "specified_household_class") {
+        "0" => SpecifiedHousehold::None,
+        "1" => SpecifiedHousehold::Specified,
+        _ => SpecifiedHousehold::Continuing,
+    };
+    let req = PremiumRequest {
+        fiscal_year: Some(fy),
+        municipality: Some(rate_set(rules, lg, fy)),
+        rates: None,
+        specified_household: specified,
+        members: req_members,
+    };
+    let params = rules
+        .params(req.municipality.as_deref().unwrap(), fy)
+        .unwrap();
+    let household = req.household(fy).unwrap();
+    let x = assess(&household, &params).unwrap();
+    let ctx = format!("{hk:?} FY{fy}");
+    let code = match x.reduction {
+        Reduction::None => "0",
+        Reduction::Twenty => "2",
+        Reduction::Fifty => "5",
+        Reduction::Seventy => "7",
+    };
+    assert_eq!(s(a, "reduction_class"), code, "{ctx}");
+    assert_eq!(
+        int(a, "reduction_judgement_income"),
+        x.judgement_income.0,
+        "{ctx}"
+    );
+    for (part, name) in [
+        (Part::Medical, "medical"),
+        (Part::Support, "support"),
+        (Part::Care, "care"),
+        (Part::Child, "child"),
+    ] {
+        let y = x.part(part);
+        let item = |i: &str| format!("{name}_{i}");
+        if part == Part::Child && !y.levied {
+            assert!(
+                matches!(a.get(&item("amount")), None | Some(Value::Null)),
+                "{ctx}"
+            );
+            continue;
+        }
+        assert_eq!(int(a, &item("amount")), y.amount.0, "{ctx} {name}");
+        assert_eq!(
+            int(a, &item("income_levy")),
+            y.income_levy.0,
+            "{ctx} {name}"
+        );
+        assert_eq!(int(a, &item("asset_levy")), y.asset_levy.0, "{ctx} {name}");
+        assert_eq!(
+            int(a, &item("per_capita_levy")),
+            y.per_capita_levy.0,
+            "{ctx}"
+        );
+        assert_eq!(
+            int(a, &item("household_levy")),
+            y.per_household_levy.0,
+            "{ctx}"
+        );
+        assert_eq!(
+            int(a, &item("statutory_reduction")),
+            y.legal_reduction.0,
+            "{ctx}"
+        );
+    }
+    assert_eq!(int(a, "total_amount"), x.total.0, "{ctx}");
+    assert_eq!(
+        int(a, "installment_count"),
+        i64::from(params.installments.max(1))
+    );
 }
 
 #[test]

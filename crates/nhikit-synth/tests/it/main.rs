@@ -6,6 +6,7 @@ mod history;
 mod plan;
 mod realism;
 mod records;
+mod years;
 
 use nhikit_schema::{Record, RecordCollector, Schema};
 use nhikit_synth::{Generator, Options, Reference};

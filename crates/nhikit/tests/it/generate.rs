@@ -166,7 +166,7 @@ const EXTRAS: [&str; 4] = [
     "--profile",
     "edge",
     "--with",
-    "income,assessment,edge_case,event",
+    "income,assessment,edge_case,event,payment",
 ];
 
 #[test]
@@ -217,7 +217,7 @@ fn incomes_assessments_and_edge_cases_are_deterministic_and_leave_the_default_ou
 fn both_profiles_with_extras_validate_and_the_new_rules_catch_corruptions() {
     let tmp = tempfile::tempdir().unwrap();
     let realistic = tmp.path().join("r");
-    generate_small(&realistic, "3000", &["--with", "income,assessment,event"]);
+    generate_small(&realistic, "3000", &["--with", "income,payment"]);
     let edge = tmp.path().join("e");
     generate_small(&edge, "3000", &EXTRAS);
     for dir in [&realistic, &edge] {
@@ -227,7 +227,7 @@ fn both_profiles_with_extras_validate_and_the_new_rules_catch_corruptions() {
         assert!(text(&o).contains("assessment "), "{}", text(&o));
     }
     type Edit = fn(&str) -> String;
-    let cases: [(&str, &str, Edit); 6] = [
+    let cases: [(&str, &str, Edit); 9] = [
         ("income", "income", |l| {
             replace_item(l, "total_income", "123456789")
         }),
@@ -245,6 +245,19 @@ fn both_profiles_with_extras_validate_and_the_new_rules_catch_corruptions() {
         }),
         ("reference", "edge_case", |l| {
             replace_item(l, "address_number", "\"0000000000\"")
+        }),
+        // More received than the installment.
+        ("payment", "payment", |l| {
+            let billed = item_of(l, "billed_amount").as_i64().unwrap();
+            replace_item(l, "paid_amount", &(billed + 1).to_string())
+        }),
+        // The installments no longer add up to the assessment.
+        ("payment_total", "payment", |l| {
+            let billed = item_of(l, "billed_amount").as_i64().unwrap();
+            replace_item(l, "billed_amount", &(billed + 100).to_string())
+        }),
+        ("reference", "payment", |l| {
+            replace_item(l, "household_number", "\"9999999999\"")
         }),
     ];
     for (rule, entity, edit) in cases {
@@ -304,6 +317,11 @@ fn an_existing_output_directory_is_refused_and_bad_options_exit_nonzero() {
         assert_eq!(o.status.code(), Some(1), "{bad:?}: {}", text(&o));
         assert!(!out.exists(), "{bad:?} left an output directory");
     }
+}
+
+fn item_of(line: &str, item: &str) -> serde_json::Value {
+    let v: serde_json::Value = serde_json::from_str(line).unwrap();
+    v[item].clone()
 }
 
 fn replace_item(line: &str, item: &str, value: &str) -> String {

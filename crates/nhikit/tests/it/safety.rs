@@ -258,7 +258,7 @@ fn verify_regenerates_the_edge_profile_and_every_extra_entity() {
         "--profile",
         "edge",
         "--with",
-        "income,assessment,edge_case,event",
+        "income,assessment,edge_case,event,payment",
         "--format",
         "jsonl,parquet",
         "--quiet",
@@ -274,6 +274,7 @@ fn verify_regenerates_the_edge_profile_and_every_extra_entity() {
         ("assessment", "total_amount"),
         ("qualification_event", "qualification_seq"),
         ("income", "total_income"),
+        ("payment", "billed_amount"),
     ] {
         let file = format!("jsonl/{entity}/prefecture=13/part-00000.jsonl");
         change_first_record(&dir.join(&file), item);
