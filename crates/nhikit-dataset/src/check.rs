@@ -734,6 +734,21 @@ fn income_rules(r: &Record, v: &mut impl FnMut(String, &'static str, String)) {
             format!("{total} for a 未申告 person, whose income is unknown (0)"),
         );
     }
+    let involuntary = r.get("involuntary_unemployed") == Some(&Value::Bool(true));
+    let (date, reason) = (d(r, "separation_date"), s(r, "separation_reason"));
+    let complete = date.is_some() && reason.is_some();
+    let any = date.is_some() || reason.is_some();
+    if (involuntary && !complete) || (!involuntary && any) {
+        v(
+            "income.separation_date".into(),
+            "income",
+            if involuntary {
+                "a 非自発的失業者 without 離職年月日 and 離職理由".into()
+            } else {
+                "離職年月日 or 離職理由 without the 非自発的失業者 flag".into()
+            },
+        );
+    }
 }
 
 /// `assessment`: the total is the sum of the parts, no 法定軽減 for an undeclared household,

@@ -9,8 +9,10 @@
 //! not insured and 75 or older on the reference date is in 後期高齢者医療 and counted as a
 //! 特定同一世帯所属者 (擬制世帯主区分 2); the household is then a 特定世帯 for the 5 years after
 //! the 75th birthday and a 特定継続世帯 for the 3 years after that, when one insured member
-//! remains. Any other uninsured 世帯主 is a 擬制世帯主 (区分 1). 産前産後 and 非自発的失業 are not
-//! generated.
+//! remains. Any other uninsured 世帯主 is a 擬制世帯主 (区分 1). A 非自発的失業者 (`--profile edge`,
+//! [`crate::edge::Tag::InvoluntaryUnemployed`]) has the flag on their `income` row and the oracle
+//! counts their 給与所得 at 30/100. 産前産後 免除 is not generated (no record of the 届出 exists
+//! in the data model to carry it).
 
 use crate::edge::EdgeIncome;
 use crate::income::{self, PersonIncome};
@@ -125,6 +127,7 @@ pub fn oracle_household(
             ..premium::Income::default()
         };
         x.income_declared = inc.declared();
+        x.involuntary_unemployed = inc.involuntary.is_some();
         members.push(x);
     }
     premium::Household {
@@ -300,6 +303,22 @@ fn birthday_75_after(birth: NaiveDate, day: NaiveDate) -> bool {
     age_on(birth, day) < 75
 }
 
+/// 総所得金額等 as the premium counts it: a 非自発的失業者's 給与所得 at the rate set's percent
+/// (30/100), and the 公的年金等所得 recomputed on that (its 控除 depends on the other income).
+fn counted_total(inc: &PersonIncome, birth: NaiveDate, params: &Params) -> i64 {
+    if inc.involuntary.is_none() {
+        return inc.total_income;
+    }
+    let salary = inc.salary_income * params.unemployed_percent / 100;
+    let non_pension = salary + inc.other_income();
+    let pension = nhikit_rules::income::pension_income(
+        inc.pension_revenue,
+        income::aged_65_in(birth, params.income_year),
+        non_pension,
+    );
+    non_pension + pension
+}
+
 /// Adds insured member `m` to the counts and levy bases of `f`.
 fn count_insured(
     f: &mut AssessmentFacts,
@@ -310,7 +329,8 @@ fn count_insured(
     preschool_from: NaiveDate,
 ) {
     f.insured += 1;
-    let base = (inc.total_income - params.basic_deduction_for(inc.total_income)).max(0);
+    let total = counted_total(inc, m.birth, params);
+    let base = (total - params.basic_deduction_for(total)).max(0);
     f.levy_base += base;
     if (40..=64).contains(&age_on(m.birth, fy_start)) {
         f.care_insured += 1;
@@ -357,9 +377,18 @@ impl Row for IncomeRow<'_> {
         out.bool(false); // is_family_employee
         out.int(p.total_income);
         out.int(p.taxable_income);
-        out.bool(false); // involuntary_unemployed
-        out.null(); // separation_date
-        out.null(); // separation_reason
+        match p.involuntary {
+            Some((date, reason)) => {
+                out.bool(true);
+                out.date(date);
+                out.str(reason);
+            }
+            None => {
+                out.bool(false);
+                out.null();
+                out.null();
+            }
+        }
         out.end_row();
     }
 }

@@ -1,8 +1,8 @@
 //! The edge-case profile (`--profile edge`): households built to hit the cases that break NHI
 //! systems — a 2/29 birthday, a 75th birthday on the 1st of a month, ages reached exactly on
 //! April 1, incomes exactly at a 法定軽減 threshold or a 賦課限度額, 0-yen households, ten-person
-//! households, 擬制世帯主, 特定世帯, 未就学児, variant and IVS kanji, very long names and
-//! foreign residents with a 通称.
+//! households, 擬制世帯主, 特定世帯, 未就学児, variant and IVS kanji, very long names,
+//! foreign residents with a 通称 and 非自発的失業者.
 //!
 //! With the edge profile three households in five are edge cases, each of one [`Tag`] drawn
 //! uniformly (the rest follow the realistic model). Each case is recorded as a row of the
@@ -100,11 +100,14 @@ pub enum Tag {
     NameLong,
     /// A foreign resident with a full-width alphabet name and a 通称.
     ForeignAlias,
+    /// A 非自発的失業者: a 世帯主 who lost their job (解雇, 雇止め, 倒産 …) since April 1 of the
+    /// previous fiscal year and joined NHI the day after; 給与所得 counted at 30/100.
+    InvoluntaryUnemployed,
 }
 
 impl Tag {
     /// Every tag, in code order of the documentation.
-    pub const ALL: [Tag; 21] = [
+    pub const ALL: [Tag; 22] = [
         Tag::Birth0229,
         Tag::Turns75On1st,
         Tag::Age40On0401,
@@ -126,6 +129,7 @@ impl Tag {
         Tag::NameIvs,
         Tag::NameLong,
         Tag::ForeignAlias,
+        Tag::InvoluntaryUnemployed,
     ];
 
     /// The tag's text in the `edge_case` entity.
@@ -152,6 +156,7 @@ impl Tag {
             Tag::NameIvs => "name_ivs",
             Tag::NameLong => "name_long",
             Tag::ForeignAlias => "foreign_alias",
+            Tag::InvoluntaryUnemployed => "involuntary_unemployed",
         }
     }
 
@@ -534,10 +539,35 @@ impl Model<'_> {
                 }
                 out.tags.push((tag, Some(0)));
             }
+            Tag::InvoluntaryUnemployed => {
+                let a = age(&mut rng, 30, 59);
+                let s = sex(&mut rng);
+                self.push(&mut rng, out, surname, s, a, relationship::HEAD, true);
+                let (Some(lo), Some(hi)) = (FiscalYear(fy - 1).start(), as_of.pred_opt()) else {
+                    return false;
+                };
+                let span = u64::try_from((hi - lo).num_days()).unwrap_or(0);
+                let separated = lo + chrono::Days::new(rng.below(span + 1));
+                let reason =
+                    SEPARATION_REASONS[rng.below(SEPARATION_REASONS.len() as u64) as usize];
+                let acquired = separated.succ_opt().unwrap_or(separated);
+                let notified = crate::model::notification(&mut rng, acquired, as_of);
+                if let Some(m) = out.members.last_mut() {
+                    m.acquired = acquired;
+                    m.acquisition_reason = acquisition::LEFT_EMPLOYEE_INSURANCE;
+                    m.notified = notified;
+                    m.resident_since = m.resident_since.min(acquired);
+                    m.separation = Some((separated, reason));
+                }
+                out.tags.push((tag, Some(0)));
+            }
         }
         true
     }
 }
+
+/// 離職理由 codes of a 非自発的失業者 (`schemas/codes/separation_reason.toml`).
+const SEPARATION_REASONS: [&str; 9] = ["11", "12", "21", "22", "23", "31", "32", "33", "34"];
 
 #[cfg(test)]
 mod tests {

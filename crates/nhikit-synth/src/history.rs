@@ -1018,6 +1018,7 @@ impl History {
             support_measure: false,
             edge_name: None,
             lost: period.map(|p| p.loss.date).filter(|l| *l <= end),
+            separation: None,
         };
         if householder {
             out.members.insert(0, x);

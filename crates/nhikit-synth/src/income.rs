@@ -67,6 +67,8 @@ pub struct PersonIncome {
     pub total_income: i64,
     /// 住民税課税標準額 (approximation: 総所得金額等 − 基礎控除 43万円).
     pub taxable_income: i64,
+    /// 非自発的失業者 軽減 for the fiscal year: 離職年月日 and 離職理由 code.
+    pub involuntary: Option<(NaiveDate, &'static str)>,
 }
 
 impl PersonIncome {
@@ -154,6 +156,9 @@ pub fn draw(
             None => {
                 let mut rng = Rng::new(seed, stream::INCOME | u64::from(ordinal), person(m.slot));
                 draw_person(&mut rng, age, &mut p);
+                if let Some(separation) = m.separation {
+                    involuntary(&mut rng, separation, params, &mut p);
+                }
                 let year = u64::try_from(params.income_year).unwrap_or(0);
                 let mut yearly = Rng::new(
                     seed,
@@ -166,6 +171,30 @@ pub fn draw(
         finish(&mut p, m.birth, params);
         out.push(p);
     }
+}
+
+/// A 非自発的失業者 who left their job on `separation`: the 軽減 applies to the fiscal year of
+/// the separation and the next (国民健康保険法施行令 第29条の7の2; DOMAIN.md §3), so for the year
+/// of `params` when it is one of them; the person had a salary in the income year (drawn
+/// when the model gave none) and declared it.
+fn involuntary(
+    rng: &mut Rng,
+    separation: (NaiveDate, &'static str),
+    params: &Params,
+    p: &mut PersonIncome,
+) {
+    let fy = params.fiscal_year;
+    let first = nhikit_core::date::FiscalYear(fy.0 - 1).start();
+    let applies =
+        first.is_some_and(|f| separation.0 >= f) && fy.end().is_some_and(|e| separation.0 <= e);
+    if !applies {
+        return;
+    }
+    if p.salary_revenue == 0 {
+        p.salary_revenue = thousands(rng, 2_000, 5_000);
+    }
+    p.declaration = declaration::DECLARED;
+    p.involuntary = Some(separation);
 }
 
 /// The yearly variation: each revenue and 所得 times a factor uniform in 0.90–1.10, in whole

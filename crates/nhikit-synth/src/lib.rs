@@ -63,7 +63,9 @@ use rows::{
 /// 3 — incomes: each person draws from a stream of their own, the same every year, with a
 /// yearly variation (version 2 drew a household's members in turn); the assessment row's
 /// 給与所得者等 count and 未申告 flag follow the oracle's 判定日; assessments of earlier years
-/// of the window and `payment` rows are new. Households, persons and qualifications unchanged.
+/// of the window and `payment` rows are new; `--profile edge` has a 22nd tag
+/// (`involuntary_unemployed`), so its draws change. Default households, persons and
+/// qualifications unchanged.
 pub const OUTPUT_VERSION: u32 = 3;
 
 /// The generator's errors: bad options or bad reference data.

@@ -120,6 +120,9 @@ pub struct Member {
     /// 資格喪失日 within the fiscal year being assessed (members of a past year's household,
     /// [`crate::history::History::year_household`]); `None` in the snapshot.
     pub lost: Option<NaiveDate>,
+    /// 離職年月日 and 離職理由 code of a 非自発的失業者 (`--profile edge`), who joined NHI the
+    /// day after.
+    pub separation: Option<(NaiveDate, &'static str)>,
 }
 
 /// A generated household.
@@ -569,6 +572,7 @@ impl<'r> Model<'r> {
             support_measure: rng.chance(2, 1000),
             edge_name: None,
             lost: None,
+            separation: None,
         });
     }
 

@@ -202,7 +202,8 @@ fn check_assessments(r: &Run, as_of: NaiveDate) -> usize {
                     special_deduction: int(inc, "separate_capital_gains_deduction"),
                     fixed_asset_tax: 0,
                 },
-                involuntary_unemployed: false,
+                involuntary_unemployed: inc.get("involuntary_unemployed")
+                    == Some(&Value::Bool(true)),
                 income_declared: s(inc, "declaration_status") != "3",
                 perinatal: None,
             });
@@ -499,6 +500,21 @@ fn the_edge_profile_has_every_case_at_least_ten_times_at_10k_households() {
                 "{ctx}"
             ),
             Tag::NameLong => assert!(name.chars().count() >= 20, "{ctx}"),
+            Tag::InvoluntaryUnemployed => {
+                // 国民健康保険法施行令 第29条の7の2: separated from April 1 of the previous fiscal
+                // year on, joined NHI after it, a salary in the income year.
+                let inc = incomes[&key(e, "address_number")];
+                assert_eq!(
+                    inc.get("involuntary_unemployed"),
+                    Some(&Value::Bool(true)),
+                    "{ctx}"
+                );
+                let separated = date(inc, "separation_date");
+                assert!(separated >= d(fy - 1, 4, 1) && separated < as_of, "{ctx}");
+                let q = insured[&key(e, "address_number")];
+                assert!(date(q, "acquisition_date") > separated, "{ctx}");
+                assert!(int(inc, "salary_revenue") > 0, "{ctx}");
+            }
             Tag::ForeignAlias => {
                 assert_eq!(s(p, "resident_kind"), "2", "{ctx}");
                 assert!(matches!(p.get("alias_name"), Some(Value::Str(_))), "{ctx}");

@@ -183,7 +183,8 @@ fn check_years(r: &Run, as_of: NaiveDate) -> usize {
                         + int(inc, "interest_dividend_income"),
                     ..IncomeInput::default()
                 },
-                involuntary_unemployed: false,
+                involuntary_unemployed: inc.get("involuntary_unemployed")
+                    == Some(&Value::Bool(true)),
                 income_declared: s(inc, "declaration_status") != "3",
                 perinatal: None,
             });

@@ -227,9 +227,13 @@ fn both_profiles_with_extras_validate_and_the_new_rules_catch_corruptions() {
         assert!(text(&o).contains("assessment "), "{}", text(&o));
     }
     type Edit = fn(&str) -> String;
-    let cases: [(&str, &str, Edit); 9] = [
+    let cases: [(&str, &str, Edit); 10] = [
         ("income", "income", |l| {
             replace_item(l, "total_income", "123456789")
+        }),
+        // A 非自発的失業者 flag without 離職年月日 and 離職理由.
+        ("income", "income", |l| {
+            replace_item(l, "involuntary_unemployed", "true")
         }),
         ("reference", "income", |l| {
             replace_item(l, "address_number", "\"0000000000\"")
