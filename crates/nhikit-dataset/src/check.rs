@@ -1,6 +1,7 @@
 //! The checks of [`validate`].
 
 use crate::Error;
+use chrono::Datelike;
 use nhikit_core::date::{NaiveDate, age_on, date_reaching_age};
 use nhikit_io::{Format, Manifest};
 use nhikit_schema::{Record, Schema, Value};
@@ -531,6 +532,18 @@ fn record_rules(
             }
             assessment_rules(r, v);
         }
+        "perinatal" => {
+            keys.other_household_refs.push((
+                at.clone(),
+                "perinatal.household_number",
+                lg.clone(),
+                hh_of(r),
+            ));
+            let an = owned(r, "address_number").unwrap_or_default();
+            keys.other_person_refs
+                .push((at.clone(), "perinatal.address_number", lg, an));
+            perinatal_rules(r, v);
+        }
         "payment" => {
             let hh = hh_of(r);
             keys.other_household_refs.push((
@@ -630,6 +643,47 @@ fn record_rules(
             }
         }
         _ => {}
+    }
+}
+
+/// `perinatal`: the exempt months are those of the (expected) birth month — from the month
+/// before (3 months before for 多胎, not before 2024-01) to the month after next — and the
+/// 届出 is not made more than 6 months before the expected date.
+fn perinatal_rules(r: &Record, v: &mut impl FnMut(String, &'static str, String)) {
+    let Some(expected) = d(r, "expected_birth_date") else {
+        return;
+    };
+    let multiple = r.get("multiple") == Some(&Value::Bool(true));
+    let month = NaiveDate::from_ymd_opt(expected.year(), expected.month(), 1);
+    let scheme = NaiveDate::from_ymd_opt(2024, 1, 1);
+    let start = month
+        .and_then(|m| m.checked_sub_months(chrono::Months::new(if multiple { 3 } else { 1 })))
+        .zip(scheme)
+        .map(|(s, first)| s.max(first));
+    let end = month.and_then(|m| m.checked_add_months(chrono::Months::new(2)));
+    for (item, want) in [("exemption_start", start), ("exemption_end", end)] {
+        if d(r, item) != want {
+            v(
+                format!("perinatal.{item}"),
+                "perinatal",
+                format!(
+                    "{:?} does not match the expected birth {expected} ({}): {want:?}",
+                    d(r, item),
+                    if multiple { "多胎" } else { "単胎" }
+                ),
+            );
+        }
+    }
+    if let (Some(n), Some(earliest)) = (
+        d(r, "notified_date"),
+        expected.checked_sub_months(chrono::Months::new(6)),
+    ) && n < earliest
+    {
+        v(
+            "perinatal.notified_date".into(),
+            "perinatal",
+            format!("届出 {n} more than 6 months before the expected birth {expected}"),
+        );
     }
 }
 

@@ -20,6 +20,9 @@
 //! - `income`: each 所得 within its 収入, 総所得金額等 the sum of the 所得 items, 0 for 未申告;
 //! - `assessment`: 年税額 the sum of the parts, no part above its levies, no 法定軽減 for a
 //!   household with a 未申告 member; the household, 納税義務者 and insurer exist;
+//! - `perinatal`: the 産前産後 exempt months match the expected birth month (4 from the month
+//!   before, 6 from 3 months before for 多胎, from 2024-01), the 届出 not more than 6 months
+//!   before it; the household and person exist;
 //! - `payment`: a receipt has an amount, a date and a method (an unpaid row none), none above
 //!   its installment or after the reference date; `payment_total`: an assessment's
 //!   installments add up to its 年税額 and no more is received;

@@ -437,6 +437,7 @@ fn extra_entities(extras: Extras) -> Vec<&'static str> {
         ("edge_case", extras.edge_cases),
         ("qualification_event", extras.history.is_some()),
         ("payment", extras.payment),
+        ("perinatal", extras.assessment),
     ]
     .into_iter()
     .filter_map(|(e, on)| on.then_some(e))
@@ -451,6 +452,7 @@ fn extra_count(c: &PartCounts, entity: &str) -> u64 {
         "edge_case" => c.edge_cases,
         "qualification_event" => c.events,
         "payment" => c.payments,
+        "perinatal" => c.perinatal,
         _ => 0,
     }
 }
@@ -468,6 +470,7 @@ fn extra_sinks<'a>(
             "edge_case" => sinks.edge_case = Some(w),
             "qualification_event" => sinks.event = Some(w),
             "payment" => sinks.payment = Some(w),
+            "perinatal" => sinks.perinatal = Some(w),
             _ => {}
         }
     }

@@ -119,6 +119,10 @@ pub fn oracle_household(
         if m.insured {
             x.acquired = Some(m.acquired).filter(|a| *a > fy_start);
             x.lost = m.lost;
+            x.perinatal = m.perinatal.map(|n| premium::Perinatal {
+                birth_month: n.birth_month(),
+                multiple: n.multiple,
+            });
         }
         x.income = premium::Income {
             salary_revenue: inc.salary_revenue,
@@ -466,6 +470,42 @@ impl Row for AssessmentRow<'_> {
         }
         out.int(a.total.0);
         out.int(i64::from(f.installments.max(1)));
+        out.end_row();
+    }
+}
+
+/// The `perinatal` row (産前産後期間 届出) of member `member`.
+pub struct PerinatalRow<'a> {
+    /// The household's rows context.
+    pub ctx: &'a HouseholdCtx<'a>,
+    /// The member.
+    pub member: usize,
+    /// The 届出.
+    pub notice: crate::model::PerinatalNotice,
+}
+
+impl Row for PerinatalRow<'_> {
+    const ENTITY: &'static str = "perinatal";
+    fn write<W: RowWriter + ?Sized>(&self, out: &mut W) {
+        let c = self.ctx;
+        let n = &self.notice;
+        out.str(&c.m.municipality.lgcode);
+        out.str(c.id_text.household_number());
+        out.str(c.id_text.address_number(self.member));
+        out.date(n.expected);
+        out.null(); // not born yet: the expected date is after the reference date
+        out.bool(n.multiple);
+        match n.exemption() {
+            Some((from, to)) => {
+                out.date(from);
+                out.date(to);
+            }
+            None => {
+                out.null();
+                out.null();
+            }
+        }
+        out.date(n.notified);
         out.end_row();
     }
 }

@@ -12,7 +12,8 @@
 
 use crate::Error;
 use crate::model::{
-    Household, Model, Sex, acquisition, age, elder_age, relationship, stream, young_adult_age,
+    Household, Model, PerinatalNotice, Sex, acquisition, age, elder_age, relationship, stream,
+    young_adult_age,
 };
 use crate::reference::Table;
 use nhikit_core::date::{FiscalYear, NaiveDate, date_reaching_age};
@@ -103,11 +104,15 @@ pub enum Tag {
     /// A 非自発的失業者: a 世帯主 who lost their job (解雇, 雇止め, 倒産 …) since April 1 of the
     /// previous fiscal year and joined NHI the day after; 給与所得 counted at 30/100.
     InvoluntaryUnemployed,
+    /// 産前産後期間: an insured woman of 22–40 who notified an expected birth within 6 months
+    /// after the reference date (1 in 5 多胎); her 所得割 and 均等割 of the months around it
+    /// are exempt (a `perinatal` row).
+    Perinatal,
 }
 
 impl Tag {
     /// Every tag, in code order of the documentation.
-    pub const ALL: [Tag; 22] = [
+    pub const ALL: [Tag; 23] = [
         Tag::Birth0229,
         Tag::Turns75On1st,
         Tag::Age40On0401,
@@ -130,6 +135,7 @@ impl Tag {
         Tag::NameLong,
         Tag::ForeignAlias,
         Tag::InvoluntaryUnemployed,
+        Tag::Perinatal,
     ];
 
     /// The tag's text in the `edge_case` entity.
@@ -157,6 +163,7 @@ impl Tag {
             Tag::NameLong => "name_long",
             Tag::ForeignAlias => "foreign_alias",
             Tag::InvoluntaryUnemployed => "involuntary_unemployed",
+            Tag::Perinatal => "perinatal",
         }
     }
 
@@ -561,9 +568,49 @@ impl Model<'_> {
                 }
                 out.tags.push((tag, Some(0)));
             }
+            Tag::Perinatal => {
+                let a = age(&mut rng, 24, 42);
+                self.couple(&mut rng, out, surname, a, true, true);
+                // The woman of the couple, of an age to give birth.
+                let Some(i) = out
+                    .members
+                    .iter()
+                    .position(|m| m.sex == Sex::Female && (22..=40).contains(&self.age(m)))
+                else {
+                    return false;
+                };
+                let Some(notice) = perinatal_notice(&mut rng, out.members[i].acquired, as_of)
+                else {
+                    return false;
+                };
+                out.members[i].perinatal = Some(notice);
+                out.tags.push((tag, Some(i)));
+            }
         }
         true
     }
+}
+
+/// The 産前産後期間 届出 of an insured woman who joined NHI on `acquired`: an expected birth
+/// 1–180 days after `as_of`, notified on a day from 6 months before it (and not before
+/// `acquired`) up to `as_of`; 1 in 5 多胎 (the edge profile over-samples them).
+fn perinatal_notice(
+    rng: &mut Rng,
+    acquired: NaiveDate,
+    as_of: NaiveDate,
+) -> Option<PerinatalNotice> {
+    let expected = as_of.checked_add_days(chrono::Days::new(1 + rng.below(180)))?;
+    let lo = expected
+        .checked_sub_months(chrono::Months::new(6))?
+        .max(acquired)
+        .min(as_of);
+    let span = u64::try_from((as_of - lo).num_days()).ok()?;
+    let notified = lo.checked_add_days(chrono::Days::new(rng.below(span + 1)))?;
+    Some(PerinatalNotice {
+        expected,
+        multiple: rng.chance(1, 5),
+        notified,
+    })
 }
 
 /// 離職理由 codes of a 非自発的失業者 (`schemas/codes/separation_reason.toml`).

@@ -1019,6 +1019,7 @@ impl History {
             edge_name: None,
             lost: period.map(|p| p.loss.date).filter(|l| *l <= end),
             separation: None,
+            perinatal: None,
         };
         if householder {
             out.members.insert(0, x);

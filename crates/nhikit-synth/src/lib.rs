@@ -130,6 +130,8 @@ pub struct PartCounts {
     pub events: u64,
     /// `payment` rows.
     pub payments: u64,
+    /// `perinatal` rows.
+    pub perinatal: u64,
 }
 
 /// What to generate beyond households, persons and qualifications.
@@ -142,7 +144,8 @@ pub struct Extras {
     pub income: bool,
     /// `assessment` rows: every household's 当初賦課 for the fiscal year of the reference date,
     /// and with [`Extras::history`] for each earlier fiscal year of the window whose rates are
-    /// shipped (`income` rows then cover those years too).
+    /// shipped (`income` rows then cover those years too); with them the `perinatal` rows
+    /// (産前産後期間 届出 of the edge profile) the amounts depend on.
     pub assessment: bool,
     /// `payment` rows of every assessment (needs `assessment`).
     pub payment: bool,
@@ -193,6 +196,8 @@ pub struct ExtraSinks<'a> {
     pub event: Option<&'a mut dyn RowWriter>,
     /// `payment` rows.
     pub payment: Option<&'a mut dyn RowWriter>,
+    /// `perinatal` rows (産前産後期間 届出, which the assessments depend on).
+    pub perinatal: Option<&'a mut dyn RowWriter>,
 }
 
 /// A prepared run: the model and the plan.
@@ -471,6 +476,19 @@ impl<'r> Generator<'r> {
                     counts.persons += w.persons;
                     counts.qualifications += w.qualifications;
                     counts.events += w.events;
+                }
+                if let Some(out) = extra.perinatal.as_deref_mut() {
+                    for (i, m) in h.members.iter().enumerate() {
+                        if let Some(notice) = m.perinatal {
+                            assess::PerinatalRow {
+                                ctx: &ctx,
+                                member: i,
+                                notice,
+                            }
+                            .write(out);
+                            counts.perinatal += 1;
+                        }
+                    }
                 }
                 if let Some(out) = extra.edge_case.as_deref_mut() {
                     for &(tag, member) in &h.tags {

@@ -123,6 +123,41 @@ pub struct Member {
     /// 離職年月日 and 離職理由 code of a 非自発的失業者 (`--profile edge`), who joined NHI the
     /// day after.
     pub separation: Option<(NaiveDate, &'static str)>,
+    /// A 産前産後期間 届出 of this insured person (`--profile edge`).
+    pub perinatal: Option<PerinatalNotice>,
+}
+
+/// A 産前産後期間 届出 (`perinatal` entity): the expected birth, 多胎, the day it was made.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PerinatalNotice {
+    /// 出産予定日.
+    pub expected: NaiveDate,
+    /// 多胎妊娠.
+    pub multiple: bool,
+    /// 届出日.
+    pub notified: NaiveDate,
+}
+
+impl PerinatalNotice {
+    /// The oracle's month index (`year × 12 + month − 1`) of the expected birth.
+    pub fn birth_month(&self) -> i32 {
+        chrono::Datelike::year(&self.expected) * 12
+            + chrono::Datelike::month0(&self.expected) as i32
+    }
+
+    /// The first and last exempt month (their first days): from the month before the expected
+    /// month (3 months before for 多胎) to 2 months after, not before January 2024, the first
+    /// month of the scheme.
+    pub fn exemption(&self) -> Option<(NaiveDate, NaiveDate)> {
+        let month = chrono::Datelike::with_day(&self.expected, 1)?;
+        let before = if self.multiple { 3 } else { 1 };
+        let start = month.checked_sub_months(chrono::Months::new(before))?;
+        let first = NaiveDate::from_ymd_opt(2024, 1, 1)?;
+        Some((
+            start.max(first),
+            month.checked_add_months(chrono::Months::new(2))?,
+        ))
+    }
 }
 
 /// A generated household.
@@ -302,9 +337,16 @@ impl<'r> Model<'r> {
         out.fictive_head = false;
         out.tags.clear();
         out.edge_income = None;
-        if self.profile == crate::edge::Profile::Edge && self.edge_household(ordinal, local, out) {
-            self.address(&mut rng, towns, out);
-            return;
+        if self.profile == crate::edge::Profile::Edge {
+            if self.edge_household(ordinal, local, out) {
+                self.address(&mut rng, towns, out);
+                return;
+            }
+            // A case that could not be built leaves nothing behind for the realistic model.
+            out.members.clear();
+            out.fictive_head = false;
+            out.tags.clear();
+            out.edge_income = None;
         }
         let kind = KINDS[self.kinds.sample(&mut rng)].0;
         let surname = self.surnames.sample(&mut rng);
@@ -573,6 +615,7 @@ impl<'r> Model<'r> {
             edge_name: None,
             lost: None,
             separation: None,
+            perinatal: None,
         });
     }
 

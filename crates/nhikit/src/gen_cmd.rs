@@ -172,7 +172,8 @@ pub fn run(args: GenArgs) -> anyhow::Result<ExitCode> {
                                     + c.assessments
                                     + c.edge_cases
                                     + c.events
-                                    + c.payments,
+                                    + c.payments
+                                    + c.perinatal,
                                 Ordering::Relaxed,
                             );
                             progress.inc(part.count);
@@ -347,6 +348,7 @@ fn write_part(
         total.edge_cases += c.edge_cases;
         total.events += c.events;
         total.payments += c.payments;
+        total.perinatal += c.perinatal;
     }
     Ok(total)
 }
@@ -374,6 +376,7 @@ fn write_unit(
     let mut edge = open(extras.edge_cases, "edge_case")?;
     let mut event = open(extras.history.is_some(), "qualification_event")?;
     let mut payment = open(extras.payment, "payment")?;
+    let mut perinatal = open(extras.assessment, "perinatal")?;
     let mut sinks = nhikit_synth::ExtraSinks {
         income: income
             .as_mut()
@@ -390,12 +393,15 @@ fn write_unit(
         payment: payment
             .as_mut()
             .map(|w| w as &mut dyn nhikit_schema::RowWriter),
+        perinatal: perinatal
+            .as_mut()
+            .map(|w| w as &mut dyn nhikit_schema::RowWriter),
     };
     let counts = generator.write_part_with(part, &mut h, &mut p, &mut q, &mut sinks);
     h.finish()?;
     p.finish()?;
     q.finish()?;
-    for w in [income, assessment, edge, event, payment]
+    for w in [income, assessment, edge, event, payment, perinatal]
         .into_iter()
         .flatten()
     {

@@ -7,9 +7,10 @@
 //! generated `assessment` row. It never calls the generator's own assessment code.
 
 use crate::{reference, schema};
+use chrono::Datelike;
 use nhikit_core::date::{FiscalYear, NaiveDate, age_on, date_reaching_age};
 use nhikit_rules::params::{Part, RuleSet};
-use nhikit_rules::premium::input::{IncomeInput, MemberInput, PremiumRequest};
+use nhikit_rules::premium::input::{IncomeInput, MemberInput, PerinatalInput, PremiumRequest};
 use nhikit_rules::premium::{Reduction, SpecifiedHousehold, Status, assess};
 use nhikit_schema::{Record, RecordCollector, Value};
 use nhikit_synth::{ExtraSinks, Extras, Generator, Options, Profile, Tag};
@@ -23,6 +24,7 @@ struct Run {
     incomes: Vec<Record>,
     assessments: Vec<Record>,
     edge_cases: Vec<Record>,
+    perinatal: Vec<Record>,
 }
 
 fn run(options: &Options, profile: Profile) -> Run {
@@ -43,18 +45,19 @@ fn run(options: &Options, profile: Profile) -> Run {
         RecordCollector::new(e("person")),
         RecordCollector::new(e("qualification")),
     );
-    let (mut i, mut a, mut x) = (
+    let (mut i, mut a, mut x, mut n) = (
         RecordCollector::new(e("income")),
         RecordCollector::new(e("assessment")),
         RecordCollector::new(e("edge_case")),
+        RecordCollector::new(e("perinatal")),
     );
     for part in &g.plan().parts {
         let mut sinks = ExtraSinks {
             income: Some(&mut i),
             assessment: Some(&mut a),
             edge_case: Some(&mut x),
-            event: None,
-            payment: None,
+            perinatal: Some(&mut n),
+            ..ExtraSinks::default()
         };
         g.write_part_with(part, &mut h, &mut p, &mut q, &mut sinks);
     }
@@ -65,6 +68,7 @@ fn run(options: &Options, profile: Profile) -> Run {
         ("income", &i),
         ("assessment", &a),
         ("edge_case", &x),
+        ("perinatal", &n),
     ] {
         assert!(
             c.errors.is_empty(),
@@ -86,7 +90,23 @@ fn run(options: &Options, profile: Profile) -> Run {
         incomes: i.records,
         assessments: a.records,
         edge_cases: x.records,
+        perinatal: n.records,
     }
+}
+
+/// The 産前産後期間 届出 of `perinatal` rows, per person, as the oracle's request takes them.
+pub(crate) fn perinatal_inputs(rows: &[Record]) -> HashMap<Key, PerinatalInput> {
+    rows.iter()
+        .map(|r| {
+            (
+                key(r, "address_number"),
+                PerinatalInput {
+                    birth_month: date(r, "expected_birth_date").format("%Y-%m").to_string(),
+                    multiple: r.get("multiple") == Some(&Value::Bool(true)),
+                },
+            )
+        })
+        .collect()
 }
 
 pub(crate) fn s<'a>(r: &'a Record, item: &str) -> &'a str {
@@ -154,6 +174,7 @@ fn check_assessments(r: &Run, as_of: NaiveDate) -> usize {
         .map(|i| (key(i, "address_number"), i))
         .collect();
     assert_eq!(incomes.len(), r.persons.len(), "one income row per person");
+    let perinatal = perinatal_inputs(&r.perinatal);
     assert_eq!(
         r.assessments.len(),
         r.households.len(),
@@ -205,7 +226,7 @@ fn check_assessments(r: &Run, as_of: NaiveDate) -> usize {
                 involuntary_unemployed: inc.get("involuntary_unemployed")
                     == Some(&Value::Bool(true)),
                 income_declared: s(inc, "declaration_status") != "3",
-                perinatal: None,
+                perinatal: q.and_then(|_| perinatal.get(&pk).cloned()),
             });
         }
         compare(a, req_members, &rules, fy.0);
@@ -424,6 +445,11 @@ fn the_edge_profile_has_every_case_at_least_ten_times_at_10k_households() {
         .iter()
         .map(|i| (key(i, "address_number"), i))
         .collect();
+    let perinatals: HashMap<Key, &Record> = r
+        .perinatal
+        .iter()
+        .map(|n| (key(n, "address_number"), n))
+        .collect();
     let d = |y, m, d| NaiveDate::from_ymd_opt(y, m, d).unwrap();
     let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
     for e in &r.edge_cases {
@@ -514,6 +540,36 @@ fn the_edge_profile_has_every_case_at_least_ten_times_at_10k_households() {
                 let q = insured[&key(e, "address_number")];
                 assert!(date(q, "acquisition_date") > separated, "{ctx}");
                 assert!(int(inc, "salary_revenue") > 0, "{ctx}");
+            }
+            Tag::Perinatal => {
+                // 大田市: exempt from the month before the expected month (3 months before
+                // for 多胎) to the month after next; the 届出 from 6 months before.
+                let n = perinatals[&key(e, "address_number")];
+                let expected = date(n, "expected_birth_date");
+                let month = d(expected.year(), expected.month(), 1);
+                let before = if n.get("multiple") == Some(&Value::Bool(true)) {
+                    3
+                } else {
+                    1
+                };
+                let start = month
+                    .checked_sub_months(chrono::Months::new(before))
+                    .unwrap();
+                assert_eq!(
+                    date(n, "exemption_start"),
+                    start.max(d(2024, 1, 1)),
+                    "{ctx}"
+                );
+                let end = month.checked_add_months(chrono::Months::new(2)).unwrap();
+                assert_eq!(date(n, "exemption_end"), end, "{ctx}");
+                let notified = date(n, "notified_date");
+                assert!(expected > as_of && notified <= as_of, "{ctx}");
+                assert!(
+                    notified >= expected.checked_sub_months(chrono::Months::new(6)).unwrap(),
+                    "{ctx}"
+                );
+                assert_eq!(s(p, "sex"), "2", "{ctx}");
+                assert!(insured.contains_key(&key(e, "address_number")), "{ctx}");
             }
             Tag::ForeignAlias => {
                 assert_eq!(s(p, "resident_kind"), "2", "{ctx}");

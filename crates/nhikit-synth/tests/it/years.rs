@@ -8,7 +8,7 @@
 //! business days, 期割 by 100円 with the remainder on the first installment, nothing received
 //! after the reference date.
 
-use crate::extras::{Key, compare, int, key, s};
+use crate::extras::{Key, compare, int, key, perinatal_inputs, s};
 use crate::{reference, schema};
 use chrono::{Datelike, Weekday};
 use nhikit_core::date::{FiscalYear, NaiveDate};
@@ -30,10 +30,11 @@ struct Run {
     incomes: Vec<Record>,
     assessments: Vec<Record>,
     payments: Vec<Record>,
+    perinatal: Vec<Record>,
 }
 
 /// The entities of a run, in the order `run` takes their collectors.
-const ENTITIES: [&str; 7] = [
+const ENTITIES: [&str; 8] = [
     "household",
     "person",
     "qualification",
@@ -41,6 +42,7 @@ const ENTITIES: [&str; 7] = [
     "assessment",
     "payment",
     "qualification_event",
+    "perinatal",
 ];
 
 fn run(options: &Options, profile: Profile) -> Run {
@@ -61,12 +63,13 @@ fn run(options: &Options, profile: Profile) -> Run {
         .map(|n| (n, RecordCollector::new(e(n))))
         .collect();
     for part in &g.plan().parts {
-        let [h, p, q, i, a, y, v] = c.get_disjoint_mut(ENTITIES).map(Option::unwrap);
+        let [h, p, q, i, a, y, v, n] = c.get_disjoint_mut(ENTITIES).map(Option::unwrap);
         let mut sinks = ExtraSinks {
             income: Some(i),
             assessment: Some(a),
             event: Some(v),
             payment: Some(y),
+            perinatal: Some(n),
             ..ExtraSinks::default()
         };
         g.write_part_with(part, h, p, q, &mut sinks);
@@ -88,6 +91,7 @@ fn run(options: &Options, profile: Profile) -> Run {
         incomes: take("income"),
         assessments: take("assessment"),
         payments: take("payment"),
+        perinatal: take("perinatal"),
     }
 }
 
@@ -122,6 +126,7 @@ fn check_years(r: &Run, as_of: NaiveDate) -> usize {
         .map(|i| ((key(i, "address_number"), int(i, "income_year")), i))
         .collect();
     let reference_year = FiscalYear::of(as_of).0;
+    let perinatal = perinatal_inputs(&r.perinatal);
     let mut past = 0;
     for a in &r.assessments {
         let fy = int(a, "fiscal_year") as i32;
@@ -186,7 +191,7 @@ fn check_years(r: &Run, as_of: NaiveDate) -> usize {
                 involuntary_unemployed: inc.get("involuntary_unemployed")
                     == Some(&Value::Bool(true)),
                 income_declared: s(inc, "declaration_status") != "3",
-                perinatal: None,
+                perinatal: inside.first().and(perinatal.get(&pk).cloned()),
             });
         }
         assert!(

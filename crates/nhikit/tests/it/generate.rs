@@ -227,7 +227,7 @@ fn both_profiles_with_extras_validate_and_the_new_rules_catch_corruptions() {
         assert!(text(&o).contains("assessment "), "{}", text(&o));
     }
     type Edit = fn(&str) -> String;
-    let cases: [(&str, &str, Edit); 10] = [
+    let cases: [(&str, &str, Edit); 12] = [
         ("income", "income", |l| {
             replace_item(l, "total_income", "123456789")
         }),
@@ -259,6 +259,13 @@ fn both_profiles_with_extras_validate_and_the_new_rules_catch_corruptions() {
         ("payment_total", "payment", |l| {
             let billed = item_of(l, "billed_amount").as_i64().unwrap();
             replace_item(l, "billed_amount", &(billed + 100).to_string())
+        }),
+        // The exempt months of another birth month.
+        ("perinatal", "perinatal", |l| {
+            replace_item(l, "exemption_end", "\"2099-01-01\"")
+        }),
+        ("reference", "perinatal", |l| {
+            replace_item(l, "address_number", "\"0000000000\"")
         }),
         ("reference", "payment", |l| {
             replace_item(l, "household_number", "\"9999999999\"")
