@@ -31,6 +31,7 @@
 //! ```
 
 pub mod assess;
+pub mod benefit;
 pub mod edge;
 pub mod history;
 pub mod ids;
@@ -121,6 +122,8 @@ pub struct PartCounts {
     pub edge_cases: u64,
     /// `qualification_event` rows.
     pub events: u64,
+    /// `benefit_childbirth`, `benefit_funeral` and `benefit_high_cost` rows.
+    pub benefits: benefit::Written,
 }
 
 /// What to generate beyond households, persons and qualifications.
@@ -139,22 +142,33 @@ pub struct Extras {
     /// `qualification` periods and the persons who left within the window
     /// ([`history`]). `None`: the snapshot only.
     pub history: Option<Window>,
+    /// Benefit claims over the history window ([`benefit`]); they follow the life history,
+    /// so turning one on turns [`Extras::history`] on too.
+    pub benefits: benefit::Kinds,
 }
 
 impl Extras {
     /// The names `--with` takes: the extra entities (`event` is an alias of
-    /// `qualification_event`).
-    pub const NAMES: &'static str =
-        "income, assessment, edge_case or qualification_event (alias event)";
+    /// `qualification_event`, `benefit` turns on the three benefit entities).
+    pub const NAMES: &'static str = "income, assessment, edge_case, qualification_event (alias event), benefit_childbirth, benefit_funeral, benefit_high_cost or benefit (all three)";
 
     /// Turns on the extra entity `name` of `--with` ([`Extras::NAMES`]); the history rows
-    /// cover `window`. `false` for a name that is none of them.
+    /// cover `window`. A benefit entity turns the history on as well: claims follow the births
+    /// and deaths of the history. `false` for a name that is none of them.
     pub fn add(&mut self, name: &str, window: Window) -> bool {
         match name.trim() {
             "income" => self.income = true,
             "assessment" => self.assessment = true,
             "edge_case" => self.edge_cases = true,
             "qualification_event" | "event" => self.history = Some(window),
+            "benefit_childbirth" | "benefit_funeral" | "benefit_high_cost" | "benefit" => {
+                let b = &mut self.benefits;
+                let all = name.trim() == "benefit";
+                b.childbirth |= all || name.trim() == "benefit_childbirth";
+                b.funeral |= all || name.trim() == "benefit_funeral";
+                b.high_cost |= all || name.trim() == "benefit_high_cost";
+                self.history = Some(window);
+            }
             _ => return false,
         }
         true
@@ -172,6 +186,12 @@ pub struct ExtraSinks<'a> {
     pub edge_case: Option<&'a mut dyn RowWriter>,
     /// `qualification_event` rows (with [`Extras::history`]).
     pub event: Option<&'a mut dyn RowWriter>,
+    /// `benefit_childbirth` rows (with [`Extras::benefits`]).
+    pub benefit_childbirth: Option<&'a mut dyn RowWriter>,
+    /// `benefit_funeral` rows.
+    pub benefit_funeral: Option<&'a mut dyn RowWriter>,
+    /// `benefit_high_cost` rows.
+    pub benefit_high_cost: Option<&'a mut dyn RowWriter>,
 }
 
 /// A prepared run: the model and the plan.
@@ -188,6 +208,8 @@ pub struct Generator<'r> {
     rates: Vec<usize>,
     /// First and last day of the history window, when histories are generated.
     window: Option<(NaiveDate, NaiveDate)>,
+    /// Benefit parameters, when benefits are generated.
+    benefits: Option<benefit::Benefits>,
 }
 
 impl<'r> Generator<'r> {
@@ -221,6 +243,7 @@ impl<'r> Generator<'r> {
             params: Vec::new(),
             rates: Vec::new(),
             window: None,
+            benefits: None,
         })
     }
 
@@ -234,6 +257,11 @@ impl<'r> Generator<'r> {
             Some(w) => Some(w.days(self.model.as_of())?),
             None => None,
         };
+        if let (Some(window), true) = (self.window, extras.benefits.any()) {
+            let b =
+                benefit::Benefits::new(&self.plan, extras.benefits, window, self.model.as_of())?;
+            self.benefits = Some(b);
+        }
         if extras.income || extras.assessment {
             let rules = nhikit_rules::params::RuleSet::builtin()
                 .map_err(|e| Error::Config(format!("loading schemas/rules: {e}")))?;
@@ -412,6 +440,17 @@ impl<'r> Generator<'r> {
                     counts.persons += w.persons;
                     counts.qualifications += w.qualifications;
                     counts.events += w.events;
+                }
+                if let Some(b) = &self.benefits {
+                    let sinks = benefit::Sinks {
+                        childbirth: extra.benefit_childbirth.as_deref_mut(),
+                        funeral: extra.benefit_funeral.as_deref_mut(),
+                        high_cost: extra.benefit_high_cost.as_deref_mut(),
+                    };
+                    let w = b.write(&ctx, segment.municipality, &history, sinks);
+                    counts.benefits.childbirth += w.childbirth;
+                    counts.benefits.funeral += w.funeral;
+                    counts.benefits.high_cost += w.high_cost;
                 }
                 if let Some(out) = extra.edge_case.as_deref_mut() {
                     for &(tag, member) in &h.tags {

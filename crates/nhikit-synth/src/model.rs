@@ -17,6 +17,7 @@ pub(crate) mod stream {
     pub const INCOME: u64 = 3 << 32;
     pub const EDGE: u64 = 4 << 32;
     pub const HISTORY: u64 = 5 << 32;
+    pub const BENEFIT: u64 = 6 << 32;
 }
 
 /// 続柄 codes of `schemas/codes/relationship.toml` used by the model.

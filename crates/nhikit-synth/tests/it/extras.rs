@@ -53,7 +53,7 @@ fn run(options: &Options, profile: Profile) -> Run {
             income: Some(&mut i),
             assessment: Some(&mut a),
             edge_case: Some(&mut x),
-            event: None,
+            ..ExtraSinks::default()
         };
         g.write_part_with(part, &mut h, &mut p, &mut q, &mut sinks);
     }
