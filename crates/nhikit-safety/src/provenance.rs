@@ -436,6 +436,9 @@ fn extra_entities(extras: Extras) -> Vec<&'static str> {
         ("assessment", extras.assessment),
         ("edge_case", extras.edge_cases),
         ("qualification_event", extras.history.is_some()),
+        ("benefit_childbirth", extras.benefits.childbirth),
+        ("benefit_funeral", extras.benefits.funeral),
+        ("benefit_high_cost", extras.benefits.high_cost),
     ]
     .into_iter()
     .filter_map(|(e, on)| on.then_some(e))
@@ -449,6 +452,9 @@ fn extra_count(c: &PartCounts, entity: &str) -> u64 {
         "assessment" => c.assessments,
         "edge_case" => c.edge_cases,
         "qualification_event" => c.events,
+        "benefit_childbirth" => c.benefits.childbirth,
+        "benefit_funeral" => c.benefits.funeral,
+        "benefit_high_cost" => c.benefits.high_cost,
         _ => 0,
     }
 }
@@ -465,6 +471,9 @@ fn extra_sinks<'a>(
             "assessment" => sinks.assessment = Some(w),
             "edge_case" => sinks.edge_case = Some(w),
             "qualification_event" => sinks.event = Some(w),
+            "benefit_childbirth" => sinks.benefit_childbirth = Some(w),
+            "benefit_funeral" => sinks.benefit_funeral = Some(w),
+            "benefit_high_cost" => sinks.benefit_high_cost = Some(w),
             _ => {}
         }
     }

@@ -64,11 +64,13 @@ pub struct GenArgs {
     /// fiscal year of --as-of uses), `assessment` (every household's 当初賦課 for that fiscal
     /// year, computed by the oracle), `edge_case` (the tags of --profile edge),
     /// `qualification_event` or `event` (life histories over --from..--to: 資格異動 rows, closed
-    /// qualification periods and the persons who left).
+    /// qualification periods and the persons who left), `benefit_childbirth`,
+    /// `benefit_funeral`, `benefit_high_cost` or `benefit` for all three (出産育児一時金, 葬祭費
+    /// and 高額療養費 claims over the same window; they turn the history on too).
     #[arg(long, value_delimiter = ',')]
     pub with: Vec<String>,
-    /// First fiscal year (年度) of the history window of `--with event`, e.g. 2020 for
-    /// 2020-04-01 onwards.
+    /// First fiscal year (年度) of the history window of `--with event` (and of the benefits),
+    /// e.g. 2020 for 2020-04-01 onwards.
     #[arg(long, value_name = "FY")]
     pub from: Option<i32>,
     /// Last fiscal year of the history window (default: the fiscal year of --as-of; the
@@ -169,7 +171,10 @@ pub fn run(args: GenArgs) -> anyhow::Result<ExitCode> {
                                     + c.incomes
                                     + c.assessments
                                     + c.edge_cases
-                                    + c.events,
+                                    + c.events
+                                    + c.benefits.childbirth
+                                    + c.benefits.funeral
+                                    + c.benefits.high_cost,
                                 Ordering::Relaxed,
                             );
                             progress.inc(part.count);
@@ -343,6 +348,9 @@ fn write_part(
         total.assessments += c.assessments;
         total.edge_cases += c.edge_cases;
         total.events += c.events;
+        total.benefits.childbirth += c.benefits.childbirth;
+        total.benefits.funeral += c.benefits.funeral;
+        total.benefits.high_cost += c.benefits.high_cost;
     }
     Ok(total)
 }
@@ -369,6 +377,10 @@ fn write_unit(
     let mut assessment = open(extras.assessment, "assessment")?;
     let mut edge = open(extras.edge_cases, "edge_case")?;
     let mut event = open(extras.history.is_some(), "qualification_event")?;
+    let b = extras.benefits;
+    let mut childbirth = open(b.childbirth, "benefit_childbirth")?;
+    let mut funeral = open(b.funeral, "benefit_funeral")?;
+    let mut high_cost = open(b.high_cost, "benefit_high_cost")?;
     let mut sinks = nhikit_synth::ExtraSinks {
         income: income
             .as_mut()
@@ -382,12 +394,26 @@ fn write_unit(
         event: event
             .as_mut()
             .map(|w| w as &mut dyn nhikit_schema::RowWriter),
+        benefit_childbirth: childbirth
+            .as_mut()
+            .map(|w| w as &mut dyn nhikit_schema::RowWriter),
+        benefit_funeral: funeral
+            .as_mut()
+            .map(|w| w as &mut dyn nhikit_schema::RowWriter),
+        benefit_high_cost: high_cost
+            .as_mut()
+            .map(|w| w as &mut dyn nhikit_schema::RowWriter),
     };
     let counts = generator.write_part_with(part, &mut h, &mut p, &mut q, &mut sinks);
     h.finish()?;
     p.finish()?;
     q.finish()?;
-    for w in [income, assessment, edge, event].into_iter().flatten() {
+    for w in [
+        income, assessment, edge, event, childbirth, funeral, high_cost,
+    ]
+    .into_iter()
+    .flatten()
+    {
         w.finish()?;
     }
     Ok(counts)
@@ -422,7 +448,9 @@ fn extras(
         }
     }
     if extras.history.is_none() && (from.is_some() || to.is_some()) {
-        anyhow::bail!("--from and --to set the history window of --with event: add --with event");
+        anyhow::bail!(
+            "--from and --to set the history window of --with event (or benefit): add --with event"
+        );
     }
     Ok(extras)
 }
