@@ -166,7 +166,7 @@ const EXTRAS: [&str; 4] = [
     "--profile",
     "edge",
     "--with",
-    "income,assessment,edge_case,event",
+    "income,assessment,edge_case,event,benefit",
 ];
 
 #[test]
@@ -217,7 +217,11 @@ fn incomes_assessments_and_edge_cases_are_deterministic_and_leave_the_default_ou
 fn both_profiles_with_extras_validate_and_the_new_rules_catch_corruptions() {
     let tmp = tempfile::tempdir().unwrap();
     let realistic = tmp.path().join("r");
-    generate_small(&realistic, "3000", &["--with", "income,assessment,event"]);
+    generate_small(
+        &realistic,
+        "3000",
+        &["--with", "income,assessment,event,benefit"],
+    );
     let edge = tmp.path().join("e");
     generate_small(&edge, "3000", &EXTRAS);
     for dir in [&realistic, &edge] {
@@ -225,9 +229,16 @@ fn both_profiles_with_extras_validate_and_the_new_rules_catch_corruptions() {
         assert_eq!(o.status.code(), Some(0), "{}", text(&o));
         assert!(text(&o).contains("0 violations"), "{}", text(&o));
         assert!(text(&o).contains("assessment "), "{}", text(&o));
+        for e in [
+            "benefit_childbirth ",
+            "benefit_funeral ",
+            "benefit_high_cost ",
+        ] {
+            assert!(text(&o).contains(e), "{e}: {}", text(&o));
+        }
     }
     type Edit = fn(&str) -> String;
-    let cases: [(&str, &str, Edit); 6] = [
+    let cases: [(&str, &str, Edit); 10] = [
         ("income", "income", |l| {
             replace_item(l, "total_income", "123456789")
         }),
@@ -245,6 +256,20 @@ fn both_profiles_with_extras_validate_and_the_new_rules_catch_corruptions() {
         }),
         ("reference", "edge_case", |l| {
             replace_item(l, "address_number", "\"0000000000\"")
+        }),
+        // 出産育児一時金 is 500,000円 (488,000円) per child from 2023-04-01: not 1円.
+        ("benefit_childbirth", "benefit_childbirth", |l| {
+            replace_item(l, "amount", "1")
+        }),
+        // A claim filed after the reference date (and after its decision).
+        ("benefit_funeral", "benefit_funeral", |l| {
+            replace_item(l, "application_date", "\"2030-01-01\"")
+        }),
+        ("benefit_high_cost", "benefit_high_cost", |l| {
+            replace_item(l, "benefit_amount", "1")
+        }),
+        ("reference", "benefit_high_cost", |l| {
+            replace_item(l, "household_number", "\"9999999999\"")
         }),
     ];
     for (rule, entity, edit) in cases {
