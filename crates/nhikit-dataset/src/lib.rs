@@ -27,7 +27,14 @@
 //!   its installment or after the reference date; `payment_total`: an assessment's
 //!   installments add up to its 年税額 and no more is received;
 //! - `edge_case`: a known tag and scope; the household and person exist
-//!   (`reference` for incomes, assessments, edge cases and events too);
+//!   (`reference` for incomes, assessments, edge cases, events and benefits too);
+//! - benefits (`nhikit gen --with benefit`), each rule named after its entity:
+//!   `benefit_childbirth` (出産育児一時金 = the amount per child for the birth date and
+//!   産科医療補償制度 × 出産児数), `benefit_funeral` (葬祭 not before the death; with histories, the
+//!   person's 死亡日 is the claim's), `benefit_high_cost` (支給額 = max(0, 一部負担金 −
+//!   自己負担限度額), 一部負担金 ≤ 医療費, a 所得区分, the service month on its first day); for
+//!   all three the event (birth, funeral, service month) ≤ 申請 ≤ 決定 ≤ 支給 ≤ the reference
+//!   date, and no 支給 without a 決定;
 //! - histories (datasets with `qualification_event`, `nhikit gen --with event`), per person:
 //!   `history_order` (events numbered in date order), `history_death` (nothing after death),
 //!   `history_overlap` (periods do not overlap; re-acquisition only after a loss),

@@ -6,7 +6,7 @@ use crate::error::{Error, Result};
 use crate::records::{FlatRows, Regeneration, show, text_eq};
 use nhikit_io::{FileEntry, Format, MANIFEST_FILE, Manifest};
 use nhikit_schema::{Entity, Layout, RowWriter, Schema, Value};
-use nhikit_synth::{ExtraSinks, Extras, Generator, PartCounts, Reference};
+use nhikit_synth::{ExtraSinks, Extras, Generator, Reference};
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 use std::path::Path;
@@ -429,50 +429,14 @@ fn units(
     Ok(out)
 }
 
-/// The extra entities a run writes per part (`--with`), in the order of [`work_keys`].
-fn extra_entities(extras: Extras) -> Vec<&'static str> {
-    [
-        ("income", extras.income),
-        ("assessment", extras.assessment),
-        ("edge_case", extras.edge_cases),
-        ("qualification_event", extras.history.is_some()),
-        ("payment", extras.payment),
-        ("perinatal", extras.assessment),
-    ]
-    .into_iter()
-    .filter_map(|(e, on)| on.then_some(e))
-    .collect()
-}
-
-/// The rows of extra entity `entity` in `c`.
-fn extra_count(c: &PartCounts, entity: &str) -> u64 {
-    match entity {
-        "income" => c.incomes,
-        "assessment" => c.assessments,
-        "edge_case" => c.edge_cases,
-        "qualification_event" => c.events,
-        "payment" => c.payments,
-        "perinatal" => c.perinatal,
-        _ => 0,
-    }
-}
-
-/// Points the sink of each extra entity at its writer (`writers` in [`extra_entities`] order).
+/// Points the sink of each extra entity at its writer (`writers` in `entities` order).
 fn extra_sinks<'a>(
     entities: &[&'static str],
     writers: impl Iterator<Item = &'a mut dyn RowWriter>,
 ) -> ExtraSinks<'a> {
     let mut sinks = ExtraSinks::default();
     for (e, w) in entities.iter().zip(writers) {
-        match *e {
-            "income" => sinks.income = Some(w),
-            "assessment" => sinks.assessment = Some(w),
-            "edge_case" => sinks.edge_case = Some(w),
-            "qualification_event" => sinks.event = Some(w),
-            "payment" => sinks.payment = Some(w),
-            "perinatal" => sinks.perinatal = Some(w),
-            _ => {}
-        }
+        sinks.set(e, w);
     }
     sinks
 }
@@ -484,7 +448,7 @@ fn work_keys(w: Work, parts: &[Unit], extras: Extras) -> Vec<(&'static str, Stri
             let stem = parts[i].stem.clone();
             ["household", "person", "qualification"]
                 .into_iter()
-                .chain(extra_entities(extras))
+                .chain(extras.entities())
                 .map(|e| (e, stem.clone()))
                 .collect()
         }
@@ -676,7 +640,7 @@ fn fast_path(
             let mut p = w.part("person", partition, part.number)?;
             let mut q = w.part("qualification", partition, part.number)?;
             let (mut fh, mut fp, mut fq) = (FirstRow::new(), FirstRow::new(), FirstRow::new());
-            let entities = extra_entities(generator.extras());
+            let entities = generator.extras().entities();
             let mut xw = entities
                 .iter()
                 .map(|e| w.part(e, partition, part.number))
@@ -698,7 +662,7 @@ fn fast_path(
             );
             drop(tees);
             rows.extend([c.households, c.persons, c.qualifications]);
-            rows.extend(entities.iter().map(|e| extra_count(&c, e)));
+            rows.extend(entities.iter().map(|e| c.extra(e)));
             summaries.extend([h.finish()?, p.finish()?, q.finish()?]);
             for x in xw {
                 summaries.push(x.finish()?);
@@ -783,7 +747,7 @@ fn verify_work(
             let mut hr = FlatRows::new(h.items.len());
             let mut pr = FlatRows::new(p.items.len());
             let mut qr = FlatRows::new(q.items.len());
-            let entities = extra_entities(generator.extras());
+            let entities = generator.extras().entities();
             let xe = entities
                 .iter()
                 .map(|id| entity(id))

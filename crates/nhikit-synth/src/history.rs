@@ -134,26 +134,26 @@ enum Who {
 
 /// A loss of membership.
 #[derive(Debug, Clone, Copy)]
-struct Loss {
-    date: NaiveDate,
-    reason: &'static str,
-    notified: Option<NaiveDate>,
+pub(crate) struct Loss {
+    pub(crate) date: NaiveDate,
+    pub(crate) reason: &'static str,
+    pub(crate) notified: Option<NaiveDate>,
 }
 
 /// A closed membership period.
 #[derive(Debug, Clone, Copy)]
-struct Period {
-    seq: u16,
-    acquired: NaiveDate,
-    reason: &'static str,
-    notified: NaiveDate,
-    loss: Loss,
-    edaban: u64,
+pub(crate) struct Period {
+    pub(crate) seq: u16,
+    pub(crate) acquired: NaiveDate,
+    pub(crate) reason: &'static str,
+    pub(crate) notified: NaiveDate,
+    pub(crate) loss: Loss,
+    pub(crate) edaban: u64,
 }
 
 /// How a former member left.
 #[derive(Debug, Clone, Copy)]
-enum Departure {
+pub(crate) enum Departure {
     MovedOut(NaiveDate),
     Died(NaiveDate),
     /// Still a resident on the reference date, no longer insured (社保加入, 後期高齢者医療).
@@ -162,21 +162,21 @@ enum Departure {
 
 /// A person who belonged to the household and left it within the window.
 #[derive(Debug, Clone, Copy)]
-struct Former {
-    slot: u64,
-    surname: usize,
-    given: usize,
-    sex: Sex,
-    birth: NaiveDate,
-    relationship: &'static str,
-    foreign: bool,
-    has_my_number: bool,
-    resident_since: NaiveDate,
-    departure: Departure,
-    periods: [Option<Period>; 2],
+pub(crate) struct Former {
+    pub(crate) slot: u64,
+    pub(crate) surname: usize,
+    pub(crate) given: usize,
+    pub(crate) sex: Sex,
+    pub(crate) birth: NaiveDate,
+    pub(crate) relationship: &'static str,
+    pub(crate) foreign: bool,
+    pub(crate) has_my_number: bool,
+    pub(crate) resident_since: NaiveDate,
+    pub(crate) departure: Departure,
+    pub(crate) periods: [Option<Period>; 2],
     /// A member of the former household ([`History::former_household`]), not of the
     /// current one.
-    own_household: bool,
+    pub(crate) own_household: bool,
 }
 
 /// One event, before numbering.
@@ -256,6 +256,17 @@ impl History {
         self.formers.clear();
         self.events.clear();
         self.former_household = None;
+    }
+
+    /// The former members of the household built last.
+    pub(crate) fn formers(&self) -> &[Former] {
+        &self.formers
+    }
+
+    /// The closed periods of current members who are not insured on the reference date:
+    /// (member index, period).
+    pub(crate) fn member_periods(&self) -> &[(usize, Period)] {
+        &self.member_periods
     }
 
     /// The closed period of member `i` (not insured on the reference date), if any.
@@ -1081,7 +1092,7 @@ impl History {
         // The former household's numbers: past every local index of the municipality.
         let mut fh = [0u8; 20];
         let mut fi = [0u8; 20];
-        let former_index = MAX_MUNICIPALITY_HOUSEHOLDS + ctx.h.local * 4 + 2;
+        let former_index = former_household_index(ctx.h.local);
         let former_hh = digits(ctx.ids.household_number(former_index), 10, &mut fh);
         let former_insured = digits(
             ctx.ids
@@ -1207,6 +1218,12 @@ impl History {
         }
         written
     }
+}
+
+/// The local index whose 世帯番号 the former household beside household `local` takes: past
+/// every local index of the municipality.
+pub(crate) fn former_household_index(local: u64) -> u64 {
+    MAX_MUNICIPALITY_HOUSEHOLDS + local * 4 + 2
 }
 
 /// 資格取得日 and 事由 of a former member's membership that ended on `end`: on leaving

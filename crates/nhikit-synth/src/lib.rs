@@ -31,6 +31,7 @@
 //! ```
 
 pub mod assess;
+pub mod benefit;
 pub mod edge;
 pub mod history;
 pub mod ids;
@@ -132,6 +133,50 @@ pub struct PartCounts {
     pub payments: u64,
     /// `perinatal` rows.
     pub perinatal: u64,
+    /// `benefit_childbirth`, `benefit_funeral` and `benefit_high_cost` rows.
+    pub benefits: benefit::Written,
+}
+
+impl PartCounts {
+    /// Rows of extra entity `entity` (one of [`Extras::ENTITIES`]); 0 for another name.
+    pub fn extra(&self, entity: &str) -> u64 {
+        match entity {
+            "income" => self.incomes,
+            "assessment" => self.assessments,
+            "edge_case" => self.edge_cases,
+            "qualification_event" => self.events,
+            "payment" => self.payments,
+            "perinatal" => self.perinatal,
+            "benefit_childbirth" => self.benefits.childbirth,
+            "benefit_funeral" => self.benefits.funeral,
+            "benefit_high_cost" => self.benefits.high_cost,
+            _ => 0,
+        }
+    }
+
+    /// Rows of every entity.
+    pub fn rows(&self) -> u64 {
+        self.households
+            + self.persons
+            + self.qualifications
+            + Extras::ENTITIES.iter().map(|e| self.extra(e)).sum::<u64>()
+    }
+
+    /// Adds the rows of `other`.
+    pub fn add(&mut self, other: &PartCounts) {
+        self.households += other.households;
+        self.persons += other.persons;
+        self.qualifications += other.qualifications;
+        self.incomes += other.incomes;
+        self.assessments += other.assessments;
+        self.edge_cases += other.edge_cases;
+        self.events += other.events;
+        self.payments += other.payments;
+        self.perinatal += other.perinatal;
+        self.benefits.childbirth += other.benefits.childbirth;
+        self.benefits.funeral += other.benefits.funeral;
+        self.benefits.high_cost += other.benefits.high_cost;
+    }
 }
 
 /// What to generate beyond households, persons and qualifications.
@@ -155,16 +200,56 @@ pub struct Extras {
     /// `qualification` periods and the persons who left within the window
     /// ([`history`]). `None`: the snapshot only.
     pub history: Option<Window>,
+    /// Benefit claims over the history window ([`benefit`]); they follow the life history,
+    /// so turning one on turns [`Extras::history`] on too.
+    pub benefits: benefit::Kinds,
 }
 
 impl Extras {
     /// The names `--with` takes: the extra entities (`event` is an alias of
-    /// `qualification_event`).
-    pub const NAMES: &'static str =
-        "income, assessment, payment, edge_case or qualification_event (alias event)";
+    /// `qualification_event`, `benefit` turns on the three benefit entities).
+    pub const NAMES: &'static str = "income, assessment, payment, edge_case, qualification_event (alias event), benefit_childbirth, benefit_funeral, benefit_high_cost or benefit (all three)";
+
+    /// Every extra entity, in the order a part writes them.
+    pub const ENTITIES: [&'static str; 9] = [
+        "income",
+        "assessment",
+        "edge_case",
+        "qualification_event",
+        "payment",
+        "perinatal",
+        "benefit_childbirth",
+        "benefit_funeral",
+        "benefit_high_cost",
+    ];
+
+    /// Whether extra entity `entity` is written (`perinatal` with `assessment`, whose amounts
+    /// depend on it; `qualification_event` with the history).
+    pub fn writes(&self, entity: &str) -> bool {
+        match entity {
+            "income" => self.income,
+            "assessment" | "perinatal" => self.assessment,
+            "edge_case" => self.edge_cases,
+            "qualification_event" => self.history.is_some(),
+            "payment" => self.payment,
+            "benefit_childbirth" => self.benefits.childbirth,
+            "benefit_funeral" => self.benefits.funeral,
+            "benefit_high_cost" => self.benefits.high_cost,
+            _ => false,
+        }
+    }
+
+    /// The extra entities written, in [`Extras::ENTITIES`] order.
+    pub fn entities(&self) -> Vec<&'static str> {
+        Extras::ENTITIES
+            .into_iter()
+            .filter(|e| self.writes(e))
+            .collect()
+    }
 
     /// Turns on the extra entity `name` of `--with` ([`Extras::NAMES`]); the history rows
-    /// cover `window`. `false` for a name that is none of them.
+    /// cover `window`. A benefit entity turns the history on as well: claims follow the births
+    /// and deaths of the history. `false` for a name that is none of them.
     pub fn add(&mut self, name: &str, window: Window) -> bool {
         match name.trim() {
             "income" => self.income = true,
@@ -177,6 +262,14 @@ impl Extras {
             }
             "edge_case" => self.edge_cases = true,
             "qualification_event" | "event" => self.history = Some(window),
+            "benefit_childbirth" | "benefit_funeral" | "benefit_high_cost" | "benefit" => {
+                let b = &mut self.benefits;
+                let all = name.trim() == "benefit";
+                b.childbirth |= all || name.trim() == "benefit_childbirth";
+                b.funeral |= all || name.trim() == "benefit_funeral";
+                b.high_cost |= all || name.trim() == "benefit_high_cost";
+                self.history = Some(window);
+            }
             _ => return false,
         }
         true
@@ -198,6 +291,33 @@ pub struct ExtraSinks<'a> {
     pub payment: Option<&'a mut dyn RowWriter>,
     /// `perinatal` rows (産前産後期間 届出, which the assessments depend on).
     pub perinatal: Option<&'a mut dyn RowWriter>,
+    /// `benefit_childbirth` rows (with [`Extras::benefits`]).
+    pub benefit_childbirth: Option<&'a mut dyn RowWriter>,
+    /// `benefit_funeral` rows.
+    pub benefit_funeral: Option<&'a mut dyn RowWriter>,
+    /// `benefit_high_cost` rows.
+    pub benefit_high_cost: Option<&'a mut dyn RowWriter>,
+}
+
+impl<'a> ExtraSinks<'a> {
+    /// Points the sink of extra entity `entity` (one of [`Extras::ENTITIES`]) at `w`; `false`
+    /// for another name.
+    pub fn set(&mut self, entity: &str, w: &'a mut dyn RowWriter) -> bool {
+        let sink = match entity {
+            "income" => &mut self.income,
+            "assessment" => &mut self.assessment,
+            "edge_case" => &mut self.edge_case,
+            "qualification_event" => &mut self.event,
+            "payment" => &mut self.payment,
+            "perinatal" => &mut self.perinatal,
+            "benefit_childbirth" => &mut self.benefit_childbirth,
+            "benefit_funeral" => &mut self.benefit_funeral,
+            "benefit_high_cost" => &mut self.benefit_high_cost,
+            _ => return false,
+        };
+        *sink = Some(w);
+        true
+    }
 }
 
 /// A prepared run: the model and the plan.
@@ -220,6 +340,8 @@ pub struct Generator<'r> {
     past: Vec<(i32, Vec<usize>)>,
     /// First and last day of the history window, when histories are generated.
     window: Option<(NaiveDate, NaiveDate)>,
+    /// Benefit parameters, when benefits are generated.
+    benefits: Option<benefit::Benefits>,
 }
 
 impl<'r> Generator<'r> {
@@ -255,6 +377,7 @@ impl<'r> Generator<'r> {
             rates: Vec::new(),
             past: Vec::new(),
             window: None,
+            benefits: None,
         })
     }
 
@@ -268,6 +391,11 @@ impl<'r> Generator<'r> {
             Some(w) => Some(w.days(self.model.as_of())?),
             None => None,
         };
+        if let (Some(window), true) = (self.window, extras.benefits.any()) {
+            let b =
+                benefit::Benefits::new(&self.plan, extras.benefits, window, self.model.as_of())?;
+            self.benefits = Some(b);
+        }
         if extras.income || extras.assessment {
             let rules = nhikit_rules::params::RuleSet::builtin()
                 .map_err(|e| Error::Config(format!("loading schemas/rules: {e}")))?;
@@ -489,6 +617,17 @@ impl<'r> Generator<'r> {
                             counts.perinatal += 1;
                         }
                     }
+                }
+                if let Some(b) = &self.benefits {
+                    let sinks = benefit::Sinks {
+                        childbirth: extra.benefit_childbirth.as_deref_mut(),
+                        funeral: extra.benefit_funeral.as_deref_mut(),
+                        high_cost: extra.benefit_high_cost.as_deref_mut(),
+                    };
+                    let w = b.write(&ctx, segment.municipality, &history, sinks);
+                    counts.benefits.childbirth += w.childbirth;
+                    counts.benefits.funeral += w.funeral;
+                    counts.benefits.high_cost += w.high_cost;
                 }
                 if let Some(out) = extra.edge_case.as_deref_mut() {
                     for &(tag, member) in &h.tags {

@@ -22,6 +22,7 @@ pub(crate) mod stream {
     /// Payments (収納) of an assessment: index = household, stream = kind | ordinal | fiscal
     /// year << 40.
     pub const PAYMENT: u64 = 7 << 32;
+    pub const BENEFIT: u64 = 6 << 32;
 }
 
 /// 続柄 codes of `schemas/codes/relationship.toml` used by the model.

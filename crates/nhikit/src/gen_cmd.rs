@@ -66,11 +66,14 @@ pub struct GenArgs {
     /// window whose rates are shipped, with that year's incomes), `payment` (the installments
     /// of every assessment: receipts, arrears; turns on `assessment` and `event`), `edge_case`
     /// (the tags of --profile edge), `qualification_event` or `event` (life histories over
-    /// --from..--to: 資格異動 rows, closed qualification periods and the persons who left).
+    /// --from..--to: 資格異動 rows, closed qualification periods and the persons who left),
+    /// `benefit_childbirth`, `benefit_funeral`, `benefit_high_cost` or `benefit` for all three
+    /// (出産育児一時金, 葬祭費 and 高額療養費 claims over the same window; they turn the history
+    /// on too).
     #[arg(long, value_delimiter = ',')]
     pub with: Vec<String>,
-    /// First fiscal year (年度) of the history window of `--with event`, e.g. 2020 for
-    /// 2020-04-01 onwards.
+    /// First fiscal year (年度) of the history window of `--with event` (and of the benefits),
+    /// e.g. 2020 for 2020-04-01 onwards.
     #[arg(long, value_name = "FY")]
     pub from: Option<i32>,
     /// Last fiscal year of the history window (default: the fiscal year of --as-of; the
@@ -164,18 +167,7 @@ pub fn run(args: GenArgs) -> anyhow::Result<ExitCode> {
                     match write_part(&generator, &writer, part, level) {
                         Ok(c) => {
                             persons.fetch_add(c.persons, Ordering::Relaxed);
-                            rows.fetch_add(
-                                c.households
-                                    + c.persons
-                                    + c.qualifications
-                                    + c.incomes
-                                    + c.assessments
-                                    + c.edge_cases
-                                    + c.events
-                                    + c.payments
-                                    + c.perinatal,
-                                Ordering::Relaxed,
-                            );
+                            rows.fetch_add(c.rows(), Ordering::Relaxed);
                             progress.inc(part.count);
                         }
                         Err(e) => {
@@ -340,15 +332,7 @@ fn write_part(
             &unit,
             &Partition::municipality(part.prefecture, lgcode),
         )?;
-        total.households += c.households;
-        total.persons += c.persons;
-        total.qualifications += c.qualifications;
-        total.incomes += c.incomes;
-        total.assessments += c.assessments;
-        total.edge_cases += c.edge_cases;
-        total.events += c.events;
-        total.payments += c.payments;
-        total.perinatal += c.perinatal;
+        total.add(&c);
     }
     Ok(total)
 }
@@ -363,48 +347,20 @@ fn write_unit(
     let mut h = writer.part("household", &partition, part.number)?;
     let mut p = writer.part("person", &partition, part.number)?;
     let mut q = writer.part("qualification", &partition, part.number)?;
-    let extras = generator.extras();
-    let open = |on: bool, entity: &str| -> anyhow::Result<Option<nhikit_io::PartWriter>> {
-        Ok(if on {
-            Some(writer.part(entity, &partition, part.number)?)
-        } else {
-            None
-        })
-    };
-    let mut income = open(extras.income, "income")?;
-    let mut assessment = open(extras.assessment, "assessment")?;
-    let mut edge = open(extras.edge_cases, "edge_case")?;
-    let mut event = open(extras.history.is_some(), "qualification_event")?;
-    let mut payment = open(extras.payment, "payment")?;
-    let mut perinatal = open(extras.assessment, "perinatal")?;
-    let mut sinks = nhikit_synth::ExtraSinks {
-        income: income
-            .as_mut()
-            .map(|w| w as &mut dyn nhikit_schema::RowWriter),
-        assessment: assessment
-            .as_mut()
-            .map(|w| w as &mut dyn nhikit_schema::RowWriter),
-        edge_case: edge
-            .as_mut()
-            .map(|w| w as &mut dyn nhikit_schema::RowWriter),
-        event: event
-            .as_mut()
-            .map(|w| w as &mut dyn nhikit_schema::RowWriter),
-        payment: payment
-            .as_mut()
-            .map(|w| w as &mut dyn nhikit_schema::RowWriter),
-        perinatal: perinatal
-            .as_mut()
-            .map(|w| w as &mut dyn nhikit_schema::RowWriter),
-    };
+    let entities = generator.extras().entities();
+    let mut writers = entities
+        .iter()
+        .map(|e| writer.part(e, &partition, part.number))
+        .collect::<Result<Vec<_>, _>>()?;
+    let mut sinks = nhikit_synth::ExtraSinks::default();
+    for (e, w) in entities.iter().zip(writers.iter_mut()) {
+        sinks.set(e, w);
+    }
     let counts = generator.write_part_with(part, &mut h, &mut p, &mut q, &mut sinks);
     h.finish()?;
     p.finish()?;
     q.finish()?;
-    for w in [income, assessment, edge, event, payment, perinatal]
-        .into_iter()
-        .flatten()
-    {
+    for w in writers {
         w.finish()?;
     }
     Ok(counts)
@@ -440,7 +396,7 @@ fn extras(
     }
     if extras.history.is_none() && (from.is_some() || to.is_some()) {
         anyhow::bail!(
-            "--from and --to set the history window of --with event or payment: add --with event"
+            "--from and --to set the history window of --with event, payment or benefit: add --with event"
         );
     }
     Ok(extras)

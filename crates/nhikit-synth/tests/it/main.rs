@@ -1,6 +1,7 @@
 //! Integration tests of nhikit-synth.
 #![allow(clippy::unwrap_used)]
 
+mod benefits;
 mod extras;
 mod history;
 mod plan;

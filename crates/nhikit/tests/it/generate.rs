@@ -166,7 +166,7 @@ const EXTRAS: [&str; 4] = [
     "--profile",
     "edge",
     "--with",
-    "income,assessment,edge_case,event,payment",
+    "income,assessment,edge_case,event,payment,benefit",
 ];
 
 #[test]
@@ -217,7 +217,7 @@ fn incomes_assessments_and_edge_cases_are_deterministic_and_leave_the_default_ou
 fn both_profiles_with_extras_validate_and_the_new_rules_catch_corruptions() {
     let tmp = tempfile::tempdir().unwrap();
     let realistic = tmp.path().join("r");
-    generate_small(&realistic, "3000", &["--with", "income,payment"]);
+    generate_small(&realistic, "3000", &["--with", "income,payment,benefit"]);
     let edge = tmp.path().join("e");
     generate_small(&edge, "3000", &EXTRAS);
     for dir in [&realistic, &edge] {
@@ -225,9 +225,16 @@ fn both_profiles_with_extras_validate_and_the_new_rules_catch_corruptions() {
         assert_eq!(o.status.code(), Some(0), "{}", text(&o));
         assert!(text(&o).contains("0 violations"), "{}", text(&o));
         assert!(text(&o).contains("assessment "), "{}", text(&o));
+        for e in [
+            "benefit_childbirth ",
+            "benefit_funeral ",
+            "benefit_high_cost ",
+        ] {
+            assert!(text(&o).contains(e), "{e}: {}", text(&o));
+        }
     }
     type Edit = fn(&str) -> String;
-    let cases: [(&str, &str, Edit); 12] = [
+    let cases: [(&str, &str, Edit); 16] = [
         ("income", "income", |l| {
             replace_item(l, "total_income", "123456789")
         }),
@@ -268,6 +275,20 @@ fn both_profiles_with_extras_validate_and_the_new_rules_catch_corruptions() {
             replace_item(l, "address_number", "\"0000000000\"")
         }),
         ("reference", "payment", |l| {
+            replace_item(l, "household_number", "\"9999999999\"")
+        }),
+        // 出産育児一時金 is 500,000円 (488,000円) per child from 2023-04-01: not 1円.
+        ("benefit_childbirth", "benefit_childbirth", |l| {
+            replace_item(l, "amount", "1")
+        }),
+        // A claim filed after the reference date (and after its decision).
+        ("benefit_funeral", "benefit_funeral", |l| {
+            replace_item(l, "application_date", "\"2030-01-01\"")
+        }),
+        ("benefit_high_cost", "benefit_high_cost", |l| {
+            replace_item(l, "benefit_amount", "1")
+        }),
+        ("reference", "benefit_high_cost", |l| {
             replace_item(l, "household_number", "\"9999999999\"")
         }),
     ];

@@ -1,0 +1,875 @@
+//! Benefits (保険給付) of generated households over the history window: the
+//! `benefit_childbirth` (出産育児一時金), `benefit_funeral` (葬祭費) and `benefit_high_cost`
+//! (高額療養費) rows. They follow the life history ([`crate::history`]): a claim per birth to an
+//! insured mother and per death of an insured person, and 高額療養費 for household months
+//! whose membership the history knows. Each benefit draws from a random stream of its own
+//! ([`stream::BENEFIT`]), so turning one on changes no other row.
+//!
+//! Assumptions (with numbers in `docs/generator.md`):
+//! - 出産育児一時金: paid per child by the birth date and whether the facility is covered by
+//!   産科医療補償制度 ([`childbirth_lump_sum`]); 1 in 100 births is a 多胎 (twins), 99 in 100 are
+//!   covered, 9 in 10 use 直接支払制度.
+//! - 葬祭費: a municipal amount ([`funeral_amount`]) claimed for 9 in 10 deaths, within the
+//!   2 years of 時効.
+//! - 高額療養費: a chance per insured person-month of a large 入院 bill, by age; the 所得区分,
+//!   the 負担割合, the limit and the refund come from the oracle (`nhikit_rules`).
+
+use crate::Error;
+use crate::history::{self, Departure, History, loss};
+use crate::income::{self, PersonIncome, declaration, tax};
+use crate::model::{Sex, acquisition, relationship, stream};
+use crate::plan::Plan;
+use crate::rows::{HouseholdCtx, digits};
+use nhikit_core::Yen;
+use nhikit_core::date::{NaiveDate, age_on};
+use nhikit_rng::Rng;
+use nhikit_rules::copay::{self, CopayCategory, KoureiIncome};
+use nhikit_rules::high_cost::{
+    self, AgeGroup, Claim, HighCostTables, HouseholdMonth, Setting, compute_month_with,
+};
+use nhikit_rules::params::{Params, RuleSet};
+use nhikit_schema::{Row, RowWriter};
+
+/// Which benefit entities a run writes.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Kinds {
+    /// `benefit_childbirth`.
+    pub childbirth: bool,
+    /// `benefit_funeral`.
+    pub funeral: bool,
+    /// `benefit_high_cost`.
+    pub high_cost: bool,
+}
+
+impl Kinds {
+    /// Whether any benefit entity is on.
+    pub fn any(self) -> bool {
+        self.childbirth || self.funeral || self.high_cost
+    }
+}
+
+/// Rows written per benefit entity.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Written {
+    /// `benefit_childbirth` rows.
+    pub childbirth: u64,
+    /// `benefit_funeral` rows.
+    pub funeral: u64,
+    /// `benefit_high_cost` rows.
+    pub high_cost: u64,
+}
+
+/// The sinks of the benefit entities; `None` skips one.
+pub struct Sinks<'s, 'a> {
+    /// `benefit_childbirth` rows.
+    pub childbirth: Option<&'s mut (dyn RowWriter + 'a)>,
+    /// `benefit_funeral` rows.
+    pub funeral: Option<&'s mut (dyn RowWriter + 'a)>,
+    /// `benefit_high_cost` rows.
+    pub high_cost: Option<&'s mut (dyn RowWriter + 'a)>,
+}
+
+/// 出産育児一時金 per child born on `birth`, with `scheme` when the facility is covered by
+/// 産科医療補償制度 (22 weeks or more): 500,000円 (488,000円 without) for births from
+/// 2023-04-01, 420,000円 (408,000円) from 2022-01-01, 420,000円 (404,000円) before — 鹿屋市
+/// and 安城市 pages (docs/statistics-sources.md §6; DOMAIN-FACTS [S107]–[S110]).
+pub fn childbirth_lump_sum(birth: NaiveDate, scheme: bool) -> Yen {
+    let from = |y, m, d| NaiveDate::from_ymd_opt(y, m, d).unwrap_or(NaiveDate::MIN);
+    let (covered, not_covered) = if birth >= from(2023, 4, 1) {
+        (500_000, 488_000)
+    } else if birth >= from(2022, 1, 1) {
+        (420_000, 408_000)
+    } else {
+        (420_000, 404_000)
+    };
+    Yen(if scheme { covered } else { not_covered })
+}
+
+/// 葬祭費 of municipality `lgcode`: 70,000円 in the 東京23区 (lgcode 131016–131237; 文京区's
+/// page and the 23区 list, docs/statistics-sources.md §6), 50,000円 elsewhere (the most common
+/// amount of the municipalities collected there: 日高市, 匝瑳市, 東松島市, 安城市, 郡上市; some
+/// pay 30,000円 or 20,000円).
+pub fn funeral_amount(lgcode: &str) -> Yen {
+    let special_ward = lgcode
+        .get(..5)
+        .and_then(|c| c.parse::<u32>().ok())
+        .is_some_and(|c| (13101..=13123).contains(&c));
+    Yen(if special_ward { 70_000 } else { 50_000 })
+}
+
+/// The 限度額適用認定証区分 code (`schemas/codes/income_category_under70.toml`,
+/// `income_category_70_74.toml`) of the oracle's 区分 name.
+fn category_code(name: &str) -> Option<&'static str> {
+    Some(match name {
+        "ア" => "A01",
+        "イ" => "A02",
+        "ウ" => "A03",
+        "エ" => "A04",
+        "オ" => "A05",
+        "現役並みⅢ" => "B01",
+        "現役並みⅡ" => "B02",
+        "現役並みⅠ" => "B03",
+        "一般" => "B04",
+        "低所得Ⅱ" => "B05",
+        "低所得Ⅰ" => "B06",
+        _ => return None,
+    })
+}
+
+/// Chance per 1,000 that an insured person has a 高額療養費-size bill (a large 入院) in a
+/// month, by age in that month (assumption; docs/generator.md).
+fn high_cost_per_mille(age: u32) -> u64 {
+    match age {
+        0..=39 => 3,
+        40..=64 => 10,
+        65..=69 => 20,
+        _ => 30,
+    }
+}
+
+/// Prepared benefit parameters of a run.
+#[derive(Debug)]
+pub(crate) struct Benefits {
+    kinds: Kinds,
+    window: (NaiveDate, NaiveDate),
+    tables: HighCostTables,
+    params: Vec<Params>,
+    /// Fiscal year of `rates[0]`.
+    first_fy: i32,
+    /// Per fiscal year from `first_fy`, per planned municipality: the index into `params` of
+    /// its premium parameters (incomes are drawn with that year's deduction table), if shipped.
+    rates: Vec<Vec<Option<usize>>>,
+}
+
+fn ymd(y: i32, m: u32, d: u32) -> Option<NaiveDate> {
+    NaiveDate::from_ymd_opt(y, m, d)
+}
+
+/// The first day of the month after the month of `d`.
+fn next_month(d: NaiveDate) -> Option<NaiveDate> {
+    let (y, m) = (chrono::Datelike::year(&d), chrono::Datelike::month(&d));
+    if m == 12 {
+        ymd(y + 1, 1, 1)
+    } else {
+        ymd(y, m + 1, 1)
+    }
+}
+
+fn month_index(d: NaiveDate) -> i32 {
+    chrono::Datelike::year(&d) * 12 + chrono::Datelike::month0(&d) as i32
+}
+
+/// `d` plus `lo..=hi` days.
+fn later(rng: &mut Rng, d: NaiveDate, lo: u64, hi: u64) -> NaiveDate {
+    let n = lo + rng.below(hi - lo + 1);
+    d.checked_add_days(chrono::Days::new(n)).unwrap_or(d)
+}
+
+/// Application, decision and payment dates: `None` when the claim is not filed by `as_of`
+/// (no row); decision and payment absent while pending on `as_of`.
+#[derive(Debug, Clone, Copy)]
+struct Dates {
+    application: NaiveDate,
+    decision: Option<NaiveDate>,
+    payment: Option<NaiveDate>,
+}
+
+impl Dates {
+    /// Decision 7–30 days after the application, payment 5–20 days after the decision.
+    fn draw(rng: &mut Rng, application: NaiveDate, as_of: NaiveDate) -> Option<Dates> {
+        let decision = later(rng, application, 7, 30);
+        let payment = later(rng, decision, 5, 20);
+        (application <= as_of).then(|| Dates {
+            application,
+            decision: (decision <= as_of).then_some(decision),
+            payment: (payment <= as_of).then_some(payment),
+        })
+    }
+
+    fn write<W: RowWriter + ?Sized>(&self, out: &mut W) {
+        out.date(self.application);
+        for d in [self.decision, self.payment] {
+            match d {
+                Some(d) => out.date(d),
+                None => out.null(),
+            }
+        }
+    }
+}
+
+/// 申請番号: a letter for the benefit, the household's local index (7 digits) and the claim's
+/// number within the household (3 digits): unique within the municipality.
+fn claim_number(kind: u8, local: u64, seq: u64, buf: &mut [u8; 20]) -> &str {
+    buf[0] = kind;
+    let mut n = local * 1000 + seq % 1000;
+    for i in (1..11).rev() {
+        buf[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+    }
+    std::str::from_utf8(&buf[..11]).unwrap_or("")
+}
+
+/// Someone whose 宛名番号 a row carries.
+#[derive(Debug, Clone, Copy)]
+enum Who {
+    /// A current member (index).
+    Member(usize),
+    /// A former member of the current household (person slot).
+    Former(u64),
+}
+
+fn address_number<'a>(ctx: &'a HouseholdCtx<'_>, who: Who, buf: &'a mut [u8; 20]) -> &'a str {
+    match who {
+        Who::Member(i) => ctx.id_text.address_number(i),
+        Who::Former(slot) => digits(ctx.ids.address_number(ctx.h.local, slot), 10, buf),
+    }
+}
+
+impl Benefits {
+    /// Prepares the benefits `kinds` of a run over `window` (first and last day) on `as_of`:
+    /// the 高額療養費 tables and the premium parameters of every fiscal year whose income year
+    /// a service month of the window uses (those not shipped are `None`: no claims then).
+    pub(crate) fn new(
+        plan: &Plan,
+        kinds: Kinds,
+        window: (NaiveDate, NaiveDate),
+        as_of: NaiveDate,
+    ) -> Result<Benefits, Error> {
+        let tables = HighCostTables::embedded()
+            .map_err(|e| Error::Config(format!("loading the 高額療養費 tables: {e}")))?;
+        let mut b = Benefits {
+            kinds,
+            window,
+            tables,
+            params: Vec::new(),
+            first_fy: copay::income_year_for(window.0) + 1,
+            rates: Vec::new(),
+        };
+        if !kinds.high_cost {
+            return Ok(b);
+        }
+        let rules =
+            RuleSet::builtin().map_err(|e| Error::Config(format!("loading schemas/rules: {e}")))?;
+        let last_fy = copay::income_year_for(as_of) + 1;
+        let mut ids: Vec<(&'static str, i32)> = Vec::new();
+        for fy in b.first_fy..=last_fy {
+            let mut row = Vec::with_capacity(plan.municipalities.len());
+            for pm in &plan.municipalities {
+                let id = crate::assess::rates_for(&rules, &pm.municipality.lgcode, fy);
+                let i = match ids.iter().position(|x| *x == (id, fy)) {
+                    Some(i) => Some(i),
+                    None => match rules.params(id, fy) {
+                        Ok(p) => {
+                            ids.push((id, fy));
+                            b.params.push(p);
+                            Some(b.params.len() - 1)
+                        }
+                        Err(_) => None,
+                    },
+                };
+                row.push(i);
+            }
+            b.rates.push(row);
+        }
+        Ok(b)
+    }
+
+    /// The premium parameters of planned municipality `m` for fiscal year `fy`, if shipped.
+    fn params(&self, m: usize, fy: i32) -> Option<&Params> {
+        let i = usize::try_from(fy - self.first_fy).ok()?;
+        let p = (*self.rates.get(i)?.get(m)?)?;
+        self.params.get(p)
+    }
+
+    /// Writes the benefit rows of the household of `ctx` (planned municipality `m`), whose
+    /// history `history` is built.
+    pub(crate) fn write(
+        &self,
+        ctx: &HouseholdCtx<'_>,
+        m: usize,
+        history: &History,
+        sinks: Sinks<'_, '_>,
+    ) -> Written {
+        let mut w = Written::default();
+        if let (true, Some(out)) = (self.kinds.childbirth, sinks.childbirth) {
+            w.childbirth = self.childbirths(ctx, history, out);
+        }
+        if let (true, Some(out)) = (self.kinds.funeral, sinks.funeral) {
+            w.funeral = self.funerals(ctx, history, out);
+        }
+        if let (true, Some(out)) = (self.kinds.high_cost, sinks.high_cost) {
+            w.high_cost = self.high_costs(ctx, m, history, out);
+        }
+        w
+    }
+
+    fn rng(ctx: &HouseholdCtx<'_>, k: u64) -> Rng {
+        Rng::new(
+            ctx.model.seed(),
+            stream::BENEFIT | u64::from(ctx.m.municipality.ordinal),
+            ctx.h.local * 4 + k,
+        )
+    }
+
+    /// The insured mother of a child born on `birth`: a woman of the household (世帯主 or 妻,
+    /// current or former) aged 15–50 then, insured on that day.
+    fn mother(ctx: &HouseholdCtx<'_>, history: &History, birth: NaiveDate) -> Option<Who> {
+        let can = |sex: Sex, born: NaiveDate, rel: &str| {
+            sex == Sex::Female
+                && matches!(rel, relationship::HEAD | relationship::WIFE)
+                && born < birth
+                && (15..=50).contains(&age_on(born, birth))
+        };
+        let covers = |p: &history::Period| p.acquired <= birth && birth < p.loss.date;
+        for (i, m) in ctx.h.members.iter().enumerate() {
+            if !can(m.sex, m.birth, m.relationship) {
+                continue;
+            }
+            let insured = (m.insured && m.acquired <= birth)
+                || history
+                    .member_periods()
+                    .iter()
+                    .any(|(k, p)| *k == i && covers(p));
+            if insured {
+                return Some(Who::Member(i));
+            }
+        }
+        history
+            .formers()
+            .iter()
+            .find(|f| {
+                !f.own_household
+                    && can(f.sex, f.birth, f.relationship)
+                    && f.periods.iter().flatten().any(covers)
+            })
+            .map(|f| Who::Former(f.slot))
+    }
+
+    /// 出産育児一時金: one claim per birth date of children born into the household within
+    /// the window to an insured mother.
+    fn childbirths(
+        &self,
+        ctx: &HouseholdCtx<'_>,
+        history: &History,
+        out: &mut dyn RowWriter,
+    ) -> u64 {
+        let (w0, w1) = self.window;
+        let as_of = ctx.model.as_of();
+        let mut rng = Benefits::rng(ctx, 0);
+        let members = &ctx.h.members;
+        let born_here = |c: &crate::model::Member| {
+            c.insured && c.acquisition_reason == acquisition::BIRTH && c.acquired == c.birth
+        };
+        let mut seq = 0;
+        for (i, c) in members.iter().enumerate() {
+            if !born_here(c) || c.birth < w0 || c.birth > w1 {
+                continue;
+            }
+            // Children born the same day are one claim (a 多胎), made at the first of them.
+            if members[..i]
+                .iter()
+                .any(|x| born_here(x) && x.birth == c.birth)
+            {
+                continue;
+            }
+            let registered = members[i..]
+                .iter()
+                .filter(|x| born_here(x) && x.birth == c.birth)
+                .count() as i64;
+            // Drawn for every birth, in a fixed order, whether or not a claim follows.
+            let twin = rng.chance(1, 100);
+            let scheme = rng.chance(99, 100);
+            let direct = rng.chance(9, 10);
+            let children = if twin { registered.max(2) } else { registered };
+            let weeks = if children > 1 {
+                32 + rng.below(6)
+            } else if rng.chance(94, 100) {
+                37 + rng.below(5)
+            } else {
+                28 + rng.below(9)
+            };
+            let application = if direct {
+                later(&mut rng, c.birth, 5, 40)
+            } else {
+                later(&mut rng, c.birth, 14, 120)
+            };
+            let dates = Dates::draw(&mut rng, application, as_of);
+            let (Some(mother), Some(dates)) = (Benefits::mother(ctx, history, c.birth), dates)
+            else {
+                continue;
+            };
+            seq += 1;
+            ChildbirthRow {
+                ctx,
+                seq,
+                mother,
+                birth: c.birth,
+                weeks: weeks as i64,
+                children,
+                scheme,
+                direct,
+                amount: Yen(childbirth_lump_sum(c.birth, scheme).0 * children),
+                dates,
+            }
+            .write(out);
+        }
+        seq
+    }
+
+    /// 葬祭費: one claim per death of an insured former member within the window, by the
+    /// 世帯主 who survived, or by a relative (a child of the deceased) for one who lived alone.
+    fn funerals(&self, ctx: &HouseholdCtx<'_>, history: &History, out: &mut dyn RowWriter) -> u64 {
+        let (w0, w1) = self.window;
+        let as_of = ctx.model.as_of();
+        let mut rng = Benefits::rng(ctx, 1);
+        let model = ctx.model;
+        let mut seq = 0;
+        let (mut name, mut kana) = (String::new(), String::new());
+        for f in history.formers() {
+            let Departure::Died(death) = f.departure else {
+                continue;
+            };
+            let insured = f
+                .periods
+                .iter()
+                .flatten()
+                .any(|p| p.loss.reason == loss::DEATH);
+            if !insured || death < w0 || death > w1 {
+                continue;
+            }
+            let claimed = rng.chance(9, 10);
+            let funeral = later(&mut rng, death, 1, 7);
+            let application = if rng.chance(8, 10) {
+                later(&mut rng, funeral, 3, 60)
+            } else {
+                later(&mut rng, funeral, 61, 730)
+            };
+            let dates = Dates::draw(&mut rng, application, as_of);
+            // The organizer of one who lived alone: a child, 25–35 years younger.
+            let sex = if rng.chance(1, 2) {
+                Sex::Male
+            } else {
+                Sex::Female
+            };
+            let child_birth = later(&mut rng, f.birth, 25 * 365, 35 * 365);
+            let given = model.sample_given(&mut rng, sex, child_birth);
+            let (Some(dates), true) = (dates, claimed) else {
+                continue;
+            };
+            let (organizer, organizer_kana) = if f.own_household {
+                let s = model.surname(f.surname);
+                let g = model.given_name(sex, given);
+                for (out, a, b) in [
+                    (&mut name, &s.kanji, &g.kanji),
+                    (&mut kana, &s.reading, &g.reading),
+                ] {
+                    out.clear();
+                    out.push_str(a);
+                    out.push('\u{3000}');
+                    out.push_str(b);
+                }
+                (name.as_str(), kana.as_str())
+            } else {
+                ctx.text.name(0)
+            };
+            seq += 1;
+            FuneralRow {
+                ctx,
+                seq,
+                slot: f.slot,
+                own_household: f.own_household,
+                death,
+                funeral,
+                organizer,
+                organizer_kana,
+                amount: funeral_amount(&ctx.m.municipality.lgcode),
+                dates,
+            }
+            .write(out);
+        }
+        seq
+    }
+
+    /// 高額療養費: per service month of the window that ends before the reference date, a chance
+    /// per insured member (insured the whole month) of a large 入院 bill; a claim when the
+    /// oracle refunds something.
+    fn high_costs(
+        &self,
+        ctx: &HouseholdCtx<'_>,
+        m: usize,
+        history: &History,
+        out: &mut dyn RowWriter,
+    ) -> u64 {
+        let (w0, w1) = self.window;
+        let h = ctx.h;
+        let as_of = ctx.model.as_of();
+        let mut rng = Benefits::rng(ctx, 2);
+        let mut refunded: Vec<i32> = Vec::new();
+        let mut last: Option<usize> = None;
+        let mut incomes: Vec<(i32, Vec<PersonIncome>)> = Vec::new();
+        let mut seq = 0;
+        let Some(mut month) = ymd(chrono::Datelike::year(&w0), chrono::Datelike::month(&w0), 1)
+        else {
+            return 0;
+        };
+        while let Some(next) = next_month(month) {
+            let end = next.pred_opt().unwrap_or(month);
+            if end >= as_of || end > w1 {
+                break;
+            }
+            let this = month;
+            month = next;
+            if this < w0 {
+                continue;
+            }
+            // Who has the bill: last month's patient again (a treatment that goes on, 4 in
+            // 10), else the first insured member (insured the whole month) whose draw hits;
+            // then the bill, 医療費 in 10円 points.
+            let insured = |x: &crate::model::Member| x.insured && x.acquired <= this;
+            let mut patient = last.filter(|_| rng.chance(4, 10));
+            if patient.is_none() {
+                for (i, x) in h.members.iter().enumerate() {
+                    if insured(x) && rng.chance(high_cost_per_mille(age_on(x.birth, this)), 1000) {
+                        patient = Some(i);
+                        break;
+                    }
+                }
+            }
+            last = patient;
+            let Some(patient) = patient else {
+                continue;
+            };
+            let points = match rng.below(100) {
+                0..50 => 25_000 + rng.below(55_000),
+                50..85 => 80_000 + rng.below(120_000),
+                _ => 200_000 + rng.below(400_000),
+            };
+            let cost = 10 * points as i64;
+            let application = later(&mut rng, next_month(next).unwrap_or(next), 0, 45);
+            let dates = Dates::draw(&mut rng, application, as_of);
+            // Only months whose membership the history knows (no one insured then who is not
+            // now) and whose income year has parameters.
+            let other_insured = |p: &history::Period| p.acquired <= end && p.loss.date > this;
+            if history
+                .member_periods()
+                .iter()
+                .any(|(_, p)| other_insured(p))
+                || history
+                    .formers()
+                    .iter()
+                    .any(|f| f.periods.iter().flatten().any(other_insured))
+            {
+                continue;
+            }
+            let fy = copay::income_year_for(this) + 1;
+            let Some(params) = self.params(m, fy) else {
+                continue;
+            };
+            let inc = match incomes.iter().position(|(y, _)| *y == fy) {
+                Some(k) => &incomes[k].1,
+                None => {
+                    let mut v = Vec::new();
+                    income::draw(
+                        ctx.model.seed(),
+                        ctx.m.municipality.ordinal,
+                        h,
+                        as_of,
+                        params,
+                        &mut v,
+                    );
+                    if h.edge_income.is_some() {
+                        let facts = crate::assess::head_facts(h, as_of);
+                        crate::assess::apply_edge_income(h, &mut v, &facts, params);
+                    }
+                    incomes.push((fy, v));
+                    &incomes[incomes.len() - 1].1
+                }
+            };
+            let Some(month_result) =
+                self.compute(ctx, patient, this, end, cost, &refunded, inc, params)
+            else {
+                continue;
+            };
+            if month_result.refund.0 <= 0 {
+                continue;
+            }
+            refunded.push(month_index(this));
+            let Some(dates) = dates else {
+                continue;
+            };
+            seq += 1;
+            HighCostRow {
+                ctx,
+                seq,
+                month: this,
+                c: &month_result,
+                dates,
+            }
+            .write(out);
+        }
+        seq
+    }
+
+    /// The oracle's 高額療養費 for `cost` of member `patient` in the month `this..=end`.
+    #[allow(clippy::too_many_arguments)]
+    fn compute(
+        &self,
+        ctx: &HouseholdCtx<'_>,
+        patient: usize,
+        this: NaiveDate,
+        end: NaiveDate,
+        cost: i64,
+        refunded: &[i32],
+        inc: &[PersonIncome],
+        params: &Params,
+    ) -> Option<MonthClaim> {
+        let h = ctx.h;
+        let p = h.members.get(patient)?;
+        let group = high_cost::age_group_on(p.birth, this).ok()??;
+        // Counted: the insured of the month, and the 世帯主 for 住民税非課税.
+        let counted = |i: usize| {
+            let x = &h.members[i];
+            x.insured && x.acquired <= end
+        };
+        let income = |i: usize| inc.get(i).copied().unwrap_or_default();
+        let mut kyu = 0;
+        let mut hikazei = income(0).tax_status == tax::EXEMPT;
+        let mut undeclared = income(0).declaration == declaration::UNDECLARED;
+        let mut all_zero = income(0).total_income == 0;
+        let mut kourei = KoureiIncome::default();
+        let mut kourei_base = 0;
+        for i in (0..h.members.len()).filter(|&i| counted(i)) {
+            let x = income(i);
+            let base = (x.total_income - params.basic_deduction_for(x.total_income)).max(0);
+            kyu += base;
+            hikazei &= x.tax_status == tax::EXEMPT;
+            undeclared |= x.declaration == declaration::UNDECLARED;
+            all_zero &= x.total_income == 0;
+            if high_cost::age_group_on(h.members[i].birth, this).ok()? == Some(AgeGroup::Kourei) {
+                kourei.kourei_members += 1;
+                kourei.taxable_income_max = kourei.taxable_income_max.max(Yen(x.taxable_income));
+                kourei.revenue_kourei_total +=
+                    Yen(x.salary_revenue + x.pension_revenue + x.other_income());
+                kourei_base += base;
+            }
+        }
+        let head = &h.members[0];
+        if !head.insured && age_on(head.birth, this) >= 75 {
+            let x = income(0);
+            kourei.former_koki_members = 1;
+            kourei.revenue_former_total =
+                Yen(x.salary_revenue + x.pension_revenue + x.other_income());
+        }
+        kourei.basic_income_total = Some(Yen(kourei_base));
+        let ratio = copay::copay_ratio_with(p.birth, this, &kourei, false).ok()?;
+        let percent = i64::from(ratio.ratio?.percent());
+        // 一部負担金: 10円未満 四捨五入 (健康保険法第75条).
+        let copay = (cost * percent + 500) / 1000 * 10;
+        let (under70, over70) = match group {
+            AgeGroup::Under70 => (
+                Some(high_cost::under70_category(Yen(kyu), hikazei, undeclared)),
+                None,
+            ),
+            AgeGroup::Kourei => (
+                None,
+                Some(high_cost::over70_category(
+                    ratio.category == CopayCategory::KoureiGenekiNami,
+                    kourei.taxable_income_max,
+                    hikazei,
+                    all_zero,
+                )),
+            ),
+        };
+        let index = month_index(this);
+        let many_times = refunded
+            .iter()
+            .filter(|&&k| k < index && k >= index - 11)
+            .count()
+            >= 3;
+        let input = HouseholdMonth {
+            service_month: this,
+            under70_category: under70.map(str::to_owned),
+            over70_category: over70.map(str::to_owned),
+            many_times,
+            claims: vec![Claim {
+                person: "1".into(),
+                age_group: group,
+                setting: Setting::Inpatient,
+                medical_cost: Yen(cost),
+                copay: Yen(copay),
+            }],
+            turning_75: Vec::new(),
+        };
+        let r = compute_month_with(&self.tables, &input, false).ok()?;
+        let limit = match group {
+            AgeGroup::Under70 => r.household_limit?,
+            AgeGroup::Kourei => r.kourei_limit?,
+        };
+        Some(MonthClaim {
+            under70: under70.and_then(category_code),
+            over70: over70.and_then(category_code),
+            many_times,
+            cost: Yen(cost),
+            copay: r.total_copay,
+            limit,
+            refund: r.refund,
+        })
+    }
+}
+
+/// What a `benefit_high_cost` row shows of the oracle's result.
+#[derive(Debug, Clone, Copy)]
+struct MonthClaim {
+    under70: Option<&'static str>,
+    over70: Option<&'static str>,
+    many_times: bool,
+    cost: Yen,
+    copay: Yen,
+    limit: Yen,
+    refund: Yen,
+}
+
+struct ChildbirthRow<'a> {
+    ctx: &'a HouseholdCtx<'a>,
+    seq: u64,
+    mother: Who,
+    birth: NaiveDate,
+    weeks: i64,
+    children: i64,
+    scheme: bool,
+    direct: bool,
+    amount: Yen,
+    dates: Dates,
+}
+
+impl Row for ChildbirthRow<'_> {
+    const ENTITY: &'static str = "benefit_childbirth";
+    fn write<W: RowWriter + ?Sized>(&self, out: &mut W) {
+        let c = self.ctx;
+        let (mut a, mut b) = ([0u8; 20], [0u8; 20]);
+        out.str(&c.m.municipality.lgcode);
+        out.str(claim_number(b'S', c.h.local, self.seq, &mut a));
+        out.str(&c.m.insurer_number_text);
+        out.str(address_number(c, self.mother, &mut b));
+        out.str(c.id_text.household_number());
+        out.date(self.birth);
+        out.int(self.weeks);
+        out.int(self.children);
+        out.bool(self.scheme);
+        out.bool(self.direct);
+        out.int(self.amount.0);
+        self.dates.write(out);
+        out.end_row();
+    }
+}
+
+struct FuneralRow<'a> {
+    ctx: &'a HouseholdCtx<'a>,
+    seq: u64,
+    slot: u64,
+    own_household: bool,
+    death: NaiveDate,
+    funeral: NaiveDate,
+    organizer: &'a str,
+    organizer_kana: &'a str,
+    amount: Yen,
+    dates: Dates,
+}
+
+impl Row for FuneralRow<'_> {
+    const ENTITY: &'static str = "benefit_funeral";
+    fn write<W: RowWriter + ?Sized>(&self, out: &mut W) {
+        let c = self.ctx;
+        let (mut a, mut b, mut h) = ([0u8; 20], [0u8; 20], [0u8; 20]);
+        out.str(&c.m.municipality.lgcode);
+        out.str(claim_number(b'F', c.h.local, self.seq, &mut a));
+        out.str(&c.m.insurer_number_text);
+        out.str(address_number(c, Who::Former(self.slot), &mut b));
+        if self.own_household {
+            let k = history::former_household_index(c.h.local);
+            out.str(digits(c.ids.household_number(k), 10, &mut h));
+        } else {
+            out.str(c.id_text.household_number());
+        }
+        out.date(self.death);
+        out.date(self.funeral);
+        out.str(self.organizer);
+        out.str(self.organizer_kana);
+        out.int(self.amount.0);
+        self.dates.write(out);
+        out.end_row();
+    }
+}
+
+struct HighCostRow<'a> {
+    ctx: &'a HouseholdCtx<'a>,
+    seq: u64,
+    month: NaiveDate,
+    c: &'a MonthClaim,
+    dates: Dates,
+}
+
+impl Row for HighCostRow<'_> {
+    const ENTITY: &'static str = "benefit_high_cost";
+    fn write<W: RowWriter + ?Sized>(&self, out: &mut W) {
+        let (x, c) = (self.ctx, self.c);
+        let mut a = [0u8; 20];
+        let opt = |out: &mut W, v: Option<&str>| match v {
+            Some(s) => out.str(s),
+            None => out.null(),
+        };
+        out.str(&x.m.municipality.lgcode);
+        out.str(claim_number(b'K', x.h.local, self.seq, &mut a));
+        out.str(&x.m.insurer_number_text);
+        out.str(x.id_text.household_number());
+        out.str(x.id_text.address_number(0));
+        out.date(self.month);
+        opt(out, c.under70);
+        opt(out, c.over70);
+        out.bool(c.many_times);
+        out.int(c.cost.0);
+        out.int(c.copay.0);
+        out.int(c.limit.0);
+        out.int(c.refund.0);
+        self.dates.write(out);
+        out.end_row();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(y: i32, m: u32, day: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, day).unwrap_or_default()
+    }
+
+    // 鹿屋市 / 安城市 (docs/statistics-sources.md §6): 500,000 / 488,000 from 2023-04-01,
+    // 420,000 / 408,000 before, 404,000 not covered before 2022-01-01.
+    #[test]
+    fn the_lump_sum_follows_the_birth_date() {
+        assert_eq!(childbirth_lump_sum(d(2023, 4, 1), true), Yen(500_000));
+        assert_eq!(childbirth_lump_sum(d(2023, 4, 1), false), Yen(488_000));
+        assert_eq!(childbirth_lump_sum(d(2023, 3, 31), true), Yen(420_000));
+        assert_eq!(childbirth_lump_sum(d(2022, 1, 1), false), Yen(408_000));
+        assert_eq!(childbirth_lump_sum(d(2021, 12, 31), false), Yen(404_000));
+        assert_eq!(childbirth_lump_sum(d(2021, 12, 31), true), Yen(420_000));
+    }
+
+    // 文京区 (131059) 70,000円; 八王子市 (132012) 50,000円 (docs/statistics-sources.md §6).
+    #[test]
+    fn the_special_wards_pay_70000_yen() {
+        assert_eq!(funeral_amount("131016"), Yen(70_000));
+        assert_eq!(funeral_amount("131059"), Yen(70_000));
+        assert_eq!(funeral_amount("131237"), Yen(70_000));
+        assert_eq!(funeral_amount("132012"), Yen(50_000));
+        assert_eq!(funeral_amount("011002"), Yen(50_000));
+    }
+
+    #[test]
+    fn claim_numbers_carry_the_household_and_the_claim() {
+        let mut b = [0u8; 20];
+        assert_eq!(claim_number(b'K', 2_999_999, 12, &mut b), "K2999999012");
+        assert_eq!(claim_number(b'S', 0, 1, &mut b), "S0000000001");
+    }
+}
