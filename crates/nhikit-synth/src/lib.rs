@@ -59,7 +59,12 @@ use rows::{
 /// History: 2 — `--profile edge`: the children of a 未就学児 (`preschool`) household are
 /// drawn at least 18 years younger than their youngest parent (version 1 could make a parent
 /// of 20 the parent of a 5-year-old; `nhikit validate` flagged it). Default output unchanged.
-pub const OUTPUT_VERSION: u32 = 2;
+/// 3 — `--with income`: calibrated on `nhikit stats`' income bands and 法定軽減 shares: more
+/// working-age employees (48%, most with 60–200万円 of 給与収入), a lower 営業等所得 band, and
+/// for 65+ a pension drawn by position — the 世帯主 mostly 165–240万円, other members (a
+/// spouse) mostly 50–100万円 (docs/generator.md). Households, persons and qualifications
+/// unchanged.
+pub const OUTPUT_VERSION: u32 = 3;
 
 /// The generator's errors: bad options or bad reference data.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
