@@ -141,7 +141,7 @@ pub fn draw(
     out.clear();
     let year_end = NaiveDate::from_ymd_opt(params.income_year, 12, 31).unwrap_or(as_of);
     let person = |slot: u64| h.local * crate::ids::MEMBER_SLOTS + slot;
-    for m in &h.members {
+    for (i, m) in h.members.iter().enumerate() {
         let age = nhikit_core::date::age_on(m.birth, year_end);
         let mut p = PersonIncome {
             declaration: declaration::NOT_NEEDED,
@@ -155,7 +155,7 @@ pub fn draw(
             }
             None => {
                 let mut rng = Rng::new(seed, stream::INCOME | u64::from(ordinal), person(m.slot));
-                draw_person(&mut rng, age, &mut p);
+                draw_person(&mut rng, age, i == 0, &mut p);
                 if let Some(separation) = m.separation {
                     involuntary(&mut rng, separation, params, &mut p);
                 }
@@ -214,8 +214,9 @@ fn vary(rng: &mut Rng, p: &mut PersonIncome) {
     }
 }
 
-/// The realistic income of one person aged `age` at the end of the income year.
-fn draw_person(rng: &mut Rng, age: u32, p: &mut PersonIncome) {
+/// The realistic income of one person aged `age` at the end of the income year; `head`: the
+/// person is the 世帯主 (member 0), who draws the larger pension of a couple.
+fn draw_person(rng: &mut Rng, age: u32, head: bool, p: &mut PersonIncome) {
     if age < 15 {
         return;
     }
@@ -227,19 +228,20 @@ fn draw_person(rng: &mut Rng, age: u32, p: &mut PersonIncome) {
         // Occupation of NHI members of working age: employees (mostly non-regular), the
         // self-employed, and those without income.
         match rng.below(100) {
-            0..=39 => {
+            0..=47 => {
                 p.salary_revenue = match rng.below(100) {
-                    0..=34 => thousands(rng, 500, 1_500),
-                    35..=74 => thousands(rng, 1_500, 3_000),
-                    75..=94 => thousands(rng, 3_000, 5_000),
+                    0..=29 => thousands(rng, 600, 1_300),
+                    30..=59 => thousands(rng, 1_300, 2_000),
+                    60..=84 => thousands(rng, 2_000, 3_500),
+                    85..=96 => thousands(rng, 3_500, 5_000),
                     _ => thousands(rng, 5_000, 10_000),
                 };
             }
-            40..=61 => {
+            48..=67 => {
                 p.business_income = match rng.below(100) {
-                    0..=29 => thousands(rng, 0, 1_000),
-                    30..=69 => thousands(rng, 1_000, 3_000),
-                    70..=91 => thousands(rng, 3_000, 6_000),
+                    0..=34 => thousands(rng, 0, 1_000),
+                    35..=69 => thousands(rng, 1_000, 2_500),
+                    70..=91 => thousands(rng, 2_500, 6_000),
                     _ => thousands(rng, 6_000, 15_000),
                 };
             }
@@ -249,12 +251,18 @@ fn draw_person(rng: &mut Rng, age: u32, p: &mut PersonIncome) {
             p.pension_revenue = thousands(rng, 500, 1_800);
         }
     } else {
-        if rng.chance(92, 100) {
-            p.pension_revenue = match rng.below(100) {
-                0..=34 => thousands(rng, 500, 1_200),
-                35..=69 => thousands(rng, 1_200, 2_000),
-                70..=94 => thousands(rng, 2_000, 3_000),
-                _ => thousands(rng, 3_000, 4_500),
+        // 世帯主: mostly 厚生年金 on top of the 基礎年金; other members (a spouse): mostly
+        // the 基礎年金 alone (about 80万円 a year when paid in full).
+        if rng.chance(94, 100) {
+            p.pension_revenue = match (head, rng.below(100)) {
+                (true, 0..=14) => thousands(rng, 600, 1_200),
+                (true, 15..=29) => thousands(rng, 1_200, 1_650),
+                (true, 30..=74) => thousands(rng, 1_650, 2_400),
+                (true, 75..=93) => thousands(rng, 2_400, 3_300),
+                (true, _) => thousands(rng, 3_300, 4_500),
+                (false, 0..=59) => thousands(rng, 500, 1_000),
+                (false, 60..=89) => thousands(rng, 1_000, 1_600),
+                (false, _) => thousands(rng, 1_600, 2_400),
             };
         }
         if rng.chance(18, 100) {

@@ -62,11 +62,14 @@ use rows::{
 /// drawn at least 18 years younger than their youngest parent (version 1 could make a parent
 /// of 20 the parent of a 5-year-old; `nhikit validate` flagged it). Default output unchanged.
 /// 3 — incomes: each person draws from a stream of their own, the same every year, with a
-/// yearly variation (version 2 drew a household's members in turn); the assessment row's
-/// 給与所得者等 count and 未申告 flag follow the oracle's 判定日; assessments of earlier years
-/// of the window and `payment` rows are new; `--profile edge` has a 22nd tag
-/// (`involuntary_unemployed`), so its draws change. Default households, persons and
-/// qualifications unchanged.
+/// yearly variation (version 2 drew a household's members in turn), calibrated on `nhikit
+/// stats`' income bands and 法定軽減 shares (more working-age employees, 48 %, most with
+/// 60–200万円 of 給与収入; a lower 営業等所得 band; for 65+ a pension by position, the 世帯主
+/// mostly 165–240万円, other members mostly 50–100万円); the assessment row's 給与所得者等
+/// count and 未申告 flag follow the oracle's 判定日; assessments of earlier years of the window,
+/// `payment` and `perinatal` rows are new; `--profile edge` has two more tags
+/// (`involuntary_unemployed`, `perinatal`), so its draws change. Default households, persons
+/// and qualifications unchanged.
 pub const OUTPUT_VERSION: u32 = 3;
 
 /// The generator's errors: bad options or bad reference data.
