@@ -4,6 +4,7 @@
 # Usage: benches/gen-throughput.sh [N…]
 #   RUNS=3            runs per size (report the range: the machine may be shared)
 #   NHIKIT_BIN=path   time this binary instead of building target/release/nhikit
+#   GEN_ARGS="--with event"   more `nhikit gen` options (histories, extras, profile)
 # Prints one line per run with the load average beside it; record the output with the
 # machine, date and commit (docs/generator.md, "Performance").
 set -euo pipefail
@@ -16,14 +17,14 @@ runs=${RUNS:-1}
 sizes=("${@:-100000 1000000}")
 work=$(mktemp -d "${TMPDIR:-/tmp}/nhikit-bench.XXXXXX")
 trap 'rm -rf "$work"' EXIT
-printf '# %s, %s cores, commit %s, %s, %s\n' "$(uname -m)" "$(nproc)" \
-  "$(git rev-parse --short HEAD 2>/dev/null || echo -)" "$(date -u +%FT%TZ)" "$bin"
+printf '# %s, %s cores, commit %s, %s, %s %s\n' "$(uname -m)" "$(nproc)" \
+  "$(git rev-parse --short HEAD 2>/dev/null || echo -)" "$(date -u +%FT%TZ)" "$bin" "${GEN_ARGS:-}"
 for n in ${sizes[@]}; do
   for ((run = 1; run <= runs; run++)); do
     out="$work/gen-$n"
     load=$(cut -d' ' -f1 /proc/loadavg)
     /usr/bin/time -f '%e %U %S %M' -o "$work/time" \
-      "$bin" gen --households "$n" --seed 1 --out "$out" --format parquet --quiet
+      "$bin" gen --households "$n" --seed 1 --out "$out" --format parquet --quiet ${GEN_ARGS:-}
     read -r secs user sys rss_kb < "$work/time"
     python3 - "$n" "$secs" "$user" "$sys" "$rss_kb" "$load" "$out/manifest.json" <<'PY'
 import json, sys
