@@ -3,7 +3,7 @@
 //! (高額療養費) rows. They follow the life history ([`crate::history`]): a claim per birth to an
 //! insured mother and per death of an insured person, and 高額療養費 for household months
 //! whose membership the history knows. Each benefit draws from a random stream of its own
-//! ([`stream::BENEFIT`]), so turning one on changes no other row.
+//! (`stream::BENEFIT`), so turning one on changes no other row.
 //!
 //! Assumptions (with numbers in `docs/generator.md`):
 //! - 出産育児一時金: paid per child by the birth date and whether the facility is covered by
@@ -72,7 +72,7 @@ pub struct Sinks<'s, 'a> {
 /// 出産育児一時金 per child born on `birth`, with `scheme` when the facility is covered by
 /// 産科医療補償制度 (22 weeks or more): 500,000円 (488,000円 without) for births from
 /// 2023-04-01, 420,000円 (408,000円) from 2022-01-01, 420,000円 (404,000円) before — 鹿屋市
-/// and 安城市 pages (docs/statistics-sources.md §6; DOMAIN-FACTS [S107]–[S110]).
+/// and 安城市 pages (docs/statistics-sources.md §6; DOMAIN-FACTS S107–S110).
 pub fn childbirth_lump_sum(birth: NaiveDate, scheme: bool) -> Yen {
     let from = |y, m, d| NaiveDate::from_ymd_opt(y, m, d).unwrap_or(NaiveDate::MIN);
     let (covered, not_covered) = if birth >= from(2023, 4, 1) {

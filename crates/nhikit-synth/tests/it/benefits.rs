@@ -2,6 +2,7 @@
 //! schema-valid, follow the births and deaths of the history, and equal what the oracle
 //! computes from each row's own inputs.
 
+use crate::rec::{date, int, s};
 use crate::{reference, schema};
 use nhikit_core::Yen;
 use nhikit_core::date::{NaiveDate, age_on};
@@ -79,27 +80,6 @@ const ALL: Kinds = Kinds {
     funeral: true,
     high_cost: true,
 };
-
-fn s<'a>(r: &'a Record, item: &str) -> Option<&'a str> {
-    match r.get(item) {
-        Some(Value::Str(s)) => Some(s),
-        _ => None,
-    }
-}
-
-fn date(r: &Record, item: &str) -> Option<NaiveDate> {
-    match r.get(item) {
-        Some(Value::Date(d)) => Some(*d),
-        _ => None,
-    }
-}
-
-fn int(r: &Record, item: &str) -> i64 {
-    match r.get(item) {
-        Some(Value::Int(n)) => *n,
-        other => panic!("{item}: {other:?}"),
-    }
-}
 
 fn key(r: &Record, item: &str) -> (String, String) {
     (

@@ -1,9 +1,10 @@
 //! Life histories (issue 4, item 1): schema-valid rows, the snapshot unchanged, periods and
 //! events that fit together, every kind of event present.
 
+use crate::rec::{date, int, s};
 use crate::{generate, reference, schema};
 use nhikit_core::date::NaiveDate;
-use nhikit_schema::{Record, RecordCollector, Value};
+use nhikit_schema::{Record, RecordCollector};
 use nhikit_synth::{ExtraSinks, Extras, Generator, Options, Profile, Window};
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -56,27 +57,6 @@ fn run(options: &Options, profile: Profile, window: Window) -> Run {
         persons: p.records,
         qualifications: q.records,
         events: x.records,
-    }
-}
-
-fn s<'a>(r: &'a Record, item: &str) -> Option<&'a str> {
-    match r.get(item) {
-        Some(Value::Str(s)) => Some(s),
-        _ => None,
-    }
-}
-
-fn date(r: &Record, item: &str) -> Option<NaiveDate> {
-    match r.get(item) {
-        Some(Value::Date(d)) => Some(*d),
-        _ => None,
-    }
-}
-
-fn int(r: &Record, item: &str) -> i64 {
-    match r.get(item) {
-        Some(Value::Int(n)) => *n,
-        other => panic!("{item}: {other:?}"),
     }
 }
 

@@ -52,3 +52,34 @@ pub fn generate(options: &Options) -> [Vec<Record>; 3] {
     }
     [h.records, p.records, q.records]
 }
+
+/// Record accessors shared by the tests: `None` (or a panic for `int`) when the item is
+/// absent or of another type.
+pub mod rec {
+    use nhikit_core::date::NaiveDate;
+    use nhikit_schema::{Record, Value};
+
+    /// A string item.
+    pub fn s<'a>(r: &'a Record, item: &str) -> Option<&'a str> {
+        match r.get(item) {
+            Some(Value::Str(s)) => Some(s),
+            _ => None,
+        }
+    }
+
+    /// A date item.
+    pub fn date(r: &Record, item: &str) -> Option<NaiveDate> {
+        match r.get(item) {
+            Some(Value::Date(d)) => Some(*d),
+            _ => None,
+        }
+    }
+
+    /// An integer item; panics on anything else (null included).
+    pub fn int(r: &Record, item: &str) -> i64 {
+        match r.get(item) {
+            Some(Value::Int(n)) => *n,
+            other => panic!("{item}: {other:?}"),
+        }
+    }
+}

@@ -9,6 +9,7 @@
 //! after the reference date.
 
 use crate::extras::{Key, compare, int, key, perinatal_inputs, s};
+use crate::rec::date;
 use crate::{reference, schema};
 use chrono::{Datelike, Weekday};
 use nhikit_core::date::{FiscalYear, NaiveDate};
@@ -92,13 +93,6 @@ fn run(options: &Options, profile: Profile) -> Run {
         assessments: take("assessment"),
         payments: take("payment"),
         perinatal: take("perinatal"),
-    }
-}
-
-fn date(r: &Record, item: &str) -> Option<NaiveDate> {
-    match r.get(item) {
-        Some(Value::Date(d)) => Some(*d),
-        _ => None,
     }
 }
 
