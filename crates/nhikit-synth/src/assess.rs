@@ -526,7 +526,14 @@ impl Row for EdgeCaseRow<'_> {
         let c = self.ctx;
         out.str(&c.m.municipality.lgcode);
         out.str(c.id_text.household_number());
-        out.str(c.id_text.address_number(self.member.unwrap_or(0)));
+        // By person slot: a member's slot is its index; a former member's is past them.
+        let slot = self.member.unwrap_or(0) as u64;
+        let mut buf = [0u8; 20];
+        out.str(crate::rows::digits(
+            c.ids.address_number(c.h.local, slot),
+            10,
+            &mut buf,
+        ));
         out.str(if self.member.is_some() {
             "person"
         } else {

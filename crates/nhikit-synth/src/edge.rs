@@ -108,11 +108,15 @@ pub enum Tag {
     /// after the reference date (1 in 5 多胎); her 所得割 and 均等割 of the months around it
     /// are exempt (a `perinatal` row).
     Perinatal,
+    /// A move in and out on the same day: the 世帯主's mother moved in and out again on one
+    /// day within the history window (insured from that day, lost the next). A former member:
+    /// present only with `--with event`, and so tagged only then.
+    MoveInOutSameDay,
 }
 
 impl Tag {
     /// Every tag, in code order of the documentation.
-    pub const ALL: [Tag; 23] = [
+    pub const ALL: [Tag; 24] = [
         Tag::Birth0229,
         Tag::Turns75On1st,
         Tag::Age40On0401,
@@ -136,6 +140,7 @@ impl Tag {
         Tag::ForeignAlias,
         Tag::InvoluntaryUnemployed,
         Tag::Perinatal,
+        Tag::MoveInOutSameDay,
     ];
 
     /// The tag's text in the `edge_case` entity.
@@ -164,6 +169,7 @@ impl Tag {
             Tag::ForeignAlias => "foreign_alias",
             Tag::InvoluntaryUnemployed => "involuntary_unemployed",
             Tag::Perinatal => "perinatal",
+            Tag::MoveInOutSameDay => "move_in_out_same_day",
         }
     }
 
@@ -585,6 +591,15 @@ impl Model<'_> {
                 };
                 out.members[i].perinatal = Some(notice);
                 out.tags.push((tag, Some(i)));
+            }
+            Tag::MoveInOutSameDay => {
+                // A single 世帯主 of 25–44; the history adds the mother (25–30 years older, so
+                // under 75) in person slot SAME_DAY_SLOT.
+                let a = age(&mut rng, 25, 44);
+                let s = sex(&mut rng);
+                self.push(&mut rng, out, surname, s, a, relationship::HEAD, true);
+                out.tags
+                    .push((tag, Some(crate::history::SAME_DAY_SLOT as usize)));
             }
         }
         true

@@ -121,6 +121,9 @@ const WELFARE_ENDED: &str = "05";
 /// Person slots of former members: after the at most ten members of a household (slots
 /// 0–9), below [`crate::ids::MEMBER_SLOTS`], so their 宛名番号 and 個人番号 are unique.
 const DECEASED_SLOT: u64 = 15;
+/// The person slot of the mother who moved in and out on one day (`--profile edge`,
+/// [`crate::edge::Tag::MoveInOutSameDay`]).
+pub const SAME_DAY_SLOT: u64 = 13;
 const CHILD_SLOT: u64 = 14;
 
 /// Whom an event or period concerns.
@@ -517,6 +520,12 @@ impl History {
         self.widowhood(model, &mut rng, h, window, &mut edaban);
         self.child_left(model, &mut rng, h, window, &mut edaban);
         self.former_household(model, &mut rng, window);
+        if h.tags
+            .iter()
+            .any(|(t, _)| *t == crate::edge::Tag::MoveInOutSameDay)
+        {
+            self.same_day_move(model, &mut rng, h, window, &mut edaban);
+        }
 
         // Registration order per person: by date, acquisition first and loss last on a day.
         self.events
@@ -776,6 +785,57 @@ impl History {
             resident_since: acquired,
             departure: Departure::MovedOut(left),
             periods,
+            own_household: false,
+        });
+    }
+
+    /// The 世帯主's mother moved in (転入, 資格取得) and out (転出) on one day of the window:
+    /// insured for that day, lost the next (`--profile edge`).
+    fn same_day_move(
+        &mut self,
+        model: &Model<'_>,
+        rng: &mut Rng,
+        h: &Household,
+        window: (NaiveDate, NaiveDate),
+        edaban: &mut u64,
+    ) {
+        let (w0, w1) = window;
+        let as_of = model.as_of();
+        let Some(head) = h.members.first() else {
+            return;
+        };
+        let Some(day) = day_in(rng, w0.max(head.resident_since), prev_day(w1)) else {
+            return;
+        };
+        let birth = head.birth - days(365 * (25 + rng.below(6)) + rng.below(365));
+        *edaban += 1;
+        let left = next_day(day);
+        let p = Period {
+            seq: 1,
+            acquired: day,
+            reason: acquisition::MOVE_IN,
+            notified: notification(rng, day, as_of),
+            loss: Loss {
+                date: left,
+                reason: loss::MOVED_OUT,
+                notified: Some(notification(rng, left, as_of)),
+            },
+            edaban: *edaban,
+        };
+        let who = Who::Former(self.formers.len());
+        self.period_events(rng, who, &p, window, as_of);
+        self.formers.push(Former {
+            slot: SAME_DAY_SLOT,
+            surname: head.surname,
+            given: model.sample_given(rng, Sex::Female, birth),
+            sex: Sex::Female,
+            birth,
+            relationship: relationship::MOTHER,
+            foreign: head.foreign,
+            has_my_number: true,
+            resident_since: day,
+            departure: Departure::MovedOut(day),
+            periods: [Some(p), None],
             own_household: false,
         });
     }

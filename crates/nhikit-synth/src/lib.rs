@@ -67,9 +67,9 @@ use rows::{
 /// 60–200万円 of 給与収入; a lower 営業等所得 band; for 65+ a pension by position, the 世帯主
 /// mostly 165–240万円, other members mostly 50–100万円); the assessment row's 給与所得者等
 /// count and 未申告 flag follow the oracle's 判定日; assessments of earlier years of the window,
-/// `payment` and `perinatal` rows are new; `--profile edge` has two more tags
-/// (`involuntary_unemployed`, `perinatal`), so its draws change. Default households, persons
-/// and qualifications unchanged.
+/// `payment` and `perinatal` rows are new; `--profile edge` has three more tags
+/// (`involuntary_unemployed`, `perinatal`, `move_in_out_same_day`), so its draws change.
+/// Default households, persons and qualifications unchanged.
 pub const OUTPUT_VERSION: u32 = 3;
 
 /// The generator's errors: bad options or bad reference data.
@@ -634,6 +634,10 @@ impl<'r> Generator<'r> {
                 }
                 if let Some(out) = extra.edge_case.as_deref_mut() {
                     for &(tag, member) in &h.tags {
+                        // The same-day move is a former member: there only with histories.
+                        if tag == Tag::MoveInOutSameDay && self.window.is_none() {
+                            continue;
+                        }
                         assess::EdgeCaseRow {
                             ctx: &ctx,
                             tag,

@@ -571,6 +571,7 @@ fn the_edge_profile_has_every_case_at_least_ten_times_at_10k_households() {
                 assert_eq!(s(p, "sex"), "2", "{ctx}");
                 assert!(insured.contains_key(&key(e, "address_number")), "{ctx}");
             }
+            Tag::MoveInOutSameDay => panic!("{ctx}: a same-day move is tagged only with histories"),
             Tag::ForeignAlias => {
                 assert_eq!(s(p, "resident_kind"), "2", "{ctx}");
                 assert!(matches!(p.get("alias_name"), Some(Value::Str(_))), "{ctx}");
@@ -582,7 +583,8 @@ fn the_edge_profile_has_every_case_at_least_ten_times_at_10k_households() {
             }
         }
     }
-    for tag in Tag::ALL {
+    // The same-day move is a former member, there only with histories: years.rs counts it.
+    for tag in Tag::ALL.into_iter().filter(|t| *t != Tag::MoveInOutSameDay) {
         let n = counts.get(tag.code()).copied().unwrap_or(0);
         assert!(n >= 10, "{}: {n} cases at 10k households", tag.code());
     }
