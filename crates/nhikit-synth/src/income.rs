@@ -228,19 +228,23 @@ fn draw_person(rng: &mut Rng, age: u32, head: bool, p: &mut PersonIncome) {
         // Occupation of NHI members of working age: employees (mostly non-regular), the
         // self-employed, and those without income.
         match rng.below(100) {
-            0..=47 => {
+            0..=53 => {
                 p.salary_revenue = match rng.below(100) {
-                    0..=29 => thousands(rng, 600, 1_300),
-                    30..=59 => thousands(rng, 1_300, 2_000),
-                    60..=84 => thousands(rng, 2_000, 3_500),
-                    85..=96 => thousands(rng, 3_500, 5_000),
+                    0..=14 => thousands(rng, 600, 1_080),
+                    15..=32 => thousands(rng, 1_080, 1_385),
+                    33..=44 => thousands(rng, 1_385, 1_640),
+                    45..=59 => thousands(rng, 1_640, 2_250),
+                    60..=80 => thousands(rng, 2_250, 3_500),
+                    81..=93 => thousands(rng, 3_500, 5_000),
                     _ => thousands(rng, 5_000, 10_000),
                 };
             }
-            48..=67 => {
+            54..=71 => {
                 p.business_income = match rng.below(100) {
-                    0..=34 => thousands(rng, 0, 1_000),
-                    35..=69 => thousands(rng, 1_000, 2_500),
+                    0..=29 => thousands(rng, 0, 730),
+                    30..=41 => thousands(rng, 730, 990),
+                    42..=53 => thousands(rng, 990, 1_430),
+                    54..=69 => thousands(rng, 1_430, 2_500),
                     70..=91 => thousands(rng, 2_500, 6_000),
                     _ => thousands(rng, 6_000, 15_000),
                 };
@@ -257,15 +261,17 @@ fn draw_person(rng: &mut Rng, age: u32, head: bool, p: &mut PersonIncome) {
             p.pension_revenue = match (head, rng.below(100)) {
                 (true, 0..=14) => thousands(rng, 600, 1_200),
                 (true, 15..=29) => thousands(rng, 1_200, 1_650),
-                (true, 30..=74) => thousands(rng, 1_650, 2_400),
-                (true, 75..=93) => thousands(rng, 2_400, 3_300),
+                (true, 30..=51) => thousands(rng, 1_650, 1_985),
+                (true, 52..=64) => thousands(rng, 1_985, 2_240),
+                (true, 65..=72) => thousands(rng, 2_240, 2_500),
+                (true, 73..=93) => thousands(rng, 2_500, 3_300),
                 (true, _) => thousands(rng, 3_300, 4_500),
                 (false, 0..=59) => thousands(rng, 500, 1_000),
                 (false, 60..=89) => thousands(rng, 1_000, 1_600),
                 (false, _) => thousands(rng, 1_600, 2_400),
             };
         }
-        if rng.chance(18, 100) {
+        if rng.chance(14, 100) {
             p.salary_revenue = thousands(rng, 500, 2_000);
         }
         if rng.chance(10, 100) {

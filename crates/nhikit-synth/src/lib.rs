@@ -63,9 +63,9 @@ use rows::{
 /// of 20 the parent of a 5-year-old; `nhikit validate` flagged it). Default output unchanged.
 /// 3 — incomes: each person draws from a stream of their own, the same every year, with a
 /// yearly variation (version 2 drew a household's members in turn), calibrated on `nhikit
-/// stats`' income bands and 法定軽減 shares (more working-age employees, 48 %, most with
-/// 60–200万円 of 給与収入; a lower 営業等所得 band; for 65+ a pension by position, the 世帯主
-/// mostly 165–240万円, other members mostly 50–100万円); the assessment row's 給与所得者等
+/// stats`' income bands and 法定軽減 shares (more working-age employees, 54 %, bands edged on
+/// the 軽減 thresholds; for 65+ a pension by position, the 世帯主 mostly 165–224万円, other
+/// members mostly 50–100万円); the assessment row's 給与所得者等
 /// count and 未申告 flag follow the oracle's 判定日; assessments of earlier years of the window,
 /// `payment` and `perinatal` rows are new; `--profile edge` has three more tags
 /// (`involuntary_unemployed`, `perinatal`, `move_in_out_same_day`), so its draws change.

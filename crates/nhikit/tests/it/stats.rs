@@ -102,12 +102,11 @@ fn stats_counts_what_the_records_say_and_gates_on_distance() {
     assert!(text(&o).contains("not a dataset"), "{}", text(&o));
 }
 
-/// The realism gate of issue 4 at test scale. Bounds (total-variation distance): age bands
-/// and household sizes 0.05, the targets the generator is calibrated on; income bands 0.07 and
-/// 法定軽減 shares 0.085, because those two targets are proxies assembled from a few national and
-/// municipal figures (schemas/reference/README.md) that the income model misses by about 0.06
-/// and 0.07 even on 1M households (docs/statistics-sources.md, measurement). Sampling noise at
-/// 20,000 households is about 0.005.
+/// The realism gate of issue 4 at test scale. Bounds (total-variation distance): age bands,
+/// household sizes and income bands 0.05; 法定軽減 shares 0.08, because that target is a proxy
+/// assembled from a national share and one municipal split (schemas/reference/README.md) that
+/// the income model misses by 0.066 on 1M households (docs/statistics-sources.md,
+/// measurement). Sampling noise at 20,000 households is about 0.005.
 #[test]
 fn stats_on_20k_households_is_near_every_target() {
     let tmp = tempfile::tempdir().unwrap();
@@ -132,8 +131,8 @@ fn stats_on_20k_households_is_near_every_target() {
     let bounds = [
         ("age band of insured persons", 0.05),
         ("insured members per household", 0.05),
-        ("household 所得 (旧ただし書き所得 of insured members)", 0.07),
-        ("法定軽減 class of households", 0.085),
+        ("household 所得 (旧ただし書き所得 of insured members)", 0.05),
+        ("法定軽減 class of households", 0.08),
     ];
     assert_eq!(dists.len(), bounds.len());
     for (d, (name, bound)) in dists.iter().zip(bounds) {
@@ -170,10 +169,10 @@ fn stats_on_20k_households_is_near_every_target() {
     let net = ev["net_change_per_1000_insured_years"].as_f64().unwrap();
     assert!((-80.0..0.0).contains(&net), "net change {net} per 1,000");
 
-    // The gate applies to the income and reduction distributions too.
+    // The gate applies to the reduction distribution too.
     let o = nhikit(&["stats", ds.to_str().unwrap(), "--max-distance", "0.05"]);
     assert_eq!(o.status.code(), Some(1), "{}", text(&o));
-    let o = nhikit(&["stats", ds.to_str().unwrap(), "--max-distance", "0.085"]);
+    let o = nhikit(&["stats", ds.to_str().unwrap(), "--max-distance", "0.08"]);
     assert!(o.status.success(), "{}", text(&o));
     // `--json` still works (hidden alias of --format json).
     let o = nhikit(&["stats", ds.to_str().unwrap(), "--json"]);
