@@ -62,14 +62,7 @@ fn run(
     }
     let mut out = BTreeMap::new();
     for (name, c) in ENTITIES.iter().zip(c) {
-        assert!(c.errors.is_empty(), "{name}: {:?}", &c.errors[..1]);
-        let v = e(name).validate_batch(s, &c.records);
-        assert!(
-            v.is_empty(),
-            "{name}: {} violations, first {}",
-            v.len(),
-            v[0]
-        );
+        crate::assert_valid(name, &c);
         out.insert(*name, c.records);
     }
     out

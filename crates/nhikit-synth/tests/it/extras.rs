@@ -70,18 +70,7 @@ fn run(options: &Options, profile: Profile) -> Run {
         ("edge_case", &x),
         ("perinatal", &n),
     ] {
-        assert!(
-            c.errors.is_empty(),
-            "{name}: {:?}",
-            &c.errors[..3.min(c.errors.len())]
-        );
-        let v = e(name).validate_batch(s, &c.records);
-        assert!(
-            v.is_empty(),
-            "{name}: {} violations, first {:?}",
-            v.len(),
-            v[0]
-        );
+        crate::assert_valid(name, c);
     }
     Run {
         households: h.records,

@@ -43,14 +43,7 @@ fn run(options: &Options, profile: Profile, window: Window) -> Run {
         ("qualification", &q),
         ("qualification_event", &x),
     ] {
-        assert!(c.errors.is_empty(), "{name}: {:?}", &c.errors[..1]);
-        let v = e(name).validate_batch(s, &c.records);
-        assert!(
-            v.is_empty(),
-            "{name}: {} violations, first {}",
-            v.len(),
-            v[0]
-        );
+        crate::assert_valid(name, c);
     }
     Run {
         households: h.records,

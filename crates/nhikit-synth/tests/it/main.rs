@@ -53,6 +53,22 @@ pub fn generate(options: &Options) -> [Vec<Record>; 3] {
     [h.records, p.records, q.records]
 }
 
+/// Asserts that the collector of entity `name` read every row and that every record is valid
+/// against the schema.
+pub fn assert_valid(name: &str, c: &RecordCollector) {
+    assert!(c.errors.is_empty(), "{name}: {:?}", c.errors.first());
+    let v = schema()
+        .entity(name)
+        .unwrap()
+        .validate_batch(schema(), &c.records);
+    assert!(
+        v.is_empty(),
+        "{name}: {} violations, first {:?}",
+        v.len(),
+        v[0]
+    );
+}
+
 /// Record accessors shared by the tests: `None` (or a panic for `int`) when the item is
 /// absent or of another type.
 pub mod rec {

@@ -80,14 +80,7 @@ fn run(options: &Options, profile: Profile) -> Run {
         g.write_part_with(part, h, p, q, &mut sinks);
     }
     for (name, c) in &c {
-        assert!(c.errors.is_empty(), "{name}: {:?}", c.errors.first());
-        let v = e(name).validate_batch(s, &c.records);
-        assert!(
-            v.is_empty(),
-            "{name}: {} violations, first {:?}",
-            v.len(),
-            v[0]
-        );
+        crate::assert_valid(name, c);
     }
     let mut take = |n: &str| std::mem::take(&mut c.get_mut(n).unwrap().records);
     Run {
