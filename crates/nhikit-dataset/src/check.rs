@@ -328,17 +328,16 @@ pub fn validate(dir: &Path, schema: &Schema) -> Result<Report, Error> {
             record_rules(entity.id.as_str(), &at, &r, as_of, keys, readings, &mut v);
         };
         let encoding = entry.csv_encoding()?;
-        let read = match format {
-            Format::Parquet => nhikit_io::read_parquet(&path, entity, &mut each),
-            Format::Arrow => nhikit_io::read_arrow(&path, entity, &mut each),
-            Format::Jsonl => nhikit_io::read_jsonl(&path, entity, &mut each),
-            Format::Csv => {
-                let layout = schema
+        let csv = match format {
+            Format::Csv => Some((
+                schema
                     .layout(&own_layout)
-                    .ok_or_else(|| Error::Dataset(format!("no layout {own_layout}")))?;
-                nhikit_io::read_csv(&path, entity, layout, encoding, &mut each)
-            }
+                    .ok_or_else(|| Error::Dataset(format!("no layout {own_layout}")))?,
+                encoding,
+            )),
+            _ => None,
         };
+        let read = nhikit_io::read_file(format, &path, entity, csv, &mut each);
         // An unreadable file is a violation of the dataset, not a reason to stop checking.
         if let Err(e) = read {
             report.violations.push(Violation {

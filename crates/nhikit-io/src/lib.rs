@@ -35,6 +35,6 @@ pub use protect::{
     CipherOut, EncryptedManifest, EncryptingWriter, Encryption, FileEncryptor, seal_dir, unseal_dir,
 };
 pub use read::{
-    read_arrow, read_arrow_rows, read_csv, read_csv_rows, read_jsonl, read_jsonl_rows,
+    read_arrow, read_arrow_rows, read_csv, read_csv_rows, read_file, read_jsonl, read_jsonl_rows,
     read_parquet, read_parquet_records, read_parquet_rows,
 };

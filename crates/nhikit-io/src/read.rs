@@ -266,6 +266,26 @@ pub fn read_jsonl_rows(
     Ok(n)
 }
 
+/// Reads a data file of any `format`, record by record, with the reader of that format. A CSV
+/// file is read in the layout and encoding of `csv`; without them nothing is read (0).
+pub fn read_file(
+    format: crate::Format,
+    path: &Path,
+    entity: &Entity,
+    csv: Option<(&Layout, Option<Encoding>)>,
+    f: impl FnMut(u64, Record),
+) -> Result<u64> {
+    match (format, csv) {
+        (crate::Format::Parquet, _) => read_parquet(path, entity, f),
+        (crate::Format::Arrow, _) => read_arrow(path, entity, f),
+        (crate::Format::Jsonl, _) => read_jsonl(path, entity, f),
+        (crate::Format::Csv, Some((layout, encoding))) => {
+            read_csv(path, entity, layout, encoding, f)
+        }
+        (crate::Format::Csv, None) => Ok(0),
+    }
+}
+
 /// Reads a CSV file in `layout` (columns, delimiter, header of item labels, line ending) and
 /// in `encoding` (the layout's when `None`). Records hold the layout's columns; empty fields
 /// are null. The whole file is decoded in memory (parts are one municipality each).

@@ -830,14 +830,10 @@ fn compare_file(
         );
     };
     let read = match (file.format, layout) {
-        (Format::Parquet, _) => nhikit_io::read_parquet(&path, entity, &mut take),
-        (Format::Arrow, _) => nhikit_io::read_arrow(&path, entity, &mut take),
-        (Format::Jsonl, _) => nhikit_io::read_jsonl(&path, entity, &mut take),
-        (Format::Csv, Some(l)) => match file.csv_encoding() {
-            Ok(enc) => nhikit_io::read_csv(&path, entity, l, enc, &mut take),
-            Err(e) => Err(e),
-        },
-        (Format::Csv, None) => Ok(0),
+        (Format::Csv, Some(l)) => file.csv_encoding().and_then(|enc| {
+            nhikit_io::read_file(file.format, &path, entity, Some((l, enc)), &mut take)
+        }),
+        (format, _) => nhikit_io::read_file(format, &path, entity, None, &mut take),
     };
     if let Err(e) = read {
         out.findings.push(file_finding(

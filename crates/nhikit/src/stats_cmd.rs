@@ -217,18 +217,17 @@ fn read_entity(
     for entry in &entries {
         let path = dir.join(&entry.path);
         let mut each = |row: u64, r: Record| f(entry, row, r);
-        let read = match format {
-            Format::Parquet => nhikit_io::read_parquet(&path, entity, &mut each),
-            Format::Arrow => nhikit_io::read_arrow(&path, entity, &mut each),
-            Format::Jsonl => nhikit_io::read_jsonl(&path, entity, &mut each),
-            Format::Csv => {
-                let layout = schema
+        let csv = match format {
+            Format::Csv => Some((
+                schema
                     .layout(&layout_id)
-                    .with_context(|| format!("the schema has no layout {layout_id}"))?;
-                nhikit_io::read_csv(&path, entity, layout, entry.csv_encoding()?, &mut each)
-            }
+                    .with_context(|| format!("the schema has no layout {layout_id}"))?,
+                entry.csv_encoding()?,
+            )),
+            _ => None,
         };
-        read.with_context(|| format!("reading {}", path.display()))?;
+        nhikit_io::read_file(format, &path, entity, csv, &mut each)
+            .with_context(|| format!("reading {}", path.display()))?;
     }
     Ok(!entries.is_empty())
 }
