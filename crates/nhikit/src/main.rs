@@ -171,7 +171,7 @@ fn main() -> ExitCode {
     match result {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("error: {e:#}");
+            eprintln!("error: {}", message(&e));
             if full_disk(&e) {
                 eprintln!(
                     "hint: the disk is full (or a file-size limit or quota was reached): free \
@@ -181,6 +181,23 @@ fn main() -> ExitCode {
             ExitCode::from(1)
         }
     }
+}
+
+/// The error and its causes joined by ": ", each cause once: an error whose message already
+/// ends with its cause's (`"{path}: {source}"`) does not repeat it.
+fn message(e: &anyhow::Error) -> String {
+    let mut out = String::new();
+    for cause in e.chain() {
+        let text = cause.to_string();
+        if out.ends_with(&text) {
+            continue;
+        }
+        if !out.is_empty() {
+            out.push_str(": ");
+        }
+        out.push_str(&text);
+    }
+    out
 }
 
 /// Whether an error comes from a full disk, a file-size limit or a quota.

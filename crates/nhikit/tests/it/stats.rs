@@ -100,6 +100,8 @@ fn stats_counts_what_the_records_say_and_gates_on_distance() {
     let o = nhikit(&["stats", tmp.path().to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(1));
     assert!(text(&o).contains("not a dataset"), "{}", text(&o));
+    // The cause is printed once, not once by the error and again by its source.
+    assert_eq!(text(&o).matches("os error 2").count(), 1, "{}", text(&o));
 }
 
 /// The realism gate of issue 4 at test scale. Bounds (total-variation distance): age bands,
