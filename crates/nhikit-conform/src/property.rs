@@ -45,7 +45,9 @@ const BASES: [(u64, Profile); 3] = [
     (3, Profile::Realistic),
 ];
 /// (rate set, fiscal year) pairs with rule parameters in `schemas/rules/`.
-const RATES: [(&str, i32); 5] = [
+const RATES: [(&str, i32); 7] = [
+    ("rifu", 2023),
+    ("rifu", 2024),
     ("natori", 2025),
     ("natori", 2026),
     ("namegawa", 2025),

@@ -82,23 +82,34 @@ pub enum Error {
 /// Which shipped municipal rate set (`schemas/rules/municipal/<id>-fyYYYY.toml`) assesses the
 /// households of a municipality.
 ///
-/// Resolution for a household of municipality `L` (全国地方公共団体コード): the request's
-/// `rates`; else `by_lgcode[L]`; else the shipped set whose `code` is `L` (名取市 042072 →
-/// `natori`, …); else `default`. Generated data spread over 1,741 municipalities, and only a
-/// few rate sets are shipped, so the default (`natori`) assesses every other municipality.
+/// Resolution for a household of municipality `L` (全国地方公共団体コード) in fiscal year `Y`:
+/// the request's `rates`; else `by_lgcode[L]`; else the shipped set whose `code` is `L`; else
+/// `default`. Generated data spread over 1,741 municipalities and only a few rate sets are
+/// shipped, so the default assesses every other municipality.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RateAssignment {
-    /// The rate set for municipalities with no set of their own (`None`: such households
-    /// cannot be assessed, error `no_rates`).
-    pub default: Option<String>,
+    /// The rate set for municipalities with no set of their own.
+    pub default: DefaultRates,
     /// Per 地方公共団体コード.
     pub by_lgcode: BTreeMap<String, String>,
+}
+
+/// The rate set of municipalities with no set of their own.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DefaultRates {
+    /// The shipped defaults by fiscal year ([`nhikit_rules::params::DEFAULT_RATES`]: `natori`,
+    /// else `rifu` for the years `natori` has no set), as the generator assigns them.
+    Shipped,
+    /// One named set, whatever the year (a year it has no rates for: error `no_rates`).
+    Set(String),
+    /// None: such households cannot be assessed (error `no_rates`).
+    None,
 }
 
 impl Default for RateAssignment {
     fn default() -> RateAssignment {
         RateAssignment {
-            default: Some("natori".to_owned()),
+            default: DefaultRates::Shipped,
             by_lgcode: BTreeMap::new(),
         }
     }
@@ -325,16 +336,16 @@ impl Reference {
 
     /// The same reference with this rate assignment; every id must be a shipped rate set.
     pub fn with_rates(mut self, rates: RateAssignment) -> Result<Reference, Error> {
-        for id in rates.default.iter().chain(rates.by_lgcode.values()) {
-            if !self
-                .rules
-                .fiscal_years()
-                .iter()
-                .any(|fy| self.rules.municipal(id, *fy).is_ok())
-            {
+        let named = match &rates.default {
+            DefaultRates::Set(id) => Some(id),
+            DefaultRates::Shipped | DefaultRates::None => None,
+        };
+        let known = self.rules.municipal_ids();
+        for id in named.into_iter().chain(rates.by_lgcode.values()) {
+            if !known.contains(&id.as_str()) {
                 return Err(Error::UnknownRates {
                     id: id.clone(),
-                    known: "kumano, namegawa, natori".to_owned(),
+                    known: known.join(", "),
                 });
             }
         }
@@ -404,7 +415,7 @@ mod tests {
     fn unknown_rate_sets_are_refused() {
         let r = Reference::in_memory().and_then(|r| {
             r.with_rates(RateAssignment {
-                default: Some("sapporo".into()),
+                default: DefaultRates::Set("sapporo".into()),
                 by_lgcode: BTreeMap::new(),
             })
         });

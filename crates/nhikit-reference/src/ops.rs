@@ -2,7 +2,7 @@
 
 use crate::import::storage;
 use crate::store::{self, days, from_days};
-use crate::{Fault, Reference};
+use crate::{DefaultRates, Fault, Reference};
 use chrono::{Datelike, Months};
 use nhikit_core::Yen;
 use nhikit_core::date::{FiscalYear, NaiveDate, age_on, date_reaching_age};
@@ -554,16 +554,13 @@ impl Reference {
         if let Some(r) = self.rates.by_lgcode.get(lgcode) {
             return Some(r.clone());
         }
-        for id in ["kumano", "namegawa", "natori"] {
-            if self
-                .rules
-                .municipal(id, fiscal_year)
-                .is_ok_and(|m| m.code.as_deref() == Some(lgcode))
-            {
-                return Some(id.to_owned());
-            }
+        let own = self.rules.own_rates(lgcode, fiscal_year);
+        match &self.rates.default {
+            DefaultRates::Shipped => self.rules.assigned_rates(lgcode, fiscal_year),
+            DefaultRates::Set(id) => own.or(Some(id.as_str())),
+            DefaultRates::None => own,
         }
-        self.rates.default.clone()
+        .map(str::to_owned)
     }
 
     fn assess_impl(&self, req: &AssessRequest) -> Result<AssessResponse, TargetError> {

@@ -739,7 +739,7 @@ const BUILTIN_NATIONAL: [(&str, &str); 4] = [
     ),
 ];
 
-const BUILTIN_MUNICIPAL: [(&str, &str); 5] = [
+const BUILTIN_MUNICIPAL: [(&str, &str); 7] = [
     (
         "schemas/rules/municipal/natori-fy2025.toml",
         include_str!("../../../schemas/rules/municipal/natori-fy2025.toml"),
@@ -760,7 +760,20 @@ const BUILTIN_MUNICIPAL: [(&str, &str); 5] = [
         "schemas/rules/municipal/namegawa-fy2026.toml",
         include_str!("../../../schemas/rules/municipal/namegawa-fy2026.toml"),
     ),
+    (
+        "schemas/rules/municipal/rifu-fy2023.toml",
+        include_str!("../../../schemas/rules/municipal/rifu-fy2023.toml"),
+    ),
+    (
+        "schemas/rules/municipal/rifu-fy2024.toml",
+        include_str!("../../../schemas/rules/municipal/rifu-fy2024.toml"),
+    ),
 ];
+
+/// The shipped rate sets a municipality without a set of its own is assessed with: the first
+/// of these that has the fiscal year (名取市 from FY2025, 利府町 for FY2023 and FY2024). The
+/// generator and the reference target's default assignment both use it.
+pub const DEFAULT_RATES: [&str; 2] = ["natori", "rifu"];
 
 /// A catalogue of national parameters and municipal rates, keyed by fiscal year and id.
 #[derive(Debug, Clone, Default)]
@@ -825,6 +838,35 @@ impl RuleSet {
                 fiscal_year,
                 known: self.fiscal_years(),
             })
+    }
+
+    /// The ids of the municipal rate sets, sorted, each once.
+    pub fn municipal_ids(&self) -> Vec<&str> {
+        let mut v: Vec<&str> = self.municipal.iter().map(|m| m.id.as_str()).collect();
+        v.sort_unstable();
+        v.dedup();
+        v
+    }
+
+    /// The set whose 地方公共団体コード (`code`) is `lgcode` and that has `fiscal_year`.
+    pub fn own_rates(&self, lgcode: &str, fiscal_year: i32) -> Option<&str> {
+        self.municipal
+            .iter()
+            .find(|m| m.fiscal_year == fiscal_year && m.code.as_deref() == Some(lgcode))
+            .map(|m| m.id.as_str())
+    }
+
+    /// The rate set of municipality `lgcode` for `fiscal_year` when none is assigned
+    /// explicitly: its own ([`RuleSet::own_rates`]), else the first of [`DEFAULT_RATES`] that
+    /// has the year; `None` when neither has it.
+    pub fn assigned_rates(&self, lgcode: &str, fiscal_year: i32) -> Option<&str> {
+        self.own_rates(lgcode, fiscal_year).or_else(|| {
+            DEFAULT_RATES.into_iter().find(|id| {
+                self.municipal
+                    .iter()
+                    .any(|m| m.id == *id && m.fiscal_year == fiscal_year)
+            })
+        })
     }
 
     /// A municipality's rates for a fiscal year.

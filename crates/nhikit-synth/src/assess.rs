@@ -1,8 +1,8 @@
 //! Incomes and assessments (賦課) of generated households: the `income`, `assessment` and
 //! `edge_case` rows. Premiums are computed by the oracle (`nhikit_rules::premium::assess`) for
 //! the fiscal year of the reference date, with the municipal rate set the reference target
-//! assigns (`nhikit-reference`'s `RateAssignment` default): the shipped set whose `code` is the
-//! municipality's, else `natori`.
+//! assigns by default ([`RuleSet::assigned_rates`]): the shipped set whose `code` is the
+//! municipality's, else `natori` (`rifu` for FY2023 and FY2024).
 //!
 //! How a snapshot household becomes the oracle's household: the insured members (資格取得日
 //! within the fiscal year when after April 1), and the 世帯主 whatever their status. A 世帯主
@@ -19,27 +19,18 @@ use crate::income::{self, PersonIncome};
 use crate::model::Household;
 use crate::rows::HouseholdCtx;
 use nhikit_core::date::{NaiveDate, age_on};
-use nhikit_rules::params::{Params, Part, RuleSet};
+use nhikit_rules::params::{DEFAULT_RATES, Params, Part, RuleSet};
 use nhikit_rules::premium::{self, Assessment, Reduction, SpecifiedHousehold, Status};
 use nhikit_schema::{Row, RowWriter};
 
-/// The rate-set ids shipped in `schemas/rules/municipal`, in the order the reference target
-/// tries them.
-const SHIPPED: [&str; 3] = ["kumano", "namegawa", "natori"];
-/// The rate set of municipalities without their own.
-pub const DEFAULT_RATES: &str = "natori";
-
-/// The rate-set id for municipality `lgcode` in `fiscal_year`: the shipped set whose `code`
-/// is `lgcode`, else [`DEFAULT_RATES`] (as the reference target's default assignment).
-pub fn rates_for(rules: &RuleSet, lgcode: &str, fiscal_year: i32) -> &'static str {
-    SHIPPED
-        .into_iter()
-        .find(|id| {
-            rules
-                .municipal(id, fiscal_year)
-                .is_ok_and(|m| m.code.as_deref() == Some(lgcode))
-        })
-        .unwrap_or(DEFAULT_RATES)
+/// The rate-set id for municipality `lgcode` in `fiscal_year`: the reference target's default
+/// assignment ([`RuleSet::assigned_rates`]: the municipality's own set, else the first of
+/// [`DEFAULT_RATES`] with the year). With no set for the year, the first default, whose
+/// parameters then fail naming the year.
+pub fn rates_for<'a>(rules: &'a RuleSet, lgcode: &str, fiscal_year: i32) -> &'a str {
+    rules
+        .assigned_rates(lgcode, fiscal_year)
+        .unwrap_or(DEFAULT_RATES[0])
 }
 
 /// 擬制世帯主区分 and 特定世帯 facts of a household, derived from the snapshot.

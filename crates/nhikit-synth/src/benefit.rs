@@ -251,7 +251,7 @@ impl Benefits {
         let rules =
             RuleSet::builtin().map_err(|e| Error::Config(format!("loading schemas/rules: {e}")))?;
         let last_fy = copay::income_year_for(as_of) + 1;
-        let mut ids: Vec<(&'static str, i32)> = Vec::new();
+        let mut ids: Vec<(&str, i32)> = Vec::new();
         for fy in b.first_fy..=last_fy {
             let mut row = Vec::with_capacity(plan.municipalities.len());
             for pm in &plan.municipalities {

@@ -70,7 +70,10 @@ use rows::{
 /// `payment` and `perinatal` rows are new; `--profile edge` has three more tags
 /// (`involuntary_unemployed`, `perinatal`, `move_in_out_same_day`), so its draws change.
 /// Default households, persons and qualifications unchanged.
-pub const OUTPUT_VERSION: u32 = 3;
+/// 4 — with histories, assessments (and payments, 高額療養費 limits) of FY2023 and FY2024 too:
+/// 利府町's rate sets are shipped for those years and assess every municipality without a set
+/// of its own, as the reference target's default assignment does. Nothing else changed.
+pub const OUTPUT_VERSION: u32 = 4;
 
 /// The generator's errors: bad options or bad reference data.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -403,7 +406,7 @@ impl<'r> Generator<'r> {
             let rules = nhikit_rules::params::RuleSet::builtin()
                 .map_err(|e| Error::Config(format!("loading schemas/rules: {e}")))?;
             let fy = nhikit_core::date::FiscalYear::of(self.model.as_of()).0;
-            let mut ids: Vec<(&'static str, i32)> = Vec::new();
+            let mut ids: Vec<(&str, i32)> = Vec::new();
             self.rates = self.resolve(&rules, fy, &mut ids).map_err(|e| {
                 Error::Config(format!(
                     "incomes and assessments for FY{fy} (the fiscal year of the reference date {}): {e}",
@@ -430,11 +433,11 @@ impl<'r> Generator<'r> {
 
     /// Per planned municipality, the index into `params` of its rate set for fiscal year
     /// `fy`, resolving each (rate set, year) once (`ids`).
-    fn resolve(
+    fn resolve<'a>(
         &mut self,
-        rules: &nhikit_rules::params::RuleSet,
+        rules: &'a nhikit_rules::params::RuleSet,
         fy: i32,
-        ids: &mut Vec<(&'static str, i32)>,
+        ids: &mut Vec<(&'a str, i32)>,
     ) -> Result<Vec<usize>, String> {
         let mut rates = Vec::with_capacity(self.plan.municipalities.len());
         for pm in &self.plan.municipalities {

@@ -184,6 +184,40 @@ fn natori_single_member_fy2025_and_fy2026() {
     );
 }
 
+// Worked example 5b — 利府町, hand calculation with the town's rates (令和6年度 税率改正のお知らせ,
+// https://www.town.rifu.miyagi.jp/gyosei/soshikikarasagasu/tyoumin/kokuho/2/2/5508.html: 現在の
+// 税率 = 令和5年度, 新税率 = 令和6年度). One insured person aged 40–64 with 所得 2,000,000:
+// 算定基礎 2,000,000 − 430,000 = 1,570,000; no 軽減 (2,000,000 > 430,000 + 545,000 in R6,
+// > 430,000 + 535,000 in R5). 100円未満切捨て per part.
+// R6: 医療 1,570,000×7.6% = 119,320 + 33,000 + 22,000 = 174,320 → 174,300;
+//     支援 ×3.1% = 48,670 + 13,000 + 9,000 = 70,670 → 70,600;
+//     介護 ×2.6% = 40,820 + 12,800 + 6,500 = 60,120 → 60,100. Total 305,000.
+// R5: 医療 ×6.2% = 97,340 + 27,000 + 18,000 = 142,340 → 142,300;
+//     支援 ×2.5% = 39,250 + 10,000 + 7,500 = 56,750 → 56,700;
+//     介護 ×2.25% = 35,325 + 10,000 + 6,500 = 51,825 → 51,800. Total 250,800.
+// Also: 利府町 is the default rate set for those years (名取市 has none shipped).
+#[test]
+fn rifu_single_member_fy2023_and_fy2024() {
+    let h = household(vec![head(person(d(1975, 5, 20), 0, 0, 2_000_000))]);
+    let p24 = builtin("rifu", 2024);
+    assert_eq!(amounts(&h, &p24), [174_300, 70_600, 60_100, 0]);
+    assert_eq!(assess(&h, &p24).unwrap().total, Yen(305_000));
+    assert_eq!(
+        amounts(&h, &builtin("rifu", 2023)),
+        [142_300, 56_700, 51_800, 0]
+    );
+    let rules = RuleSet::builtin().unwrap();
+    for (fy, want) in [
+        (2023, "rifu"),
+        (2024, "rifu"),
+        (2025, "natori"),
+        (2026, "natori"),
+    ] {
+        assert_eq!(rules.assigned_rates("131016", fy), Some(want), "FY{fy}");
+    }
+    assert_eq!(rules.assigned_rates("131016", 2022), None);
+}
+
 // Worked example 6 — 名取市 世帯例(2) (same page): two insured aged 40–64, 所得 1,202,000 each.
 // R7: 192,000 + 75,300 + 66,600 = 333,900; R8: 194,100 + 77,300 + 73,900 = 345,300.
 #[test]

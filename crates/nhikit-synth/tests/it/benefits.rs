@@ -179,9 +179,10 @@ fn every_high_cost_row_is_what_the_oracle_computes_from_its_inputs() {
     }
 }
 
-/// Claims follow the population: per insured person-month of the months with parameters
-/// (FY2025 premiums, income year 2024: service months 2025-08 to 2026-03), between 0.5 and 4
-/// in 100 (docs/generator.md gives 3–30 in 1,000 by age).
+/// Claims follow the population: per insured person-month of the reference year's service
+/// months (FY2025 premiums, income year 2024: service months 2025-08 to 2026-03), between 0.5
+/// and 4 in 100 (docs/generator.md gives 3–30 in 1,000 by age). Earlier months have claims
+/// from 2023-08 on (FY2023 is the first year with parameters), none before.
 #[test]
 fn high_cost_claims_come_at_a_plausible_rate() {
     let o = options(6000, 9);
@@ -192,17 +193,29 @@ fn high_cost_claims_come_at_a_plausible_rate() {
         .iter()
         .filter(|q| date(q, "loss_date").is_none() && date(q, "acquisition_date").unwrap() <= from)
         .count() as f64;
-    let claims = rows["benefit_high_cost"].len() as f64;
+    let claims = rows["benefit_high_cost"]
+        .iter()
+        .filter(|r| date(r, "service_month").unwrap() >= from)
+        .count() as f64;
     let rate = claims / (insured * f64::from(months));
     eprintln!("{claims} 高額療養費 claims, {insured} insured: {rate:.4} per person-month");
     assert!(
         (0.005..0.04).contains(&rate),
         "rate {rate}: {claims} claims, {insured} insured"
     );
-    // No month without parameters has a claim.
+    // No month without parameters has a claim; the earlier years with parameters have some.
+    let first = NaiveDate::from_ymd_opt(2023, 8, 1).unwrap();
     for r in &rows["benefit_high_cost"] {
-        assert!(date(r, "service_month").unwrap() >= from, "{r:?}");
+        assert!(date(r, "service_month").unwrap() >= first, "{r:?}");
     }
+    let earlier = rows["benefit_high_cost"]
+        .iter()
+        .filter(|r| date(r, "service_month").unwrap() < from)
+        .count() as f64;
+    assert!(
+        earlier > claims,
+        "{earlier} claims before {from}, {claims} after"
+    );
 }
 
 /// Every 出産育児一時金 claim is a birth of the person rows: a child of the household born that

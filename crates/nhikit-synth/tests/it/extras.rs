@@ -126,17 +126,11 @@ pub(crate) fn key(r: &Record, item: &str) -> Key {
     (s(r, "lgcode").to_owned(), s(r, item).to_owned())
 }
 
-/// The rate set the reference target assigns (nhikit-reference `RateAssignment` default): the
-/// shipped set whose `code` is the municipality's, else natori.
+/// The rate set the reference target assigns by default ([`RuleSet::assigned_rates`]).
 fn rate_set(rules: &RuleSet, lgcode: &str, fy: i32) -> String {
-    ["kumano", "namegawa", "natori"]
-        .into_iter()
-        .find(|id| {
-            rules
-                .municipal(id, fy)
-                .is_ok_and(|m| m.code.as_deref() == Some(lgcode))
-        })
-        .unwrap_or("natori")
+    rules
+        .assigned_rates(lgcode, fy)
+        .expect("a shipped rate set for every assessed year")
         .to_owned()
 }
 
