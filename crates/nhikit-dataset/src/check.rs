@@ -8,7 +8,6 @@ use nhikit_schema::{Record, Schema, Value};
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fmt;
 use std::path::Path;
-use std::sync::Arc;
 
 /// One violation: where, which item, which rule, what is wrong.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -73,11 +72,62 @@ fn d(r: &Record, item: &str) -> Option<NaiveDate> {
     }
 }
 
-/// Where a record came from.
-#[derive(Clone)]
-struct At {
-    file: Arc<str>,
-    row: u64,
+/// Where a record came from: its ordinal in reading order, which [`Places`] turns back into
+/// the file and the row (8 bytes kept per record instead of a path and a row).
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+struct At(u64);
+
+/// The files read and where each record came from, kept as runs of consecutive rows: a file
+/// whose reader numbers its rows one by one is one run.
+#[derive(Default)]
+struct Places {
+    files: Vec<String>,
+    /// (first ordinal, file index, row): the records from that ordinal on are the rows `row`,
+    /// `row + 1`, … of the file, up to the next run.
+    runs: Vec<(u64, usize, u64)>,
+    next: u64,
+}
+
+impl Places {
+    /// Starts reading the file at `path`: its index, for [`Places::record`].
+    fn file(&mut self, path: &str) -> usize {
+        self.files.push(path.to_owned());
+        self.files.len() - 1
+    }
+
+    /// The place of the next record read: row `row` of file `file`.
+    fn record(&mut self, file: usize, row: u64) -> At {
+        let at = At(self.next);
+        self.next += 1;
+        let continues = self
+            .runs
+            .last()
+            .is_some_and(|&(first, f, r)| f == file && r.checked_add(at.0 - first) == Some(row));
+        if !continues {
+            self.runs.push((at.0, file, row));
+        }
+        at
+    }
+
+    /// The file and row of a record.
+    fn place(&self, at: At) -> (&str, u64) {
+        // Every `At` comes from `record`, which starts a run at or before it.
+        let i = self.runs.partition_point(|r| r.0 <= at.0).saturating_sub(1);
+        let (first, file, row) = self.runs[i];
+        (&self.files[file], row + (at.0 - first))
+    }
+
+    /// A violation at a record.
+    fn violation(&self, at: At, item: &str, rule: &'static str, message: String) -> Violation {
+        let (file, row) = self.place(at);
+        Violation {
+            file: file.to_owned(),
+            row,
+            item: item.to_owned(),
+            rule,
+            message,
+        }
+    }
 }
 
 /// The items of a record that the cross-record rules need: kept for every record while the
@@ -157,8 +207,43 @@ struct EventKey {
 type HouseholdKey = (At, Option<String>, Option<String>);
 /// A member: 宛名番号, 続柄, birth date, whether a current resident (住民状態 1 or absent).
 type MemberKey = (Option<String>, Option<String>, Option<NaiveDate>, bool);
-/// Primary keys seen per entity, with where each was first seen.
-type PrimaryKeys = HashMap<String, BTreeMap<Vec<Value>, (Arc<str>, u64)>>;
+/// Primary keys seen per entity: the hash of the key → where it was first seen.
+type PrimaryKeys = HashMap<String, HashMap<KeyHash, At>>;
+
+/// The XXH3-128 hash of a primary key's values, kept instead of the values (24 bytes a record
+/// with its place). Two different keys share a hash with a probability of 2^-128 a pair,
+/// about 10^-24 for the 10^7 records of a prefecture, so a hash seen before is reported as a
+/// duplicate without comparing values; a collision could only report a false duplicate,
+/// never hide one.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+struct KeyHash([u64; 2]);
+
+/// The [`KeyHash`] of `values` (absent is null), each written with its type and, for text,
+/// its length, so that different keys hash different bytes; `buf` is reused between records.
+fn key_hash<'a>(values: impl Iterator<Item = Option<&'a Value>>, buf: &mut Vec<u8>) -> KeyHash {
+    buf.clear();
+    for value in values {
+        match value {
+            None | Some(Value::Null) => buf.push(0),
+            Some(Value::Str(s)) => {
+                buf.push(1);
+                buf.extend_from_slice(&(s.len() as u64).to_le_bytes());
+                buf.extend_from_slice(s.as_bytes());
+            }
+            Some(Value::Int(n)) => {
+                buf.push(2);
+                buf.extend_from_slice(&n.to_le_bytes());
+            }
+            Some(Value::Date(d)) => {
+                buf.push(3);
+                buf.extend_from_slice(&d.num_days_from_ce().to_le_bytes());
+            }
+            Some(Value::Bool(b)) => buf.extend_from_slice(&[4, u8::from(*b)]),
+        }
+    }
+    let h = twox_hash::XxHash3_128::oneshot(buf);
+    KeyHash([h as u64, (h >> 64) as u64])
+}
 
 /// Name dictionaries: kanji → readings.
 struct Readings {
@@ -263,6 +348,7 @@ pub fn validate(dir: &Path, schema: &Schema) -> Result<Report, Error> {
         ..Keys::default()
     };
     let mut primary: PrimaryKeys = HashMap::new();
+    let mut places = Places::default();
     // Insurers first, so references to them can be checked as the other files are read.
     let mut entries: Vec<_> = manifest
         .files
@@ -287,22 +373,22 @@ pub fn validate(dir: &Path, schema: &Schema) -> Result<Report, Error> {
             continue;
         }
         let path = dir.join(&entry.path);
-        let file: Arc<str> = entry.path.as_str().into();
+        let file = places.file(&entry.path);
         let keys_of = primary.entry(entity.id.clone()).or_default();
         let violations = &mut report.violations;
         let keys = &mut keys;
+        let places = &mut places;
         let readings = &readings;
+        let mut key = Vec::new();
         let mut count = 0u64;
         let mut each = |row: u64, r: Record| {
             count += 1;
-            let at = At {
-                file: file.clone(),
-                row: row + 1,
-            };
+            let row = row + 1;
+            let at = places.record(file, row);
             let mut v = |item: String, rule: &'static str, message: String| {
                 violations.push(Violation {
-                    file: at.file.to_string(),
-                    row: at.row,
+                    file: entry.path.clone(),
+                    row,
                     item,
                     rule,
                     message,
@@ -311,19 +397,16 @@ pub fn validate(dir: &Path, schema: &Schema) -> Result<Report, Error> {
             for x in entity.validate(schema, &r) {
                 v(format!("{}.{}", entity.id, x.item), "schema", x.reason);
             }
-            let key: Vec<Value> = entity
-                .primary_key
-                .iter()
-                .map(|k| r.get(k).cloned().unwrap_or(Value::Null))
-                .collect();
-            if let Some((f, first)) = keys_of.get(&key) {
+            let hash = key_hash(entity.primary_key.iter().map(|k| r.get(k)), &mut key);
+            if let Some(&first) = keys_of.get(&hash) {
+                let (f, first) = places.place(first);
                 v(
                     format!("{}.{}", entity.id, entity.primary_key.join("+")),
                     "schema",
                     format!("duplicate primary key, first in {f}:{first}"),
                 );
             } else {
-                keys_of.insert(key, (at.file.clone(), at.row));
+                keys_of.insert(hash, at);
             }
             record_rules(entity.id.as_str(), &at, &r, as_of, keys, readings, &mut v);
         };
@@ -351,9 +434,9 @@ pub fn validate(dir: &Path, schema: &Schema) -> Result<Report, Error> {
         *report.records.entry(entity.id.clone()).or_insert(0) += count;
         report.files += 1;
     }
-    cross_rules(&keys, &mut report);
-    payment_totals(&keys, &mut report);
-    history_rules(&keys, &mut report);
+    cross_rules(&keys, &places, &mut report);
+    payment_totals(&keys, &places, &mut report);
+    history_rules(&keys, &places, &mut report);
     Ok(report)
 }
 
@@ -389,7 +472,7 @@ fn record_rules(
             keys.households.insert(
                 (lg, hh),
                 (
-                    at.clone(),
+                    *at,
                     owned(r, "head_address_number"),
                     owned(r, "insurer_number"),
                 ),
@@ -415,7 +498,7 @@ fn record_rules(
                     .or_default()
                     .death = Some(death);
             }
-            keys.person_households.push((at.clone(), lg.clone(), hh));
+            keys.person_households.push((*at, lg.clone(), hh));
             keys.persons.insert((lg, an));
             if let (Some(name), Some(kana)) = (s(r, "name"), s(r, "name_kana"))
                 && let Some(why) = readings.check(name, kana)
@@ -431,7 +514,7 @@ fn record_rules(
                     .or_default()
                     .periods
                     .push(PeriodKey {
-                        at: at.clone(),
+                        at: *at,
                         seq: int(r, "qualification_seq"),
                         acquired: d(r, "acquisition_date"),
                         reason: owned(r, "acquisition_reason"),
@@ -449,7 +532,7 @@ fn record_rules(
                 );
             }
             keys.qualification_refs
-                .push((at.clone(), lg, an, owned(r, "insurer_number")));
+                .push((*at, lg, an, owned(r, "insurer_number")));
             let (birth, acquired) = (d(r, "birth_date"), d(r, "acquisition_date"));
             if let (Some(b), Some(a)) = (birth, acquired)
                 && a < b
@@ -503,27 +586,23 @@ fn record_rules(
         "income" => {
             let an = owned(r, "address_number").unwrap_or_default();
             keys.other_person_refs
-                .push((at.clone(), "income.address_number", lg, an));
+                .push((*at, "income.address_number", lg, an));
             income_rules(r, v);
         }
         "assessment" => {
             let hh = owned(r, "household_number").unwrap_or_default();
             let an = owned(r, "taxpayer_address_number").unwrap_or_default();
-            keys.other_household_refs.push((
-                at.clone(),
-                "assessment.household_number",
-                lg.clone(),
-                hh,
-            ));
+            keys.other_household_refs
+                .push((*at, "assessment.household_number", lg.clone(), hh));
             keys.other_person_refs.push((
-                at.clone(),
+                *at,
                 "assessment.taxpayer_address_number",
                 lg.clone(),
                 an,
             ));
             if let Some(n) = owned(r, "insurer_number") {
                 keys.other_insurer_refs
-                    .push((at.clone(), "assessment.insurer_number", n));
+                    .push((*at, "assessment.insurer_number", n));
             }
             if int(r, "revision_seq") == 0 {
                 keys.assessments.insert(
@@ -535,34 +614,34 @@ fn record_rules(
         }
         "perinatal" => {
             keys.other_household_refs.push((
-                at.clone(),
+                *at,
                 "perinatal.household_number",
                 lg.clone(),
                 hh_of(r),
             ));
             let an = owned(r, "address_number").unwrap_or_default();
             keys.other_person_refs
-                .push((at.clone(), "perinatal.address_number", lg, an));
+                .push((*at, "perinatal.address_number", lg, an));
             perinatal_rules(r, v);
         }
         "payment" => {
             let hh = hh_of(r);
             keys.other_household_refs.push((
-                at.clone(),
+                *at,
                 "payment.household_number",
                 lg.clone(),
                 hh.clone(),
             ));
             if let Some(n) = owned(r, "insurer_number") {
                 keys.other_insurer_refs
-                    .push((at.clone(), "payment.insurer_number", n));
+                    .push((*at, "payment.insurer_number", n));
             }
             payment_rules(r, as_of, v);
             let sum = keys
                 .payments
                 .entry((lg, hh, int(r, "fiscal_year")))
                 .or_insert_with(|| PaymentSum {
-                    at: at.clone(),
+                    at: *at,
                     billed: 0,
                     paid: 0,
                 });
@@ -575,20 +654,20 @@ fn record_rules(
             let an = owned(r, "address_number").unwrap_or_default();
             let hh = owned(r, "household_number").unwrap_or_default();
             keys.other_household_refs.push((
-                at.clone(),
+                *at,
                 "qualification_event.household_number",
                 lg.clone(),
                 hh,
             ));
             keys.other_person_refs.push((
-                at.clone(),
+                *at,
                 "qualification_event.address_number",
                 lg.clone(),
                 an.clone(),
             ));
             if let Some(n) = owned(r, "insurer_number") {
                 keys.other_insurer_refs
-                    .push((at.clone(), "qualification_event.insurer_number", n));
+                    .push((*at, "qualification_event.insurer_number", n));
             }
             let date = d(r, "event_date");
             if let (Some(e), Some(n)) = (date, d(r, "notified_date"))
@@ -605,7 +684,7 @@ fn record_rules(
                 .or_default()
                 .events
                 .push(EventKey {
-                    at: at.clone(),
+                    at: *at,
                     seq: int(r, "event_seq"),
                     qualification_seq: int(r, "qualification_seq"),
                     kind: owned(r, "event_kind"),
@@ -626,20 +705,16 @@ fn record_rules(
                 && let (Some(an), Some(death)) = (owned(r, "address_number"), d(r, "death_date"))
             {
                 let lg = owned(r, "lgcode").unwrap_or_default();
-                keys.funeral_deaths.push((at.clone(), lg, an, death));
+                keys.funeral_deaths.push((*at, lg, an, death));
             }
         }
         "edge_case" => {
             let hh = owned(r, "household_number").unwrap_or_default();
             let an = owned(r, "address_number").unwrap_or_default();
-            keys.other_household_refs.push((
-                at.clone(),
-                "edge_case.household_number",
-                lg.clone(),
-                hh,
-            ));
+            keys.other_household_refs
+                .push((*at, "edge_case.household_number", lg.clone(), hh));
             keys.other_person_refs
-                .push((at.clone(), "edge_case.address_number", lg, an));
+                .push((*at, "edge_case.address_number", lg, an));
             if let Some(tag) = s(r, "tag")
                 && nhikit_synth::Tag::from_code(tag).is_none()
             {
@@ -687,10 +762,10 @@ fn benefit_refs(entity: &'static str, at: &At, r: &Record, lg: String, keys: &mu
     let hh = owned(r, item(household)).unwrap_or_default();
     let an = owned(r, item(person)).unwrap_or_default();
     keys.other_household_refs
-        .push((at.clone(), household, lg.clone(), hh));
-    keys.other_person_refs.push((at.clone(), person, lg, an));
+        .push((*at, household, lg.clone(), hh));
+    keys.other_person_refs.push((*at, person, lg, an));
     if let Some(n) = owned(r, "insurer_number") {
-        keys.other_insurer_refs.push((at.clone(), insurer, n));
+        keys.other_insurer_refs.push((*at, insurer, n));
     }
 }
 
@@ -1017,15 +1092,11 @@ fn assessment_rules(r: &Record, v: &mut impl FnMut(String, &'static str, String)
 }
 
 /// Rules across records: references, one 世帯主 per household, parents' ages.
-fn cross_rules(keys: &Keys, report: &mut Report) {
+fn cross_rules(keys: &Keys, places: &Places, report: &mut Report) {
     let mut v = |at: &At, item: &str, rule: &'static str, message: String| {
-        report.violations.push(Violation {
-            file: at.file.to_string(),
-            row: at.row,
-            item: item.to_owned(),
-            rule,
-            message,
-        })
+        report
+            .violations
+            .push(places.violation(*at, item, rule, message))
     };
     let check_insurers = !keys.insurers.is_empty();
     let have_households = !keys.households.is_empty();
@@ -1084,7 +1155,9 @@ fn cross_rules(keys: &Keys, report: &mut Report) {
         }
     }
     let mut households: Vec<_> = keys.households.iter().collect();
-    households.sort_by(|a, b| (&a.1.0.file, a.1.0.row).cmp(&(&b.1.0.file, b.1.0.row)));
+    // In reading order, which is the order of (file, row): the files of an entity are read in
+    // the order of their paths.
+    households.sort_by_key(|h| h.1.0);
     for ((lg, hh), (at, head, insurer)) in households {
         if check_insurers && insurer.as_ref().is_some_and(|n| !keys.insurers.contains(n)) {
             v(
@@ -1163,12 +1236,12 @@ fn cross_rules(keys: &Keys, report: &mut Report) {
 
 /// `payment_total`: the installments of an assessment add up to its 年税額, and no more is
 /// received; the assessment paid exists (datasets with both entities).
-fn payment_totals(keys: &Keys, report: &mut Report) {
+fn payment_totals(keys: &Keys, places: &Places, report: &mut Report) {
     if keys.assessments.is_empty() {
         return;
     }
     let mut sums: Vec<_> = keys.payments.iter().collect();
-    sums.sort_by(|a, b| (&*a.1.at.file, a.1.at.row).cmp(&(&*b.1.at.file, b.1.at.row)));
+    sums.sort_by_key(|p| p.1.at);
     for ((lg, hh, fy), p) in sums {
         let message = match keys.assessments.get(&(lg.clone(), hh.clone(), *fy)) {
             None => format!("no FY{fy} assessment of household {lg}/{hh}"),
@@ -1182,13 +1255,12 @@ fn payment_totals(keys: &Keys, report: &mut Report) {
             ),
             Some(_) => continue,
         };
-        report.violations.push(Violation {
-            file: p.at.file.to_string(),
-            row: p.at.row,
-            item: "payment.billed_amount".into(),
-            rule: "payment_total",
+        report.violations.push(places.violation(
+            p.at,
+            "payment.billed_amount",
+            "payment_total",
             message,
-        });
+        ));
     }
 }
 
@@ -1205,18 +1277,14 @@ fn payment_totals(keys: &Keys, report: &mut Report) {
 ///   window has its event — so the snapshot's 資格取得日 and 事由 are the last acquisition's;
 ///   other events fall inside a period of the person;
 /// - `history_notice` (while reading): no 届出日 before the 異動日.
-fn history_rules(keys: &Keys, report: &mut Report) {
+fn history_rules(keys: &Keys, places: &Places, report: &mut Report) {
     if !keys.track_history {
         return;
     }
     let mut v = |at: &At, item: &str, rule: &'static str, message: String| {
-        report.violations.push(Violation {
-            file: at.file.to_string(),
-            row: at.row,
-            item: item.to_owned(),
-            rule,
-            message,
-        })
+        report
+            .violations
+            .push(places.violation(*at, item, rule, message))
     };
     // A 葬祭費 claim is for a person who died that day.
     for (at, lg, an, death) in &keys.funeral_deaths {
