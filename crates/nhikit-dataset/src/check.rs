@@ -7,6 +7,7 @@ use nhikit_io::{Format, Manifest};
 use nhikit_schema::{Record, Schema, Value};
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fmt;
+use std::num::NonZeroU64;
 use std::path::Path;
 
 /// One violation: where, which item, which rule, what is wrong.
@@ -130,41 +131,170 @@ impl Places {
     }
 }
 
-/// The items of a record that the cross-record rules need: kept for every record while the
-/// files are read, so memory grows with the number of records but not with their width.
+/// A code or number that the cross-record rules keep — lgcode, 宛名番号, 世帯番号, 保険者番号,
+/// 続柄, 事由 — in 8 bytes: 1 to 17 ASCII digits packed with their count (leading zeros
+/// kept), any other text the index of its copy in [`Codes`]. Equal codes are equal texts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+struct Code(NonZeroU64);
+
+/// The tag of a [`Code`] of digits: (value << 5 | count), below 2^62 for 17 digits.
+const DIGITS: u64 = 1 << 62;
+/// The tag of a [`Code`] of other text: the index in [`Codes::texts`].
+const TEXT: u64 = 1 << 63;
+
+impl Code {
+    /// The code of 1 to 17 ASCII digits; `None` for any other text.
+    fn digits(s: &str) -> Option<Code> {
+        if s.is_empty() || s.len() > 17 || !s.bytes().all(|b| b.is_ascii_digit()) {
+            return None;
+        }
+        let value = s.bytes().fold(0, |n, b| n * 10 + u64::from(b - b'0'));
+        NonZeroU64::new(DIGITS | value << 5 | s.len() as u64).map(Code)
+    }
+}
+
+/// The texts of the [`Code`]s that are not digits, one copy each.
+#[derive(Default)]
+struct Codes {
+    index: HashMap<Box<str>, u64>,
+    texts: Vec<Box<str>>,
+}
+
+impl Codes {
+    /// The code of `s`, keeping a copy of it if it is not digits.
+    fn code(&mut self, s: &str) -> Code {
+        Code::digits(s).unwrap_or_else(|| {
+            let n = match self.index.get(s) {
+                Some(&n) => n,
+                None => {
+                    let n = self.texts.len() as u64;
+                    self.texts.push(s.into());
+                    self.index.insert(s.into(), n);
+                    n
+                }
+            };
+            Code(NonZeroU64::new(TEXT | n).expect("the tag is not zero"))
+        })
+    }
+
+    /// The text of `c` as bytes, written into `buf` when it is digits.
+    fn bytes<'a>(&'a self, c: Code, buf: &'a mut [u8; 17]) -> &'a [u8] {
+        let n = c.0.get();
+        if n & TEXT != 0 {
+            return self.texts[(n & !TEXT) as usize].as_bytes();
+        }
+        let (mut value, len) = ((n & !DIGITS) >> 5, (n & 31) as usize);
+        for b in buf[..len].iter_mut().rev() {
+            *b = b'0' + (value % 10) as u8;
+            value /= 10;
+        }
+        &buf[..len]
+    }
+
+    /// `c` as text, for a message.
+    fn show(&self, c: Code) -> Shown<'_> {
+        Shown(self, Some(c))
+    }
+
+    /// `c` as text, `-` for none.
+    fn show_or_dash(&self, c: Option<Code>) -> Shown<'_> {
+        Shown(self, c)
+    }
+
+    /// The order of the texts of `a` and `b`.
+    fn cmp(&self, a: Code, b: Code) -> std::cmp::Ordering {
+        let (mut x, mut y) = ([0; 17], [0; 17]);
+        self.bytes(a, &mut x).cmp(self.bytes(b, &mut y))
+    }
+}
+
+/// A code shown as its text (see [`Codes::show`]).
+struct Shown<'a>(&'a Codes, Option<Code>);
+
+impl fmt::Display for Shown<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let Some(c) = self.1 else {
+            return f.write_str("-");
+        };
+        let mut buf = [0; 17];
+        // Both kinds of code are UTF-8: ASCII digits, or a copy of a `str`.
+        f.write_str(std::str::from_utf8(self.0.bytes(c, &mut buf)).map_err(|_| fmt::Error)?)
+    }
+}
+
+/// The items of a record that the cross-record rules need, kept while the files are read.
+/// References are kept only while they do not resolve: the targets only grow, so one that
+/// resolves when its record is read resolves at the end too.
 #[derive(Default)]
 struct Keys {
+    /// The texts of the codes kept.
+    codes: Codes,
     /// insurer numbers.
-    insurers: HashSet<String>,
+    insurers: HashSet<Code>,
     /// (lgcode, 世帯番号) → (where, 世帯主宛名番号, 保険者番号).
-    households: HashMap<(String, String), HouseholdKey>,
+    households: HashMap<(Code, Code), HouseholdKey>,
     /// (lgcode, 宛名番号).
-    persons: HashSet<(String, String)>,
+    persons: HashSet<(Code, Code)>,
     /// (lgcode, 世帯番号) → members (宛名番号, 続柄, birth).
-    members: HashMap<(String, String), Vec<MemberKey>>,
+    members: HashMap<(Code, Code), Vec<MemberKey>>,
     /// Person references to check once all files are read: (where, lgcode, 世帯番号).
-    person_households: Vec<(At, String, String)>,
+    person_households: Vec<(At, Code, Code)>,
     /// Qualification references: (where, lgcode, 宛名番号, 保険者番号).
-    qualification_refs: Vec<(At, String, String, Option<String>)>,
+    qualification_refs: Vec<(At, Code, Code, Option<Code>)>,
     /// Person references of the other entities: (where, item, lgcode, 宛名番号).
-    other_person_refs: Vec<(At, &'static str, String, String)>,
+    other_person_refs: Vec<(At, &'static str, Code, Code)>,
     /// Household references of the other entities: (where, item, lgcode, 世帯番号).
-    other_household_refs: Vec<(At, &'static str, String, String)>,
+    other_household_refs: Vec<(At, &'static str, Code, Code)>,
     /// Insurer references of the other entities: (where, item, 保険者番号).
-    other_insurer_refs: Vec<(At, &'static str, String)>,
+    other_insurer_refs: Vec<(At, &'static str, Code)>,
     /// Whether the dataset has `qualification_event` files: then the history rules run and
     /// `histories` is filled.
     track_history: bool,
     /// First and last day of the history window (manifest `options.history`), if recorded.
     window: Option<(NaiveDate, NaiveDate)>,
     /// (lgcode, 宛名番号) → what the history rules need.
-    histories: HashMap<(String, String), PersonHistory>,
+    histories: HashMap<(Code, Code), PersonHistory>,
     /// 葬祭費 claims to match with the person's 死亡日: (where, lgcode, 宛名番号, 死亡年月日).
-    funeral_deaths: Vec<(At, String, String, NaiveDate)>,
+    funeral_deaths: Vec<(At, Code, Code, NaiveDate)>,
     /// (lgcode, 世帯番号, 年度) → 年税額 of the 当初賦課 (revision 0).
-    assessments: HashMap<(String, String, i64), i64>,
+    assessments: HashMap<(Code, Code, i64), i64>,
     /// (lgcode, 世帯番号, 年度) → the payments of that assessment.
-    payments: HashMap<(String, String, i64), PaymentSum>,
+    payments: HashMap<(Code, Code, i64), PaymentSum>,
+}
+
+impl Keys {
+    /// The code of `item` in `r`, if it is text.
+    fn code(&mut self, r: &Record, item: &str) -> Option<Code> {
+        s(r, item).map(|t| self.codes.code(t))
+    }
+
+    /// The code of `item` in `r`, of the empty text if it has none.
+    fn id(&mut self, r: &Record, item: &str) -> Code {
+        self.codes.code(s(r, item).unwrap_or_default())
+    }
+
+    /// Keeps a person reference to check at the end, unless it resolves already.
+    fn person_ref(&mut self, at: At, item: &'static str, lg: Code, an: Code) {
+        if !self.persons.contains(&(lg, an)) {
+            self.other_person_refs.push((at, item, lg, an));
+        }
+    }
+
+    /// Keeps a household reference to check at the end, unless it resolves already.
+    fn household_ref(&mut self, at: At, item: &'static str, lg: Code, hh: Code) {
+        if !self.households.contains_key(&(lg, hh)) {
+            self.other_household_refs.push((at, item, lg, hh));
+        }
+    }
+
+    /// Keeps the insurer reference of `r` to check at the end, unless it resolves already.
+    fn insurer_ref(&mut self, at: At, item: &'static str, r: &Record) {
+        if let Some(n) = self.code(r, "insurer_number")
+            && !self.insurers.contains(&n)
+        {
+            self.other_insurer_refs.push((at, item, n));
+        }
+    }
 }
 
 /// The `payment` rows of one assessment, summed: where the first is, the 期別調定額 of the
@@ -188,9 +318,9 @@ struct PeriodKey {
     at: At,
     seq: i64,
     acquired: Option<NaiveDate>,
-    reason: Option<String>,
+    reason: Option<Code>,
     lost: Option<NaiveDate>,
-    loss_reason: Option<String>,
+    loss_reason: Option<Code>,
 }
 
 /// A `qualification_event` row: where, 異動連番, 資格履歴番号, 異動区分, 異動日, 事由.
@@ -198,21 +328,21 @@ struct EventKey {
     at: At,
     seq: i64,
     qualification_seq: i64,
-    kind: Option<String>,
+    kind: Option<Code>,
     date: Option<NaiveDate>,
-    reason: Option<String>,
+    reason: Option<Code>,
 }
 
 /// A household as the cross-record rules see it: where, 世帯主宛名番号, 保険者番号.
-type HouseholdKey = (At, Option<String>, Option<String>);
+type HouseholdKey = (At, Option<Code>, Option<Code>);
 /// A member: 宛名番号, 続柄, birth date, whether a current resident (住民状態 1 or absent).
-type MemberKey = (Option<String>, Option<String>, Option<NaiveDate>, bool);
+type MemberKey = (Option<Code>, Option<Code>, Option<NaiveDate>, bool);
 /// Primary keys seen per entity: the hash of the key → where it was first seen.
 type PrimaryKeys = HashMap<String, HashMap<KeyHash, At>>;
 
 /// The XXH3-128 hash of a primary key's values, kept instead of the values (24 bytes a record
 /// with its place). Two different keys share a hash with a probability of 2^-128 a pair,
-/// about 10^-24 for the 10^7 records of a prefecture, so a hash seen before is reported as a
+/// about 10^-25 for the 10^7 records of a prefecture, so a hash seen before is reported as a
 /// duplicate without comparing values; a collision could only report a false duplicate,
 /// never hide one.
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]
@@ -298,10 +428,6 @@ impl Readings {
         }
         None
     }
-}
-
-fn owned(r: &Record, item: &str) -> Option<String> {
-    s(r, item).map(str::to_owned)
 }
 
 /// Checks the dataset in `dir` against `schema`, reading one file at a time.
@@ -462,43 +588,37 @@ fn record_rules(
     readings: &Readings,
     v: &mut impl FnMut(String, &'static str, String),
 ) {
-    let lg = owned(r, "lgcode").unwrap_or_default();
+    let lg = keys.id(r, "lgcode");
     match entity {
         "insurer" => {
-            keys.insurers.extend(owned(r, "insurer_number"));
+            if let Some(n) = keys.code(r, "insurer_number") {
+                keys.insurers.insert(n);
+            }
         }
         "household" => {
-            let hh = owned(r, "household_number").unwrap_or_default();
-            keys.households.insert(
-                (lg, hh),
-                (
-                    *at,
-                    owned(r, "head_address_number"),
-                    owned(r, "insurer_number"),
-                ),
-            );
+            let hh = keys.id(r, "household_number");
+            let head = keys.code(r, "head_address_number");
+            let insurer = keys.code(r, "insurer_number");
+            keys.households.insert((lg, hh), (*at, head, insurer));
         }
         "person" => {
-            let an = owned(r, "address_number").unwrap_or_default();
-            let hh = owned(r, "household_number").unwrap_or_default();
-            keys.members
-                .entry((lg.clone(), hh.clone()))
-                .or_default()
-                .push((
-                    Some(an.clone()),
-                    owned(r, "relationship"),
-                    d(r, "birth_date"),
-                    matches!(s(r, "resident_status"), None | Some("1")),
-                ));
+            let an = keys.id(r, "address_number");
+            let hh = keys.id(r, "household_number");
+            let relationship = keys.code(r, "relationship");
+            keys.members.entry((lg, hh)).or_default().push((
+                Some(an),
+                relationship,
+                d(r, "birth_date"),
+                matches!(s(r, "resident_status"), None | Some("1")),
+            ));
             if keys.track_history
                 && let Some(death) = d(r, "death_date")
             {
-                keys.histories
-                    .entry((lg.clone(), an.clone()))
-                    .or_default()
-                    .death = Some(death);
+                keys.histories.entry((lg, an)).or_default().death = Some(death);
             }
-            keys.person_households.push((*at, lg.clone(), hh));
+            if !keys.households.contains_key(&(lg, hh)) {
+                keys.person_households.push((*at, lg, hh));
+            }
             keys.persons.insert((lg, an));
             if let (Some(name), Some(kana)) = (s(r, "name"), s(r, "name_kana"))
                 && let Some(why) = readings.check(name, kana)
@@ -507,20 +627,21 @@ fn record_rules(
             }
         }
         "qualification" => {
-            let an = owned(r, "address_number").unwrap_or_default();
+            let an = keys.id(r, "address_number");
             if keys.track_history {
+                let period = PeriodKey {
+                    at: *at,
+                    seq: int(r, "qualification_seq"),
+                    acquired: d(r, "acquisition_date"),
+                    reason: keys.code(r, "acquisition_reason"),
+                    lost: d(r, "loss_date"),
+                    loss_reason: keys.code(r, "loss_reason"),
+                };
                 keys.histories
-                    .entry((lg.clone(), an.clone()))
+                    .entry((lg, an))
                     .or_default()
                     .periods
-                    .push(PeriodKey {
-                        at: *at,
-                        seq: int(r, "qualification_seq"),
-                        acquired: d(r, "acquisition_date"),
-                        reason: owned(r, "acquisition_reason"),
-                        lost: d(r, "loss_date"),
-                        loss_reason: owned(r, "loss_reason"),
-                    });
+                    .push(period);
             }
             if let (Some(a), Some(l)) = (d(r, "acquisition_date"), d(r, "loss_date"))
                 && l < a
@@ -531,8 +652,12 @@ fn record_rules(
                     format!("資格喪失日 {l} is before the 資格取得日 {a}"),
                 );
             }
-            keys.qualification_refs
-                .push((*at, lg, an, owned(r, "insurer_number")));
+            let insurer = keys.code(r, "insurer_number");
+            if !keys.persons.contains(&(lg, an))
+                || insurer.is_some_and(|n| !keys.insurers.contains(&n))
+            {
+                keys.qualification_refs.push((*at, lg, an, insurer));
+            }
             let (birth, acquired) = (d(r, "birth_date"), d(r, "acquisition_date"));
             if let (Some(b), Some(a)) = (birth, acquired)
                 && a < b
@@ -584,58 +709,33 @@ fn record_rules(
             }
         }
         "income" => {
-            let an = owned(r, "address_number").unwrap_or_default();
-            keys.other_person_refs
-                .push((*at, "income.address_number", lg, an));
+            let an = keys.id(r, "address_number");
+            keys.person_ref(*at, "income.address_number", lg, an);
             income_rules(r, v);
         }
         "assessment" => {
-            let hh = owned(r, "household_number").unwrap_or_default();
-            let an = owned(r, "taxpayer_address_number").unwrap_or_default();
-            keys.other_household_refs
-                .push((*at, "assessment.household_number", lg.clone(), hh));
-            keys.other_person_refs.push((
-                *at,
-                "assessment.taxpayer_address_number",
-                lg.clone(),
-                an,
-            ));
-            if let Some(n) = owned(r, "insurer_number") {
-                keys.other_insurer_refs
-                    .push((*at, "assessment.insurer_number", n));
-            }
+            let hh = keys.id(r, "household_number");
+            let an = keys.id(r, "taxpayer_address_number");
+            keys.household_ref(*at, "assessment.household_number", lg, hh);
+            keys.person_ref(*at, "assessment.taxpayer_address_number", lg, an);
+            keys.insurer_ref(*at, "assessment.insurer_number", r);
             if int(r, "revision_seq") == 0 {
-                keys.assessments.insert(
-                    (lg, hh_of(r), int(r, "fiscal_year")),
-                    int(r, "total_amount"),
-                );
+                keys.assessments
+                    .insert((lg, hh, int(r, "fiscal_year")), int(r, "total_amount"));
             }
             assessment_rules(r, v);
         }
         "perinatal" => {
-            keys.other_household_refs.push((
-                *at,
-                "perinatal.household_number",
-                lg.clone(),
-                hh_of(r),
-            ));
-            let an = owned(r, "address_number").unwrap_or_default();
-            keys.other_person_refs
-                .push((*at, "perinatal.address_number", lg, an));
+            let hh = keys.id(r, "household_number");
+            keys.household_ref(*at, "perinatal.household_number", lg, hh);
+            let an = keys.id(r, "address_number");
+            keys.person_ref(*at, "perinatal.address_number", lg, an);
             perinatal_rules(r, v);
         }
         "payment" => {
-            let hh = hh_of(r);
-            keys.other_household_refs.push((
-                *at,
-                "payment.household_number",
-                lg.clone(),
-                hh.clone(),
-            ));
-            if let Some(n) = owned(r, "insurer_number") {
-                keys.other_insurer_refs
-                    .push((*at, "payment.insurer_number", n));
-            }
+            let hh = keys.id(r, "household_number");
+            keys.household_ref(*at, "payment.household_number", lg, hh);
+            keys.insurer_ref(*at, "payment.insurer_number", r);
             payment_rules(r, as_of, v);
             let sum = keys
                 .payments
@@ -651,24 +751,11 @@ fn record_rules(
             sum.paid += int(r, "paid_amount");
         }
         "qualification_event" => {
-            let an = owned(r, "address_number").unwrap_or_default();
-            let hh = owned(r, "household_number").unwrap_or_default();
-            keys.other_household_refs.push((
-                *at,
-                "qualification_event.household_number",
-                lg.clone(),
-                hh,
-            ));
-            keys.other_person_refs.push((
-                *at,
-                "qualification_event.address_number",
-                lg.clone(),
-                an.clone(),
-            ));
-            if let Some(n) = owned(r, "insurer_number") {
-                keys.other_insurer_refs
-                    .push((*at, "qualification_event.insurer_number", n));
-            }
+            let an = keys.id(r, "address_number");
+            let hh = keys.id(r, "household_number");
+            keys.household_ref(*at, "qualification_event.household_number", lg, hh);
+            keys.person_ref(*at, "qualification_event.address_number", lg, an);
+            keys.insurer_ref(*at, "qualification_event.insurer_number", r);
             let date = d(r, "event_date");
             if let (Some(e), Some(n)) = (date, d(r, "notified_date"))
                 && n < e
@@ -679,18 +766,23 @@ fn record_rules(
                     format!("届出日 {n} is before the 異動日 {e}"),
                 );
             }
+            let reason = match keys.code(r, "acquisition_reason") {
+                Some(c) => Some(c),
+                None => keys.code(r, "loss_reason"),
+            };
+            let event = EventKey {
+                at: *at,
+                seq: int(r, "event_seq"),
+                qualification_seq: int(r, "qualification_seq"),
+                kind: keys.code(r, "event_kind"),
+                date,
+                reason,
+            };
             keys.histories
                 .entry((lg, an))
                 .or_default()
                 .events
-                .push(EventKey {
-                    at: *at,
-                    seq: int(r, "event_seq"),
-                    qualification_seq: int(r, "qualification_seq"),
-                    kind: owned(r, "event_kind"),
-                    date,
-                    reason: owned(r, "acquisition_reason").or_else(|| owned(r, "loss_reason")),
-                });
+                .push(event);
         }
         "benefit_childbirth" | "benefit_funeral" | "benefit_high_cost" => {
             let entity = match entity {
@@ -698,23 +790,21 @@ fn record_rules(
                 "benefit_funeral" => "benefit_funeral",
                 _ => "benefit_high_cost",
             };
-            benefit_refs(entity, at, r, lg, keys);
+            benefit_refs(entity, *at, r, lg, keys);
             benefit_rules(entity, r, as_of, v);
             if entity == "benefit_funeral"
                 && keys.track_history
-                && let (Some(an), Some(death)) = (owned(r, "address_number"), d(r, "death_date"))
+                && let (Some(an), Some(death)) =
+                    (keys.code(r, "address_number"), d(r, "death_date"))
             {
-                let lg = owned(r, "lgcode").unwrap_or_default();
                 keys.funeral_deaths.push((*at, lg, an, death));
             }
         }
         "edge_case" => {
-            let hh = owned(r, "household_number").unwrap_or_default();
-            let an = owned(r, "address_number").unwrap_or_default();
-            keys.other_household_refs
-                .push((*at, "edge_case.household_number", lg.clone(), hh));
-            keys.other_person_refs
-                .push((*at, "edge_case.address_number", lg, an));
+            let hh = keys.id(r, "household_number");
+            let an = keys.id(r, "address_number");
+            keys.household_ref(*at, "edge_case.household_number", lg, hh);
+            keys.person_ref(*at, "edge_case.address_number", lg, an);
             if let Some(tag) = s(r, "tag")
                 && nhikit_synth::Tag::from_code(tag).is_none()
             {
@@ -740,7 +830,7 @@ fn record_rules(
 
 /// The references of a benefit claim: its household, its person (the mother, the deceased,
 /// the claimant) and its insurer.
-fn benefit_refs(entity: &'static str, at: &At, r: &Record, lg: String, keys: &mut Keys) {
+fn benefit_refs(entity: &'static str, at: At, r: &Record, lg: Code, keys: &mut Keys) {
     let (person, household, insurer) = match entity {
         "benefit_childbirth" => (
             "benefit_childbirth.address_number",
@@ -759,14 +849,11 @@ fn benefit_refs(entity: &'static str, at: &At, r: &Record, lg: String, keys: &mu
         ),
     };
     let item = |full: &'static str| full.split_once('.').map_or(full, |(_, i)| i);
-    let hh = owned(r, item(household)).unwrap_or_default();
-    let an = owned(r, item(person)).unwrap_or_default();
-    keys.other_household_refs
-        .push((*at, household, lg.clone(), hh));
-    keys.other_person_refs.push((*at, person, lg, an));
-    if let Some(n) = owned(r, "insurer_number") {
-        keys.other_insurer_refs.push((*at, insurer, n));
-    }
+    let hh = keys.id(r, item(household));
+    let an = keys.id(r, item(person));
+    keys.household_ref(at, household, lg, hh);
+    keys.person_ref(at, person, lg, an);
+    keys.insurer_ref(at, insurer, r);
 }
 
 /// Benefit claims (rule named after the entity): the amount the rules give — 出産育児一時金 by
@@ -928,10 +1015,6 @@ fn perinatal_rules(r: &Record, v: &mut impl FnMut(String, &'static str, String))
             format!("届出 {n} more than 6 months before the expected birth {expected}"),
         );
     }
-}
-
-fn hh_of(r: &Record) -> String {
-    owned(r, "household_number").unwrap_or_default()
 }
 
 /// `payment`: a receipt has an amount, a date and a method, an unpaid row none of them; no
@@ -1098,29 +1181,40 @@ fn cross_rules(keys: &Keys, places: &Places, report: &mut Report) {
             .violations
             .push(places.violation(*at, item, rule, message))
     };
+    let codes = &keys.codes;
+    // 続柄: 世帯主, 妻, 夫, 子.
+    let [head_of, wife, husband, child_of] = ["01", "02", "03", "06"].map(Code::digits);
     let check_insurers = !keys.insurers.is_empty();
     let have_households = !keys.households.is_empty();
     let have_persons = !keys.persons.is_empty();
     for (at, lg, hh) in &keys.person_households {
-        if have_households && !keys.households.contains_key(&(lg.clone(), hh.clone())) {
+        if have_households && !keys.households.contains_key(&(*lg, *hh)) {
             v(
                 at,
                 "person.household_number",
                 "reference",
-                format!("household {lg}/{hh} does not exist"),
+                format!(
+                    "household {}/{} does not exist",
+                    codes.show(*lg),
+                    codes.show(*hh)
+                ),
             );
         }
     }
     for (at, lg, an, insurer) in &keys.qualification_refs {
-        if have_persons && !keys.persons.contains(&(lg.clone(), an.clone())) {
+        if have_persons && !keys.persons.contains(&(*lg, *an)) {
             v(
                 at,
                 "qualification.address_number",
                 "reference",
-                format!("person {lg}/{an} does not exist"),
+                format!(
+                    "person {}/{} does not exist",
+                    codes.show(*lg),
+                    codes.show(*an)
+                ),
             );
         }
-        if check_insurers && insurer.as_ref().is_some_and(|n| !keys.insurers.contains(n)) {
+        if check_insurers && insurer.is_some_and(|n| !keys.insurers.contains(&n)) {
             v(
                 at,
                 "qualification.insurer_number",
@@ -1130,22 +1224,30 @@ fn cross_rules(keys: &Keys, places: &Places, report: &mut Report) {
         }
     }
     for (at, item, lg, an) in &keys.other_person_refs {
-        if have_persons && !keys.persons.contains(&(lg.clone(), an.clone())) {
+        if have_persons && !keys.persons.contains(&(*lg, *an)) {
             v(
                 at,
                 item,
                 "reference",
-                format!("person {lg}/{an} does not exist"),
+                format!(
+                    "person {}/{} does not exist",
+                    codes.show(*lg),
+                    codes.show(*an)
+                ),
             );
         }
     }
     for (at, item, lg, hh) in &keys.other_household_refs {
-        if have_households && !keys.households.contains_key(&(lg.clone(), hh.clone())) {
+        if have_households && !keys.households.contains_key(&(*lg, *hh)) {
             v(
                 at,
                 item,
                 "reference",
-                format!("household {lg}/{hh} does not exist"),
+                format!(
+                    "household {}/{} does not exist",
+                    codes.show(*lg),
+                    codes.show(*hh)
+                ),
             );
         }
     }
@@ -1159,7 +1261,7 @@ fn cross_rules(keys: &Keys, places: &Places, report: &mut Report) {
     // the order of their paths.
     households.sort_by_key(|h| h.1.0);
     for ((lg, hh), (at, head, insurer)) in households {
-        if check_insurers && insurer.as_ref().is_some_and(|n| !keys.insurers.contains(n)) {
+        if check_insurers && insurer.is_some_and(|n| !keys.insurers.contains(&n)) {
             v(
                 at,
                 "household.insurer_number",
@@ -1172,7 +1274,7 @@ fn cross_rules(keys: &Keys, places: &Places, report: &mut Report) {
         }
         let ms = keys
             .members
-            .get(&(lg.clone(), hh.clone()))
+            .get(&(*lg, *hh))
             .map(Vec::as_slice)
             .unwrap_or(&[]);
         // Former members (転出者, 死亡者) keep the 続柄 they had: only residents count, unless
@@ -1180,7 +1282,7 @@ fn cross_rules(keys: &Keys, places: &Places, report: &mut Report) {
         let residents = ms.iter().any(|m| m.3);
         let heads: Vec<_> = ms
             .iter()
-            .filter(|m| m.1.as_deref() == Some("01") && (m.3 || !residents))
+            .filter(|m| m.1 == head_of && (m.3 || !residents))
             .collect();
         if heads.len() != 1 {
             v(
@@ -1202,21 +1304,25 @@ fn cross_rules(keys: &Keys, places: &Places, report: &mut Report) {
             );
         }
         if let Some(head) = head
-            && !keys.persons.contains(&(lg.clone(), head.clone()))
+            && !keys.persons.contains(&(*lg, *head))
         {
             v(
                 at,
                 "household.head_address_number",
                 "reference",
-                format!("person {lg}/{head} does not exist"),
+                format!(
+                    "person {}/{} does not exist",
+                    codes.show(*lg),
+                    codes.show(*head)
+                ),
             );
         }
         let parents: Vec<NaiveDate> = ms
             .iter()
-            .filter(|m| matches!(m.1.as_deref(), Some("01" | "02" | "03")))
+            .filter(|m| [head_of, wife, husband].contains(&m.1))
             .filter_map(|m| m.2)
             .collect();
-        for child in ms.iter().filter(|m| m.1.as_deref() == Some("06")) {
+        for child in ms.iter().filter(|m| m.1 == child_of) {
             let Some(cb) = child.2 else { continue };
             for pb in &parents {
                 if age_on(*pb, cb) < 15 {
@@ -1242,8 +1348,9 @@ fn payment_totals(keys: &Keys, places: &Places, report: &mut Report) {
     }
     let mut sums: Vec<_> = keys.payments.iter().collect();
     sums.sort_by_key(|p| p.1.at);
-    for ((lg, hh, fy), p) in sums {
-        let message = match keys.assessments.get(&(lg.clone(), hh.clone(), *fy)) {
+    for (&(lg_code, hh_code, fy), p) in sums {
+        let (lg, hh) = (keys.codes.show(lg_code), keys.codes.show(hh_code));
+        let message = match keys.assessments.get(&(lg_code, hh_code, fy)) {
             None => format!("no FY{fy} assessment of household {lg}/{hh}"),
             Some(total) if *total != p.billed => format!(
                 "the installments of household {lg}/{hh} FY{fy} add up to {}, the assessment is {total}",
@@ -1286,15 +1393,17 @@ fn history_rules(keys: &Keys, places: &Places, report: &mut Report) {
             .violations
             .push(places.violation(*at, item, rule, message))
     };
+    let codes = &keys.codes;
     // A 葬祭費 claim is for a person who died that day.
-    for (at, lg, an, death) in &keys.funeral_deaths {
+    for &(at, lg_code, an_code, death) in &keys.funeral_deaths {
+        let (lg, an) = (codes.show(lg_code), codes.show(an_code));
         let recorded = keys
             .histories
-            .get(&(lg.clone(), an.clone()))
+            .get(&(lg_code, an_code))
             .and_then(|h| h.death);
-        if recorded != Some(*death) {
+        if recorded != Some(death) {
             v(
-                at,
+                &at,
                 "benefit_funeral.death_date",
                 "benefit_funeral",
                 format!(
@@ -1305,10 +1414,12 @@ fn history_rules(keys: &Keys, places: &Places, report: &mut Report) {
         }
     }
     let mut people: Vec<_> = keys.histories.iter().collect();
-    people.sort_by(|a, b| a.0.cmp(b.0));
+    people.sort_by(|a, b| codes.cmp(a.0.0, b.0.0).then(codes.cmp(a.0.1, b.0.1)));
     let inside = |d: NaiveDate| keys.window.is_some_and(|(s, e)| d >= s && d <= e);
+    // 異動区分 資格取得, 資格喪失; 喪失事由 死亡.
+    let [acquisition, loss, died] = ["01", "02", "01"].map(Code::digits);
     for ((lg, an), h) in people {
-        let who = format!("{lg}/{an}");
+        let who = format!("{}/{}", codes.show(*lg), codes.show(*an));
         let mut events: Vec<&EventKey> = h.events.iter().collect();
         events.sort_by_key(|e| e.seq);
         let mut periods: Vec<&PeriodKey> = h.periods.iter().collect();
@@ -1334,8 +1445,7 @@ fn history_rules(keys: &Keys, places: &Places, report: &mut Report) {
             let lost = death.succ_opt().unwrap_or(death);
             for e in &events {
                 let Some(date) = e.date else { continue };
-                let death_loss =
-                    e.kind.as_deref() == Some("02") && e.reason.as_deref() == Some("01");
+                let death_loss = e.kind == loss && e.reason == died;
                 if date > lost || (date == lost && !death_loss) {
                     v(
                         &e.at,
@@ -1400,75 +1510,72 @@ fn history_rules(keys: &Keys, places: &Places, report: &mut Report) {
                 );
                 continue;
             };
-            match e.kind.as_deref() {
-                Some("01") if p.acquired != Some(date) || p.reason != e.reason => v(
-                    &e.at,
-                    "qualification_event.event_date",
-                    "history_snapshot",
-                    format!(
-                        "{who}: acquisition on {date} ({}) but period {} acquired on {} ({})",
-                        e.reason.as_deref().unwrap_or("-"),
-                        p.seq,
-                        p.acquired.map_or("-".into(), |d| d.to_string()),
-                        p.reason.as_deref().unwrap_or("-"),
-                    ),
-                ),
-                Some("02") => {
-                    if p.acquired.is_some_and(|a| date < a) {
-                        v(
-                            &e.at,
-                            "qualification_event.event_date",
-                            "history_loss",
-                            format!(
-                                "{who}: loss on {date} before the acquisition of period {}",
-                                p.seq
-                            ),
-                        );
-                    }
-                    if p.lost != Some(date) || p.loss_reason != e.reason {
-                        v(
-                            &e.at,
-                            "qualification_event.event_date",
-                            "history_snapshot",
-                            format!(
-                                "{who}: loss on {date} ({}) but period {} lost on {} ({})",
-                                e.reason.as_deref().unwrap_or("-"),
-                                p.seq,
-                                p.lost.map_or("-".into(), |d| d.to_string()),
-                                p.loss_reason.as_deref().unwrap_or("-"),
-                            ),
-                        );
-                    }
+            if e.kind == acquisition {
+                if p.acquired != Some(date) || p.reason != e.reason {
+                    v(
+                        &e.at,
+                        "qualification_event.event_date",
+                        "history_snapshot",
+                        format!(
+                            "{who}: acquisition on {date} ({}) but period {} acquired on {} ({})",
+                            codes.show_or_dash(e.reason),
+                            p.seq,
+                            p.acquired.map_or("-".into(), |d| d.to_string()),
+                            codes.show_or_dash(p.reason),
+                        ),
+                    );
                 }
-                Some("01") => {}
-                _ => {
-                    let before = p.acquired.is_some_and(|a| date < a);
-                    let after = p.lost.is_some_and(|l| date >= l);
-                    if before || after {
-                        v(
-                            &e.at,
-                            "qualification_event.event_date",
-                            "history_snapshot",
-                            format!(
-                                "{who}: event {} on {date} is outside period {}",
-                                e.seq, p.seq
-                            ),
-                        );
-                    }
+            } else if e.kind == loss {
+                if p.acquired.is_some_and(|a| date < a) {
+                    v(
+                        &e.at,
+                        "qualification_event.event_date",
+                        "history_loss",
+                        format!(
+                            "{who}: loss on {date} before the acquisition of period {}",
+                            p.seq
+                        ),
+                    );
+                }
+                if p.lost != Some(date) || p.loss_reason != e.reason {
+                    v(
+                        &e.at,
+                        "qualification_event.event_date",
+                        "history_snapshot",
+                        format!(
+                            "{who}: loss on {date} ({}) but period {} lost on {} ({})",
+                            codes.show_or_dash(e.reason),
+                            p.seq,
+                            p.lost.map_or("-".into(), |d| d.to_string()),
+                            codes.show_or_dash(p.loss_reason),
+                        ),
+                    );
+                }
+            } else {
+                let before = p.acquired.is_some_and(|a| date < a);
+                let after = p.lost.is_some_and(|l| date >= l);
+                if before || after {
+                    v(
+                        &e.at,
+                        "qualification_event.event_date",
+                        "history_snapshot",
+                        format!(
+                            "{who}: event {} on {date} is outside period {}",
+                            e.seq, p.seq
+                        ),
+                    );
                 }
             }
         }
         for p in &periods {
-            let has = |kind: &str, date: Option<NaiveDate>| {
-                events.iter().any(|e| {
-                    e.qualification_seq == p.seq
-                        && e.kind.as_deref() == Some(kind)
-                        && e.date == date
-                })
+            let has = |kind: Option<Code>, date: Option<NaiveDate>| {
+                events
+                    .iter()
+                    .any(|e| e.qualification_seq == p.seq && e.kind == kind && e.date == date)
             };
             if let Some(a) = p.acquired
                 && inside(a)
-                && !has("01", Some(a))
+                && !has(acquisition, Some(a))
             {
                 v(
                     &p.at,
@@ -1482,7 +1589,7 @@ fn history_rules(keys: &Keys, places: &Places, report: &mut Report) {
             }
             if let Some(l) = p.lost
                 && inside(l)
-                && !has("02", Some(l))
+                && !has(loss, Some(l))
             {
                 v(
                     &p.at,
@@ -1495,5 +1602,50 @@ fn history_rules(keys: &Keys, places: &Places, report: &mut Report) {
                 );
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Texts that are packed (digits, leading zeros, 17 digits) and kept (empty, 18 digits,
+    /// letters, full-width digits).
+    const TEXTS: [&str; 12] = [
+        "",
+        "0",
+        "00",
+        "0000000000",
+        "9",
+        "10",
+        "131024",
+        "12345678901234567",
+        "99999999999999999",
+        "123456789012345678",
+        "ABC",
+        "１２３",
+    ];
+
+    #[test]
+    fn a_code_shows_its_text_and_equal_codes_are_equal_texts() {
+        let mut codes = Codes::default();
+        let all: Vec<Code> = TEXTS.iter().map(|t| codes.code(t)).collect();
+        for (t, c) in TEXTS.iter().zip(&all) {
+            assert_eq!(codes.show(*c).to_string(), *t);
+            assert_eq!(codes.code(t), *c, "{t:?} has one code");
+        }
+        for (i, a) in all.iter().enumerate() {
+            for (j, b) in all.iter().enumerate() {
+                assert_eq!(a == b, i == j, "{:?} {:?}", TEXTS[i], TEXTS[j]);
+                // The order of the texts, as `str` orders them.
+                assert_eq!(codes.cmp(*a, *b), TEXTS[i].cmp(TEXTS[j]));
+            }
+        }
+        assert_eq!(codes.show_or_dash(None).to_string(), "-");
+        assert_eq!(
+            codes.texts.len(),
+            4,
+            "only the texts that are not 1–17 digits are kept"
+        );
     }
 }
