@@ -133,8 +133,9 @@ impl Places {
 
 /// A code or number that the cross-record rules keep — lgcode, 宛名番号, 世帯番号, 保険者番号,
 /// 続柄, 事由 — in 8 bytes: 1 to 17 ASCII digits packed with their count (leading zeros
-/// kept), any other text the index of its copy in [`Codes`]. Equal codes are equal texts.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+/// kept), any other text the index of its copy in [`Codes`]. Equal codes are equal texts;
+/// their order is not that of the texts (see [`Codes::cmp`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 struct Code(NonZeroU64);
 
 /// The tag of a [`Code`] of digits: (value << 5 | count), below 2^62 for 17 digits.
@@ -203,6 +204,11 @@ impl Codes {
 
     /// The order of the texts of `a` and `b`.
     fn cmp(&self, a: Code, b: Code) -> std::cmp::Ordering {
+        let (x, y) = (a.0.get(), b.0.get());
+        // As many digits on both sides: the order of the values.
+        if (x | y) & TEXT == 0 && x & 31 == y & 31 {
+            return x.cmp(&y);
+        }
         let (mut x, mut y) = ([0; 17], [0; 17]);
         self.bytes(a, &mut x).cmp(self.bytes(b, &mut y))
     }
@@ -235,8 +241,8 @@ struct Keys {
     households: HashMap<(Code, Code), HouseholdKey>,
     /// (lgcode, 宛名番号).
     persons: HashSet<(Code, Code)>,
-    /// (lgcode, 世帯番号) → members (宛名番号, 続柄, birth).
-    members: HashMap<(Code, Code), Vec<MemberKey>>,
+    /// The members of the households, in reading order (sorted by household at the end).
+    members: Vec<MemberKey>,
     /// Person references to check once all files are read: (where, lgcode, 世帯番号).
     person_households: Vec<(At, Code, Code)>,
     /// Qualification references: (where, lgcode, 宛名番号, 保険者番号).
@@ -248,12 +254,16 @@ struct Keys {
     /// Insurer references of the other entities: (where, item, 保険者番号).
     other_insurer_refs: Vec<(At, &'static str, Code)>,
     /// Whether the dataset has `qualification_event` files: then the history rules run and
-    /// `histories` is filled.
+    /// `deaths`, `periods` and `events` are filled.
     track_history: bool,
     /// First and last day of the history window (manifest `options.history`), if recorded.
     window: Option<(NaiveDate, NaiveDate)>,
-    /// (lgcode, 宛名番号) → what the history rules need.
-    histories: HashMap<(Code, Code), PersonHistory>,
+    /// (lgcode, 宛名番号) → 死亡日.
+    deaths: HashMap<(Code, Code), NaiveDate>,
+    /// The `qualification` rows, in reading order (sorted by person at the end).
+    periods: Vec<PeriodKey>,
+    /// The `qualification_event` rows, in reading order (sorted by person at the end).
+    events: Vec<EventKey>,
     /// 葬祭費 claims to match with the person's 死亡日: (where, lgcode, 宛名番号, 死亡年月日).
     funeral_deaths: Vec<(At, Code, Code, NaiveDate)>,
     /// (lgcode, 世帯番号, 年度) → 年税額 of the 当初賦課 (revision 0).
@@ -305,17 +315,11 @@ struct PaymentSum {
     paid: i64,
 }
 
-/// A person's death date, membership periods and events, for the history rules.
-#[derive(Default)]
-struct PersonHistory {
-    death: Option<NaiveDate>,
-    periods: Vec<PeriodKey>,
-    events: Vec<EventKey>,
-}
-
-/// A `qualification` row: where, 資格履歴番号, 資格取得日, 取得事由, 喪失日, 喪失事由.
+/// A `qualification` row: where, (lgcode, 宛名番号), 資格履歴番号, 資格取得日, 取得事由, 喪失日,
+/// 喪失事由.
 struct PeriodKey {
     at: At,
+    person: (Code, Code),
     seq: i64,
     acquired: Option<NaiveDate>,
     reason: Option<Code>,
@@ -323,9 +327,11 @@ struct PeriodKey {
     loss_reason: Option<Code>,
 }
 
-/// A `qualification_event` row: where, 異動連番, 資格履歴番号, 異動区分, 異動日, 事由.
+/// A `qualification_event` row: where, (lgcode, 宛名番号), 異動連番, 資格履歴番号, 異動区分,
+/// 異動日, 事由.
 struct EventKey {
     at: At,
+    person: (Code, Code),
     seq: i64,
     qualification_seq: i64,
     kind: Option<Code>,
@@ -335,8 +341,16 @@ struct EventKey {
 
 /// A household as the cross-record rules see it: where, 世帯主宛名番号, 保険者番号.
 type HouseholdKey = (At, Option<Code>, Option<Code>);
-/// A member: 宛名番号, 続柄, birth date, whether a current resident (住民状態 1 or absent).
-type MemberKey = (Option<Code>, Option<Code>, Option<NaiveDate>, bool);
+/// A `person` row as a member of its household: (lgcode, 世帯番号), 宛名番号, 続柄, birth
+/// date, whether a current resident (住民状態 1 or absent).
+struct MemberKey {
+    household: (Code, Code),
+    address: Code,
+    relationship: Option<Code>,
+    birth: Option<NaiveDate>,
+    resident: bool,
+}
+
 /// Primary keys seen per entity: the hash of the key → where it was first seen.
 type PrimaryKeys = HashMap<String, HashMap<KeyHash, At>>;
 
@@ -560,9 +574,11 @@ pub fn validate(dir: &Path, schema: &Schema) -> Result<Report, Error> {
         *report.records.entry(entity.id.clone()).or_insert(0) += count;
         report.files += 1;
     }
-    cross_rules(&keys, &places, &mut report);
+    // What the cross-record rules need is all in `keys` now.
+    drop(primary);
+    cross_rules(&mut keys, &places, &mut report);
     payment_totals(&keys, &places, &mut report);
-    history_rules(&keys, &places, &mut report);
+    history_rules(&mut keys, &places, &mut report);
     Ok(report)
 }
 
@@ -605,16 +621,17 @@ fn record_rules(
             let an = keys.id(r, "address_number");
             let hh = keys.id(r, "household_number");
             let relationship = keys.code(r, "relationship");
-            keys.members.entry((lg, hh)).or_default().push((
-                Some(an),
+            keys.members.push(MemberKey {
+                household: (lg, hh),
+                address: an,
                 relationship,
-                d(r, "birth_date"),
-                matches!(s(r, "resident_status"), None | Some("1")),
-            ));
+                birth: d(r, "birth_date"),
+                resident: matches!(s(r, "resident_status"), None | Some("1")),
+            });
             if keys.track_history
                 && let Some(death) = d(r, "death_date")
             {
-                keys.histories.entry((lg, an)).or_default().death = Some(death);
+                keys.deaths.insert((lg, an), death);
             }
             if !keys.households.contains_key(&(lg, hh)) {
                 keys.person_households.push((*at, lg, hh));
@@ -631,17 +648,14 @@ fn record_rules(
             if keys.track_history {
                 let period = PeriodKey {
                     at: *at,
+                    person: (lg, an),
                     seq: int(r, "qualification_seq"),
                     acquired: d(r, "acquisition_date"),
                     reason: keys.code(r, "acquisition_reason"),
                     lost: d(r, "loss_date"),
                     loss_reason: keys.code(r, "loss_reason"),
                 };
-                keys.histories
-                    .entry((lg, an))
-                    .or_default()
-                    .periods
-                    .push(period);
+                keys.periods.push(period);
             }
             if let (Some(a), Some(l)) = (d(r, "acquisition_date"), d(r, "loss_date"))
                 && l < a
@@ -772,17 +786,14 @@ fn record_rules(
             };
             let event = EventKey {
                 at: *at,
+                person: (lg, an),
                 seq: int(r, "event_seq"),
                 qualification_seq: int(r, "qualification_seq"),
                 kind: keys.code(r, "event_kind"),
                 date,
                 reason,
             };
-            keys.histories
-                .entry((lg, an))
-                .or_default()
-                .events
-                .push(event);
+            keys.events.push(event);
         }
         "benefit_childbirth" | "benefit_funeral" | "benefit_high_cost" => {
             let entity = match entity {
@@ -1175,7 +1186,10 @@ fn assessment_rules(r: &Record, v: &mut impl FnMut(String, &'static str, String)
 }
 
 /// Rules across records: references, one 世帯主 per household, parents' ages.
-fn cross_rules(keys: &Keys, places: &Places, report: &mut Report) {
+fn cross_rules(keys: &mut Keys, places: &Places, report: &mut Report) {
+    // Stable: each household's members stay in reading order.
+    keys.members.sort_by_key(|m| m.household);
+    let keys = &*keys;
     let mut v = |at: &At, item: &str, rule: &'static str, message: String| {
         report
             .violations
@@ -1272,17 +1286,14 @@ fn cross_rules(keys: &Keys, places: &Places, report: &mut Report) {
         if !have_persons {
             continue;
         }
-        let ms = keys
-            .members
-            .get(&(*lg, *hh))
-            .map(Vec::as_slice)
-            .unwrap_or(&[]);
+        let ms = &keys.members[keys.members.partition_point(|m| m.household < (*lg, *hh))..];
+        let ms = &ms[..ms.partition_point(|m| m.household == (*lg, *hh))];
         // Former members (転出者, 死亡者) keep the 続柄 they had: only residents count, unless
         // none of the members lives there any more (a household that moved out or died out).
-        let residents = ms.iter().any(|m| m.3);
+        let residents = ms.iter().any(|m| m.resident);
         let heads: Vec<_> = ms
             .iter()
-            .filter(|m| m.1 == head_of && (m.3 || !residents))
+            .filter(|m| m.relationship == head_of && (m.resident || !residents))
             .collect();
         if heads.len() != 1 {
             v(
@@ -1295,7 +1306,7 @@ fn cross_rules(keys: &Keys, places: &Places, report: &mut Report) {
                     ms.len()
                 ),
             );
-        } else if heads[0].0 != *head {
+        } else if Some(heads[0].address) != *head {
             v(
                 at,
                 "household.head_address_number",
@@ -1319,11 +1330,11 @@ fn cross_rules(keys: &Keys, places: &Places, report: &mut Report) {
         }
         let parents: Vec<NaiveDate> = ms
             .iter()
-            .filter(|m| [head_of, wife, husband].contains(&m.1))
-            .filter_map(|m| m.2)
+            .filter(|m| [head_of, wife, husband].contains(&m.relationship))
+            .filter_map(|m| m.birth)
             .collect();
-        for child in ms.iter().filter(|m| m.1 == child_of) {
-            let Some(cb) = child.2 else { continue };
+        for child in ms.iter().filter(|m| m.relationship == child_of) {
+            let Some(cb) = child.birth else { continue };
             for pb in &parents {
                 if age_on(*pb, cb) < 15 {
                     v(
@@ -1347,6 +1358,7 @@ fn payment_totals(keys: &Keys, places: &Places, report: &mut Report) {
         return;
     }
     let mut sums: Vec<_> = keys.payments.iter().collect();
+    // In reading order, as for households.
     sums.sort_by_key(|p| p.1.at);
     for (&(lg_code, hh_code, fy), p) in sums {
         let (lg, hh) = (keys.codes.show(lg_code), keys.codes.show(hh_code));
@@ -1384,7 +1396,7 @@ fn payment_totals(keys: &Keys, places: &Places, report: &mut Report) {
 ///   window has its event — so the snapshot's 資格取得日 and 事由 are the last acquisition's;
 ///   other events fall inside a period of the person;
 /// - `history_notice` (while reading): no 届出日 before the 異動日.
-fn history_rules(keys: &Keys, places: &Places, report: &mut Report) {
+fn history_rules(keys: &mut Keys, places: &Places, report: &mut Report) {
     if !keys.track_history {
         return;
     }
@@ -1394,13 +1406,17 @@ fn history_rules(keys: &Keys, places: &Places, report: &mut Report) {
             .push(places.violation(*at, item, rule, message))
     };
     let codes = &keys.codes;
+    // People in the order of the texts of their lgcode and 宛名番号; the sorts are stable, so
+    // each person's rows stay in reading order.
+    let by_person =
+        |a: &(Code, Code), b: &(Code, Code)| codes.cmp(a.0, b.0).then(codes.cmp(a.1, b.1));
+    keys.periods.sort_by(|a, b| by_person(&a.person, &b.person));
+    keys.events.sort_by(|a, b| by_person(&a.person, &b.person));
+    let keys = &*keys;
     // A 葬祭費 claim is for a person who died that day.
     for &(at, lg_code, an_code, death) in &keys.funeral_deaths {
         let (lg, an) = (codes.show(lg_code), codes.show(an_code));
-        let recorded = keys
-            .histories
-            .get(&(lg_code, an_code))
-            .and_then(|h| h.death);
+        let recorded = keys.deaths.get(&(lg_code, an_code)).copied();
         if recorded != Some(death) {
             v(
                 &at,
@@ -1413,17 +1429,32 @@ fn history_rules(keys: &Keys, places: &Places, report: &mut Report) {
             );
         }
     }
-    let mut people: Vec<_> = keys.histories.iter().collect();
-    people.sort_by(|a, b| codes.cmp(a.0.0, b.0.0).then(codes.cmp(a.0.1, b.0.1)));
     let inside = |d: NaiveDate| keys.window.is_some_and(|(s, e)| d >= s && d <= e);
     // 異動区分 資格取得, 資格喪失; 喪失事由 死亡.
     let [acquisition, loss, died] = ["01", "02", "01"].map(Code::digits);
-    for ((lg, an), h) in people {
-        let who = format!("{}/{}", codes.show(*lg), codes.show(*an));
-        let mut events: Vec<&EventKey> = h.events.iter().collect();
+    let (mut periods_left, mut events_left) = (&keys.periods[..], &keys.events[..]);
+    loop {
+        // The next person with periods or events, and their rows.
+        let person = match (periods_left.first(), events_left.first()) {
+            (None, None) => break,
+            (Some(p), None) => p.person,
+            (None, Some(e)) => e.person,
+            (Some(p), Some(e)) => match by_person(&p.person, &e.person) {
+                std::cmp::Ordering::Greater => e.person,
+                _ => p.person,
+            },
+        };
+        let (mine, rest) =
+            periods_left.split_at(periods_left.partition_point(|p| p.person == person));
+        let mut periods: Vec<&PeriodKey> = mine.iter().collect();
+        periods_left = rest;
+        let (mine, rest) =
+            events_left.split_at(events_left.partition_point(|e| e.person == person));
+        let mut events: Vec<&EventKey> = mine.iter().collect();
+        events_left = rest;
         events.sort_by_key(|e| e.seq);
-        let mut periods: Vec<&PeriodKey> = h.periods.iter().collect();
         periods.sort_by_key(|p| p.seq);
+        let who = format!("{}/{}", codes.show(person.0), codes.show(person.1));
         // Order.
         for pair in events.windows(2) {
             if let (Some(a), Some(b)) = (pair[0].date, pair[1].date)
@@ -1441,7 +1472,7 @@ fn history_rules(keys: &Keys, places: &Places, report: &mut Report) {
             }
         }
         // Nothing after death.
-        if let Some(death) = h.death {
+        if let Some(&death) = keys.deaths.get(&person) {
             let lost = death.succ_opt().unwrap_or(death);
             for e in &events {
                 let Some(date) = e.date else { continue };
