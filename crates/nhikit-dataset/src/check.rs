@@ -7,8 +7,8 @@ use nhikit_io::{Format, Manifest};
 use nhikit_schema::{Record, Schema, Value};
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fmt;
+use std::num::NonZeroU64;
 use std::path::Path;
-use std::sync::Arc;
 
 /// One violation: where, which item, which rule, what is wrong.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -73,48 +73,238 @@ fn d(r: &Record, item: &str) -> Option<NaiveDate> {
     }
 }
 
-/// Where a record came from.
-#[derive(Clone)]
-struct At {
-    file: Arc<str>,
-    row: u64,
+/// Where a record came from: its ordinal in reading order, which [`Places`] turns back into
+/// the file and the row (8 bytes kept per record instead of a path and a row).
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+struct At(u64);
+
+/// The files read and where each record came from, kept as runs of consecutive rows: a file
+/// whose reader numbers its rows one by one is one run.
+#[derive(Default)]
+struct Places {
+    files: Vec<String>,
+    /// (first ordinal, file index, row): the records from that ordinal on are the rows `row`,
+    /// `row + 1`, … of the file, up to the next run.
+    runs: Vec<(u64, usize, u64)>,
+    next: u64,
 }
 
-/// The items of a record that the cross-record rules need: kept for every record while the
-/// files are read, so memory grows with the number of records but not with their width.
+impl Places {
+    /// Starts reading the file at `path`: its index, for [`Places::record`].
+    fn file(&mut self, path: &str) -> usize {
+        self.files.push(path.to_owned());
+        self.files.len() - 1
+    }
+
+    /// The place of the next record read: row `row` of file `file`.
+    fn record(&mut self, file: usize, row: u64) -> At {
+        let at = At(self.next);
+        self.next += 1;
+        let continues = self
+            .runs
+            .last()
+            .is_some_and(|&(first, f, r)| f == file && r.checked_add(at.0 - first) == Some(row));
+        if !continues {
+            self.runs.push((at.0, file, row));
+        }
+        at
+    }
+
+    /// The file and row of a record.
+    fn place(&self, at: At) -> (&str, u64) {
+        // Every `At` comes from `record`, which starts a run at or before it.
+        let i = self.runs.partition_point(|r| r.0 <= at.0).saturating_sub(1);
+        let (first, file, row) = self.runs[i];
+        (&self.files[file], row + (at.0 - first))
+    }
+
+    /// A violation at a record.
+    fn violation(&self, at: At, item: &str, rule: &'static str, message: String) -> Violation {
+        let (file, row) = self.place(at);
+        Violation {
+            file: file.to_owned(),
+            row,
+            item: item.to_owned(),
+            rule,
+            message,
+        }
+    }
+}
+
+/// A code or number that the cross-record rules keep — lgcode, 宛名番号, 世帯番号, 保険者番号,
+/// 続柄, 事由 — in 8 bytes: 1 to 17 ASCII digits packed with their count (leading zeros
+/// kept), any other text the index of its copy in [`Codes`]. Equal codes are equal texts;
+/// their order is not that of the texts (see [`Codes::cmp`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+struct Code(NonZeroU64);
+
+/// The tag of a [`Code`] of digits: (value << 5 | count), below 2^62 for 17 digits.
+const DIGITS: u64 = 1 << 62;
+/// The tag of a [`Code`] of other text: the index in [`Codes::texts`].
+const TEXT: u64 = 1 << 63;
+
+impl Code {
+    /// The code of 1 to 17 ASCII digits; `None` for any other text.
+    fn digits(s: &str) -> Option<Code> {
+        if s.is_empty() || s.len() > 17 || !s.bytes().all(|b| b.is_ascii_digit()) {
+            return None;
+        }
+        let value = s.bytes().fold(0, |n, b| n * 10 + u64::from(b - b'0'));
+        NonZeroU64::new(DIGITS | value << 5 | s.len() as u64).map(Code)
+    }
+}
+
+/// The texts of the [`Code`]s that are not digits, one copy each.
+#[derive(Default)]
+struct Codes {
+    index: HashMap<Box<str>, u64>,
+    texts: Vec<Box<str>>,
+}
+
+impl Codes {
+    /// The code of `s`, keeping a copy of it if it is not digits.
+    fn code(&mut self, s: &str) -> Code {
+        Code::digits(s).unwrap_or_else(|| {
+            let n = match self.index.get(s) {
+                Some(&n) => n,
+                None => {
+                    let n = self.texts.len() as u64;
+                    self.texts.push(s.into());
+                    self.index.insert(s.into(), n);
+                    n
+                }
+            };
+            Code(NonZeroU64::new(TEXT | n).expect("the tag is not zero"))
+        })
+    }
+
+    /// The text of `c` as bytes, written into `buf` when it is digits.
+    fn bytes<'a>(&'a self, c: Code, buf: &'a mut [u8; 17]) -> &'a [u8] {
+        let n = c.0.get();
+        if n & TEXT != 0 {
+            return self.texts[(n & !TEXT) as usize].as_bytes();
+        }
+        let (mut value, len) = ((n & !DIGITS) >> 5, (n & 31) as usize);
+        for b in buf[..len].iter_mut().rev() {
+            *b = b'0' + (value % 10) as u8;
+            value /= 10;
+        }
+        &buf[..len]
+    }
+
+    /// `c` as text, for a message.
+    fn show(&self, c: Code) -> Shown<'_> {
+        Shown(self, Some(c))
+    }
+
+    /// `c` as text, `-` for none.
+    fn show_or_dash(&self, c: Option<Code>) -> Shown<'_> {
+        Shown(self, c)
+    }
+
+    /// The order of the texts of `a` and `b`.
+    fn cmp(&self, a: Code, b: Code) -> std::cmp::Ordering {
+        let (x, y) = (a.0.get(), b.0.get());
+        // As many digits on both sides: the order of the values.
+        if (x | y) & TEXT == 0 && x & 31 == y & 31 {
+            return x.cmp(&y);
+        }
+        let (mut x, mut y) = ([0; 17], [0; 17]);
+        self.bytes(a, &mut x).cmp(self.bytes(b, &mut y))
+    }
+}
+
+/// A code shown as its text (see [`Codes::show`]).
+struct Shown<'a>(&'a Codes, Option<Code>);
+
+impl fmt::Display for Shown<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let Some(c) = self.1 else {
+            return f.write_str("-");
+        };
+        let mut buf = [0; 17];
+        // Both kinds of code are UTF-8: ASCII digits, or a copy of a `str`.
+        f.write_str(std::str::from_utf8(self.0.bytes(c, &mut buf)).map_err(|_| fmt::Error)?)
+    }
+}
+
+/// The items of a record that the cross-record rules need, kept while the files are read.
+/// References are kept only while they do not resolve: the targets only grow, so one that
+/// resolves when its record is read resolves at the end too.
 #[derive(Default)]
 struct Keys {
+    /// The texts of the codes kept.
+    codes: Codes,
     /// insurer numbers.
-    insurers: HashSet<String>,
+    insurers: HashSet<Code>,
     /// (lgcode, 世帯番号) → (where, 世帯主宛名番号, 保険者番号).
-    households: HashMap<(String, String), HouseholdKey>,
+    households: HashMap<(Code, Code), HouseholdKey>,
     /// (lgcode, 宛名番号).
-    persons: HashSet<(String, String)>,
-    /// (lgcode, 世帯番号) → members (宛名番号, 続柄, birth).
-    members: HashMap<(String, String), Vec<MemberKey>>,
+    persons: HashSet<(Code, Code)>,
+    /// The members of the households, in reading order (sorted by household at the end).
+    members: Vec<MemberKey>,
     /// Person references to check once all files are read: (where, lgcode, 世帯番号).
-    person_households: Vec<(At, String, String)>,
+    person_households: Vec<(At, Code, Code)>,
     /// Qualification references: (where, lgcode, 宛名番号, 保険者番号).
-    qualification_refs: Vec<(At, String, String, Option<String>)>,
+    qualification_refs: Vec<(At, Code, Code, Option<Code>)>,
     /// Person references of the other entities: (where, item, lgcode, 宛名番号).
-    other_person_refs: Vec<(At, &'static str, String, String)>,
+    other_person_refs: Vec<(At, &'static str, Code, Code)>,
     /// Household references of the other entities: (where, item, lgcode, 世帯番号).
-    other_household_refs: Vec<(At, &'static str, String, String)>,
+    other_household_refs: Vec<(At, &'static str, Code, Code)>,
     /// Insurer references of the other entities: (where, item, 保険者番号).
-    other_insurer_refs: Vec<(At, &'static str, String)>,
+    other_insurer_refs: Vec<(At, &'static str, Code)>,
     /// Whether the dataset has `qualification_event` files: then the history rules run and
-    /// `histories` is filled.
+    /// `deaths`, `periods` and `events` are filled.
     track_history: bool,
     /// First and last day of the history window (manifest `options.history`), if recorded.
     window: Option<(NaiveDate, NaiveDate)>,
-    /// (lgcode, 宛名番号) → what the history rules need.
-    histories: HashMap<(String, String), PersonHistory>,
+    /// (lgcode, 宛名番号) → 死亡日.
+    deaths: HashMap<(Code, Code), NaiveDate>,
+    /// The `qualification` rows, in reading order (sorted by person at the end).
+    periods: Vec<PeriodKey>,
+    /// The `qualification_event` rows, in reading order (sorted by person at the end).
+    events: Vec<EventKey>,
     /// 葬祭費 claims to match with the person's 死亡日: (where, lgcode, 宛名番号, 死亡年月日).
-    funeral_deaths: Vec<(At, String, String, NaiveDate)>,
+    funeral_deaths: Vec<(At, Code, Code, NaiveDate)>,
     /// (lgcode, 世帯番号, 年度) → 年税額 of the 当初賦課 (revision 0).
-    assessments: HashMap<(String, String, i64), i64>,
+    assessments: HashMap<(Code, Code, i64), i64>,
     /// (lgcode, 世帯番号, 年度) → the payments of that assessment.
-    payments: HashMap<(String, String, i64), PaymentSum>,
+    payments: HashMap<(Code, Code, i64), PaymentSum>,
+}
+
+impl Keys {
+    /// The code of `item` in `r`, if it is text.
+    fn code(&mut self, r: &Record, item: &str) -> Option<Code> {
+        s(r, item).map(|t| self.codes.code(t))
+    }
+
+    /// The code of `item` in `r`, of the empty text if it has none.
+    fn id(&mut self, r: &Record, item: &str) -> Code {
+        self.codes.code(s(r, item).unwrap_or_default())
+    }
+
+    /// Keeps a person reference to check at the end, unless it resolves already.
+    fn person_ref(&mut self, at: At, item: &'static str, lg: Code, an: Code) {
+        if !self.persons.contains(&(lg, an)) {
+            self.other_person_refs.push((at, item, lg, an));
+        }
+    }
+
+    /// Keeps a household reference to check at the end, unless it resolves already.
+    fn household_ref(&mut self, at: At, item: &'static str, lg: Code, hh: Code) {
+        if !self.households.contains_key(&(lg, hh)) {
+            self.other_household_refs.push((at, item, lg, hh));
+        }
+    }
+
+    /// Keeps the insurer reference of `r` to check at the end, unless it resolves already.
+    fn insurer_ref(&mut self, at: At, item: &'static str, r: &Record) {
+        if let Some(n) = self.code(r, "insurer_number")
+            && !self.insurers.contains(&n)
+        {
+            self.other_insurer_refs.push((at, item, n));
+        }
+    }
 }
 
 /// The `payment` rows of one assessment, summed: where the first is, the 期別調定額 of the
@@ -125,40 +315,79 @@ struct PaymentSum {
     paid: i64,
 }
 
-/// A person's death date, membership periods and events, for the history rules.
-#[derive(Default)]
-struct PersonHistory {
-    death: Option<NaiveDate>,
-    periods: Vec<PeriodKey>,
-    events: Vec<EventKey>,
-}
-
-/// A `qualification` row: where, 資格履歴番号, 資格取得日, 取得事由, 喪失日, 喪失事由.
+/// A `qualification` row: where, (lgcode, 宛名番号), 資格履歴番号, 資格取得日, 取得事由, 喪失日,
+/// 喪失事由.
 struct PeriodKey {
     at: At,
+    person: (Code, Code),
     seq: i64,
     acquired: Option<NaiveDate>,
-    reason: Option<String>,
+    reason: Option<Code>,
     lost: Option<NaiveDate>,
-    loss_reason: Option<String>,
+    loss_reason: Option<Code>,
 }
 
-/// A `qualification_event` row: where, 異動連番, 資格履歴番号, 異動区分, 異動日, 事由.
+/// A `qualification_event` row: where, (lgcode, 宛名番号), 異動連番, 資格履歴番号, 異動区分,
+/// 異動日, 事由.
 struct EventKey {
     at: At,
+    person: (Code, Code),
     seq: i64,
     qualification_seq: i64,
-    kind: Option<String>,
+    kind: Option<Code>,
     date: Option<NaiveDate>,
-    reason: Option<String>,
+    reason: Option<Code>,
 }
 
 /// A household as the cross-record rules see it: where, 世帯主宛名番号, 保険者番号.
-type HouseholdKey = (At, Option<String>, Option<String>);
-/// A member: 宛名番号, 続柄, birth date, whether a current resident (住民状態 1 or absent).
-type MemberKey = (Option<String>, Option<String>, Option<NaiveDate>, bool);
-/// Primary keys seen per entity, with where each was first seen.
-type PrimaryKeys = HashMap<String, BTreeMap<Vec<Value>, (Arc<str>, u64)>>;
+type HouseholdKey = (At, Option<Code>, Option<Code>);
+/// A `person` row as a member of its household: (lgcode, 世帯番号), 宛名番号, 続柄, birth
+/// date, whether a current resident (住民状態 1 or absent).
+struct MemberKey {
+    household: (Code, Code),
+    address: Code,
+    relationship: Option<Code>,
+    birth: Option<NaiveDate>,
+    resident: bool,
+}
+
+/// Primary keys seen per entity: the hash of the key → where it was first seen.
+type PrimaryKeys = HashMap<String, HashMap<KeyHash, At>>;
+
+/// The XXH3-128 hash of a primary key's values, kept instead of the values (24 bytes a record
+/// with its place). Two different keys share a hash with a probability of 2^-128 a pair,
+/// about 10^-25 for the 10^7 records of a prefecture, so a hash seen before is reported as a
+/// duplicate without comparing values; a collision could only report a false duplicate,
+/// never hide one.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+struct KeyHash([u64; 2]);
+
+/// The [`KeyHash`] of `values` (absent is null), each written with its type and, for text,
+/// its length, so that different keys hash different bytes; `buf` is reused between records.
+fn key_hash<'a>(values: impl Iterator<Item = Option<&'a Value>>, buf: &mut Vec<u8>) -> KeyHash {
+    buf.clear();
+    for value in values {
+        match value {
+            None | Some(Value::Null) => buf.push(0),
+            Some(Value::Str(s)) => {
+                buf.push(1);
+                buf.extend_from_slice(&(s.len() as u64).to_le_bytes());
+                buf.extend_from_slice(s.as_bytes());
+            }
+            Some(Value::Int(n)) => {
+                buf.push(2);
+                buf.extend_from_slice(&n.to_le_bytes());
+            }
+            Some(Value::Date(d)) => {
+                buf.push(3);
+                buf.extend_from_slice(&d.num_days_from_ce().to_le_bytes());
+            }
+            Some(Value::Bool(b)) => buf.extend_from_slice(&[4, u8::from(*b)]),
+        }
+    }
+    let h = twox_hash::XxHash3_128::oneshot(buf);
+    KeyHash([h as u64, (h >> 64) as u64])
+}
 
 /// Name dictionaries: kanji → readings.
 struct Readings {
@@ -215,10 +444,6 @@ impl Readings {
     }
 }
 
-fn owned(r: &Record, item: &str) -> Option<String> {
-    s(r, item).map(str::to_owned)
-}
-
 /// Checks the dataset in `dir` against `schema`, reading one file at a time.
 pub fn validate(dir: &Path, schema: &Schema) -> Result<Report, Error> {
     let manifest = Manifest::read(dir)?;
@@ -263,6 +488,7 @@ pub fn validate(dir: &Path, schema: &Schema) -> Result<Report, Error> {
         ..Keys::default()
     };
     let mut primary: PrimaryKeys = HashMap::new();
+    let mut places = Places::default();
     // Insurers first, so references to them can be checked as the other files are read.
     let mut entries: Vec<_> = manifest
         .files
@@ -287,22 +513,22 @@ pub fn validate(dir: &Path, schema: &Schema) -> Result<Report, Error> {
             continue;
         }
         let path = dir.join(&entry.path);
-        let file: Arc<str> = entry.path.as_str().into();
+        let file = places.file(&entry.path);
         let keys_of = primary.entry(entity.id.clone()).or_default();
         let violations = &mut report.violations;
         let keys = &mut keys;
+        let places = &mut places;
         let readings = &readings;
+        let mut key = Vec::new();
         let mut count = 0u64;
         let mut each = |row: u64, r: Record| {
             count += 1;
-            let at = At {
-                file: file.clone(),
-                row: row + 1,
-            };
+            let row = row + 1;
+            let at = places.record(file, row);
             let mut v = |item: String, rule: &'static str, message: String| {
                 violations.push(Violation {
-                    file: at.file.to_string(),
-                    row: at.row,
+                    file: entry.path.clone(),
+                    row,
                     item,
                     rule,
                     message,
@@ -311,19 +537,16 @@ pub fn validate(dir: &Path, schema: &Schema) -> Result<Report, Error> {
             for x in entity.validate(schema, &r) {
                 v(format!("{}.{}", entity.id, x.item), "schema", x.reason);
             }
-            let key: Vec<Value> = entity
-                .primary_key
-                .iter()
-                .map(|k| r.get(k).cloned().unwrap_or(Value::Null))
-                .collect();
-            if let Some((f, first)) = keys_of.get(&key) {
+            let hash = key_hash(entity.primary_key.iter().map(|k| r.get(k)), &mut key);
+            if let Some(&first) = keys_of.get(&hash) {
+                let (f, first) = places.place(first);
                 v(
                     format!("{}.{}", entity.id, entity.primary_key.join("+")),
                     "schema",
                     format!("duplicate primary key, first in {f}:{first}"),
                 );
             } else {
-                keys_of.insert(key, (at.file.clone(), at.row));
+                keys_of.insert(hash, at);
             }
             record_rules(entity.id.as_str(), &at, &r, as_of, keys, readings, &mut v);
         };
@@ -351,9 +574,11 @@ pub fn validate(dir: &Path, schema: &Schema) -> Result<Report, Error> {
         *report.records.entry(entity.id.clone()).or_insert(0) += count;
         report.files += 1;
     }
-    cross_rules(&keys, &mut report);
-    payment_totals(&keys, &mut report);
-    history_rules(&keys, &mut report);
+    // What the cross-record rules need is all in `keys` now.
+    drop(primary);
+    cross_rules(&mut keys, &places, &mut report);
+    payment_totals(&keys, &places, &mut report);
+    history_rules(&mut keys, &places, &mut report);
     Ok(report)
 }
 
@@ -379,43 +604,38 @@ fn record_rules(
     readings: &Readings,
     v: &mut impl FnMut(String, &'static str, String),
 ) {
-    let lg = owned(r, "lgcode").unwrap_or_default();
+    let lg = keys.id(r, "lgcode");
     match entity {
         "insurer" => {
-            keys.insurers.extend(owned(r, "insurer_number"));
+            if let Some(n) = keys.code(r, "insurer_number") {
+                keys.insurers.insert(n);
+            }
         }
         "household" => {
-            let hh = owned(r, "household_number").unwrap_or_default();
-            keys.households.insert(
-                (lg, hh),
-                (
-                    at.clone(),
-                    owned(r, "head_address_number"),
-                    owned(r, "insurer_number"),
-                ),
-            );
+            let hh = keys.id(r, "household_number");
+            let head = keys.code(r, "head_address_number");
+            let insurer = keys.code(r, "insurer_number");
+            keys.households.insert((lg, hh), (*at, head, insurer));
         }
         "person" => {
-            let an = owned(r, "address_number").unwrap_or_default();
-            let hh = owned(r, "household_number").unwrap_or_default();
-            keys.members
-                .entry((lg.clone(), hh.clone()))
-                .or_default()
-                .push((
-                    Some(an.clone()),
-                    owned(r, "relationship"),
-                    d(r, "birth_date"),
-                    matches!(s(r, "resident_status"), None | Some("1")),
-                ));
+            let an = keys.id(r, "address_number");
+            let hh = keys.id(r, "household_number");
+            let relationship = keys.code(r, "relationship");
+            keys.members.push(MemberKey {
+                household: (lg, hh),
+                address: an,
+                relationship,
+                birth: d(r, "birth_date"),
+                resident: matches!(s(r, "resident_status"), None | Some("1")),
+            });
             if keys.track_history
                 && let Some(death) = d(r, "death_date")
             {
-                keys.histories
-                    .entry((lg.clone(), an.clone()))
-                    .or_default()
-                    .death = Some(death);
+                keys.deaths.insert((lg, an), death);
             }
-            keys.person_households.push((at.clone(), lg.clone(), hh));
+            if !keys.households.contains_key(&(lg, hh)) {
+                keys.person_households.push((*at, lg, hh));
+            }
             keys.persons.insert((lg, an));
             if let (Some(name), Some(kana)) = (s(r, "name"), s(r, "name_kana"))
                 && let Some(why) = readings.check(name, kana)
@@ -424,20 +644,18 @@ fn record_rules(
             }
         }
         "qualification" => {
-            let an = owned(r, "address_number").unwrap_or_default();
+            let an = keys.id(r, "address_number");
             if keys.track_history {
-                keys.histories
-                    .entry((lg.clone(), an.clone()))
-                    .or_default()
-                    .periods
-                    .push(PeriodKey {
-                        at: at.clone(),
-                        seq: int(r, "qualification_seq"),
-                        acquired: d(r, "acquisition_date"),
-                        reason: owned(r, "acquisition_reason"),
-                        lost: d(r, "loss_date"),
-                        loss_reason: owned(r, "loss_reason"),
-                    });
+                let period = PeriodKey {
+                    at: *at,
+                    person: (lg, an),
+                    seq: int(r, "qualification_seq"),
+                    acquired: d(r, "acquisition_date"),
+                    reason: keys.code(r, "acquisition_reason"),
+                    lost: d(r, "loss_date"),
+                    loss_reason: keys.code(r, "loss_reason"),
+                };
+                keys.periods.push(period);
             }
             if let (Some(a), Some(l)) = (d(r, "acquisition_date"), d(r, "loss_date"))
                 && l < a
@@ -448,8 +666,12 @@ fn record_rules(
                     format!("資格喪失日 {l} is before the 資格取得日 {a}"),
                 );
             }
-            keys.qualification_refs
-                .push((at.clone(), lg, an, owned(r, "insurer_number")));
+            let insurer = keys.code(r, "insurer_number");
+            if !keys.persons.contains(&(lg, an))
+                || insurer.is_some_and(|n| !keys.insurers.contains(&n))
+            {
+                keys.qualification_refs.push((*at, lg, an, insurer));
+            }
             let (birth, acquired) = (d(r, "birth_date"), d(r, "acquisition_date"));
             if let (Some(b), Some(a)) = (birth, acquired)
                 && a < b
@@ -501,68 +723,39 @@ fn record_rules(
             }
         }
         "income" => {
-            let an = owned(r, "address_number").unwrap_or_default();
-            keys.other_person_refs
-                .push((at.clone(), "income.address_number", lg, an));
+            let an = keys.id(r, "address_number");
+            keys.person_ref(*at, "income.address_number", lg, an);
             income_rules(r, v);
         }
         "assessment" => {
-            let hh = owned(r, "household_number").unwrap_or_default();
-            let an = owned(r, "taxpayer_address_number").unwrap_or_default();
-            keys.other_household_refs.push((
-                at.clone(),
-                "assessment.household_number",
-                lg.clone(),
-                hh,
-            ));
-            keys.other_person_refs.push((
-                at.clone(),
-                "assessment.taxpayer_address_number",
-                lg.clone(),
-                an,
-            ));
-            if let Some(n) = owned(r, "insurer_number") {
-                keys.other_insurer_refs
-                    .push((at.clone(), "assessment.insurer_number", n));
-            }
+            let hh = keys.id(r, "household_number");
+            let an = keys.id(r, "taxpayer_address_number");
+            keys.household_ref(*at, "assessment.household_number", lg, hh);
+            keys.person_ref(*at, "assessment.taxpayer_address_number", lg, an);
+            keys.insurer_ref(*at, "assessment.insurer_number", r);
             if int(r, "revision_seq") == 0 {
-                keys.assessments.insert(
-                    (lg, hh_of(r), int(r, "fiscal_year")),
-                    int(r, "total_amount"),
-                );
+                keys.assessments
+                    .insert((lg, hh, int(r, "fiscal_year")), int(r, "total_amount"));
             }
             assessment_rules(r, v);
         }
         "perinatal" => {
-            keys.other_household_refs.push((
-                at.clone(),
-                "perinatal.household_number",
-                lg.clone(),
-                hh_of(r),
-            ));
-            let an = owned(r, "address_number").unwrap_or_default();
-            keys.other_person_refs
-                .push((at.clone(), "perinatal.address_number", lg, an));
+            let hh = keys.id(r, "household_number");
+            keys.household_ref(*at, "perinatal.household_number", lg, hh);
+            let an = keys.id(r, "address_number");
+            keys.person_ref(*at, "perinatal.address_number", lg, an);
             perinatal_rules(r, v);
         }
         "payment" => {
-            let hh = hh_of(r);
-            keys.other_household_refs.push((
-                at.clone(),
-                "payment.household_number",
-                lg.clone(),
-                hh.clone(),
-            ));
-            if let Some(n) = owned(r, "insurer_number") {
-                keys.other_insurer_refs
-                    .push((at.clone(), "payment.insurer_number", n));
-            }
+            let hh = keys.id(r, "household_number");
+            keys.household_ref(*at, "payment.household_number", lg, hh);
+            keys.insurer_ref(*at, "payment.insurer_number", r);
             payment_rules(r, as_of, v);
             let sum = keys
                 .payments
                 .entry((lg, hh, int(r, "fiscal_year")))
                 .or_insert_with(|| PaymentSum {
-                    at: at.clone(),
+                    at: *at,
                     billed: 0,
                     paid: 0,
                 });
@@ -572,24 +765,11 @@ fn record_rules(
             sum.paid += int(r, "paid_amount");
         }
         "qualification_event" => {
-            let an = owned(r, "address_number").unwrap_or_default();
-            let hh = owned(r, "household_number").unwrap_or_default();
-            keys.other_household_refs.push((
-                at.clone(),
-                "qualification_event.household_number",
-                lg.clone(),
-                hh,
-            ));
-            keys.other_person_refs.push((
-                at.clone(),
-                "qualification_event.address_number",
-                lg.clone(),
-                an.clone(),
-            ));
-            if let Some(n) = owned(r, "insurer_number") {
-                keys.other_insurer_refs
-                    .push((at.clone(), "qualification_event.insurer_number", n));
-            }
+            let an = keys.id(r, "address_number");
+            let hh = keys.id(r, "household_number");
+            keys.household_ref(*at, "qualification_event.household_number", lg, hh);
+            keys.person_ref(*at, "qualification_event.address_number", lg, an);
+            keys.insurer_ref(*at, "qualification_event.insurer_number", r);
             let date = d(r, "event_date");
             if let (Some(e), Some(n)) = (date, d(r, "notified_date"))
                 && n < e
@@ -600,18 +780,20 @@ fn record_rules(
                     format!("届出日 {n} is before the 異動日 {e}"),
                 );
             }
-            keys.histories
-                .entry((lg, an))
-                .or_default()
-                .events
-                .push(EventKey {
-                    at: at.clone(),
-                    seq: int(r, "event_seq"),
-                    qualification_seq: int(r, "qualification_seq"),
-                    kind: owned(r, "event_kind"),
-                    date,
-                    reason: owned(r, "acquisition_reason").or_else(|| owned(r, "loss_reason")),
-                });
+            let reason = match keys.code(r, "acquisition_reason") {
+                Some(c) => Some(c),
+                None => keys.code(r, "loss_reason"),
+            };
+            let event = EventKey {
+                at: *at,
+                person: (lg, an),
+                seq: int(r, "event_seq"),
+                qualification_seq: int(r, "qualification_seq"),
+                kind: keys.code(r, "event_kind"),
+                date,
+                reason,
+            };
+            keys.events.push(event);
         }
         "benefit_childbirth" | "benefit_funeral" | "benefit_high_cost" => {
             let entity = match entity {
@@ -619,27 +801,21 @@ fn record_rules(
                 "benefit_funeral" => "benefit_funeral",
                 _ => "benefit_high_cost",
             };
-            benefit_refs(entity, at, r, lg, keys);
+            benefit_refs(entity, *at, r, lg, keys);
             benefit_rules(entity, r, as_of, v);
             if entity == "benefit_funeral"
                 && keys.track_history
-                && let (Some(an), Some(death)) = (owned(r, "address_number"), d(r, "death_date"))
+                && let (Some(an), Some(death)) =
+                    (keys.code(r, "address_number"), d(r, "death_date"))
             {
-                let lg = owned(r, "lgcode").unwrap_or_default();
-                keys.funeral_deaths.push((at.clone(), lg, an, death));
+                keys.funeral_deaths.push((*at, lg, an, death));
             }
         }
         "edge_case" => {
-            let hh = owned(r, "household_number").unwrap_or_default();
-            let an = owned(r, "address_number").unwrap_or_default();
-            keys.other_household_refs.push((
-                at.clone(),
-                "edge_case.household_number",
-                lg.clone(),
-                hh,
-            ));
-            keys.other_person_refs
-                .push((at.clone(), "edge_case.address_number", lg, an));
+            let hh = keys.id(r, "household_number");
+            let an = keys.id(r, "address_number");
+            keys.household_ref(*at, "edge_case.household_number", lg, hh);
+            keys.person_ref(*at, "edge_case.address_number", lg, an);
             if let Some(tag) = s(r, "tag")
                 && nhikit_synth::Tag::from_code(tag).is_none()
             {
@@ -665,7 +841,7 @@ fn record_rules(
 
 /// The references of a benefit claim: its household, its person (the mother, the deceased,
 /// the claimant) and its insurer.
-fn benefit_refs(entity: &'static str, at: &At, r: &Record, lg: String, keys: &mut Keys) {
+fn benefit_refs(entity: &'static str, at: At, r: &Record, lg: Code, keys: &mut Keys) {
     let (person, household, insurer) = match entity {
         "benefit_childbirth" => (
             "benefit_childbirth.address_number",
@@ -684,14 +860,11 @@ fn benefit_refs(entity: &'static str, at: &At, r: &Record, lg: String, keys: &mu
         ),
     };
     let item = |full: &'static str| full.split_once('.').map_or(full, |(_, i)| i);
-    let hh = owned(r, item(household)).unwrap_or_default();
-    let an = owned(r, item(person)).unwrap_or_default();
-    keys.other_household_refs
-        .push((at.clone(), household, lg.clone(), hh));
-    keys.other_person_refs.push((at.clone(), person, lg, an));
-    if let Some(n) = owned(r, "insurer_number") {
-        keys.other_insurer_refs.push((at.clone(), insurer, n));
-    }
+    let hh = keys.id(r, item(household));
+    let an = keys.id(r, item(person));
+    keys.household_ref(at, household, lg, hh);
+    keys.person_ref(at, person, lg, an);
+    keys.insurer_ref(at, insurer, r);
 }
 
 /// Benefit claims (rule named after the entity): the amount the rules give — 出産育児一時金 by
@@ -855,10 +1028,6 @@ fn perinatal_rules(r: &Record, v: &mut impl FnMut(String, &'static str, String))
     }
 }
 
-fn hh_of(r: &Record) -> String {
-    owned(r, "household_number").unwrap_or_default()
-}
-
 /// `payment`: a receipt has an amount, a date and a method, an unpaid row none of them; no
 /// receipt above the installment or after the reference date.
 fn payment_rules(
@@ -1017,39 +1186,49 @@ fn assessment_rules(r: &Record, v: &mut impl FnMut(String, &'static str, String)
 }
 
 /// Rules across records: references, one 世帯主 per household, parents' ages.
-fn cross_rules(keys: &Keys, report: &mut Report) {
+fn cross_rules(keys: &mut Keys, places: &Places, report: &mut Report) {
+    // Stable: each household's members stay in reading order.
+    keys.members.sort_by_key(|m| m.household);
+    let keys = &*keys;
     let mut v = |at: &At, item: &str, rule: &'static str, message: String| {
-        report.violations.push(Violation {
-            file: at.file.to_string(),
-            row: at.row,
-            item: item.to_owned(),
-            rule,
-            message,
-        })
+        report
+            .violations
+            .push(places.violation(*at, item, rule, message))
     };
+    let codes = &keys.codes;
+    // 続柄: 世帯主, 妻, 夫, 子.
+    let [head_of, wife, husband, child_of] = ["01", "02", "03", "06"].map(Code::digits);
     let check_insurers = !keys.insurers.is_empty();
     let have_households = !keys.households.is_empty();
     let have_persons = !keys.persons.is_empty();
     for (at, lg, hh) in &keys.person_households {
-        if have_households && !keys.households.contains_key(&(lg.clone(), hh.clone())) {
+        if have_households && !keys.households.contains_key(&(*lg, *hh)) {
             v(
                 at,
                 "person.household_number",
                 "reference",
-                format!("household {lg}/{hh} does not exist"),
+                format!(
+                    "household {}/{} does not exist",
+                    codes.show(*lg),
+                    codes.show(*hh)
+                ),
             );
         }
     }
     for (at, lg, an, insurer) in &keys.qualification_refs {
-        if have_persons && !keys.persons.contains(&(lg.clone(), an.clone())) {
+        if have_persons && !keys.persons.contains(&(*lg, *an)) {
             v(
                 at,
                 "qualification.address_number",
                 "reference",
-                format!("person {lg}/{an} does not exist"),
+                format!(
+                    "person {}/{} does not exist",
+                    codes.show(*lg),
+                    codes.show(*an)
+                ),
             );
         }
-        if check_insurers && insurer.as_ref().is_some_and(|n| !keys.insurers.contains(n)) {
+        if check_insurers && insurer.is_some_and(|n| !keys.insurers.contains(&n)) {
             v(
                 at,
                 "qualification.insurer_number",
@@ -1059,22 +1238,30 @@ fn cross_rules(keys: &Keys, report: &mut Report) {
         }
     }
     for (at, item, lg, an) in &keys.other_person_refs {
-        if have_persons && !keys.persons.contains(&(lg.clone(), an.clone())) {
+        if have_persons && !keys.persons.contains(&(*lg, *an)) {
             v(
                 at,
                 item,
                 "reference",
-                format!("person {lg}/{an} does not exist"),
+                format!(
+                    "person {}/{} does not exist",
+                    codes.show(*lg),
+                    codes.show(*an)
+                ),
             );
         }
     }
     for (at, item, lg, hh) in &keys.other_household_refs {
-        if have_households && !keys.households.contains_key(&(lg.clone(), hh.clone())) {
+        if have_households && !keys.households.contains_key(&(*lg, *hh)) {
             v(
                 at,
                 item,
                 "reference",
-                format!("household {lg}/{hh} does not exist"),
+                format!(
+                    "household {}/{} does not exist",
+                    codes.show(*lg),
+                    codes.show(*hh)
+                ),
             );
         }
     }
@@ -1084,9 +1271,11 @@ fn cross_rules(keys: &Keys, report: &mut Report) {
         }
     }
     let mut households: Vec<_> = keys.households.iter().collect();
-    households.sort_by(|a, b| (&a.1.0.file, a.1.0.row).cmp(&(&b.1.0.file, b.1.0.row)));
+    // In reading order, which is the order of (file, row): the files of an entity are read in
+    // the order of their paths.
+    households.sort_by_key(|h| h.1.0);
     for ((lg, hh), (at, head, insurer)) in households {
-        if check_insurers && insurer.as_ref().is_some_and(|n| !keys.insurers.contains(n)) {
+        if check_insurers && insurer.is_some_and(|n| !keys.insurers.contains(&n)) {
             v(
                 at,
                 "household.insurer_number",
@@ -1097,17 +1286,14 @@ fn cross_rules(keys: &Keys, report: &mut Report) {
         if !have_persons {
             continue;
         }
-        let ms = keys
-            .members
-            .get(&(lg.clone(), hh.clone()))
-            .map(Vec::as_slice)
-            .unwrap_or(&[]);
+        let ms = &keys.members[keys.members.partition_point(|m| m.household < (*lg, *hh))..];
+        let ms = &ms[..ms.partition_point(|m| m.household == (*lg, *hh))];
         // Former members (転出者, 死亡者) keep the 続柄 they had: only residents count, unless
         // none of the members lives there any more (a household that moved out or died out).
-        let residents = ms.iter().any(|m| m.3);
+        let residents = ms.iter().any(|m| m.resident);
         let heads: Vec<_> = ms
             .iter()
-            .filter(|m| m.1.as_deref() == Some("01") && (m.3 || !residents))
+            .filter(|m| m.relationship == head_of && (m.resident || !residents))
             .collect();
         if heads.len() != 1 {
             v(
@@ -1120,7 +1306,7 @@ fn cross_rules(keys: &Keys, report: &mut Report) {
                     ms.len()
                 ),
             );
-        } else if heads[0].0 != *head {
+        } else if Some(heads[0].address) != *head {
             v(
                 at,
                 "household.head_address_number",
@@ -1129,22 +1315,26 @@ fn cross_rules(keys: &Keys, report: &mut Report) {
             );
         }
         if let Some(head) = head
-            && !keys.persons.contains(&(lg.clone(), head.clone()))
+            && !keys.persons.contains(&(*lg, *head))
         {
             v(
                 at,
                 "household.head_address_number",
                 "reference",
-                format!("person {lg}/{head} does not exist"),
+                format!(
+                    "person {}/{} does not exist",
+                    codes.show(*lg),
+                    codes.show(*head)
+                ),
             );
         }
         let parents: Vec<NaiveDate> = ms
             .iter()
-            .filter(|m| matches!(m.1.as_deref(), Some("01" | "02" | "03")))
-            .filter_map(|m| m.2)
+            .filter(|m| [head_of, wife, husband].contains(&m.relationship))
+            .filter_map(|m| m.birth)
             .collect();
-        for child in ms.iter().filter(|m| m.1.as_deref() == Some("06")) {
-            let Some(cb) = child.2 else { continue };
+        for child in ms.iter().filter(|m| m.relationship == child_of) {
+            let Some(cb) = child.birth else { continue };
             for pb in &parents {
                 if age_on(*pb, cb) < 15 {
                     v(
@@ -1163,14 +1353,16 @@ fn cross_rules(keys: &Keys, report: &mut Report) {
 
 /// `payment_total`: the installments of an assessment add up to its 年税額, and no more is
 /// received; the assessment paid exists (datasets with both entities).
-fn payment_totals(keys: &Keys, report: &mut Report) {
+fn payment_totals(keys: &Keys, places: &Places, report: &mut Report) {
     if keys.assessments.is_empty() {
         return;
     }
     let mut sums: Vec<_> = keys.payments.iter().collect();
-    sums.sort_by(|a, b| (&*a.1.at.file, a.1.at.row).cmp(&(&*b.1.at.file, b.1.at.row)));
-    for ((lg, hh, fy), p) in sums {
-        let message = match keys.assessments.get(&(lg.clone(), hh.clone(), *fy)) {
+    // In reading order, as for households.
+    sums.sort_by_key(|p| p.1.at);
+    for (&(lg_code, hh_code, fy), p) in sums {
+        let (lg, hh) = (keys.codes.show(lg_code), keys.codes.show(hh_code));
+        let message = match keys.assessments.get(&(lg_code, hh_code, fy)) {
             None => format!("no FY{fy} assessment of household {lg}/{hh}"),
             Some(total) if *total != p.billed => format!(
                 "the installments of household {lg}/{hh} FY{fy} add up to {}, the assessment is {total}",
@@ -1182,13 +1374,12 @@ fn payment_totals(keys: &Keys, report: &mut Report) {
             ),
             Some(_) => continue,
         };
-        report.violations.push(Violation {
-            file: p.at.file.to_string(),
-            row: p.at.row,
-            item: "payment.billed_amount".into(),
-            rule: "payment_total",
+        report.violations.push(places.violation(
+            p.at,
+            "payment.billed_amount",
+            "payment_total",
             message,
-        });
+        ));
     }
 }
 
@@ -1205,28 +1396,30 @@ fn payment_totals(keys: &Keys, report: &mut Report) {
 ///   window has its event — so the snapshot's 資格取得日 and 事由 are the last acquisition's;
 ///   other events fall inside a period of the person;
 /// - `history_notice` (while reading): no 届出日 before the 異動日.
-fn history_rules(keys: &Keys, report: &mut Report) {
+fn history_rules(keys: &mut Keys, places: &Places, report: &mut Report) {
     if !keys.track_history {
         return;
     }
     let mut v = |at: &At, item: &str, rule: &'static str, message: String| {
-        report.violations.push(Violation {
-            file: at.file.to_string(),
-            row: at.row,
-            item: item.to_owned(),
-            rule,
-            message,
-        })
+        report
+            .violations
+            .push(places.violation(*at, item, rule, message))
     };
+    let codes = &keys.codes;
+    // People in the order of the texts of their lgcode and 宛名番号; the sorts are stable, so
+    // each person's rows stay in reading order.
+    let by_person =
+        |a: &(Code, Code), b: &(Code, Code)| codes.cmp(a.0, b.0).then(codes.cmp(a.1, b.1));
+    keys.periods.sort_by(|a, b| by_person(&a.person, &b.person));
+    keys.events.sort_by(|a, b| by_person(&a.person, &b.person));
+    let keys = &*keys;
     // A 葬祭費 claim is for a person who died that day.
-    for (at, lg, an, death) in &keys.funeral_deaths {
-        let recorded = keys
-            .histories
-            .get(&(lg.clone(), an.clone()))
-            .and_then(|h| h.death);
-        if recorded != Some(*death) {
+    for &(at, lg_code, an_code, death) in &keys.funeral_deaths {
+        let (lg, an) = (codes.show(lg_code), codes.show(an_code));
+        let recorded = keys.deaths.get(&(lg_code, an_code)).copied();
+        if recorded != Some(death) {
             v(
-                at,
+                &at,
                 "benefit_funeral.death_date",
                 "benefit_funeral",
                 format!(
@@ -1236,15 +1429,32 @@ fn history_rules(keys: &Keys, report: &mut Report) {
             );
         }
     }
-    let mut people: Vec<_> = keys.histories.iter().collect();
-    people.sort_by(|a, b| a.0.cmp(b.0));
     let inside = |d: NaiveDate| keys.window.is_some_and(|(s, e)| d >= s && d <= e);
-    for ((lg, an), h) in people {
-        let who = format!("{lg}/{an}");
-        let mut events: Vec<&EventKey> = h.events.iter().collect();
+    // 異動区分 資格取得, 資格喪失; 喪失事由 死亡.
+    let [acquisition, loss, died] = ["01", "02", "01"].map(Code::digits);
+    let (mut periods_left, mut events_left) = (&keys.periods[..], &keys.events[..]);
+    loop {
+        // The next person with periods or events, and their rows.
+        let person = match (periods_left.first(), events_left.first()) {
+            (None, None) => break,
+            (Some(p), None) => p.person,
+            (None, Some(e)) => e.person,
+            (Some(p), Some(e)) => match by_person(&p.person, &e.person) {
+                std::cmp::Ordering::Greater => e.person,
+                _ => p.person,
+            },
+        };
+        let (mine, rest) =
+            periods_left.split_at(periods_left.partition_point(|p| p.person == person));
+        let mut periods: Vec<&PeriodKey> = mine.iter().collect();
+        periods_left = rest;
+        let (mine, rest) =
+            events_left.split_at(events_left.partition_point(|e| e.person == person));
+        let mut events: Vec<&EventKey> = mine.iter().collect();
+        events_left = rest;
         events.sort_by_key(|e| e.seq);
-        let mut periods: Vec<&PeriodKey> = h.periods.iter().collect();
         periods.sort_by_key(|p| p.seq);
+        let who = format!("{}/{}", codes.show(person.0), codes.show(person.1));
         // Order.
         for pair in events.windows(2) {
             if let (Some(a), Some(b)) = (pair[0].date, pair[1].date)
@@ -1262,12 +1472,11 @@ fn history_rules(keys: &Keys, report: &mut Report) {
             }
         }
         // Nothing after death.
-        if let Some(death) = h.death {
+        if let Some(&death) = keys.deaths.get(&person) {
             let lost = death.succ_opt().unwrap_or(death);
             for e in &events {
                 let Some(date) = e.date else { continue };
-                let death_loss =
-                    e.kind.as_deref() == Some("02") && e.reason.as_deref() == Some("01");
+                let death_loss = e.kind == loss && e.reason == died;
                 if date > lost || (date == lost && !death_loss) {
                     v(
                         &e.at,
@@ -1332,75 +1541,72 @@ fn history_rules(keys: &Keys, report: &mut Report) {
                 );
                 continue;
             };
-            match e.kind.as_deref() {
-                Some("01") if p.acquired != Some(date) || p.reason != e.reason => v(
-                    &e.at,
-                    "qualification_event.event_date",
-                    "history_snapshot",
-                    format!(
-                        "{who}: acquisition on {date} ({}) but period {} acquired on {} ({})",
-                        e.reason.as_deref().unwrap_or("-"),
-                        p.seq,
-                        p.acquired.map_or("-".into(), |d| d.to_string()),
-                        p.reason.as_deref().unwrap_or("-"),
-                    ),
-                ),
-                Some("02") => {
-                    if p.acquired.is_some_and(|a| date < a) {
-                        v(
-                            &e.at,
-                            "qualification_event.event_date",
-                            "history_loss",
-                            format!(
-                                "{who}: loss on {date} before the acquisition of period {}",
-                                p.seq
-                            ),
-                        );
-                    }
-                    if p.lost != Some(date) || p.loss_reason != e.reason {
-                        v(
-                            &e.at,
-                            "qualification_event.event_date",
-                            "history_snapshot",
-                            format!(
-                                "{who}: loss on {date} ({}) but period {} lost on {} ({})",
-                                e.reason.as_deref().unwrap_or("-"),
-                                p.seq,
-                                p.lost.map_or("-".into(), |d| d.to_string()),
-                                p.loss_reason.as_deref().unwrap_or("-"),
-                            ),
-                        );
-                    }
+            if e.kind == acquisition {
+                if p.acquired != Some(date) || p.reason != e.reason {
+                    v(
+                        &e.at,
+                        "qualification_event.event_date",
+                        "history_snapshot",
+                        format!(
+                            "{who}: acquisition on {date} ({}) but period {} acquired on {} ({})",
+                            codes.show_or_dash(e.reason),
+                            p.seq,
+                            p.acquired.map_or("-".into(), |d| d.to_string()),
+                            codes.show_or_dash(p.reason),
+                        ),
+                    );
                 }
-                Some("01") => {}
-                _ => {
-                    let before = p.acquired.is_some_and(|a| date < a);
-                    let after = p.lost.is_some_and(|l| date >= l);
-                    if before || after {
-                        v(
-                            &e.at,
-                            "qualification_event.event_date",
-                            "history_snapshot",
-                            format!(
-                                "{who}: event {} on {date} is outside period {}",
-                                e.seq, p.seq
-                            ),
-                        );
-                    }
+            } else if e.kind == loss {
+                if p.acquired.is_some_and(|a| date < a) {
+                    v(
+                        &e.at,
+                        "qualification_event.event_date",
+                        "history_loss",
+                        format!(
+                            "{who}: loss on {date} before the acquisition of period {}",
+                            p.seq
+                        ),
+                    );
+                }
+                if p.lost != Some(date) || p.loss_reason != e.reason {
+                    v(
+                        &e.at,
+                        "qualification_event.event_date",
+                        "history_snapshot",
+                        format!(
+                            "{who}: loss on {date} ({}) but period {} lost on {} ({})",
+                            codes.show_or_dash(e.reason),
+                            p.seq,
+                            p.lost.map_or("-".into(), |d| d.to_string()),
+                            codes.show_or_dash(p.loss_reason),
+                        ),
+                    );
+                }
+            } else {
+                let before = p.acquired.is_some_and(|a| date < a);
+                let after = p.lost.is_some_and(|l| date >= l);
+                if before || after {
+                    v(
+                        &e.at,
+                        "qualification_event.event_date",
+                        "history_snapshot",
+                        format!(
+                            "{who}: event {} on {date} is outside period {}",
+                            e.seq, p.seq
+                        ),
+                    );
                 }
             }
         }
         for p in &periods {
-            let has = |kind: &str, date: Option<NaiveDate>| {
-                events.iter().any(|e| {
-                    e.qualification_seq == p.seq
-                        && e.kind.as_deref() == Some(kind)
-                        && e.date == date
-                })
+            let has = |kind: Option<Code>, date: Option<NaiveDate>| {
+                events
+                    .iter()
+                    .any(|e| e.qualification_seq == p.seq && e.kind == kind && e.date == date)
             };
             if let Some(a) = p.acquired
                 && inside(a)
-                && !has("01", Some(a))
+                && !has(acquisition, Some(a))
             {
                 v(
                     &p.at,
@@ -1414,7 +1620,7 @@ fn history_rules(keys: &Keys, report: &mut Report) {
             }
             if let Some(l) = p.lost
                 && inside(l)
-                && !has("02", Some(l))
+                && !has(loss, Some(l))
             {
                 v(
                     &p.at,
@@ -1427,5 +1633,50 @@ fn history_rules(keys: &Keys, report: &mut Report) {
                 );
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Texts that are packed (digits, leading zeros, 17 digits) and kept (empty, 18 digits,
+    /// letters, full-width digits).
+    const TEXTS: [&str; 12] = [
+        "",
+        "0",
+        "00",
+        "0000000000",
+        "9",
+        "10",
+        "131024",
+        "12345678901234567",
+        "99999999999999999",
+        "123456789012345678",
+        "ABC",
+        "１２３",
+    ];
+
+    #[test]
+    fn a_code_shows_its_text_and_equal_codes_are_equal_texts() {
+        let mut codes = Codes::default();
+        let all: Vec<Code> = TEXTS.iter().map(|t| codes.code(t)).collect();
+        for (t, c) in TEXTS.iter().zip(&all) {
+            assert_eq!(codes.show(*c).to_string(), *t);
+            assert_eq!(codes.code(t), *c, "{t:?} has one code");
+        }
+        for (i, a) in all.iter().enumerate() {
+            for (j, b) in all.iter().enumerate() {
+                assert_eq!(a == b, i == j, "{:?} {:?}", TEXTS[i], TEXTS[j]);
+                // The order of the texts, as `str` orders them.
+                assert_eq!(codes.cmp(*a, *b), TEXTS[i].cmp(TEXTS[j]));
+            }
+        }
+        assert_eq!(codes.show_or_dash(None).to_string(), "-");
+        assert_eq!(
+            codes.texts.len(),
+            4,
+            "only the texts that are not 1–17 digits are kept"
+        );
     }
 }
