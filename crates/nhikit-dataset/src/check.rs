@@ -15,7 +15,8 @@ use std::path::Path;
 pub struct Violation {
     /// The file, relative to the dataset directory.
     pub file: String,
-    /// 1-based row in the file (0 for file-level problems).
+    /// Where in the file: the line of a JSON Lines or CSV file (a CSV header is line 1), the
+    /// 1-based record of a Parquet or Arrow file; 0 for file-level problems.
     pub row: u64,
     /// The entity and item, e.g. `person.name_kana`.
     pub item: String,
@@ -454,7 +455,7 @@ pub fn validate(dir: &Path, schema: &Schema) -> Result<Report, Error> {
             row: 0,
             item: String::new(),
             rule: "manifest",
-            message: format!("{m:?}"),
+            message: m.problem(),
         });
     }
     let as_of = manifest
@@ -521,9 +522,14 @@ pub fn validate(dir: &Path, schema: &Schema) -> Result<Report, Error> {
         let readings = &readings;
         let mut key = Vec::new();
         let mut count = 0u64;
+        // The readers number records from 1; a CSV file's header line comes before them.
+        let header_lines = match format {
+            Format::Csv => u64::from(schema.layout(&own_layout).is_some_and(|l| l.header)),
+            Format::Parquet | Format::Arrow | Format::Jsonl => 0,
+        };
         let mut each = |row: u64, r: Record| {
             count += 1;
-            let row = row + 1;
+            let row = row + header_lines;
             let at = places.record(file, row);
             let mut v = |item: String, rule: &'static str, message: String| {
                 violations.push(Violation {

@@ -272,24 +272,25 @@ impl Mismatch {
             | Mismatch::Hash { path, .. } => path,
         }
     }
+
+    /// What is wrong, without the path.
+    pub fn problem(&self) -> String {
+        match self {
+            Mismatch::Missing { .. } => "missing (listed in the manifest)".to_owned(),
+            Mismatch::Extra { .. } => "not listed in the manifest".to_owned(),
+            Mismatch::Size {
+                expected, actual, ..
+            } => format!("{actual} bytes, the manifest says {expected}"),
+            Mismatch::Hash {
+                expected, actual, ..
+            } => format!("SHA-256 {actual}, the manifest says {expected}"),
+        }
+    }
 }
 
 impl fmt::Display for Mismatch {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Mismatch::Missing { path } => write!(f, "{path}: missing (listed in the manifest)"),
-            Mismatch::Extra { path } => write!(f, "{path}: not listed in the manifest"),
-            Mismatch::Size {
-                path,
-                expected,
-                actual,
-            } => write!(f, "{path}: {actual} bytes, the manifest says {expected}"),
-            Mismatch::Hash {
-                path,
-                expected,
-                actual,
-            } => write!(f, "{path}: SHA-256 {actual}, the manifest says {expected}"),
-        }
+        write!(f, "{}: {}", self.path(), self.problem())
     }
 }
 

@@ -15,8 +15,7 @@ fn duplicate(file: &str, row: u64, item: &str, first: &str) -> Violation {
 
 /// The fixture: insurer 010017 in `a.jsonl` and again in `b.jsonl`; households
 /// 131024/0423354822, 011002/0423354822 (the same 世帯番号 in another municipality: a
-/// different key), 131024/9740142627 and 131024/0423354822 again. Rows are numbered as
-/// `validate` numbers them in every format (the reader's 1-based row, plus one).
+/// different key), 131024/9740142627 and 131024/0423354822 again. Rows are JSON Lines lines.
 #[test]
 fn a_duplicated_primary_key_is_reported_with_both_locations() {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/duplicate_keys");
@@ -27,15 +26,15 @@ fn a_duplicated_primary_key_is_reported_with_both_locations() {
         [
             duplicate(
                 "jsonl/insurer/b.jsonl",
-                2,
+                1,
                 "insurer.insurer_number",
-                "jsonl/insurer/a.jsonl:3"
+                "jsonl/insurer/a.jsonl:2"
             ),
             duplicate(
                 "jsonl/household/a.jsonl",
-                5,
+                4,
                 "household.lgcode+household_number",
-                "jsonl/household/a.jsonl:2"
+                "jsonl/household/a.jsonl:1"
             ),
         ]
     );

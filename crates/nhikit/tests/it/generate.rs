@@ -131,6 +131,26 @@ fn a_generated_dataset_validates_and_corruptions_are_caught() {
             text(&o)
         );
     }
+    // The place is the file's line (JSON Lines: the record's own line, counted from 1).
+    let copy = tmp.path().join("c-line");
+    copy_dir(&dir, &copy);
+    corrupt_first(&copy, "person", |l| {
+        replace_item(l, "mynumber", "\"123456789010\"")
+    });
+    let o = nhikit(&["validate", copy.to_str().unwrap()]);
+    let victim = first_file(&copy, "person");
+    let line = std::fs::read_to_string(&victim)
+        .unwrap()
+        .lines()
+        .position(|l| l.contains("123456789010"))
+        .unwrap()
+        + 1;
+    let victim = victim.strip_prefix(&copy).unwrap().to_str().unwrap();
+    assert!(
+        text(&o).contains(&format!("{victim}:{line}: [person.mynumber] schema: ")),
+        "line {line}: {}",
+        text(&o)
+    );
 
     // A flipped byte without resealing: the manifest rule.
     let copy = tmp.path().join("flipped");
@@ -141,7 +161,11 @@ fn a_generated_dataset_validates_and_corruptions_are_caught() {
     std::fs::write(&victim, bytes).unwrap();
     let o = nhikit(&["validate", copy.to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(1));
-    assert!(text(&o).contains("manifest"), "{}", text(&o));
+    assert!(
+        text(&o).contains("] manifest: SHA-256 ") && text(&o).contains("the manifest says"),
+        "{}",
+        text(&o)
+    );
 }
 
 /// `gen` with extra arguments, small and in JSON Lines and Parquet.
