@@ -5,27 +5,30 @@
 
 use crate::{nhikit, text};
 use serde_json::Value;
+use std::path::Path;
+
+/// `nhikit gen --households N --seed S [args] --out ds --quiet`; fails the test if it fails.
+fn generate(ds: &Path, households: &str, seed: &str, args: &[&str]) {
+    let mut all = vec!["gen", "--households", households, "--seed", seed];
+    all.extend_from_slice(args);
+    all.extend_from_slice(&["--out", ds.to_str().unwrap(), "--quiet"]);
+    let o = nhikit(&all);
+    assert!(o.status.success(), "{}", text(&o));
+}
+
+/// `nhikit stats ds --format json`, parsed.
+fn stats_json(ds: &Path) -> Value {
+    let o = nhikit(&["stats", ds.to_str().unwrap(), "--format", "json"]);
+    assert!(o.status.success(), "{}", text(&o));
+    serde_json::from_slice(&o.stdout).unwrap()
+}
 
 #[test]
 fn stats_counts_what_the_records_say_and_gates_on_distance() {
     let tmp = tempfile::tempdir().unwrap();
     let ds = tmp.path().join("ds");
-    let o = nhikit(&[
-        "gen",
-        "--households",
-        "1500",
-        "--seed",
-        "5",
-        "--format",
-        "jsonl",
-        "--out",
-        ds.to_str().unwrap(),
-        "--quiet",
-    ]);
-    assert!(o.status.success(), "{}", text(&o));
-    let o = nhikit(&["stats", ds.to_str().unwrap(), "--json"]);
-    assert!(o.status.success(), "{}", text(&o));
-    let s: Value = serde_json::from_slice(&o.stdout).unwrap();
+    generate(&ds, "1500", "5", &["--format", "jsonl"]);
+    let s = stats_json(&ds);
 
     // Recount from the qualification records: in force on 2026-04-01 (the default as-of).
     let mut bands = [0u64; 15];
@@ -113,22 +116,8 @@ fn stats_counts_what_the_records_say_and_gates_on_distance() {
 fn stats_on_20k_households_is_near_every_target() {
     let tmp = tempfile::tempdir().unwrap();
     let ds = tmp.path().join("ds");
-    let o = nhikit(&[
-        "gen",
-        "--households",
-        "20000",
-        "--seed",
-        "4",
-        "--with",
-        "income,assessment,event",
-        "--out",
-        ds.to_str().unwrap(),
-        "--quiet",
-    ]);
-    assert!(o.status.success(), "{}", text(&o));
-    let o = nhikit(&["stats", ds.to_str().unwrap(), "--format", "json"]);
-    assert!(o.status.success(), "{}", text(&o));
-    let s: Value = serde_json::from_slice(&o.stdout).unwrap();
+    generate(&ds, "20000", "4", &["--with", "income,assessment,event"]);
+    let s = stats_json(&ds);
     let dists = s["distributions"].as_array().unwrap();
     let bounds = [
         ("age band of insured persons", 0.05),
@@ -183,7 +172,7 @@ fn stats_on_20k_households_is_near_every_target() {
     assert_eq!(j["distributions"], s["distributions"]);
 }
 
-fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+fn walk(dir: &Path) -> Vec<std::path::PathBuf> {
     let mut out = Vec::new();
     for e in std::fs::read_dir(dir).unwrap() {
         let p = e.unwrap().path();
@@ -204,23 +193,8 @@ fn stats_counts_only_the_reference_year_of_a_dataset_with_histories() {
     let tmp = tempfile::tempdir().unwrap();
     let distributions = |with: &str| {
         let ds = tmp.path().join(with.replace(',', "-"));
-        let o = nhikit(&[
-            "gen",
-            "--households",
-            "1500",
-            "--seed",
-            "5",
-            "--with",
-            with,
-            "--out",
-            ds.to_str().unwrap(),
-            "--quiet",
-        ]);
-        assert!(o.status.success(), "{}", text(&o));
-        let o = nhikit(&["stats", ds.to_str().unwrap(), "--format", "json"]);
-        assert!(o.status.success(), "{}", text(&o));
-        let s: Value = serde_json::from_slice(&o.stdout).unwrap();
-        s["distributions"]
+        generate(&ds, "1500", "5", &["--with", with]);
+        stats_json(&ds)["distributions"]
             .as_array()
             .unwrap()
             .iter()
