@@ -17,6 +17,9 @@ pub enum Error {
         /// The underlying error.
         source: std::io::Error,
     },
+    /// A path from data refused or not openable under its root (`..`, absolute, a link).
+    #[error(transparent)]
+    Contain(#[from] crate::contain::ContainError),
     /// The output directory exists and is not empty (and overwriting was not asked for).
     #[error(
         "{path}: the output directory already exists and is not empty (choose another path or allow overwriting)"

@@ -10,6 +10,7 @@
 //! manifest fields are documented in `docs/dataset-format.md` (sharding: `docs/scale-out.md`).
 
 mod columnar;
+pub mod contain;
 mod dataset;
 mod error;
 mod format;
