@@ -289,20 +289,20 @@ impl Root {
         wanted: &str,
     ) -> ContainError {
         let shown = self.path.join(so_far);
-        if matches!(e, rustix::io::Errno::LOOP | rustix::io::Errno::NOTDIR) {
-            if let Ok(st) = rustix::fs::statat(base, name, AtFlags::SYMLINK_NOFOLLOW) {
-                let kind = FileType::from_raw_mode(st.st_mode);
-                if kind == FileType::Symlink {
-                    return ContainError::Symlink {
-                        path: shown,
-                        root: self.path.clone(),
-                    };
-                }
-                return ContainError::WrongType {
+        if matches!(e, rustix::io::Errno::LOOP | rustix::io::Errno::NOTDIR)
+            && let Ok(st) = rustix::fs::statat(base, name, AtFlags::SYMLINK_NOFOLLOW)
+        {
+            let kind = FileType::from_raw_mode(st.st_mode);
+            if kind == FileType::Symlink {
+                return ContainError::Symlink {
                     path: shown,
-                    reason: format!("not {wanted} ({})", describe(kind)),
+                    root: self.path.clone(),
                 };
             }
+            return ContainError::WrongType {
+                path: shown,
+                reason: format!("not {wanted} ({})", describe(kind)),
+            };
         }
         io_err(shown)(e)
     }
