@@ -9,6 +9,7 @@
 //! directories of a run split with `--shard I/N` into one dataset. The directory layout and
 //! manifest fields are documented in `docs/dataset-format.md` (sharding: `docs/scale-out.md`).
 
+pub mod archive;
 mod columnar;
 pub mod contain;
 mod dataset;

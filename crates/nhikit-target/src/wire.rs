@@ -11,11 +11,12 @@
 //! assert_eq!(req.op, Operation::Assess);
 //! ```
 
-use crate::{ErrorCode, Target, TargetError};
+use crate::{ErrorCode, ImportRequest, Target, TargetError};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::fmt;
+use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
 /// One operation of the [`Target`] interface. The wire name is the snake_case method name.
@@ -156,6 +157,103 @@ pub fn dispatch<T: Target + ?Sized>(
         Operation::IssueCertificate => call(request, |q| target.issue_certificate(q)),
         Operation::Reset => call(request, |q| target.reset(q)),
     }
+}
+
+/// The content type of an `import` upload and of an `export` download over HTTP: a tar archive
+/// (docs/target-interface.md, "Data on the wire").
+pub const ARCHIVE_CONTENT_TYPE: &str = "application/x-tar";
+/// The first entry of an `import` upload: the [`ImportRequest`] with archive-relative paths.
+pub const ARCHIVE_REQUEST: &str = ".nhikit/request.json";
+/// The first entry of an `export` download: the [`ExportResponse`].
+pub const ARCHIVE_RESPONSE: &str = ".nhikit/response.json";
+
+/// One local source of an `import` upload and its name in the archive.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum UploadSource {
+    /// A dataset directory: every file under it, as `name/<relative path>`.
+    Tree {
+        /// The directory on the caller's machine.
+        local: PathBuf,
+        /// Its name in the archive.
+        name: String,
+    },
+    /// One file.
+    File {
+        /// The file on the caller's machine.
+        local: PathBuf,
+        /// Its name in the archive.
+        name: String,
+    },
+}
+
+/// How an `import` request travels as an upload: the request as the archive names its files
+/// (the archive's first entry, [`ARCHIVE_REQUEST`]) and the local sources to pack.
+///
+/// A dataset directory becomes `dataset/…`; file `i` becomes `files/<i>/` followed by its path
+/// from the first `prefecture=` component on (the partition the import reads from the path),
+/// or its bare name. No local path reaches the target.
+///
+/// ```
+/// use nhikit_target::{ImportFile, ImportRequest};
+/// use nhikit_target::wire::upload_plan;
+/// let r = ImportRequest { files: vec![ImportFile {
+///     path: "/home/me/out/csv/person_csv/prefecture=13/part-00000.csv".into(),
+///     entity: "person".into(), format: "csv".into(), layout: None }], ..Default::default() };
+/// let (sent, _) = upload_plan(&r);
+/// assert_eq!(sent.files[0].path.to_str(), Some("files/0/prefecture=13/part-00000.csv"));
+/// ```
+pub fn upload_plan(request: &ImportRequest) -> (ImportRequest, Vec<UploadSource>) {
+    let mut sent = request.clone();
+    let mut sources = Vec::new();
+    if let Some(d) = &request.dataset {
+        sources.push(UploadSource::Tree {
+            local: d.clone(),
+            name: "dataset".into(),
+        });
+        sent.dataset = Some(PathBuf::from("dataset"));
+    }
+    for (i, (f, s)) in request.files.iter().zip(sent.files.iter_mut()).enumerate() {
+        let parts: Vec<String> = f
+            .path
+            .components()
+            .filter_map(|c| match c {
+                std::path::Component::Normal(n) => Some(n.to_string_lossy().into_owned()),
+                _ => None,
+            })
+            .collect();
+        let from = parts
+            .iter()
+            .position(|p| p.starts_with("prefecture="))
+            .unwrap_or(parts.len().saturating_sub(1));
+        let tail = parts.get(from..).unwrap_or_default().join("/");
+        let tail = if tail.is_empty() {
+            "file".to_owned()
+        } else {
+            tail
+        };
+        let name = format!("files/{i}/{tail}");
+        sources.push(UploadSource::File {
+            local: f.path.clone(),
+            name: name.clone(),
+        });
+        s.path = PathBuf::from(name);
+    }
+    (sent, sources)
+}
+
+/// The request of an unpacked upload with every path resolved by `resolve` (which must refuse
+/// a path that leaves the directory the upload was unpacked in).
+pub fn resolve_upload<E>(
+    mut request: ImportRequest,
+    mut resolve: impl FnMut(&Path) -> Result<PathBuf, E>,
+) -> Result<ImportRequest, E> {
+    if let Some(d) = &request.dataset {
+        request.dataset = Some(resolve(d)?);
+    }
+    for f in &mut request.files {
+        f.path = resolve(&f.path)?;
+    }
+    Ok(request)
 }
 
 /// One request line of the process protocol (`docs/adapter-protocol.md`): the caller writes

@@ -18,7 +18,20 @@ pub fn same(
     op: Operation,
     request: Value,
 ) -> Value {
-    let r = post(agent, &server.url(&op.http_path()), &request);
+    same_with(agent, server, local, op, request.clone(), request)
+}
+
+/// [`same`] where the server is sent `remote` (its paths relative to its data directory) and
+/// `local` is asked `request` (the same paths, absolute).
+pub fn same_with(
+    agent: &ureq::Agent,
+    server: &Server,
+    local: &Reference,
+    op: Operation,
+    remote: Value,
+    request: Value,
+) -> Value {
+    let r = post(agent, &server.url(&op.http_path()), &remote);
     assert!(
         r.content_type.starts_with("application/json"),
         "{op}: {}",
@@ -83,15 +96,22 @@ pub fn read_requests(q: &serde_json::Map<String, Value>) -> Vec<(Operation, Valu
 fn every_operation_answers_as_dispatch_does() {
     let f = fixture(30);
     let local = Reference::in_memory().unwrap();
-    let server = Server::start(shared(Reference::in_memory().unwrap()), Config::default());
+    let server = Server::start(
+        shared(Reference::in_memory().unwrap()),
+        Config {
+            data_dir: Some(f.tmp.path().to_owned()),
+            ..Config::default()
+        },
+    );
     let agent = agent();
 
-    // import: both start empty.
-    let imported = same(
+    // import: both start empty; the server is named the dataset under its data directory.
+    let imported = same_with(
         &agent,
         &server,
         &local,
         Operation::Import,
+        json!({ "dataset": "ds" }),
         json!({ "dataset": f.dir }),
     );
     assert_eq!(imported["records"]["household"], 30);
@@ -173,13 +193,15 @@ fn every_operation_answers_as_dispatch_does() {
     assert_eq!(bad["code"], "invalid_request");
 
     // export: the same counts from both.
-    let a = same(
+    let a = same_with(
         &agent,
         &server,
         &local,
         Operation::Export,
-        json!({ "dir": f.tmp.path().join("exported"), "overwrite": true }),
+        json!({ "dir": "exported", "overwrite": true }),
+        json!({ "dir": f.tmp.path().join("exported-local"), "overwrite": true }),
     );
+    assert!(f.tmp.path().join("exported/manifest.json").is_file());
     assert_eq!(a["records"]["household"], 30);
 
     // reset: both remove the same records, and hold nothing after it.
@@ -269,7 +291,11 @@ fn transport_failures_are_target_errors() {
 }
 
 fn reply_without_content_type(agent: &ureq::Agent, url: &str) -> Reply {
-    let mut r = agent.post(url).send(&b"{}"[..]).unwrap();
+    let mut r = agent
+        .post(url)
+        .header("authorization", format!("Bearer {}", crate::TOKEN))
+        .send(&b"{}"[..])
+        .unwrap();
     Reply {
         status: r.status().as_u16(),
         content_type: r

@@ -6,6 +6,7 @@
 mod concurrency;
 mod http;
 mod openapi;
+mod security;
 
 use nhikit_io::{DatasetWriter, Format, ManifestInfo, Partition, WriterOptions};
 use nhikit_reference::Reference;
@@ -111,6 +112,9 @@ pub fn loaded(f: &Fixture, db: Option<&Path>) -> Reference {
     r
 }
 
+/// The bearer token of every test server.
+pub const TOKEN: &str = "test-token-0123456789";
+
 /// A server on an ephemeral loopback port, in its own runtime; stopped (gracefully) on drop.
 pub struct Server {
     pub addr: SocketAddr,
@@ -119,7 +123,9 @@ pub struct Server {
 }
 
 impl Server {
-    pub fn start(target: SharedTarget, config: Config) -> Server {
+    /// Serves with `config`, its token replaced by [`TOKEN`].
+    pub fn start(target: SharedTarget, mut config: Config) -> Server {
+        config.token = nhikit_server::Token::new(TOKEN, "test").unwrap();
         let (addr_tx, addr_rx) = std::sync::mpsc::channel();
         let (stop, stop_rx) = tokio::sync::oneshot::channel::<()>();
         let thread = std::thread::spawn(move || {
@@ -211,6 +217,7 @@ pub fn post_raw(agent: &ureq::Agent, url: &str, content_type: &str, body: &[u8])
     reply(
         agent
             .post(url)
+            .header("authorization", format!("Bearer {TOKEN}"))
             .header("content-type", content_type)
             .send(body),
     )
@@ -227,7 +234,12 @@ pub fn post(agent: &ureq::Agent, url: &str, body: &Value) -> Reply {
 }
 
 pub fn get(agent: &ureq::Agent, url: &str) -> Reply {
-    reply(agent.get(url).call())
+    reply(
+        agent
+            .get(url)
+            .header("authorization", format!("Bearer {TOKEN}"))
+            .call(),
+    )
 }
 
 pub fn shared(r: Reference) -> SharedTarget {
