@@ -5,8 +5,14 @@
 use crate::profile::{Body, ErrorMapping, HeaderSource, HttpProfile, Method, OpMapping, Query};
 use crate::template::{self, encode_segment, field, text_of};
 use crate::{AdapterError, Transport, io_error, snippet, storage_error};
+use nhikit_io::archive::{ArchiveError, ArchiveWriter, Limits, unpack_to_dir};
+use nhikit_io::contain::Root;
 use nhikit_target::wire::Operation;
+use nhikit_target::wire::{
+    ARCHIVE_CONTENT_TYPE, ARCHIVE_REQUEST, ARCHIVE_RESPONSE, UploadSource, upload_plan,
+};
 use nhikit_target::{ErrorCode, Rejection, TargetError};
+use nhikit_target::{ExportRequest, ImportRequest};
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
@@ -44,6 +50,9 @@ pub(crate) struct HttpTarget {
     ops: BTreeMap<Operation, OpMapping>,
     headers: Vec<(String, Header)>,
     timeout: Duration,
+    /// Import and export carry the data: an archive upload and download (nhikit's own routes;
+    /// docs/target-interface.md, "Data on the wire").
+    archive: bool,
 }
 
 impl fmt::Debug for HttpTarget {
@@ -110,8 +119,13 @@ fn private_key(path: &Path) -> Result<PrivateKey<'static>, AdapterError> {
 }
 
 impl HttpTarget {
-    /// `nhikit serve`'s routes under `url` (`http://HOST:PORT[/base]`).
-    pub(crate) fn default_mapping(url: &str, timeout: Duration) -> Result<HttpTarget, String> {
+    /// `nhikit serve`'s routes under `url` (`http://HOST:PORT[/base]`), with `token` as the
+    /// bearer token; import and export carry the data as archives.
+    pub(crate) fn default_mapping(
+        url: &str,
+        timeout: Duration,
+        token: Option<String>,
+    ) -> Result<HttpTarget, String> {
         let base = url.trim_end_matches('/');
         let uri: ureq::http::Uri = base.parse().map_err(|e| format!("not an URL: {e}"))?;
         let scheme_ok = matches!(uri.scheme_str(), Some("http" | "https"));
@@ -128,12 +142,21 @@ impl HttpTarget {
             token_env: None,
             headers: Vec::new(),
             proxy_from_env: false,
+            archive: true,
             ops: Operation::ALL
                 .into_iter()
                 .map(|op| (op, OpMapping::default_for(op, &errors)))
                 .collect(),
         };
-        HttpTarget::from_profile(profile, timeout).map_err(|e| e.to_string())
+        let mut t = HttpTarget::from_profile(profile, timeout).map_err(|e| e.to_string())?;
+        if let Some(token) = token {
+            t.headers.push((
+                "Authorization".to_owned(),
+                Header::Secret(Secret(format!("Bearer {}", token.trim()))),
+            ));
+        }
+        t.archive = true;
+        Ok(t)
     }
 
     /// The target a checked profile describes; reads the TLS files and the secrets now.
@@ -185,6 +208,7 @@ impl HttpTarget {
             ops: p.ops,
             headers,
             timeout,
+            archive: p.archive,
         })
     }
 
@@ -232,6 +256,12 @@ impl HttpTarget {
         let Some(m) = self.ops.get(&op) else {
             return Err(io_error(op, format!("{op}: no HTTP mapping")));
         };
+        if self.archive && op == Operation::Import {
+            return self.upload(m, request);
+        }
+        if self.archive && op == Operation::Export {
+            return self.download(m, request);
+        }
         let path = m
             .path
             .render(|f| field(&request, f).map(text_of), encode_segment)
@@ -300,6 +330,126 @@ impl HttpTarget {
             .read_to_string()
             .map_err(|e| self.transport_error(op, &format!("{what}: reading the body"), &e))?;
         decode_response(op, &what, status, &text, m)
+    }
+
+    /// `import` as an upload: the request's dataset or files packed into an archive (in a
+    /// temporary file, so memory stays flat) led by the request with archive-relative paths.
+    fn upload(&self, m: &OpMapping, request: Value) -> Result<Value, TargetError> {
+        let op = Operation::Import;
+        let q: ImportRequest = serde_json::from_value(request)
+            .map_err(|e| TargetError::invalid("request", format!("{op}: bad request: {e}")))?;
+        let (sent, sources) = upload_plan(&q);
+        let local = |e: &dyn fmt::Display| TargetError::invalid("dataset", format!("{op}: {e}"));
+        let mut file = tempfile::tempfile().map_err(|e| io_error(op, format!("{op}: {e}")))?;
+        {
+            let mut w = ArchiveWriter::new(std::io::BufWriter::new(&mut file));
+            let head = serde_json::to_vec(&sent).map_err(|e| local(&e))?;
+            w.add_bytes(ARCHIVE_REQUEST, &head).map_err(|e| local(&e))?;
+            for s in sources {
+                match s {
+                    UploadSource::Tree { local: dir, name } => {
+                        let root = Root::open(&dir).map_err(|e| local(&e))?;
+                        w.add_tree(&root, &name).map_err(|e| local(&e))?;
+                    }
+                    UploadSource::File { local: path, name } => {
+                        let parent = match path.parent() {
+                            Some(p) if !p.as_os_str().is_empty() => p,
+                            _ => Path::new("."),
+                        };
+                        let base = path.file_name().map(Path::new).ok_or_else(|| {
+                            local(&format!("{}: not a file name", path.display()))
+                        })?;
+                        let root = Root::open(parent).map_err(|e| local(&e))?;
+                        w.add_file(&root, base, &name).map_err(|e| local(&e))?;
+                    }
+                }
+            }
+            let mut inner = w.finish().map_err(|e| local(&e))?;
+            std::io::Write::flush(&mut inner).map_err(|e| io_error(op, format!("{op}: {e}")))?;
+        }
+        std::io::Seek::rewind(&mut file).map_err(|e| io_error(op, format!("{op}: {e}")))?;
+        let path = m
+            .path
+            .render(|_| None, encode_segment)
+            .map_err(|f| TargetError::invalid(f, format!("{op}: the path needs a field")))?;
+        let url = format!("{}{path}", self.base_url);
+        let what = format!("{op}: POST {url} (upload)");
+        let result = self
+            .decorate(self.agent.post(&url), &[])
+            .content_type(ARCHIVE_CONTENT_TYPE)
+            .send(&file);
+        let mut response = result.map_err(|e| self.transport_error(op, &what, &e))?;
+        let status = response.status().as_u16();
+        let text = response
+            .body_mut()
+            .with_config()
+            .limit(MAX_BODY)
+            .read_to_string()
+            .map_err(|e| self.transport_error(op, &format!("{what}: reading the body"), &e))?;
+        decode_response(op, &what, status, &text, m).map_err(|e| self.redact_error(e))
+    }
+
+    /// `export` as a download: the target exports on its side and streams the files back; they
+    /// are unpacked (contained, atomically) into the request's `dir` here.
+    fn download(&self, m: &OpMapping, request: Value) -> Result<Value, TargetError> {
+        let op = Operation::Export;
+        let q: ExportRequest = serde_json::from_value(request)
+            .map_err(|e| TargetError::invalid("request", format!("{op}: bad request: {e}")))?;
+        let path = m
+            .path
+            .render(|_| None, encode_segment)
+            .map_err(|f| TargetError::invalid(f, format!("{op}: the path needs a field")))?;
+        let url = format!("{}{path}", self.base_url);
+        let what = format!("{op}: POST {url} (download)");
+        // The target's own directory name: no local path leaves this machine.
+        let body = br#"{"dir":"export","overwrite":false}"#;
+        let result = self
+            .decorate(self.agent.post(&url), &[])
+            .header("Accept", ARCHIVE_CONTENT_TYPE)
+            .content_type("application/json")
+            .send(&body[..]);
+        let mut response = result.map_err(|e| self.transport_error(op, &what, &e))?;
+        let status = response.status().as_u16();
+        let is_archive = response
+            .headers()
+            .get("content-type")
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.starts_with(ARCHIVE_CONTENT_TYPE));
+        if !(200..300).contains(&status) || !is_archive {
+            let text = response
+                .body_mut()
+                .with_config()
+                .limit(MAX_BODY)
+                .read_to_string()
+                .map_err(|e| self.transport_error(op, &format!("{what}: reading the body"), &e))?;
+            if (200..300).contains(&status) {
+                return Err(storage_error(
+                    op,
+                    format!(
+                        "{what}: HTTP {status} without an archive (content type {ARCHIVE_CONTENT_TYPE}): {:?}",
+                        snippet(&text, QUOTE)
+                    ),
+                ));
+            }
+            return decode_response(op, &what, status, &text, m).map_err(|e| self.redact_error(e));
+        }
+        let reader = response.body_mut().with_config().limit(u64::MAX).reader();
+        let (_, head) = unpack_to_dir(
+            reader,
+            &q.dir,
+            q.overwrite,
+            &Limits::default(),
+            ARCHIVE_RESPONSE,
+        )
+        .map_err(|e| match e {
+            ArchiveError::Output(inner) => TargetError::invalid("dir", format!("{op}: {inner}")),
+            other => storage_error(op, format!("{what}: the archive: {other}")),
+        })?;
+        let head = head.ok_or_else(|| {
+            storage_error(op, format!("{what}: the archive has no {ARCHIVE_RESPONSE}"))
+        })?;
+        serde_json::from_slice(&head)
+            .map_err(|e| storage_error(op, format!("{what}: {ARCHIVE_RESPONSE} is not JSON: {e}")))
     }
 
     fn query(&self, m: &OpMapping, request: &Value) -> Vec<(String, String)> {

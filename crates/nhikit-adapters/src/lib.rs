@@ -50,13 +50,27 @@ pub type SharedTarget = Box<dyn Target + Send + Sync>;
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// How [`connect`] sets a target up.
-#[derive(Debug, Clone, Default)]
+#[derive(Clone, Default)]
 pub struct ConnectOptions {
     /// Seeded faults of the builtin reference (`--fault NAME`); refused for other kinds.
     pub faults: Vec<String>,
     /// The longest one call may take; `None`: the profile's `timeout_secs`, else
     /// [`DEFAULT_TIMEOUT`].
     pub timeout: Option<Duration>,
+    /// The bearer token for an `http://`/`https://` target (`nhikit serve`'s routes); `None`:
+    /// the environment variable `NHIKIT_TOKEN`, when set. Profiles name their own
+    /// (`token_env`).
+    pub token: Option<String>,
+}
+
+impl std::fmt::Debug for ConnectOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ConnectOptions")
+            .field("faults", &self.faults)
+            .field("timeout", &self.timeout)
+            .field("token", &self.token.as_ref().map(|_| "***"))
+            .finish()
+    }
 }
 
 /// Why a target could not be set up.
@@ -137,8 +151,13 @@ pub fn connect(spec: &str, options: &ConnectOptions) -> Result<SharedTarget, Ada
     }
     if spec.starts_with("http://") || spec.starts_with("https://") {
         no_faults()?;
-        let t =
-            http::HttpTarget::default_mapping(spec, timeout).map_err(|reason| spec_err(&reason))?;
+        let token = options.token.clone().or_else(|| {
+            std::env::var("NHIKIT_TOKEN")
+                .ok()
+                .filter(|t| !t.trim().is_empty())
+        });
+        let t = http::HttpTarget::default_mapping(spec, timeout, token)
+            .map_err(|reason| spec_err(&reason))?;
         return Ok(Box::new(Adapted(t)));
     }
     if let Some(command) = spec.strip_prefix("process:") {

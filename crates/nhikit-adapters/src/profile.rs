@@ -218,7 +218,21 @@ pub(crate) struct HttpProfile {
     pub token_env: Option<String>,
     pub headers: Vec<(String, HeaderSource)>,
     pub proxy_from_env: bool,
+    /// `transfer = "archive"`: import and export carry the data (nhikit's upload/download
+    /// protocol) instead of naming paths on the target.
+    pub archive: bool,
     pub ops: BTreeMap<Operation, OpMapping>,
+}
+
+/// How import and export reach the data.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub(crate) enum Transfer {
+    /// The request names paths the target can read and write (a shared disk).
+    #[default]
+    Paths,
+    /// The data travels in the request and the answer (an archive upload and download).
+    Archive,
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -253,6 +267,8 @@ struct RawHttp {
     headers: BTreeMap<String, Spanned<RawHeader>>,
     #[serde(default)]
     proxy_from_env: bool,
+    #[serde(default)]
+    transfer: Transfer,
     #[serde(default)]
     errors: RawErrors,
     #[serde(default)]
@@ -582,6 +598,7 @@ impl Ctx<'_> {
             token_env: raw.token_env,
             headers,
             proxy_from_env: raw.proxy_from_env,
+            archive: raw.transfer == Transfer::Archive,
             ops,
         })
     }

@@ -20,6 +20,8 @@ pub struct Endpoint {
     pub authority: String,
     /// The resolved address.
     pub addr: SocketAddr,
+    /// `Authorization: Bearer …` sent with every request (marked sensitive: `Debug` hides it).
+    pub auth: Option<hyper::header::HeaderValue>,
 }
 
 impl Endpoint {
@@ -49,7 +51,17 @@ impl Endpoint {
         Ok(Endpoint {
             authority: authority.to_owned(),
             addr,
+            auth: None,
         })
+    }
+
+    /// The endpoint with a bearer token sent on every request.
+    pub fn with_token(mut self, token: &str) -> Result<Endpoint, String> {
+        let mut v = hyper::header::HeaderValue::from_str(&format!("Bearer {}", token.trim()))
+            .map_err(|_| "the token must be printable ASCII".to_owned())?;
+        v.set_sensitive(true);
+        self.auth = Some(v);
+        Ok(self)
     }
 }
 
@@ -67,6 +79,7 @@ pub enum Outcome {
 pub struct Connection {
     endpoint: Endpoint,
     host: Option<hyper::header::HeaderValue>,
+    import_path: hyper::Uri,
     sender: Option<SendRequest<Full<Bytes>>>,
 }
 
@@ -75,6 +88,7 @@ impl Connection {
     pub fn new(endpoint: Endpoint) -> Connection {
         Connection {
             host: hyper::header::HeaderValue::from_str(&endpoint.authority).ok(),
+            import_path: hyper::Uri::from_static("/v1/import"),
             endpoint,
             sender: None,
         }
@@ -94,8 +108,9 @@ impl Connection {
         Ok(sender)
     }
 
-    /// Sends `POST path` with `body` (JSON), or `GET path` when `body` is `None`, and reads
-    /// the whole answer. Returns the outcome and the answer's body.
+    /// Sends `POST path` with `body` (JSON; on `/v1/import` an archive upload, see
+    /// `nhikit_target::wire::upload_plan`), or `GET path` when `body` is `None`, and reads the
+    /// whole answer. Returns the outcome and the answer's body.
     pub async fn send(
         &mut self,
         path: hyper::Uri,
@@ -125,14 +140,22 @@ impl Connection {
             _ => self.sender.insert(self.connect().await?),
         };
         sender.ready().await.map_err(|_| "io".to_owned())?;
+        let content_type = if body.is_some() && path == self.import_path {
+            nhikit_target::wire::ARCHIVE_CONTENT_TYPE
+        } else {
+            "application/json"
+        };
         let mut builder = hyper::Request::builder().uri(path);
         if let Some(host) = &self.host {
             builder = builder.header(hyper::header::HOST, host.clone());
         }
+        if let Some(auth) = &self.endpoint.auth {
+            builder = builder.header(hyper::header::AUTHORIZATION, auth.clone());
+        }
         let request = match body {
             Some(b) => builder
                 .method(hyper::Method::POST)
-                .header(hyper::header::CONTENT_TYPE, "application/json")
+                .header(hyper::header::CONTENT_TYPE, content_type)
                 .body(Full::new(b)),
             None => builder
                 .method(hyper::Method::GET)

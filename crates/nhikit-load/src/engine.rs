@@ -34,8 +34,10 @@ pub struct RunOptions {
     /// Stop gracefully on Ctrl-C, keeping the results so far.
     pub ctrl_c: bool,
     /// Where the pool's dataset is written when it must be imported (default: the system's
-    /// temporary directory). The target reads it from there, so it must see this path.
+    /// temporary directory); it is uploaded from there, so the target need not see it.
     pub tmp: Option<PathBuf>,
+    /// The bearer token sent with every request (`NHIKIT_TOKEN` in the CLI).
+    pub token: Option<String>,
 }
 
 impl Default for RunOptions {
@@ -46,6 +48,7 @@ impl Default for RunOptions {
             progress: false,
             ctrl_c: false,
             tmp: None,
+            token: None,
         }
     }
 }
@@ -79,7 +82,10 @@ pub fn run(
     options: &RunOptions,
     stop: Stop,
 ) -> Result<Results, Error> {
-    let endpoint = Endpoint::parse(target).map_err(Error::Usage)?;
+    let mut endpoint = Endpoint::parse(target).map_err(Error::Usage)?;
+    if let Some(t) = &options.token {
+        endpoint = endpoint.with_token(t).map_err(Error::Usage)?;
+    }
     let as_of = scenario.pool.as_of_date().map_err(Error::Usage)?;
     let needs_import_op = scenario.ops().iter().any(|(o, _)| *o == LoadOp::Import);
     let mut pool = if scenario.needs_pool() {
@@ -222,17 +228,28 @@ fn answer_text(body: &[u8]) -> String {
     }
 }
 
+/// The upload of the pool's dataset: an archive of its files led by the import request
+/// (`nhikit_target::wire::upload_plan`), so the target needs no access to this machine's disk.
 fn import_body(dataset: &std::path::Path) -> Result<Bytes, Error> {
-    let abs = std::path::absolute(dataset).map_err(|e| Error::Io {
-        path: dataset.to_owned(),
-        message: e.to_string(),
-    })?;
-    let body = serde_json::to_vec(&nhikit_target::ImportRequest {
-        dataset: Some(abs),
+    use nhikit_io::archive::ArchiveWriter;
+    use nhikit_target::wire::{ARCHIVE_REQUEST, UploadSource, upload_plan};
+    let (sent, sources) = upload_plan(&nhikit_target::ImportRequest {
+        dataset: Some(dataset.to_owned()),
         files: Vec::new(),
-    })
-    .map_err(|e| Error::Pool(e.to_string()))?;
-    Ok(Bytes::from(body))
+    });
+    let pool_err =
+        |e: &dyn std::fmt::Display| Error::Pool(format!("packing {}: {e}", dataset.display()));
+    let head = serde_json::to_vec(&sent).map_err(|e| pool_err(&e))?;
+    let mut w = ArchiveWriter::new(Vec::new());
+    w.add_bytes(ARCHIVE_REQUEST, &head)
+        .map_err(|e| pool_err(&e))?;
+    for s in sources {
+        if let UploadSource::Tree { local, name } = s {
+            let root = nhikit_io::contain::Root::open(&local).map_err(|e| pool_err(&e))?;
+            w.add_tree(&root, &name).map_err(|e| pool_err(&e))?;
+        }
+    }
+    Ok(Bytes::from(w.finish().map_err(|e| pool_err(&e))?))
 }
 
 /// What every task shares.

@@ -48,15 +48,17 @@ pub struct DemoArgs {
 }
 
 /// A stage's child process: prints the command, runs it, returns whether it succeeded.
-fn stage(exe: &Path, args: &[String]) -> anyhow::Result<bool> {
-    Ok(stage_code(exe, args)? == Some(0))
+fn stage(exe: &Path, args: &[String], token: &str) -> anyhow::Result<bool> {
+    Ok(stage_code(exe, args, token)? == Some(0))
 }
 
-/// A stage's child process: prints the command, runs it, returns its exit code.
-fn stage_code(exe: &Path, args: &[String]) -> anyhow::Result<Option<i32>> {
+/// A stage's child process: prints the command, runs it with the server's token in
+/// `NHIKIT_TOKEN` (never on the command line, where `ps` would show it), returns its exit code.
+fn stage_code(exe: &Path, args: &[String], token: &str) -> anyhow::Result<Option<i32>> {
     println!("$ nhikit {}", args.join(" "));
     let status = Command::new(exe)
         .args(args)
+        .env("NHIKIT_TOKEN", token)
         .status()
         .with_context(|| format!("cannot run {}", exe.display()))?;
     println!();
@@ -77,7 +79,7 @@ impl Drop for Server {
     }
 }
 
-fn start_server(exe: &Path, faults: &[String]) -> anyhow::Result<Server> {
+fn start_server(exe: &Path, faults: &[String], token: &str) -> anyhow::Result<Server> {
     let mut args = vec!["serve".to_owned(), "--addr".into(), "127.0.0.1:0".into()];
     for f in faults {
         args.push("--fault".into());
@@ -86,6 +88,7 @@ fn start_server(exe: &Path, faults: &[String]) -> anyhow::Result<Server> {
     println!("$ nhikit {} &", args.join(" "));
     let mut child = Command::new(exe)
         .args(&args)
+        .env("NHIKIT_TOKEN", token)
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .spawn()
@@ -193,6 +196,10 @@ pub fn run(args: DemoArgs) -> anyhow::Result<ExitCode> {
     let load = out.join("load");
 
     println!("nhikit demo → {}\n", out.display());
+    // A fresh bearer token for the reference target, handed to each command in its
+    // environment (never on a command line).
+    let token = nhikit_server::Token::random();
+    let token = token.reveal();
     println!(
         "[1/4] generate {} households (seed {})",
         args.households, args.seed
@@ -209,6 +216,7 @@ pub fn run(args: DemoArgs) -> anyhow::Result<ExitCode> {
             s(&data),
             "--overwrite".into(),
         ],
+        token,
     )?;
     if !ok {
         bail!("generation failed (see above)");
@@ -220,7 +228,7 @@ pub fn run(args: DemoArgs) -> anyhow::Result<ExitCode> {
     );
 
     println!("[2/4] start the reference target (the embedded default) over HTTP");
-    let server = start_server(&exe, &args.faults)?;
+    let server = start_server(&exe, &args.faults, token)?;
 
     println!("[3/4] conformance catalog against {}", server.url);
     let conform_ok = stage(
@@ -234,6 +242,7 @@ pub fn run(args: DemoArgs) -> anyhow::Result<ExitCode> {
             "--report".into(),
             s(&conformance),
         ],
+        token,
     )?;
 
     // The load run fails the demo only when it cannot run; a breached threshold (exit 1) is a
@@ -249,7 +258,11 @@ pub fn run(args: DemoArgs) -> anyhow::Result<ExitCode> {
         );
         std::fs::create_dir_all(&load).with_context(|| format!("cannot create {}", s(&load)))?;
         // The load scenario imports its own data pool: start it from an empty target.
-        let target = nhikit_adapters::connect(&server.url, &Default::default())
+        let options = nhikit_adapters::ConnectOptions {
+            token: Some(token.to_owned()),
+            ..Default::default()
+        };
+        let target = nhikit_adapters::connect(&server.url, &options)
             .with_context(|| format!("cannot reach {}", server.url))?;
         target
             .reset(&nhikit_target::ResetRequest {})
@@ -275,6 +288,7 @@ pub fn run(args: DemoArgs) -> anyhow::Result<ExitCode> {
                 "--junit".into(),
                 s(&load.join("junit.xml")),
             ],
+            token,
         )?;
         load_breached = code == Some(1);
         load_ok = code == Some(0) || load_breached;

@@ -66,7 +66,8 @@ pub struct RunArgs {
     /// Tokio worker threads of the client.
     #[arg(long, default_value_t = 1)]
     pub threads: usize,
-    /// Where the pool's dataset is written for the target to import (it must see the path).
+    /// Where the pool's dataset is written before it is uploaded to the target (default: the
+    /// system's temporary directory). The bearer token comes from NHIKIT_TOKEN.
     #[arg(long)]
     pub tmp: Option<PathBuf>,
     #[command(flatten)]
@@ -118,6 +119,9 @@ fn run_scenario(args: RunArgs) -> anyhow::Result<ExitCode> {
         progress: !crate::out::quiet() && std::io::stderr().is_terminal(),
         ctrl_c: true,
         tmp: args.tmp.clone(),
+        token: std::env::var("NHIKIT_TOKEN")
+            .ok()
+            .filter(|t| !t.trim().is_empty()),
     };
     if !crate::out::quiet() {
         eprintln!(
