@@ -1,6 +1,7 @@
 -- wrk script for benches/http-lookups.sh: POSTs `lookup_person` requests for real imported
 -- persons, round robin, and counts the answers by status. The request bodies (one JSON object
--- per line) are read from the file named by the environment variable BODIES.
+-- per line) are read from the file named by the environment variable BODIES; the bearer token
+-- from NHIKIT_TOKEN.
 local bodies = {}
 for line in io.lines(os.getenv("BODIES")) do
   bodies[#bodies + 1] = line
@@ -20,6 +21,10 @@ function init(args)
   other = 0
   wrk.method = "POST"
   wrk.headers["Content-Type"] = "application/json"
+  local token = os.getenv("NHIKIT_TOKEN")
+  if token and token ~= "" then
+    wrk.headers["Authorization"] = "Bearer " .. token
+  end
 end
 
 function request()

@@ -43,6 +43,9 @@ case $db in
   memory) db_args=() ;;
   *) echo "DB must be file or memory, got $db" >&2; exit 2 ;;
 esac
+# The server requires a bearer token (an older binary ignores it): the same for server and wrk.
+NHIKIT_TOKEN=$(od -An -N32 -tx1 /dev/urandom | tr -d ' \n')
+export NHIKIT_TOKEN
 "$bin" serve --addr 127.0.0.1:0 "${db_args[@]}" --import "$work/ds" > "$work/stdout" 2> "$work/stderr" &
 server=$!
 for _ in $(seq 1 600); do
@@ -50,7 +53,7 @@ for _ in $(seq 1 600); do
   kill -0 "$server" 2>/dev/null || { cat "$work/stderr" >&2; exit 1; }
   sleep 0.1
 done
-url=$(sed -n 's/^listening on //p' "$work/stdout")
+url=$(sed -n 's/^listening on //p' "$work/stdout" | head -n 1)
 [ -n "$url" ] || { echo "server did not start" >&2; cat "$work/stderr" >&2; exit 1; }
 printf '# %s, %s cores, commit %s, %s; db=%s, %s persons, %s connections, %s threads, %s; load %s\n' \
   "$(uname -m)" "$(nproc)" "$(git rev-parse --short HEAD 2>/dev/null || echo -)" "$(date -u +%FT%TZ)" \

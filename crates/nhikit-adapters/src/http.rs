@@ -5,7 +5,7 @@
 use crate::profile::{Body, ErrorMapping, HeaderSource, HttpProfile, Method, OpMapping, Query};
 use crate::template::{self, encode_segment, field, text_of};
 use crate::{AdapterError, Transport, io_error, snippet, storage_error};
-use nhikit_io::archive::{ArchiveError, ArchiveWriter, Limits, unpack_to_dir};
+use nhikit_io::archive::{ArchiveError, ArchiveWriter, Limits, NewDir};
 use nhikit_io::contain::Root;
 use nhikit_target::wire::Operation;
 use nhikit_target::wire::{
@@ -401,6 +401,13 @@ impl HttpTarget {
             .map_err(|f| TargetError::invalid(f, format!("{op}: the path needs a field")))?;
         let url = format!("{}{path}", self.base_url);
         let what = format!("{op}: POST {url} (download)");
+        // Refuse an unusable `dir` before the target does any work (the reference's error).
+        let out = NewDir::new(&q.dir, q.overwrite).map_err(|e| match e {
+            ArchiveError::Output(inner) => {
+                TargetError::new(ErrorCode::Io, inner.to_string()).with_item("dir")
+            }
+            other => TargetError::new(ErrorCode::Io, other.to_string()).with_item("dir"),
+        })?;
         // The target's own directory name: no local path leaves this machine.
         let body = br#"{"dir":"export","overwrite":false}"#;
         let result = self
@@ -434,17 +441,14 @@ impl HttpTarget {
             return decode_response(op, &what, status, &text, m).map_err(|e| self.redact_error(e));
         }
         let reader = response.body_mut().with_config().limit(u64::MAX).reader();
-        let (_, head) = unpack_to_dir(
-            reader,
-            &q.dir,
-            q.overwrite,
-            &Limits::default(),
-            ARCHIVE_RESPONSE,
-        )
-        .map_err(|e| match e {
-            ArchiveError::Output(inner) => TargetError::invalid("dir", format!("{op}: {inner}")),
-            other => storage_error(op, format!("{what}: the archive: {other}")),
-        })?;
+        let (_, head) = out
+            .fill(reader, &Limits::default(), ARCHIVE_RESPONSE)
+            .map_err(|e| match e {
+                ArchiveError::Output(inner) => {
+                    TargetError::new(ErrorCode::Io, inner.to_string()).with_item("dir")
+                }
+                other => storage_error(op, format!("{what}: the archive: {other}")),
+            })?;
         let head = head.ok_or_else(|| {
             storage_error(op, format!("{what}: the archive has no {ARCHIVE_RESPONSE}"))
         })?;
@@ -608,6 +612,7 @@ mod tests {
                 ),
             ],
             timeout: Duration::from_secs(1),
+            archive: false,
         };
         let debug = format!("{t:?}");
         assert!(!debug.contains("s3cr3t"), "{debug}");

@@ -257,46 +257,59 @@ pub fn unpack(input: impl Read, dest: &Root, limits: &Limits) -> Result<Unpacked
     Ok(got)
 }
 
-/// Unpacks the archive read from `input` into a new directory `out`, which appears only
-/// complete (a temporary sibling renamed into place, as a generated dataset does; `out` must not
-/// exist, be empty, or `overwrite`). The entry `take` (e.g. a response at the archive's head)
-/// is read out and not left in `out`; its bytes are returned, `None` when absent.
-pub fn unpack_to_dir(
-    input: impl Read,
-    out: &Path,
-    overwrite: bool,
-    limits: &Limits,
-    take: &str,
-) -> Result<(Unpacked, Option<Vec<u8>>), ArchiveError> {
-    let staging = crate::dataset::Staging::new(out, overwrite)
-        .map_err(|e| ArchiveError::Output(Box::new(e)))?;
-    let root = Root::open(staging.path())?;
-    let mut got = unpack(input, &root, limits)?;
-    let taken = match root.open_file(take) {
-        Ok(mut f) => {
-            let mut bytes = Vec::new();
-            f.read_to_end(&mut bytes)
-                .map_err(io(format!("reading {take}")))?;
-            root.remove_file(take)?;
-            got.files = got.files.saturating_sub(1);
-            got.bytes = got.bytes.saturating_sub(bytes.len() as u64);
-            // Remove the directories `take` sat in, as far as they are now empty.
-            let mut dir = Path::new(take).parent();
-            while let Some(d) = dir.filter(|d| !d.as_os_str().is_empty()) {
-                if root.remove_dir(d).is_err() {
-                    break;
+/// A new directory `out` that an archive is unpacked into and that appears only complete (a
+/// temporary sibling renamed into place, as a generated dataset does). Made before the archive
+/// is asked for, so that an unusable `out` is refused before anything is transferred.
+pub struct NewDir {
+    staging: crate::dataset::Staging,
+}
+
+impl NewDir {
+    /// Checks `out` (it must not exist, be empty, or `overwrite`) and makes the temporary
+    /// sibling.
+    pub fn new(out: &Path, overwrite: bool) -> Result<NewDir, ArchiveError> {
+        let staging = crate::dataset::Staging::new(out, overwrite)
+            .map_err(|e| ArchiveError::Output(Box::new(e)))?;
+        Ok(NewDir { staging })
+    }
+
+    /// Unpacks the archive read from `input` and renames the directory into place. The entry
+    /// `take` (e.g. a response at the archive's head) is read out and not left in the
+    /// directory; its bytes are returned, `None` when absent. On an error nothing is left.
+    pub fn fill(
+        self,
+        input: impl Read,
+        limits: &Limits,
+        take: &str,
+    ) -> Result<(Unpacked, Option<Vec<u8>>), ArchiveError> {
+        let root = Root::open(self.staging.path())?;
+        let mut got = unpack(input, &root, limits)?;
+        let taken = match root.open_file(take) {
+            Ok(mut f) => {
+                let mut bytes = Vec::new();
+                f.read_to_end(&mut bytes)
+                    .map_err(io(format!("reading {take}")))?;
+                root.remove_file(take)?;
+                got.files = got.files.saturating_sub(1);
+                got.bytes = got.bytes.saturating_sub(bytes.len() as u64);
+                // Remove the directories `take` sat in, as far as they are now empty.
+                let mut dir = Path::new(take).parent();
+                while let Some(d) = dir.filter(|d| !d.as_os_str().is_empty()) {
+                    if root.remove_dir(d).is_err() {
+                        break;
+                    }
+                    dir = d.parent();
                 }
-                dir = d.parent();
+                Some(bytes)
             }
-            Some(bytes)
-        }
-        Err(e) if e.is_not_found() => None,
-        Err(e) => return Err(e.into()),
-    };
-    staging
-        .commit()
-        .map_err(|e| ArchiveError::Output(Box::new(e)))?;
-    Ok((got, taken))
+            Err(e) if e.is_not_found() => None,
+            Err(e) => return Err(e.into()),
+        };
+        self.staging
+            .commit()
+            .map_err(|e| ArchiveError::Output(Box::new(e)))?;
+        Ok((got, taken))
+    }
 }
 
 #[cfg(test)]
@@ -366,29 +379,15 @@ mod tests {
         let tar = w.finish().expect("finish");
         let t = tempfile::tempdir().expect("tempdir");
         let out = t.path().join("out");
-        let (got, head) = unpack_to_dir(
-            &tar[..],
-            &out,
-            false,
-            &Limits::default(),
-            ".nhikit/response.json",
-        )
-        .expect("unpack");
+        let (got, head) = NewDir::new(&out, false)
+            .and_then(|d| d.fill(&tar[..], &Limits::default(), ".nhikit/response.json"))
+            .expect("unpack");
         assert_eq!(head.as_deref(), Some(&b"{}"[..]));
         assert_eq!(got.files, 1);
         assert!(out.join("csv/a.csv").is_file());
         assert!(!out.join(".nhikit").exists());
         // Not again without overwrite, and nothing half-written beside it.
-        assert!(
-            unpack_to_dir(
-                &tar[..],
-                &out,
-                false,
-                &Limits::default(),
-                ".nhikit/response.json"
-            )
-            .is_err()
-        );
+        assert!(NewDir::new(&out, false).is_err());
         let names: Vec<_> = std::fs::read_dir(t.path()).expect("ls").collect();
         assert_eq!(names.len(), 1);
     }

@@ -44,9 +44,14 @@ const HTTP_PROFILE: &str = r#"# nhikit target profile: how nhikit reaches your s
 kind = "http"
 base_url = "@URL@"
 timeout_secs = 30
+# Import and export carry the data: the dataset is uploaded as an archive and the export comes
+# back as one, so your system never needs to see nhikit's disk ("paths" would send file paths
+# your system reads itself; docs/target-interface.md, "Data on the wire").
+transfer = "archive"
 
-# Secrets come from the environment and never appear in reports or logs:
-# token_env = "MY_SYSTEM_TOKEN"          # sends `Authorization: Bearer $MY_SYSTEM_TOKEN`
+# Secrets come from the environment and never appear in reports or logs. The bearer token
+# (`nhikit serve` requires one; so should your system):
+token_env = "NHIKIT_TOKEN"               # sends `Authorization: Bearer $NHIKIT_TOKEN`
 # [headers]
 # X-Api-Key = { env = "MY_SYSTEM_API_KEY" }
 
@@ -115,9 +120,11 @@ jobs:
       - name: Conformance
         run: nhikit conform --target target.toml --expected-failures expected-failures.txt --report reports/conformance
         env:
-          MY_SYSTEM_TOKEN: ${{ secrets.MY_SYSTEM_TOKEN }}
+          NHIKIT_TOKEN: ${{ secrets.NHIKIT_TOKEN }}
       - name: Load
         if: always()
+        env:
+          NHIKIT_TOKEN: ${{ secrets.NHIKIT_TOKEN }}
         run: nhikit load --scenario performance/counter-peak.toml --target @URL@ --out reports/load/results.json --html reports/load/report.html --junit reports/load/junit.xml
       - name: Publish reports
         if: always()
@@ -130,6 +137,7 @@ jobs:
 const GITLAB: &str = r#"# GitLab CI: nhikit conformance and load against your system, with JUnit and HTML reports.
 nhikit:
   image: rust:latest
+  # NHIKIT_TOKEN: a masked CI/CD variable holding your system's bearer token.
   script:
     - cargo install --locked --git https://example.invalid/nhikit nhikit
     # Start your system here (or point target.toml at a test environment).

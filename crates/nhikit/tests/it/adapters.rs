@@ -121,7 +121,11 @@ fn every_adapter_gives_what_builtin_gives() {
     assert!(errors >= 2 && errors < want.len() - 10, "{want:#?}");
 
     let server = crate::Served::start();
-    let got = run(connect(&server.url, &options).unwrap(), "http");
+    let with_token = ConnectOptions {
+        token: Some(crate::TEST_TOKEN.into()),
+        ..ConnectOptions::default()
+    };
+    let got = run(connect(&server.url, &with_token).unwrap(), "http");
     assert_same(&got, &want, "http (nhikit serve)");
 
     let spec = format!("process:{} serve --stdio", env!("CARGO_BIN_EXE_nhikit"));

@@ -11,6 +11,8 @@ fn nhikit_in(dir: &Path, args: &[&str]) -> std::process::Output {
         .args(args)
         .current_dir(dir)
         .env("NHIKIT_AUDIT_LOG", dir.join("audit.jsonl"))
+        // The token of the server under test, as the project's README and CI jobs set it.
+        .env("NHIKIT_TOKEN", crate::TEST_TOKEN)
         .output()
         .unwrap()
 }

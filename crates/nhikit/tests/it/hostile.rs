@@ -270,6 +270,7 @@ fn a_target_that_dies_mid_run_gives_error_results() {
         ])
         .arg(&report)
         .current_dir(crate::workspace())
+        .env("NHIKIT_TOKEN", crate::TEST_TOKEN)
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())
         .spawn()

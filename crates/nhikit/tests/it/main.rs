@@ -20,6 +20,7 @@ mod safety;
 mod scale_out;
 mod schema;
 mod serve;
+mod serve_security;
 mod shell;
 mod stats;
 
@@ -27,11 +28,15 @@ use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
 use std::process::{Child, Command, Output, Stdio};
 
+/// The bearer token of the servers the tests start (`NHIKIT_TOKEN` of every command run).
+pub const TEST_TOKEN: &str = "nhikit-test-token-0123456789";
+
 /// Runs the built `nhikit` binary from the workspace root.
 pub fn nhikit(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_nhikit"))
         .args(args)
         .current_dir(workspace())
+        .env("NHIKIT_TOKEN", TEST_TOKEN)
         .env_remove("NHIKIT_SCHEMAS")
         .env(
             "NHIKIT_AUDIT_LOG",
@@ -68,6 +73,7 @@ impl Served {
         let mut child = Command::new(env!("CARGO_BIN_EXE_nhikit"))
             .args(["serve", "--addr", "127.0.0.1:0"])
             .current_dir(workspace())
+            .env("NHIKIT_TOKEN", TEST_TOKEN)
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()

@@ -102,7 +102,8 @@ fn http(addr: &str, method: &str, path: &str, body: &str) -> (u16, String) {
     s.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
     write!(
         s,
-        "{method} {path} HTTP/1.1\r\nhost: {addr}\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+        "{method} {path} HTTP/1.1\r\nhost: {addr}\r\nauthorization: Bearer {}\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+        crate::TEST_TOKEN,
         body.len()
     )
     .unwrap();
@@ -140,6 +141,7 @@ fn http_server_prints_its_address_serves_and_stops_on_sigterm() {
         .arg("--db")
         .arg(&db)
         .current_dir(workspace())
+        .env("NHIKIT_TOKEN", crate::TEST_TOKEN)
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
