@@ -307,6 +307,32 @@ fn unpack_and_import(
         }
         Ok(dir.join(norm))
     })?;
+    // What the request names must have come with it: a missing file is the client's mistake
+    // (400), not the target's failure.
+    let missing = |what: &Path| {
+        invalid(
+            "request",
+            format!(
+                "{ARCHIVE_REQUEST} names {}, which the upload does not hold",
+                what.strip_prefix(dir).unwrap_or(what).display()
+            ),
+        )
+    };
+    let is_file = |p: &Path| {
+        p.strip_prefix(dir)
+            .ok()
+            .and_then(|rel| root.kind(rel).ok().flatten())
+            == Some(nhikit_io::contain::EntryKind::File)
+    };
+    if let Some(d) = &request.dataset {
+        let manifest = d.join("manifest.json");
+        if !is_file(&manifest) {
+            return Err(missing(&manifest));
+        }
+    }
+    if let Some(f) = request.files.iter().find(|f| !is_file(&f.path)) {
+        return Err(missing(&f.path));
+    }
     let response = target.import(&request)?;
     serde_json::to_value(response).map_err(|e| storage(e.to_string()))
 }

@@ -284,6 +284,19 @@ fn an_upload_cannot_place_a_file_outside_its_scratch_directory() {
         &w.finish().unwrap(),
     );
     assert_eq!(r.status, 400, "{}", String::from_utf8_lossy(&r.body));
+    // A request naming what the upload does not hold: the client's mistake, 400.
+    let mut w = ArchiveWriter::new(Vec::new());
+    w.add_bytes(ARCHIVE_REQUEST, br#"{"dataset": "dataset"}"#)
+        .unwrap();
+    w.add_bytes("dataset/csv/x.csv", b"a,b\n").unwrap();
+    let r = post_raw(
+        &agent,
+        &server.url("/v1/import"),
+        ARCHIVE_CONTENT_TYPE,
+        &w.finish().unwrap(),
+    );
+    assert_eq!(r.status, 400, "{}", String::from_utf8_lossy(&r.body));
+    assert!(String::from_utf8_lossy(&r.body).contains("manifest.json"));
     // Not a tar at all.
     let r = post_raw(
         &agent,
