@@ -52,20 +52,11 @@ pub enum TokenError {
 }
 
 impl Token {
-    /// 32 random bytes from the operating system, as 64 hex digits.
+    /// 32 random bytes from the operating system, as 64 hex digits. Should the random source
+    /// be unreadable, the token is empty, which matches no request: the server is then closed,
+    /// never open with a guessable token.
     pub fn random() -> Token {
-        let mut bytes = [0u8; 32];
-        // /dev/urandom never blocks once the system is up and cannot run short; if it cannot
-        // be read at all, a token from the clock and the address space would be guessable, so
-        // fall back to refusing every request: an all-zero token is rejected by `new`, and
-        // `check` of an empty token matches nothing a client can send.
-        let ok = std::fs::File::open("/dev/urandom")
-            .and_then(|mut f| f.read_exact(&mut bytes))
-            .is_ok();
-        if !ok {
-            return Token(String::new());
-        }
-        Token(bytes.iter().map(|b| format!("{b:02x}")).collect())
+        Token(random_hex(32).unwrap_or_default())
     }
 
     /// A token given by the user (`what` names its source for messages): at least 16
@@ -108,6 +99,14 @@ impl Token {
     fn matches(&self, given: &[u8]) -> bool {
         !self.0.is_empty() && bool::from(self.0.as_bytes().ct_eq(given))
     }
+}
+
+/// `n` random bytes from the operating system (`/dev/urandom`, which never blocks once the
+/// system is up), as hex digits.
+pub(crate) fn random_hex(n: usize) -> std::io::Result<String> {
+    let mut bytes = vec![0u8; n];
+    std::fs::File::open("/dev/urandom")?.read_exact(&mut bytes)?;
+    Ok(bytes.iter().map(|b| format!("{b:02x}")).collect())
 }
 
 /// What the guard checks against.

@@ -33,8 +33,9 @@ impl Scratch {
     fn new(data_dir: &Path) -> Result<Scratch, TargetError> {
         let base = data_dir.join(".transfer");
         std::fs::create_dir_all(&base).map_err(|e| storage(format!("the data directory: {e}")))?;
-        let name = crate::Token::random();
-        let path = base.join(&name.reveal()[..32]);
+        let name = crate::guard::random_hex(16)
+            .map_err(|e| storage(format!("no random source for a scratch name: {e}")))?;
+        let path = base.join(name);
         std::fs::DirBuilder::new()
             .mode(0o700)
             .create(&path)

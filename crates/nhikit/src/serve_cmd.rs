@@ -247,6 +247,13 @@ fn token(args: &ServeArgs) -> anyhow::Result<(nhikit_server::Token, bool)> {
         Ok(v) if !v.trim().is_empty() => {
             Ok((nhikit_server::Token::new(&v, "NHIKIT_TOKEN")?, false))
         }
-        _ => Ok((nhikit_server::Token::random(), true)),
+        _ => {
+            let t = nhikit_server::Token::random();
+            anyhow::ensure!(
+                !t.reveal().is_empty(),
+                "cannot generate a token (/dev/urandom is unreadable): give one with --token-file"
+            );
+            Ok((t, true))
+        }
     }
 }
