@@ -27,7 +27,7 @@ pub mod input;
 
 use crate::error::Error;
 use crate::explain::Derivation;
-use crate::income::{pension_income, salary_income};
+use crate::income::{pension_income_with, salary_income};
 use crate::params::{Params, Part, Rate, ResolvedPart};
 use chrono::Datelike;
 use nhikit_core::Yen;
@@ -429,7 +429,8 @@ fn assess_inner<E: Explain>(h: &Household, p: &Params, e: &mut E) -> Result<Asse
             salary
         };
         let non_pension = salary_counted + inc.other_income + inc.separate_gains;
-        let pension = pension_income(inc.pension_revenue, aged_65, non_pension);
+        let pension =
+            pension_income_with(inc.pension_revenue, aged_65, non_pension, p.pension_table);
         let total = non_pension + pension;
         let base = (total - p.basic_deduction_for(total)).max(0);
         let elderly = if aged_65 {

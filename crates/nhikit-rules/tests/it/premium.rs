@@ -13,21 +13,21 @@ use nhikit_rules::premium::{
 };
 use proptest::prelude::*;
 
-fn d(y: i32, m: u32, day: u32) -> NaiveDate {
+pub(crate) fn d(y: i32, m: u32, day: u32) -> NaiveDate {
     NaiveDate::from_ymd_opt(y, m, day).unwrap()
 }
 
-fn params(fy: i32, municipal_toml: &str) -> Params {
+pub(crate) fn params(fy: i32, municipal_toml: &str) -> Params {
     let rules = RuleSet::builtin().unwrap();
     let m = MunicipalRates::from_toml_str(municipal_toml, "test").unwrap();
     Params::resolve(rules.national(fy).unwrap(), &m).unwrap()
 }
 
-fn builtin(id: &str, fy: i32) -> Params {
+pub(crate) fn builtin(id: &str, fy: i32) -> Params {
     RuleSet::builtin().unwrap().params(id, fy).unwrap()
 }
 
-fn person(birth: NaiveDate, salary: i64, pension: i64, other: i64) -> Member {
+pub(crate) fn person(birth: NaiveDate, salary: i64, pension: i64, other: i64) -> Member {
     let mut m = Member::insured(birth);
     m.income = Income {
         salary_revenue: salary,
@@ -38,19 +38,19 @@ fn person(birth: NaiveDate, salary: i64, pension: i64, other: i64) -> Member {
     m
 }
 
-fn head(mut m: Member) -> Member {
+pub(crate) fn head(mut m: Member) -> Member {
     m.householder = true;
     m
 }
 
-fn household(members: Vec<Member>) -> Household {
+pub(crate) fn household(members: Vec<Member>) -> Household {
     Household {
         members,
         specified: SpecifiedHousehold::None,
     }
 }
 
-fn amounts(h: &Household, p: &Params) -> [i64; 4] {
+pub(crate) fn amounts(h: &Household, p: &Params) -> [i64; 4] {
     let a = assess(h, p).unwrap();
     Part::ALL.map(|part| a.part(part).amount.0)
 }
