@@ -115,6 +115,12 @@ pub struct Member {
     pub income_declared: bool,
     /// 産前産後 exemption, if any.
     pub perinatal: Option<Perinatal>,
+    /// 旧被扶養者減免: the member was the dependant (被扶養者) of an employee-insurance member
+    /// who moved to 後期高齢者医療, joined NHI aged 65–74 on this date, and applied. 所得割 is
+    /// exempt (当分の間); 均等割 ½ and, when every insured member is such a person, 平等割 ½, from
+    /// the month of this date to the month two years end in (see [`former_dependant_months`]);
+    /// 7割/5割 households keep their 法定軽減 instead, 2割 households get the ½.
+    pub former_dependant_since: Option<NaiveDate>,
 }
 
 impl Member {
@@ -130,6 +136,7 @@ impl Member {
             involuntary_unemployed: false,
             income_declared: true,
             perinatal: None,
+            former_dependant_since: None,
         }
     }
 }
@@ -203,6 +210,8 @@ pub struct PartAssessment {
     pub per_household_levy: Yen,
     /// Amount of 均等割 and 平等割 removed by the 法定軽減.
     pub legal_reduction: Yen,
+    /// Amount of 所得割, 均等割 and 平等割 removed by the 旧被扶養者減免.
+    pub former_dependant_reduction: Yen,
     /// Sum before the cap and before rounding.
     pub before_cap: Yen,
     /// Whether the cap applied in at least one month.
@@ -221,6 +230,7 @@ impl PartAssessment {
             per_capita_levy: Yen::ZERO,
             per_household_levy: Yen::ZERO,
             legal_reduction: Yen::ZERO,
+            former_dependant_reduction: Yen::ZERO,
             before_cap: Yen::ZERO,
             capped: false,
             amount: Yen::ZERO,
@@ -310,6 +320,25 @@ struct Calc {
     preschool: bool,
     minor18: bool,
     local_minor: bool,
+    /// 旧被扶養者: 所得割 exempt.
+    former_dep: bool,
+    /// 旧被扶養者 months of the fiscal year with 均等割/平等割 ½.
+    former_dep_months: u16,
+}
+
+/// The months (as `year * 12 + month − 1`, inclusive) in which the 旧被扶養者減免 of the
+/// 均等割 and 平等割 applies to a person who became insured on `since`: from that month to the
+/// month in which two years from `since` end (資格取得日の属する月以後2年を経過する月, the period
+/// counted from `since` itself: it ends the day before the second anniversary). Acquired on the
+/// 1st, that is 24 months; on any other day, 25.
+pub fn former_dependant_months(since: NaiveDate) -> (i32, i32) {
+    let first = month_abs(since);
+    let end_day = since
+        .with_year(since.year() + 2)
+        .or_else(|| NaiveDate::from_ymd_opt(since.year() + 2, 3, 1))
+        .and_then(|d| d.pred_opt())
+        .unwrap_or(since);
+    (first, month_abs(end_day))
 }
 
 fn month_abs(d: NaiveDate) -> i32 {
@@ -451,6 +480,7 @@ fn assess_inner<E: Explain>(h: &Household, p: &Params, e: &mut E) -> Result<Asse
         let mut insured: u16 = 0;
         let mut care: u16 = 0;
         let mut peri: u16 = 0;
+        let mut former_dep_months: u16 = 0;
         let mut counted = m.householder || m.status == Status::FormerInsuredInKouki;
         if m.status == Status::Insured {
             let from = m.acquired.unwrap_or(fy_start);
@@ -460,6 +490,10 @@ fn assess_inner<E: Explain>(h: &Household, p: &Params, e: &mut E) -> Result<Asse
             let k = |abs: i32| (abs - first_month).clamp(0, 12) as u32;
             insured = range_mask(k(month_abs(from)), k(lost_m));
             care = insured & range_mask(k(b.reach_month(40)), k(b.reach_month(65)));
+            if let Some(since) = m.former_dependant_since {
+                let (lo, hi) = former_dependant_months(since);
+                former_dep_months = insured & range_mask(k(lo), k(hi + 1));
+            }
             if let (Some(pn), Some(pf)) = (m.perinatal, p.perinatal_from) {
                 let lo = pn.birth_month - if pn.multiple { 3 } else { 1 };
                 let hi = pn.birth_month + 2;
@@ -494,6 +528,8 @@ fn assess_inner<E: Explain>(h: &Household, p: &Params, e: &mut E) -> Result<Asse
             preschool: reaches(6),
             minor18: reaches(18),
             local_minor: p.local_minor_age.is_some_and(reaches),
+            former_dep: m.former_dependant_since.is_some() && m.status == Status::Insured,
+            former_dep_months,
         };
         if E::ON {
             e.step(
@@ -587,6 +623,7 @@ fn assess_inner<E: Explain>(h: &Household, p: &Params, e: &mut E) -> Result<Asse
             per_capita_levy: Yen(per_year(r.per_capita)),
             per_household_levy: Yen(per_year(r.per_household)),
             legal_reduction: Yen(per_year(r.legal)),
+            former_dependant_reduction: Yen(per_year(r.former_dep)),
             before_cap: Yen(per_year(r.uncapped_sum)),
             capped: r.capped,
             amount: Yen(amount),
@@ -595,7 +632,7 @@ fn assess_inner<E: Explain>(h: &Household, p: &Params, e: &mut E) -> Result<Asse
         if E::ON {
             e.step(
                 &format!("{}.所得割", part.name_ja()),
-                "Σ 旧ただし書き所得 of insured members (介護分: aged 40–64; not in 産前産後 months) × 所得割率, per month ÷ 12",
+                "Σ 旧ただし書き所得 of insured members (介護分: aged 40–64; not in 産前産後 months; not 旧被扶養者) × 所得割率, per month ÷ 12",
                 format!("所得割率 {} ({})", pct(rp.income_ppm), p.sources),
                 Some(acc.income_levy),
             );
@@ -609,7 +646,7 @@ fn assess_inner<E: Explain>(h: &Household, p: &Params, e: &mut E) -> Result<Asse
             }
             e.step(
                 &format!("{}.均等割", part.name_ja()),
-                "均等割額 per insured member (+18歳以上 add-on), − 法定軽減, 未就学児 ½ after 軽減, minors' exemptions",
+                "均等割額 per insured member (+18歳以上 add-on), − 法定軽減 (or 旧被扶養者減免 ½), 未就学児 ½ after 軽減, minors' exemptions",
                 format!(
                     "均等割額 {} (18歳以上 +{}); 軽減 {:?}; minor exempt: {}; 独自減免 {}%",
                     rp.per_capita, rp.adult_per_capita, level, rp.minor_exempt, rp.local_minor_percent
@@ -618,7 +655,7 @@ fn assess_inner<E: Explain>(h: &Household, p: &Params, e: &mut E) -> Result<Asse
             );
             e.step(
                 &format!("{}.平等割", part.name_ja()),
-                "平等割額 per household (特定世帯 ½, 特定継続世帯 ¾ for 医療・支援), − 法定軽減",
+                "平等割額 per household (特定世帯 ½, 特定継続世帯 ¾ for 医療・支援), − 法定軽減 (or ½ when only 旧被扶養者 are insured)",
                 format!(
                     "平等割額 {}; {:?}; 軽減 {:?}",
                     rp.per_household, h.specified, level
@@ -670,6 +707,7 @@ struct PartSums {
     per_capita: i128,
     per_household: i128,
     legal: i128,
+    former_dep: i128,
     uncapped_sum: i128,
     capped_sum: i128,
     capped: bool,
@@ -686,7 +724,7 @@ impl Runs {
         // A month starts a new run when any member's insured, care or 産前産後 bit changes.
         let mut boundaries: u16 = 0;
         for c in calc {
-            for m in [c.insured, c.care, c.perinatal] {
+            for m in [c.insured, c.care, c.perinatal, c.former_dep_months] {
                 boundaries |= (m ^ (m << 1)) & 0x0ffe;
             }
         }
@@ -716,8 +754,9 @@ fn assess_part(
     let mut s = PartSums::default();
     let cap = i128::from(rp.cap) * MICRO;
     for &(first, months) in &runs.runs[..runs.len] {
-        let [inc, asset, pc, ph, legal, uncapped] =
+        let [inc, asset, pc, ph, legal, former_dep, uncapped] =
             month_amounts(part, rp, specified, keep, calc, 1 << first);
+        s.former_dep += i128::from(former_dep) * months;
         s.income += i128::from(inc) * months;
         s.asset += i128::from(asset) * months;
         s.per_capita += i128::from(pc) * months;
@@ -741,13 +780,19 @@ fn month_amounts(
     keep: i64,
     calc: &[Calc],
     bit: u16,
-) -> [i64; 6] {
+) -> [i64; 7] {
     const M: i64 = 1_000_000;
+    // 旧被扶養者減免 of 均等割/平等割 replaces a 2割軽減 (the higher rate wins) and gives way to
+    // 7割/5割.
+    let former_applies = keep >= 8;
     let mut base: i64 = 0;
+    let mut exempt_base: i64 = 0;
     let mut asset: i64 = 0;
     let mut pc: i64 = 0;
-    let mut pc_before_legal: i64 = 0;
+    let mut legal: i64 = 0;
+    let mut former: i64 = 0;
     let mut household = false;
+    let mut all_former = true;
     for c in calc {
         let mut on = c.insured & bit != 0;
         if part == Part::Care {
@@ -757,10 +802,16 @@ fn month_amounts(
             continue;
         }
         household = true;
+        let former_month = c.former_dep_months & bit != 0;
+        all_former &= former_month;
         if c.perinatal & bit != 0 {
             continue;
         }
-        base += c.base;
+        if c.former_dep {
+            exempt_base += c.base;
+        } else {
+            base += c.base;
+        }
         asset += c.asset;
         // 均等割 of this member, micro-yen.
         let mut amount = if rp.minor_exempt && c.minor18 {
@@ -771,14 +822,18 @@ fn month_amounts(
         if c.local_minor && rp.local_minor_percent > 0 {
             amount = amount * (100 - rp.local_minor_percent) / 100;
         }
-        let mut after = amount * keep / 10;
+        let mut after = if former_month && former_applies {
+            former += amount - amount / 2;
+            amount / 2
+        } else {
+            legal += amount - amount * keep / 10;
+            amount * keep / 10
+        };
         if rp.preschool_applies && c.preschool {
             after /= 2;
         }
-        pc_before_legal += amount;
         pc += after;
     }
-    let mut ph_before_legal: i64 = 0;
     let mut ph: i64 = 0;
     if household {
         let mut amount = rp.per_household * M;
@@ -789,20 +844,25 @@ fn month_amounts(
                 SpecifiedHousehold::Continuing => amount * 3 / 4,
             };
         }
-        ph_before_legal = amount;
-        ph = amount * keep / 10;
+        if all_former && former_applies {
+            former += amount - amount / 2;
+            ph = amount / 2;
+        } else {
+            legal += amount - amount * keep / 10;
+            ph = amount * keep / 10;
+        }
     }
     // Bases are at most 16 × 4·10¹¹ yen (inputs are limited to 10¹¹ per item): the products fit
     // an i128; saturating to i64 only touches absurd amounts, which the cap replaces anyway.
     let sat = |v: i128| i64::try_from(v).unwrap_or(i64::MAX);
     let income = sat(i128::from(base) * i128::from(rp.income_ppm));
+    former = former.saturating_add(sat(i128::from(exempt_base) * i128::from(rp.income_ppm)));
     let asset_levy = sat(i128::from(asset) * i128::from(rp.asset_ppm));
-    let legal = (pc_before_legal - pc_before_legal * keep / 10) + (ph_before_legal - ph);
     let uncapped = income
         .saturating_add(asset_levy)
         .saturating_add(pc)
         .saturating_add(ph);
-    [income, asset_levy, pc, ph, legal, uncapped]
+    [income, asset_levy, pc, ph, legal, former, uncapped]
 }
 
 /// Month number (`year*12 + month0`) helper for inputs.

@@ -66,6 +66,13 @@ pub struct MemberInput {
     /// 産前産後 exemption.
     #[serde(default)]
     pub perinatal: Option<PerinatalInput>,
+    /// 旧被扶養者減免: the 資格取得日 as a former dependant (may be before the fiscal year).
+    #[serde(default)]
+    pub former_dependant_since: Option<String>,
+}
+
+fn is_zero(y: &Yen) -> bool {
+    y.0 == 0
 }
 
 fn yes() -> bool {
@@ -230,6 +237,31 @@ impl PremiumRequest {
                     ));
                 }
             }
+            let former_dependant_since = m
+                .former_dependant_since
+                .as_deref()
+                .map(|s| date(at("former_dependant_since"), s))
+                .transpose()?;
+            if let Some(since) = former_dependant_since {
+                if m.status != Status::Insured {
+                    return Err(invalid(
+                        at("former_dependant_since"),
+                        "applies only to insured members",
+                    ));
+                }
+                if since > end {
+                    return Err(invalid(
+                        at("former_dependant_since"),
+                        format!("{since} is after FY{fiscal_year} ends ({end})"),
+                    ));
+                }
+                if acquired.is_some_and(|a| a != since && since >= start) {
+                    return Err(invalid(
+                        at("former_dependant_since"),
+                        "must equal `acquired` when both are within the fiscal year",
+                    ));
+                }
+            }
             let perinatal = match &m.perinatal {
                 None => None,
                 Some(pn) => Some(Perinatal {
@@ -259,6 +291,7 @@ impl PremiumRequest {
                 involuntary_unemployed: m.involuntary_unemployed,
                 income_declared: m.income_declared,
                 perinatal,
+                former_dependant_since,
             });
         }
         Ok(Household {
@@ -283,6 +316,9 @@ pub struct PartResponse {
     pub per_household_levy: Yen,
     /// 法定軽減 amount.
     pub legal_reduction: Yen,
+    /// 旧被扶養者減免 amount (present only when not zero).
+    #[serde(skip_serializing_if = "is_zero")]
+    pub former_dependant_reduction: Yen,
     /// Before the cap and rounding.
     pub before_cap: Yen,
     /// Whether the cap applied.
@@ -333,6 +369,7 @@ impl PremiumResponse {
                 per_capita_levy: x.per_capita_levy,
                 per_household_levy: x.per_household_levy,
                 legal_reduction: x.legal_reduction,
+                former_dependant_reduction: x.former_dependant_reduction,
                 before_cap: x.before_cap,
                 capped: x.capped,
                 amount: x.amount,

@@ -4,3 +4,4 @@ mod copay;
 mod fiscal_years;
 mod high_cost;
 mod premium;
+mod reductions;

@@ -1,0 +1,137 @@
+//! 旧被扶養者減免 (issue 25). No municipality publishes a numeric 計算例 that we found; the rule
+//! is read on 上越市, 久留米市, 三郷町 and 酒々井町 pages:
+//! - 所得割 of the 旧被扶養者 exempt (当分の間), 均等割 ½, 平等割 ½ when only 旧被扶養者 are insured
+//!   (https://www.city.joetsu.niigata.jp/soshiki/kokuho-nenkin/lifeguide-kokuho1.html);
+//! - the 均等割/平等割 part only from the month of 資格取得 to the month two years end in, from
+//!   令和2年度 (https://www.town.shisui.chiba.jp/docs/2020031300021/);
+//! - not on top of 7割/5割 軽減 (https://www.town.sango.nara.jp/soshiki/11/1351.html); the higher
+//!   of the two applies, so a 2割 household gets the ½ instead
+//!   (https://www.city.kurume.fukuoka.jp/1070kenkou/2020kokuhonenkin/3030kokuhoryou/kokuhoryo_kouki_ikou_keigen.html).
+//!
+//! The worked examples are hand calculations with 名取市 令和7年度 rates (医療 7.5% / 26,600 /
+//! 23,000; 支援 3.0% / 10,500 / 8,000; 介護 2.5% / 10,500 / 7,000, schemas/rules/municipal).
+
+use crate::premium::{builtin, d, head, household, person};
+use nhikit_core::Yen;
+use nhikit_rules::params::Part;
+use nhikit_rules::premium::{Member, Reduction, Status, assess, former_dependant_months};
+use proptest::prelude::*;
+
+fn husband_in_kouki(pension: i64) -> Member {
+    let mut m = head(person(d(1948, 5, 1), 0, pension, 0));
+    m.status = Status::NotInsured;
+    m
+}
+
+// Hand calculation 1 — the 旧被扶養者 alone in NHI, 擬制世帯主 in 後期高齢者医療.
+// 夫 (擬制世帯主) 年金 300万 → 所得 190万, judged 175万; 妻 (since 2024-10-10, aged 69) 年金 150万
+// → 40万 plus other 所得 100万 = 140万, judged 125万. 軽減判定 300万: no 軽減.
+// 妻 旧ただし書き 970,000: 所得割 72,750 exempt. Window 2024-10 … 2026-10 covers FY2025.
+//   医療: 0 + 26,600 × ½ (13,300) + 23,000 × ½ (11,500) = 24,800
+//   支援: 0 + 5,250 + 4,000 = 9,250 → 9,200;  介護: none (aged 69). Total 34,000.
+//   減免 医療: 72,750 + 13,300 + 11,500 = 97,550.
+#[test]
+fn former_dependant_alone_income_exempt_and_halves() {
+    let p = builtin("natori", 2025);
+    let mut wife = person(d(1955, 8, 20), 0, 1_500_000, 1_000_000);
+    wife.former_dependant_since = Some(d(2024, 10, 10));
+    let h = household(vec![husband_in_kouki(3_000_000), wife]);
+    let a = assess(&h, &p).unwrap();
+    assert_eq!(a.reduction, Reduction::None);
+    assert_eq!(a.judgement_income, Yen(3_000_000));
+    let m = a.part(Part::Medical);
+    assert_eq!(m.income_levy, Yen(0));
+    assert_eq!(m.per_capita_levy, Yen(13_300));
+    assert_eq!(m.per_household_levy, Yen(11_500));
+    assert_eq!(m.former_dependant_reduction, Yen(97_550));
+    assert_eq!(m.amount, Yen(24_800));
+    assert_eq!(a.part(Part::Support).amount, Yen(9_200));
+    assert_eq!(a.total, Yen(34_000));
+}
+
+// Hand calculation 2 — the window ends inside the year, and a second insured member who is not a
+// 旧被扶養者 keeps the 平等割 whole. 妻 since 2023-06-15: window 2023-06 … 2025-06 (two years end
+// on 2025-06-14), so April–June 2025 (3 months) at ½. 子 born 1985-01-10 (40 from January 2025),
+// 給与収入 400万 → 276万, 旧ただし書き 233万. 夫 (擬制) 年金 200万 → 90万 (judged 75万). No 軽減.
+//   医療: 2,330,000 × 7.5% = 174,750; 均等割 26,600 + 26,600 × (3/12 × ½ + 9/12) = 49,875;
+//         平等割 23,000; 247,625 → 247,600
+//   支援: 69,900 + 10,500 + 9,187.5 + 8,000 = 97,587.5 → 97,500
+//   介護: 58,250 + 10,500 + 7,000 = 75,750 → 75,700;  total 420,800.
+#[test]
+fn former_dependant_window_ends_mid_year() {
+    let p = builtin("natori", 2025);
+    let mut wife = person(d(1957, 3, 3), 0, 0, 0);
+    wife.former_dependant_since = Some(d(2023, 6, 15));
+    let son = person(d(1985, 1, 10), 4_000_000, 0, 0);
+    let h = household(vec![husband_in_kouki(2_000_000), wife, son]);
+    let a = assess(&h, &p).unwrap();
+    assert_eq!(a.reduction, Reduction::None);
+    assert_eq!(a.part(Part::Medical).per_capita_levy, Yen(49_875));
+    assert_eq!(a.part(Part::Medical).per_household_levy, Yen(23_000));
+    assert_eq!(
+        Part::ALL.map(|x| a.part(x).amount.0),
+        [247_600, 97_500, 75_700, 0]
+    );
+    assert_eq!(a.total, Yen(420_800));
+}
+
+// Hand calculation 3 — interaction with 法定軽減. 妻 alone insured, no income.
+// (a) 夫 年金 150万 → 40万, judged 25万 ≤ 43万: 7割. 減免 does not apply: 均等割 7,980, 平等割
+//     6,900, 医療 14,880 → 14,800, with or without the 旧被扶養者 status.
+// (b) 夫 年金 220万 → 110万, judged 95万; 給与所得者等 1; 5割基準 43万 + 30.5万 = 73.5万 < 95万 ≤
+//     2割基準 43万 + 56万 = 99万: 2割. Without the status 21,280 + 18,400 = 39,680 → 39,600; with
+//     it the ½ replaces the 2割: 13,300 + 11,500 = 24,800.
+#[test]
+fn former_dependant_yields_to_seven_and_five_tenths_and_replaces_two() {
+    let p = builtin("natori", 2025);
+    let medical = |pension: i64, former: bool| {
+        let mut wife = person(d(1956, 2, 2), 0, 0, 0);
+        if former {
+            wife.former_dependant_since = Some(d(2025, 4, 1));
+        }
+        let a = assess(&household(vec![husband_in_kouki(pension), wife]), &p).unwrap();
+        (a.reduction, a.part(Part::Medical).amount.0)
+    };
+    assert_eq!(medical(1_500_000, false), (Reduction::Seventy, 14_800));
+    assert_eq!(medical(1_500_000, true), (Reduction::Seventy, 14_800));
+    assert_eq!(medical(2_200_000, false), (Reduction::Twenty, 39_600));
+    assert_eq!(medical(2_200_000, true), (Reduction::Twenty, 24_800));
+}
+
+// The window: acquired on the 1st, two years end on the last day of the 24th month; on the
+// 15th, in the 25th month (the day before the second anniversary).
+#[test]
+fn former_dependant_window_months() {
+    let m = |y: i32, mo: i32| y * 12 + mo - 1;
+    assert_eq!(
+        former_dependant_months(d(2024, 5, 1)),
+        (m(2024, 5), m(2026, 4))
+    );
+    assert_eq!(
+        former_dependant_months(d(2024, 5, 15)),
+        (m(2024, 5), m(2026, 5))
+    );
+    assert_eq!(
+        former_dependant_months(d(2024, 2, 29)),
+        (m(2024, 2), m(2026, 2))
+    );
+}
+
+proptest! {
+    // The 減免 never raises a premium, and never touches a household with 7割/5割 whose
+    // 旧被扶養者 has no income.
+    #[test]
+    fn former_dependant_never_raises_the_premium(pension in 0i64..6_000_000, income in 0i64..3_000_000, since_m in 0u32..36) {
+        let p = builtin("natori", 2025);
+        let since = d(2023 + (since_m / 12) as i32, since_m % 12 + 1, 10);
+        let base = household(vec![husband_in_kouki(pension), person(d(1956, 2, 2), 0, 0, income)]);
+        let mut with = base.clone();
+        with.members[1].former_dependant_since = Some(since);
+        let a0 = assess(&base, &p).unwrap();
+        let a1 = assess(&with, &p).unwrap();
+        prop_assert!(a1.total <= a0.total);
+        if income == 0 && a0.reduction >= Reduction::Fifty {
+            prop_assert_eq!(a1.total, a0.total);
+        }
+    }
+}
