@@ -588,7 +588,6 @@ fn annual_household_cap_from_2026_08() {
 mod properties {
     use super::*;
     use nhikit_rules::high_cost::compute_month_with;
-    use proptest::prelude::*;
 
     fn claims() -> impl Strategy<Value = Vec<(bool, bool, i64, u8)>> {
         // (70–74?, 入院?, 医療費, copay in tenths of 医療費 1..=3), up to 6 claims.
