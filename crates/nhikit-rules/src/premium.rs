@@ -12,7 +12,8 @@
 //! - 介護分 only for members in the months they are aged 40–64;
 //! - 産前産後: the 出産被保険者's 所得割 and 均等割 are not levied in the exempt months;
 //! - 月割: the amount is computed per month from the members insured that month (the month of
-//!   acquisition counts, the month of loss does not; NHI is lost on the 75th birthday), capped
+//!   acquisition counts, the month of loss does not; 同月得喪 — acquired and lost in the same
+//!   month — levies that month once; NHI is lost on the 75th birthday), capped
 //!   per month on the annual basis, summed, divided by 12, then rounded down to the municipal
 //!   unit (100円 by default).
 //!
@@ -24,6 +25,7 @@
 //! 所得割, 均等割 and 平等割 and truncate the part's total).
 
 pub mod input;
+pub mod revision;
 
 use crate::error::Error;
 use crate::explain::Derivation;
@@ -121,6 +123,9 @@ pub struct Member {
     /// the month of this date to the month two years end in (see [`former_dependant_months`]);
     /// 7割/5割 households keep their 法定軽減 instead, 2割 households get the ½.
     pub former_dependant_since: Option<NaiveDate>,
+    /// 同月得喪 only: the person, acquired and lost in the same month, became insured by another
+    /// municipality's NHI in that month, so this municipality does not levy it.
+    pub same_month_insured_elsewhere: bool,
 }
 
 impl Member {
@@ -137,6 +142,7 @@ impl Member {
             income_declared: true,
             perinatal: None,
             former_dependant_since: None,
+            same_month_insured_elsewhere: false,
         }
     }
 }
@@ -486,7 +492,17 @@ fn assess_inner<E: Explain>(h: &Household, p: &Params, e: &mut E) -> Result<Asse
             let from = m.acquired.unwrap_or(fy_start);
             // NHI is lost on the 75th birthday (後期高齢者医療 starts that day).
             let (b75_key, b75_month) = b.birthday(75);
-            let lost_m = m.lost.map_or(b75_month, |l| month_abs(l).min(b75_month));
+            let mut lost_m = m.lost.map_or(b75_month, |l| month_abs(l).min(b75_month));
+            // 同月得喪: acquired and lost in the same month — that month is levied once, unless
+            // the person became insured by another municipality's NHI in that month (which
+            // levies it as its own acquisition month).
+            if m.lost.is_some()
+                && lost_m == month_abs(from)
+                && month_abs(from) < b75_month
+                && !m.same_month_insured_elsewhere
+            {
+                lost_m += 1;
+            }
             let k = |abs: i32| (abs - first_month).clamp(0, 12) as u32;
             insured = range_mask(k(month_abs(from)), k(lost_m));
             care = insured & range_mask(k(b.reach_month(40)), k(b.reach_month(65)));

@@ -31,6 +31,26 @@ pub struct PremiumRequest {
     pub specified_household: SpecifiedHousehold,
     /// The members.
     pub members: Vec<MemberInput>,
+    /// 遡及賦課: the date the assessment is made; when given, `fiscal_year` must be within the
+    /// legal limit (保険税: 3 fiscal years back, 保険料: 2).
+    #[serde(default)]
+    pub assessed_on: Option<String>,
+    /// 更正: the corrected facts and how many installments are already due.
+    #[serde(default)]
+    pub correction: Option<CorrectionInput>,
+}
+
+/// A 更正 in a request: the household as corrected (e.g. after 所得更正).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct CorrectionInput {
+    /// The members with the corrected facts (same shape as `members`).
+    pub members: Vec<MemberInput>,
+    /// 特定世帯 status after the correction (default: unchanged).
+    #[serde(default)]
+    pub specified_household: Option<SpecifiedHousehold>,
+    /// Installments whose 納期限 has passed: they stay as billed.
+    pub installments_due: usize,
 }
 
 /// One member in a request.
@@ -69,6 +89,9 @@ pub struct MemberInput {
     /// 旧被扶養者減免: the 資格取得日 as a former dependant (may be before the fiscal year).
     #[serde(default)]
     pub former_dependant_since: Option<String>,
+    /// 同月得喪: insured by another municipality's NHI in the month of acquisition and loss.
+    #[serde(default)]
+    pub same_month_insured_elsewhere: bool,
 }
 
 fn is_zero(y: &Yen) -> bool {
@@ -139,166 +162,196 @@ impl PremiumRequest {
 
     /// Validates the members into a [`Household`] for `fiscal_year`.
     pub fn household(&self, fiscal_year: i32) -> Result<Household, Error> {
-        let fy = FiscalYear(fiscal_year);
-        let (Some(start), Some(end)) = (fy.start(), fy.end()) else {
-            return Err(invalid("fiscal_year".into(), "out of range"));
-        };
-        if self.members.is_empty() {
-            return Err(invalid(
-                "members".into(),
-                "must list at least the householder",
-            ));
-        }
-        if self.members.len() > MAX_MEMBERS {
-            return Err(invalid(
-                "members".into(),
-                format!("at most {MAX_MEMBERS} members"),
-            ));
-        }
-        let heads = self.members.iter().filter(|m| m.householder).count();
-        if heads != 1 {
-            return Err(invalid(
-                "members".into(),
-                format!("exactly one member must have `householder: true`, found {heads}"),
-            ));
-        }
-        let mut members = Vec::with_capacity(self.members.len());
-        for (i, m) in self.members.iter().enumerate() {
-            let at = |k: &str| format!("members[{i}].{k}");
-            let birth = date(at("birth_date"), &m.birth_date)?;
-            if birth > end {
-                return Err(invalid(
-                    at("birth_date"),
-                    format!("{birth} is after the fiscal year ends ({end})"),
-                ));
-            }
-            let acquired = m
-                .acquired
-                .as_deref()
-                .map(|s| date(at("acquired"), s))
-                .transpose()?;
-            let lost = m.lost.as_deref().map(|s| date(at("lost"), s)).transpose()?;
-            if let Some(a) = acquired
-                && !(start..=end).contains(&a)
-            {
-                return Err(invalid(
-                    at("acquired"),
-                    format!("{a} is outside FY{fiscal_year} ({start} – {end})"),
-                ));
-            }
-            if let Some(l) = lost
-                && !(start..=end).contains(&l)
-            {
-                return Err(invalid(
-                    at("lost"),
-                    format!("{l} is outside FY{fiscal_year} ({start} – {end})"),
-                ));
-            }
-            if let (Some(a), Some(l)) = (acquired, lost)
-                && l <= a
-            {
-                return Err(invalid(
-                    at("lost"),
-                    format!("{l} is not after acquired {a}"),
-                ));
-            }
-            if let Some(a) = acquired
-                && a < birth
-            {
-                return Err(invalid(
-                    at("acquired"),
-                    format!("{a} is before birth {birth}"),
-                ));
-            }
-            if m.status != Status::Insured
-                && (acquired.is_some() || lost.is_some() || m.perinatal.is_some())
-            {
-                return Err(invalid(
-                    at("status"),
-                    "acquired, lost and perinatal apply only to insured members",
-                ));
-            }
-            let inc = &m.income;
-            for (name, v) in [
-                ("salary_revenue", inc.salary_revenue),
-                ("pension_revenue", inc.pension_revenue),
-                ("other_income", inc.other_income),
-                ("separate_gains", inc.separate_gains),
-                ("special_deduction", inc.special_deduction),
-                ("fixed_asset_tax", inc.fixed_asset_tax),
-            ] {
-                if v < 0 {
-                    return Err(invalid(at(&format!("income.{name}")), "must be ≥ 0"));
-                }
-                if v > 100_000_000_000 {
-                    return Err(invalid(
-                        at(&format!("income.{name}")),
-                        "must be ≤ 100,000,000,000",
-                    ));
-                }
-            }
-            let former_dependant_since = m
-                .former_dependant_since
-                .as_deref()
-                .map(|s| date(at("former_dependant_since"), s))
-                .transpose()?;
-            if let Some(since) = former_dependant_since {
-                if m.status != Status::Insured {
-                    return Err(invalid(
-                        at("former_dependant_since"),
-                        "applies only to insured members",
-                    ));
-                }
-                if since > end {
-                    return Err(invalid(
-                        at("former_dependant_since"),
-                        format!("{since} is after FY{fiscal_year} ends ({end})"),
-                    ));
-                }
-                if acquired.is_some_and(|a| a != since && since >= start) {
-                    return Err(invalid(
-                        at("former_dependant_since"),
-                        "must equal `acquired` when both are within the fiscal year",
-                    ));
-                }
-            }
-            let perinatal = match &m.perinatal {
-                None => None,
-                Some(pn) => Some(Perinatal {
-                    birth_month: parse_year_month(&pn.birth_month).ok_or_else(|| {
-                        invalid(
-                            at("perinatal.birth_month"),
-                            format!("`{}` is not YYYY-MM", pn.birth_month),
-                        )
-                    })?,
-                    multiple: pn.multiple,
-                }),
-            };
-            members.push(Member {
-                birth,
-                status: m.status,
-                householder: m.householder,
-                acquired,
-                lost,
-                income: Income {
-                    salary_revenue: inc.salary_revenue,
-                    pension_revenue: inc.pension_revenue,
-                    other_income: inc.other_income,
-                    separate_gains: inc.separate_gains,
-                    special_deduction: inc.special_deduction,
-                    fixed_asset_tax: inc.fixed_asset_tax,
-                },
-                involuntary_unemployed: m.involuntary_unemployed,
-                income_declared: m.income_declared,
-                perinatal,
-                former_dependant_since,
-            });
-        }
-        Ok(Household {
-            members,
-            specified: self.specified_household,
-        })
+        members_household(&self.members, self.specified_household, fiscal_year, "")
     }
+
+    /// The corrected household of a 更正, if the request has one; items are named
+    /// `correction.members[i]…`.
+    pub fn corrected_household(&self, fiscal_year: i32) -> Result<Option<Household>, Error> {
+        let Some(c) = &self.correction else {
+            return Ok(None);
+        };
+        members_household(
+            &c.members,
+            c.specified_household.unwrap_or(self.specified_household),
+            fiscal_year,
+            "correction.",
+        )
+        .map(Some)
+    }
+
+    /// The assessment date of a 遡及賦課, if given.
+    pub fn assessed_on(&self) -> Result<Option<NaiveDate>, Error> {
+        self.assessed_on
+            .as_deref()
+            .map(|s| date("assessed_on".into(), s))
+            .transpose()
+    }
+}
+
+fn members_household(
+    members_in: &[MemberInput],
+    specified: SpecifiedHousehold,
+    fiscal_year: i32,
+    prefix: &str,
+) -> Result<Household, Error> {
+    let fy = FiscalYear(fiscal_year);
+    let (Some(start), Some(end)) = (fy.start(), fy.end()) else {
+        return Err(invalid("fiscal_year".into(), "out of range"));
+    };
+    if members_in.is_empty() {
+        return Err(invalid(
+            format!("{prefix}members"),
+            "must list at least the householder",
+        ));
+    }
+    if members_in.len() > MAX_MEMBERS {
+        return Err(invalid(
+            format!("{prefix}members"),
+            format!("at most {MAX_MEMBERS} members"),
+        ));
+    }
+    let heads = members_in.iter().filter(|m| m.householder).count();
+    if heads != 1 {
+        return Err(invalid(
+            format!("{prefix}members"),
+            format!("exactly one member must have `householder: true`, found {heads}"),
+        ));
+    }
+    let mut members = Vec::with_capacity(members_in.len());
+    for (i, m) in members_in.iter().enumerate() {
+        let at = |k: &str| format!("{prefix}members[{i}].{k}");
+        let birth = date(at("birth_date"), &m.birth_date)?;
+        if birth > end {
+            return Err(invalid(
+                at("birth_date"),
+                format!("{birth} is after the fiscal year ends ({end})"),
+            ));
+        }
+        let acquired = m
+            .acquired
+            .as_deref()
+            .map(|s| date(at("acquired"), s))
+            .transpose()?;
+        let lost = m.lost.as_deref().map(|s| date(at("lost"), s)).transpose()?;
+        if let Some(a) = acquired
+            && !(start..=end).contains(&a)
+        {
+            return Err(invalid(
+                at("acquired"),
+                format!("{a} is outside FY{fiscal_year} ({start} – {end})"),
+            ));
+        }
+        if let Some(l) = lost
+            && !(start..=end).contains(&l)
+        {
+            return Err(invalid(
+                at("lost"),
+                format!("{l} is outside FY{fiscal_year} ({start} – {end})"),
+            ));
+        }
+        if let (Some(a), Some(l)) = (acquired, lost)
+            && l <= a
+        {
+            return Err(invalid(
+                at("lost"),
+                format!("{l} is not after acquired {a}"),
+            ));
+        }
+        if let Some(a) = acquired
+            && a < birth
+        {
+            return Err(invalid(
+                at("acquired"),
+                format!("{a} is before birth {birth}"),
+            ));
+        }
+        if m.status != Status::Insured
+            && (acquired.is_some() || lost.is_some() || m.perinatal.is_some())
+        {
+            return Err(invalid(
+                at("status"),
+                "acquired, lost and perinatal apply only to insured members",
+            ));
+        }
+        let inc = &m.income;
+        for (name, v) in [
+            ("salary_revenue", inc.salary_revenue),
+            ("pension_revenue", inc.pension_revenue),
+            ("other_income", inc.other_income),
+            ("separate_gains", inc.separate_gains),
+            ("special_deduction", inc.special_deduction),
+            ("fixed_asset_tax", inc.fixed_asset_tax),
+        ] {
+            if v < 0 {
+                return Err(invalid(at(&format!("income.{name}")), "must be ≥ 0"));
+            }
+            if v > 100_000_000_000 {
+                return Err(invalid(
+                    at(&format!("income.{name}")),
+                    "must be ≤ 100,000,000,000",
+                ));
+            }
+        }
+        let former_dependant_since = m
+            .former_dependant_since
+            .as_deref()
+            .map(|s| date(at("former_dependant_since"), s))
+            .transpose()?;
+        if let Some(since) = former_dependant_since {
+            if m.status != Status::Insured {
+                return Err(invalid(
+                    at("former_dependant_since"),
+                    "applies only to insured members",
+                ));
+            }
+            if since > end {
+                return Err(invalid(
+                    at("former_dependant_since"),
+                    format!("{since} is after FY{fiscal_year} ends ({end})"),
+                ));
+            }
+            if acquired.is_some_and(|a| a != since && since >= start) {
+                return Err(invalid(
+                    at("former_dependant_since"),
+                    "must equal `acquired` when both are within the fiscal year",
+                ));
+            }
+        }
+        let perinatal = match &m.perinatal {
+            None => None,
+            Some(pn) => Some(Perinatal {
+                birth_month: parse_year_month(&pn.birth_month).ok_or_else(|| {
+                    invalid(
+                        at("perinatal.birth_month"),
+                        format!("`{}` is not YYYY-MM", pn.birth_month),
+                    )
+                })?,
+                multiple: pn.multiple,
+            }),
+        };
+        members.push(Member {
+            birth,
+            status: m.status,
+            householder: m.householder,
+            acquired,
+            lost,
+            income: Income {
+                salary_revenue: inc.salary_revenue,
+                pension_revenue: inc.pension_revenue,
+                other_income: inc.other_income,
+                separate_gains: inc.separate_gains,
+                special_deduction: inc.special_deduction,
+                fixed_asset_tax: inc.fixed_asset_tax,
+            },
+            involuntary_unemployed: m.involuntary_unemployed,
+            income_declared: m.income_declared,
+            perinatal,
+            former_dependant_since,
+            same_month_insured_elsewhere: m.same_month_insured_elsewhere,
+        });
+    }
+    Ok(Household { members, specified })
 }
 
 /// One part in a response.
@@ -355,6 +408,26 @@ pub struct PremiumResponse {
     /// The derivation, when asked for.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub derivation: Option<Derivation>,
+    /// 更正, when the request has a `correction`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub correction: Option<CorrectionResponse>,
+}
+
+/// The 更正 part of a response: the corrected assessment and the new 期割.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CorrectionResponse {
+    /// 減額更正 / 増額更正 / 変更なし.
+    pub kind: super::revision::CorrectionKind,
+    /// The annual premium after the correction − before.
+    pub difference: Yen,
+    /// The installments already due (unchanged).
+    pub installments_due: usize,
+    /// The installments after the 更正.
+    pub installments: Vec<Yen>,
+    /// Paid beyond the corrected amount by the installments already due (還付・充当).
+    pub overpaid: Yen,
+    /// The corrected assessment (its own `installments` are a fresh 期割, for reference).
+    pub assessment: Box<PremiumResponse>,
 }
 
 impl PremiumResponse {
@@ -388,6 +461,7 @@ impl PremiumResponse {
             installments: installments(a.total, params.installments, params.rounding),
             warnings: params.warnings.clone(),
             derivation,
+            correction: None,
         }
     }
 }

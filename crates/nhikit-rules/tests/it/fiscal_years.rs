@@ -9,7 +9,7 @@ use nhikit_rules::premium::{Reduction, assess};
 
 // 輪之内町 令和4年度 (2方式): 医療 6.85% / 37,500; 支援 1.93% / 11,400; 介護 1.61% / 12,300;
 // https://town.wanouchi.gifu.jp/news/news0041660/
-const WANOUCHI_2022: &str = r#"
+pub(crate) const WANOUCHI_2022: &str = r#"
 id = "wanouchi"
 fiscal_year = 2022
 [medical]

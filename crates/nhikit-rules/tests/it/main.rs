@@ -5,3 +5,4 @@ mod fiscal_years;
 mod high_cost;
 mod premium;
 mod reductions;
+mod revision;
