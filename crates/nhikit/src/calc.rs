@@ -6,7 +6,8 @@ use crate::calc_benefit;
 use crate::out;
 use anyhow::Context;
 use nhikit_rules::params::{Params, RuleSet};
-use nhikit_rules::premium::input::{PremiumRequest, PremiumResponse};
+use nhikit_rules::premium::input::{CorrectionResponse, PremiumRequest, PremiumResponse};
+use nhikit_rules::premium::revision::{check_retroactive, correct};
 use nhikit_rules::premium::{assess, assess_explained};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -26,6 +27,9 @@ enum CalcCommand {
     HighCost(BenefitArgs),
     /// 負担割合: the copay ratio of one person on one date.
     Copay(BenefitArgs),
+    /// 高額療養費 annual limits of one August–July period: the 70–74 外来 年間上限 (144,000円)
+    /// or the 年間上限 from 2026-08.
+    Annual(BenefitArgs),
 }
 
 #[derive(clap::Args, Debug)]
@@ -61,6 +65,7 @@ pub fn run(args: CalcArgs) -> anyhow::Result<ExitCode> {
         CalcCommand::Premium(a) => premium(&a),
         CalcCommand::HighCost(a) => calc_benefit::calc_high_cost(&a.input, a.explain),
         CalcCommand::Copay(a) => calc_benefit::calc_copay(&a.input, a.explain),
+        CalcCommand::Annual(a) => calc_benefit::calc_annual(&a.input, a.explain),
     }
 }
 
@@ -130,7 +135,7 @@ fn premium(a: &PremiumArgs) -> anyhow::Result<ExitCode> {
     let req = parse_request(&text, &name)?;
     let fy = req.fiscal_year(a.fiscal_year)?;
     let rules = rules(a.rules.as_deref())?;
-    let params = match (&req.rates, &req.municipality) {
+    let (params, levy) = match (&req.rates, &req.municipality) {
         (Some(rates), None) => {
             rates.validate(&format!("{name}: rates"))?;
             if rates.fiscal_year != fy {
@@ -139,14 +144,19 @@ fn premium(a: &PremiumArgs) -> anyhow::Result<ExitCode> {
                     rates.fiscal_year
                 );
             }
-            Params::resolve(rules.national(fy)?, rates)?
+            (Params::resolve(rules.national(fy)?, rates)?, rates.levy)
         }
-        (None, Some(id)) => rules.params(id, fy)?,
+        (None, Some(id)) => (rules.params(id, fy)?, rules.municipal(id, fy)?.levy),
         _ => anyhow::bail!(
             "invalid input item `municipality`: give exactly one of `municipality` or `rates`"
         ),
     };
+    if let Some(on) = req.assessed_on()? {
+        // 遡及賦課: the year must be within the legal limit of the levy.
+        check_retroactive(levy, fy, on)?;
+    }
     let household = req.household(fy)?;
+    let corrected = req.corrected_household(fy)?;
     let (assessment, derivation) = if a.explain {
         let (x, d) = assess_explained(&household, &params)?;
         (x, Some(d))
@@ -159,7 +169,37 @@ fn premium(a: &PremiumArgs) -> anyhow::Result<ExitCode> {
     if let Some(d) = &derivation {
         eprint!("{}", d.to_text());
     }
-    let response = PremiumResponse::new(&assessment, &params, derivation);
+    let mut response = PremiumResponse::new(&assessment, &params, derivation);
+    if let (Some(after), Some(c)) = (&corrected, &req.correction) {
+        let (_, a1, fix) = correct(&household, after, &params, c.installments_due)?;
+        let after_derivation = if a.explain {
+            let (_, d) = assess_explained(after, &params)?;
+            eprintln!("更正後:");
+            eprint!("{}", d.to_text());
+            eprintln!(
+                "更正: {:?} {} → {} (差額 {}); 期割 {:?} → {:?} (納期到来分 {} 期は据え置き; 過納 {})",
+                fix.kind,
+                fix.before,
+                fix.after,
+                fix.difference,
+                fix.installments_before,
+                fix.installments_after,
+                c.installments_due,
+                fix.overpaid
+            );
+            Some(d)
+        } else {
+            None
+        };
+        response.correction = Some(CorrectionResponse {
+            kind: fix.kind,
+            difference: fix.difference,
+            installments_due: c.installments_due,
+            installments: fix.installments_after,
+            overpaid: fix.overpaid,
+            assessment: Box::new(PremiumResponse::new(&a1, &params, after_derivation)),
+        });
+    }
     let mut json = serde_json::to_string_pretty(&response).context("writing the result as JSON")?;
     json.push('\n');
     out::print(&json)?;
