@@ -10,6 +10,9 @@
 //!   adjustment for other income).
 //!
 //! All amounts are whole yen; fractions from percentages are truncated, as in the 国税庁 tables.
+//! - 所得金額調整控除 (from 2020 income, 国税庁 タックスアンサー No.1411), deducted from 給与所得:
+//!   [`income_adjustment`].
+//!
 //! Not modelled: 特定支出控除.
 
 use crate::params::{PensionDeductionTable, SalaryDeductionTable};
@@ -91,6 +94,29 @@ fn upper_salary_income(r: i64, a: i64) -> i64 {
     } else {
         r - 1_950_000
     }
+}
+
+/// 所得金額調整控除 (from 2020 income; 国税庁 タックスアンサー No.1411,
+/// https://www.nta.go.jp/m/taxanswer/1411.htm), deducted from the 給与所得:
+/// 1. 給与収入 over 850万 and `dependants` (本人が特別障害者, a 扶養親族 under 23, or a 特別障害者
+///    spouse or 扶養親族): (min(給与収入, 1,000万) − 850万) × 10%, 1円未満切上げ (at most 15万);
+/// 2. both 給与所得 and 公的年金等所得: min(給与所得, 10万) + min(年金所得, 10万) − 10万 (at most 10万).
+///
+/// `salary_income` is the 給与所得控除後の給与等の金額; the result never exceeds it.
+pub fn income_adjustment(
+    salary_revenue: i64,
+    salary_income: i64,
+    pension_income: i64,
+    dependants: bool,
+) -> i64 {
+    let mut adjustment = 0;
+    if dependants && salary_revenue > 8_500_000 {
+        adjustment += (salary_revenue.min(10_000_000) - 8_500_000 + 9) / 10;
+    }
+    if salary_income > 0 && pension_income > 0 {
+        adjustment += (salary_income.min(100_000) + pension_income.min(100_000) - 100_000).max(0);
+    }
+    adjustment.min(salary_income.max(0))
 }
 
 /// 公的年金等に係る雑所得 for a 公的年金等収入.
@@ -206,6 +232,25 @@ mod tests {
         // Continuous at 330万: 330万 − 120万 = 210万 = 330万 × 0.75 − 37.5万.
         assert_eq!(pension_income_with(3_300_000, true, 0, H17), 2_100_000);
         assert_eq!(pension_income_with(3_299_999, true, 0, H17), 2_099_999);
+    }
+
+    // 国税庁 No.1411's two cases, by hand: 給与収入 900万 with a child under 23 → (900万 − 850万) ×
+    // 10% = 50,000; 1,200万 → capped at (1,000万 − 850万) × 10% = 150,000; 給与所得 45万 and 年金所得
+    // 90万 → 10万 + 10万 − 10万 = 100,000; 給与所得 3万 and 年金所得 4万 → 0 (7万 − 10万 < 0);
+    // 給与所得 6万 and 年金所得 9万 → 5万.
+    #[test]
+    fn income_adjustment_cases() {
+        assert_eq!(income_adjustment(9_000_000, 7_050_000, 0, true), 50_000);
+        assert_eq!(income_adjustment(9_000_000, 7_050_000, 0, false), 0);
+        assert_eq!(income_adjustment(12_000_000, 10_050_000, 0, true), 150_000);
+        assert_eq!(
+            income_adjustment(1_000_000, 450_000, 900_000, false),
+            100_000
+        );
+        assert_eq!(income_adjustment(580_000, 30_000, 40_000, false), 0);
+        assert_eq!(income_adjustment(610_000, 60_000, 90_000, false), 50_000);
+        // 1円未満切上げ: 8,500,005 → 0.5 → 1.
+        assert_eq!(income_adjustment(8_500_005, 6_550_005, 0, true), 1);
     }
 
     #[test]

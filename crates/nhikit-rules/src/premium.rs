@@ -29,8 +29,8 @@ pub mod revision;
 
 use crate::error::Error;
 use crate::explain::Derivation;
-use crate::income::{pension_income_with, salary_income};
-use crate::params::{Params, Part, Rate, ResolvedPart};
+use crate::income::{income_adjustment, pension_income_with, salary_income};
+use crate::params::{Params, Part, Rate, ResolvedPart, SalaryDeductionTable};
 use chrono::Datelike;
 use nhikit_core::Yen;
 use nhikit_core::date::{FiscalYear, NaiveDate};
@@ -126,6 +126,15 @@ pub struct Member {
     /// 同月得喪 only: the person, acquired and lost in the same month, became insured by another
     /// municipality's NHI in that month, so this municipality does not levy it.
     pub same_month_insured_elsewhere: bool,
+    /// 所得金額調整控除 (子ども・特別障害者等): 本人が特別障害者, or has a 扶養親族 under 23 or a
+    /// 特別障害者 spouse or 扶養親族 (the 給与収入 850万超 case).
+    pub income_adjustment_dependants: bool,
+    /// 事業専従者: this member's 給与収入 is 専従者給与 (or the 白色 専従者控除), left out of the
+    /// 軽減判定 and of the 給与所得者等 count.
+    pub family_employee: bool,
+    /// 専従者給与 paid (青色) or 専従者控除 taken (白色) in this member's 事業所得, yen: added back
+    /// to their income for the 軽減判定 only.
+    pub family_employee_salary_paid: i64,
 }
 
 impl Member {
@@ -143,6 +152,9 @@ impl Member {
             perinatal: None,
             former_dependant_since: None,
             same_month_insured_elsewhere: false,
+            income_adjustment_dependants: false,
+            family_employee: false,
+            family_employee_salary_paid: 0,
         }
     }
 }
@@ -446,6 +458,7 @@ fn assess_inner<E: Explain>(h: &Household, p: &Params, e: &mut E) -> Result<Asse
             ("separate_gains", inc.separate_gains),
             ("special_deduction", inc.special_deduction),
             ("fixed_asset_tax", inc.fixed_asset_tax),
+            ("family_employee_salary_paid", m.family_employee_salary_paid),
         ] {
             if !(0..=100_000_000_000).contains(&v) {
                 return Err(invalid(
@@ -457,15 +470,34 @@ fn assess_inner<E: Explain>(h: &Household, p: &Params, e: &mut E) -> Result<Asse
         let b = Ymd::of(m.birth);
         // 65 on December 31 of the income year ⇔ the 65th birthday is on or before January 1.
         let aged_65 = b.birthday(65).0 <= i64::from(p.income_year + 1) * 10_000 + 101;
-        let salary = salary_income(inc.salary_revenue, p.salary_table);
-        let salary_counted = if m.involuntary_unemployed {
-            salary * p.unemployed_percent / 100
-        } else {
-            salary
+        let unemployed = |x: i64| {
+            if m.involuntary_unemployed {
+                x * p.unemployed_percent / 100
+            } else {
+                x
+            }
         };
+        let salary_gross = salary_income(inc.salary_revenue, p.salary_table);
+        let pension = pension_income_with(
+            inc.pension_revenue,
+            aged_65,
+            unemployed(salary_gross) + inc.other_income + inc.separate_gains,
+            p.pension_table,
+        );
+        // 所得金額調整控除 exists from 2020 income (not under the 平成29年分 table).
+        let adjustment = if p.salary_table == SalaryDeductionTable::H29 {
+            0
+        } else {
+            income_adjustment(
+                inc.salary_revenue,
+                salary_gross,
+                pension,
+                m.income_adjustment_dependants,
+            )
+        };
+        let salary = salary_gross - adjustment;
+        let salary_counted = unemployed(salary);
         let non_pension = salary_counted + inc.other_income + inc.separate_gains;
-        let pension =
-            pension_income_with(inc.pension_revenue, aged_65, non_pension, p.pension_table);
         let total = non_pension + pension;
         let base = (total - p.basic_deduction_for(total)).max(0);
         let elderly = if aged_65 {
@@ -473,8 +505,11 @@ fn assess_inner<E: Explain>(h: &Household, p: &Params, e: &mut E) -> Result<Asse
         } else {
             0
         };
-        let judged = total - elderly + inc.special_deduction;
-        let earner = inc.salary_revenue > p.salary_earner_threshold
+        // 専従者給与 (青色) / 専従者控除 (白色): for the judgement, added back to the 事業主 and the
+        // 専従者's 給与所得 left out (nor is the 専従者 a 給与所得者等).
+        let judged = total - elderly + inc.special_deduction + m.family_employee_salary_paid
+            - if m.family_employee { salary_counted } else { 0 };
+        let earner = (inc.salary_revenue > p.salary_earner_threshold && !m.family_employee)
             || inc.pension_revenue
                 > if aged_65 {
                     p.pension_threshold_65_plus

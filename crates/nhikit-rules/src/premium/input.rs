@@ -92,6 +92,12 @@ pub struct MemberInput {
     /// 同月得喪: insured by another municipality's NHI in the month of acquisition and loss.
     #[serde(default)]
     pub same_month_insured_elsewhere: bool,
+    /// 所得金額調整控除 (給与収入 850万超): 特別障害者, or a 扶養親族 under 23 or 特別障害者.
+    #[serde(default)]
+    pub income_adjustment_dependants: bool,
+    /// 事業専従者: the 給与収入 is 専従者給与, left out of the 軽減判定.
+    #[serde(default)]
+    pub family_employee: bool,
 }
 
 fn is_zero(y: &Yen) -> bool {
@@ -124,6 +130,10 @@ pub struct IncomeInput {
     /// 固定資産税額 (資産割).
     #[serde(default)]
     pub fixed_asset_tax: i64,
+    /// 専従者給与 paid (青色) or 専従者控除 taken (白色) in `other_income`: added back for the
+    /// 軽減判定.
+    #[serde(default)]
+    pub family_employee_salary_paid: i64,
 }
 
 /// 産前産後 facts.
@@ -282,6 +292,10 @@ fn members_household(
             ("separate_gains", inc.separate_gains),
             ("special_deduction", inc.special_deduction),
             ("fixed_asset_tax", inc.fixed_asset_tax),
+            (
+                "family_employee_salary_paid",
+                inc.family_employee_salary_paid,
+            ),
         ] {
             if v < 0 {
                 return Err(invalid(at(&format!("income.{name}")), "must be ≥ 0"));
@@ -349,6 +363,9 @@ fn members_household(
             perinatal,
             former_dependant_since,
             same_month_insured_elsewhere: m.same_month_insured_elsewhere,
+            income_adjustment_dependants: m.income_adjustment_dependants,
+            family_employee: m.family_employee,
+            family_employee_salary_paid: inc.family_employee_salary_paid,
         });
     }
     Ok(Household { members, specified })

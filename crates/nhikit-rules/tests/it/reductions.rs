@@ -14,7 +14,9 @@
 use crate::premium::{builtin, d, head, household, person};
 use nhikit_core::Yen;
 use nhikit_rules::params::Part;
-use nhikit_rules::premium::{Member, Reduction, Status, assess, former_dependant_months};
+use nhikit_rules::premium::{
+    Household, Member, Reduction, Status, assess, former_dependant_months,
+};
 use proptest::prelude::*;
 
 fn husband_in_kouki(pension: i64) -> Member {
@@ -134,4 +136,106 @@ proptest! {
             prop_assert_eq!(a1.total, a0.total);
         }
     }
+}
+
+// ---------------------------------------------------------------------------------------------
+// 青色専従者給与 in the 軽減判定: 専従者給与 is counted as the 事業主's income and not the
+// 専従者's (東伊豆町 https://www.town.higashiizu.shizuoka.jp/bg/life/ent/2897.html: 専従者給与は
+// 支払者の所得金額として計算; 白井市
+// https://www.city.shiroi.chiba.jp/soshiki/kenko/k08/hne001/hne004/hne009/1490596495382.html:
+// 専従者給与は事業所得に繰り戻されます; DOMAIN-FACTS §3.3, S39). 所得割 is unchanged.
+
+fn business_couple(business_after: i64, paid: i64, spouse_salary: i64, rule: bool) -> Household {
+    let mut owner = head(person(d(1975, 5, 5), 0, 0, business_after));
+    let mut spouse = person(d(1977, 7, 7), spouse_salary, 0, 0);
+    if rule {
+        owner.family_employee_salary_paid = paid;
+        spouse.family_employee = true;
+    }
+    household(vec![owner, spouse])
+}
+
+// Hand calculation 1 — 名取市 FY2025. 事業主 事業所得 800,000 after 青色専従者給与 1,200,000 paid to
+// the spouse (給与所得 1,200,000 − 550,000 = 650,000). Judgement: 800,000 + 1,200,000 = 2,000,000
+// (spouse's 650,000 left out; no 給与所得者等 → 7割基準 43万) > 2割基準 43万 + 56万×2 = 1,550,000:
+// none. (Counted naively: 1,450,000 with one 給与所得者等 → 2割.) 旧ただし書き 370,000 + 220,000.
+//   医療: 590,000 × 7.5% = 44,250 + 53,200 + 23,000 = 120,450 → 120,400
+//   支援: 17,700 + 21,000 + 8,000 = 46,700;  介護: 14,750 + 21,000 + 7,000 = 42,750 → 42,700.
+#[test]
+fn family_employee_salary_goes_back_to_the_owner() {
+    let p = builtin("natori", 2025);
+    let a = assess(&business_couple(800_000, 1_200_000, 1_200_000, true), &p).unwrap();
+    assert_eq!(a.judgement_income, Yen(2_000_000));
+    assert_eq!(a.reduction, Reduction::None);
+    assert_eq!(
+        Part::ALL.map(|x| a.part(x).amount.0),
+        [120_400, 46_700, 42_700, 0]
+    );
+    let naive = assess(&business_couple(800_000, 1_200_000, 1_200_000, false), &p).unwrap();
+    assert_eq!(naive.judgement_income, Yen(1_450_000));
+    assert_eq!(naive.reduction, Reduction::Twenty);
+}
+
+// Hand calculation 2 — 事業所得 300,000 after 専従者給与 600,000 (spouse 給与所得 50,000).
+// Judgement 900,000: 7割基準 43万 < 900,000 ≤ 5割基準 43万 + 30.5万×2 = 1,040,000 → 5割 (naively
+// 350,000 → 7割). 所得割 0 (both under 43万). 医療 26,600 × 2 × ½ + 23,000 × ½ = 38,100 (7割:
+// 15,960 + 6,900 = 22,860 → 22,800).
+#[test]
+fn family_employee_rule_moves_seven_tenths_to_five() {
+    let p = builtin("natori", 2025);
+    let a = assess(&business_couple(300_000, 600_000, 600_000, true), &p).unwrap();
+    assert_eq!(
+        (a.judgement_income, a.reduction),
+        (Yen(900_000), Reduction::Fifty)
+    );
+    assert_eq!(a.part(Part::Medical).amount, Yen(38_100));
+    let naive = assess(&business_couple(300_000, 600_000, 600_000, false), &p).unwrap();
+    assert_eq!(naive.reduction, Reduction::Seventy);
+    assert_eq!(naive.part(Part::Medical).amount, Yen(22_800));
+}
+
+// ---------------------------------------------------------------------------------------------
+// 所得金額調整控除 (国税庁 タックスアンサー No.1411 https://www.nta.go.jp/m/taxanswer/1411.htm;
+// 所得割 and 軽減判定 both use 総所得金額等, which is after it).
+
+// Hand calculation 1 — 給与と年金: 名取市 FY2025, aged 66, 給与収入 100万 (給与所得 45万) and 年金
+// 200万 (65歳以上: 90万). 調整控除 10万 + 10万 − 10万 = 10万 → 総所得 1,250,000, 旧ただし書き 820,000.
+// Judgement 1,250,000 − 150,000 = 1,100,000; 給与所得者等 2 → 7割 53万, 2割 53万 + 56万 =
+// 1,090,000 < 1,100,000: none.
+//   医療: 61,500 + 26,600 + 23,000 = 111,100;  支援: 24,600 + 10,500 + 8,000 = 43,100.
+#[test]
+fn income_adjustment_salary_and_pension() {
+    let p = builtin("natori", 2025);
+    let h = household(vec![head(person(d(1958, 6, 6), 1_000_000, 2_000_000, 0))]);
+    let a = assess(&h, &p).unwrap();
+    assert_eq!(a.judgement_income, Yen(1_100_000));
+    assert_eq!(a.reduction, Reduction::None);
+    assert_eq!(a.part(Part::Medical).income_levy, Yen(61_500));
+    assert_eq!(a.total, Yen(111_100 + 43_100));
+}
+
+// Hand calculation 2 — 子ども等: aged 45, 給与収入 900万 (給与所得 900万 − 195万 = 705万) with a child
+// under 23: 調整控除 (900万 − 850万) × 10% = 50,000 → 7,000,000; 旧ただし書き 6,570,000; 子 aged 10
+// insured. 医療: 492,750 + 53,200 + 23,000 = 568,950 → 568,900; 支援: 197,100 + 21,000 + 8,000 =
+// 226,100; 介護: 164,250 + 10,500 + 7,000 = 181,750 → cap 170,000. Total 965,000. Without the
+// dependants' condition the 旧ただし書き is 6,620,000 (医療 572,700).
+#[test]
+fn income_adjustment_high_salary_with_child() {
+    let p = builtin("natori", 2025);
+    let mut parent = head(person(d(1980, 2, 2), 9_000_000, 0, 0));
+    parent.income_adjustment_dependants = true;
+    let h = household(vec![parent, person(d(2015, 1, 1), 0, 0, 0)]);
+    let a = assess(&h, &p).unwrap();
+    assert_eq!(a.judgement_income, Yen(7_000_000));
+    assert_eq!(
+        Part::ALL.map(|x| a.part(x).amount.0),
+        [568_900, 226_100, 170_000, 0]
+    );
+    assert_eq!(a.total, Yen(965_000));
+    let mut h2 = h.clone();
+    h2.members[0].income_adjustment_dependants = false;
+    assert_eq!(
+        assess(&h2, &p).unwrap().part(Part::Medical).amount,
+        Yen(572_700)
+    );
 }
