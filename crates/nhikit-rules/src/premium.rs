@@ -26,6 +26,7 @@
 
 pub mod input;
 pub mod revision;
+pub mod statement;
 
 use crate::error::Error;
 use crate::explain::Derivation;

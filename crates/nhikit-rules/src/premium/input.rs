@@ -13,10 +13,12 @@ use nhikit_core::Yen;
 use nhikit_core::date::{FiscalYear, NaiveDate};
 use serde::{Deserialize, Serialize};
 
-/// A premium request: the household and where its rates come from.
+/// The full request of `nhikit calc premium`: the household, where its rates come from, and the
+/// items of a municipal year (遡及 `assessed_on`, 更正 `correction`, 旧被扶養者, 同月得喪, 所得金額
+/// 調整控除, 専従者). [`PremiumRequest`] is its earlier subset, kept for callers that build one.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
-pub struct PremiumRequest {
+pub struct CalcRequest {
     /// The fiscal year (may instead be given on the command line).
     #[serde(default)]
     pub fiscal_year: Option<i32>,
@@ -30,7 +32,7 @@ pub struct PremiumRequest {
     #[serde(default)]
     pub specified_household: SpecifiedHousehold,
     /// The members.
-    pub members: Vec<MemberInput>,
+    pub members: Vec<CalcMember>,
     /// 遡及賦課: the date the assessment is made; when given, `fiscal_year` must be within the
     /// legal limit (保険税: 3 fiscal years back, 保険料: 2).
     #[serde(default)]
@@ -45,7 +47,7 @@ pub struct PremiumRequest {
 #[serde(deny_unknown_fields)]
 pub struct CorrectionInput {
     /// The members with the corrected facts (same shape as `members`).
-    pub members: Vec<MemberInput>,
+    pub members: Vec<CalcMember>,
     /// 特定世帯 status after the correction (default: unchanged).
     #[serde(default)]
     pub specified_household: Option<SpecifiedHousehold>,
@@ -53,10 +55,10 @@ pub struct CorrectionInput {
     pub installments_due: usize,
 }
 
-/// One member in a request.
+/// One member in a [`CalcRequest`].
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
-pub struct MemberInput {
+pub struct CalcMember {
     /// A label echoed in explanations (optional).
     #[serde(default)]
     pub id: Option<String>,
@@ -76,7 +78,7 @@ pub struct MemberInput {
     pub lost: Option<String>,
     /// Income of the income year.
     #[serde(default)]
-    pub income: IncomeInput,
+    pub income: CalcIncome,
     /// 非自発的失業者 軽減 applies this fiscal year.
     #[serde(default)]
     pub involuntary_unemployed: bool,
@@ -108,10 +110,10 @@ fn yes() -> bool {
     true
 }
 
-/// Income items in yen; all default to 0 and must be ≥ 0.
+/// Income items of a [`CalcMember`] in yen; all default to 0 and must be ≥ 0.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
-pub struct IncomeInput {
+pub struct CalcIncome {
     /// 給与収入.
     #[serde(default)]
     pub salary_revenue: i64,
@@ -159,7 +161,7 @@ fn date(item: String, s: &str) -> Result<NaiveDate, Error> {
         .map_err(|_| invalid(item, format!("`{s}` is not a date YYYY-MM-DD")))
 }
 
-impl PremiumRequest {
+impl CalcRequest {
     /// The fiscal year: the override if given, else the request's.
     pub fn fiscal_year(&self, override_year: Option<i32>) -> Result<i32, Error> {
         override_year.or(self.fiscal_year).ok_or_else(|| {
@@ -200,7 +202,7 @@ impl PremiumRequest {
 }
 
 fn members_household(
-    members_in: &[MemberInput],
+    members_in: &[CalcMember],
     specified: SpecifiedHousehold,
     fiscal_year: i32,
     prefix: &str,
@@ -369,6 +371,150 @@ fn members_household(
         });
     }
     Ok(Household { members, specified })
+}
+
+// ---------------------------------------------------------------------------------------------
+// The earlier request shape (before issue 25), kept so that code building one keeps compiling.
+
+/// A premium request: the household and where its rates come from (the subset of
+/// [`CalcRequest`] without 遡及, 更正 and the member items added since).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct PremiumRequest {
+    /// The fiscal year (may instead be given on the command line).
+    #[serde(default)]
+    pub fiscal_year: Option<i32>,
+    /// A municipality id from the rules catalogue (e.g. `natori`).
+    #[serde(default)]
+    pub municipality: Option<String>,
+    /// Inline municipal rates, instead of `municipality`.
+    #[serde(default)]
+    pub rates: Option<MunicipalRates>,
+    /// 特定世帯 status.
+    #[serde(default)]
+    pub specified_household: SpecifiedHousehold,
+    /// The members.
+    pub members: Vec<MemberInput>,
+}
+
+/// One member in a [`PremiumRequest`].
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct MemberInput {
+    /// A label echoed in explanations (optional).
+    #[serde(default)]
+    pub id: Option<String>,
+    /// `YYYY-MM-DD`.
+    pub birth_date: String,
+    /// `insured` (default), `former_insured_in_kouki` (特定同一世帯所属者) or `not_insured`.
+    #[serde(default)]
+    pub status: Status,
+    /// 世帯主: exactly one member.
+    #[serde(default)]
+    pub householder: bool,
+    /// 資格取得日 within the fiscal year, `YYYY-MM-DD`.
+    #[serde(default)]
+    pub acquired: Option<String>,
+    /// 資格喪失日 within the fiscal year, `YYYY-MM-DD`.
+    #[serde(default)]
+    pub lost: Option<String>,
+    /// Income of the income year.
+    #[serde(default)]
+    pub income: IncomeInput,
+    /// 非自発的失業者 軽減 applies this fiscal year.
+    #[serde(default)]
+    pub involuntary_unemployed: bool,
+    /// 所得申告 made (default true).
+    #[serde(default = "yes")]
+    pub income_declared: bool,
+    /// 産前産後 exemption.
+    #[serde(default)]
+    pub perinatal: Option<PerinatalInput>,
+}
+
+/// Income items of a [`MemberInput`] in yen; all default to 0 and must be ≥ 0.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct IncomeInput {
+    /// 給与収入.
+    #[serde(default)]
+    pub salary_revenue: i64,
+    /// 公的年金等収入.
+    #[serde(default)]
+    pub pension_revenue: i64,
+    /// Other 所得 (net) in 総所得金額等.
+    #[serde(default)]
+    pub other_income: i64,
+    /// 分離課税 income after 特別控除.
+    #[serde(default)]
+    pub separate_gains: i64,
+    /// 特別控除 taken (added back for the 軽減 judgement).
+    #[serde(default)]
+    pub special_deduction: i64,
+    /// 固定資産税額 (資産割).
+    #[serde(default)]
+    pub fixed_asset_tax: i64,
+}
+
+impl From<IncomeInput> for CalcIncome {
+    fn from(i: IncomeInput) -> CalcIncome {
+        CalcIncome {
+            salary_revenue: i.salary_revenue,
+            pension_revenue: i.pension_revenue,
+            other_income: i.other_income,
+            separate_gains: i.separate_gains,
+            special_deduction: i.special_deduction,
+            fixed_asset_tax: i.fixed_asset_tax,
+            family_employee_salary_paid: 0,
+        }
+    }
+}
+
+impl From<MemberInput> for CalcMember {
+    fn from(m: MemberInput) -> CalcMember {
+        CalcMember {
+            id: m.id,
+            birth_date: m.birth_date,
+            status: m.status,
+            householder: m.householder,
+            acquired: m.acquired,
+            lost: m.lost,
+            income: m.income.into(),
+            involuntary_unemployed: m.involuntary_unemployed,
+            income_declared: m.income_declared,
+            perinatal: m.perinatal,
+            former_dependant_since: None,
+            same_month_insured_elsewhere: false,
+            income_adjustment_dependants: false,
+            family_employee: false,
+        }
+    }
+}
+
+impl From<PremiumRequest> for CalcRequest {
+    fn from(r: PremiumRequest) -> CalcRequest {
+        CalcRequest {
+            fiscal_year: r.fiscal_year,
+            municipality: r.municipality,
+            rates: r.rates,
+            specified_household: r.specified_household,
+            members: r.members.into_iter().map(CalcMember::from).collect(),
+            assessed_on: None,
+            correction: None,
+        }
+    }
+}
+
+impl PremiumRequest {
+    /// The fiscal year: the override if given, else the request's.
+    pub fn fiscal_year(&self, override_year: Option<i32>) -> Result<i32, Error> {
+        CalcRequest::from(self.clone()).fiscal_year(override_year)
+    }
+
+    /// Validates the members into a [`Household`] for `fiscal_year`.
+    pub fn household(&self, fiscal_year: i32) -> Result<Household, Error> {
+        CalcRequest::from(self.clone()).household(fiscal_year)
+    }
 }
 
 /// One part in a response.

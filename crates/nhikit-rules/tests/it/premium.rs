@@ -825,7 +825,7 @@ proptest! {
 // docs/oracle.md: the premium examples run and give the documented output.
 #[test]
 fn docs_examples_run() {
-    use nhikit_rules::premium::input::{PremiumRequest, PremiumResponse};
+    use nhikit_rules::premium::input::{CalcRequest as PremiumRequest, PremiumResponse};
     let doc = include_str!("../../../../docs/oracle.md");
     let block = |marker: &str| -> &str {
         let at = doc

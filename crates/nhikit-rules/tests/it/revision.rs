@@ -199,3 +199,68 @@ proptest! {
         }
     }
 }
+
+// The 計算例 text (`--explain`): the published 名取市 household — 医療分 (1,202,000 − 430,000) × 2 ×
+// 7.5% = 115,800 + 26,600 × 2 + 23,000 = 192,000; total 333,900 — and its 減額更正 above.
+#[test]
+fn statement_reads_like_a_municipal_example() {
+    use nhikit_rules::params::Levy;
+    use nhikit_rules::premium::statement::{correction_statement, statement};
+    let p = builtin("natori", 2025);
+    let (a0, _, c) = correct(&natori_pair(1_202_000), &natori_pair(0), &p, 3).unwrap();
+    let text = statement(&a0, &p, Levy::Tax);
+    assert!(
+        text.starts_with("令和7年度 国民健康保険税 計算例"),
+        "{text}"
+    );
+    assert!(
+        text.contains("軽減判定所得 2,404,000円 → 軽減なし"),
+        "{text}"
+    );
+    assert!(
+        text.contains(
+            "[医療分] 所得割額 115,800円 + 均等割額 53,200円 + 平等割額 23,000円 = 192,000円 → 192,000円 (100円未満切捨て)"
+        ),
+        "{text}"
+    );
+    assert!(text.contains("年税額 333,900円"), "{text}");
+    assert!(text.contains("第1期 34,200円、第2期 33,300円"), "{text}");
+    let fix = correction_statement(&c, 3);
+    assert!(
+        fix.contains("減額更正: 更正前 333,900円 → 更正後 206,800円 (差額 −127,100円)"),
+        "{fix}"
+    );
+    assert!(fix.contains("第4期 15,400円、第5期 15,100円"), "{fix}");
+}
+
+// docs/oracle.md's 更正 example runs and gives the documented `correction` (the numbers are the
+// hand calculation of `decrease_after_income_correction`).
+#[test]
+fn docs_correction_example_runs() {
+    use nhikit_rules::premium::input::CalcRequest;
+    let doc = include_str!("../../../../docs/oracle.md");
+    let block = |marker: &str| -> &str {
+        let at = doc.find(marker).unwrap();
+        let rest = &doc[at..];
+        let start = rest.find("```json\n").unwrap() + "```json\n".len();
+        let end = rest[start..].find("```").unwrap();
+        &rest[start..start + end]
+    };
+    let req: CalcRequest =
+        serde_json::from_str(block("<!-- premium-example correction request -->")).unwrap();
+    let p = builtin("natori", 2025);
+    let before = req.household(2025).unwrap();
+    let after = req.corrected_household(2025).unwrap().unwrap();
+    let due = req.correction.as_ref().unwrap().installments_due;
+    let (_, _, c) = correct(&before, &after, &p, due).unwrap();
+    let got = serde_json::json!({
+        "kind": c.kind,
+        "difference": c.difference,
+        "installments_due": due,
+        "installments": c.installments_after,
+        "overpaid": c.overpaid,
+    });
+    let want: serde_json::Value =
+        serde_json::from_str(block("<!-- premium-example correction response -->")).unwrap();
+    assert_eq!(got, want);
+}
