@@ -6,8 +6,9 @@ use crate::calc_benefit;
 use crate::out;
 use anyhow::Context;
 use nhikit_rules::params::{Params, RuleSet};
-use nhikit_rules::premium::input::{CorrectionResponse, PremiumRequest, PremiumResponse};
+use nhikit_rules::premium::input::{CalcRequest, CorrectionResponse, PremiumResponse};
 use nhikit_rules::premium::revision::{check_retroactive, correct};
+use nhikit_rules::premium::statement::{correction_statement, statement};
 use nhikit_rules::premium::{assess, assess_explained};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -110,13 +111,13 @@ fn rules(dir: Option<&Path>) -> anyhow::Result<RuleSet> {
 
 /// Parses a request; a member that does not deserialize is named by its index
 /// (`members[1]: missing field `birth_date``).
-fn parse_request(text: &str, name: &str) -> anyhow::Result<PremiumRequest> {
+fn parse_request(text: &str, name: &str) -> anyhow::Result<CalcRequest> {
     use serde::Deserialize;
     let value: serde_json::Value =
         serde_json::from_str(text).with_context(|| format!("{name}: not JSON"))?;
     if let Some(members) = value.get("members").and_then(|m| m.as_array()) {
         for (i, m) in members.iter().enumerate() {
-            if let Err(e) = nhikit_rules::premium::input::MemberInput::deserialize(m) {
+            if let Err(e) = nhikit_rules::premium::input::CalcMember::deserialize(m) {
                 anyhow::bail!("invalid input item `members[{i}]`: {e}");
             }
         }
@@ -126,7 +127,7 @@ fn parse_request(text: &str, name: &str) -> anyhow::Result<PremiumRequest> {
     {
         anyhow::bail!("invalid input item `rates`: {e}");
     }
-    PremiumRequest::deserialize(&value).with_context(|| format!("{name}: invalid request"))
+    CalcRequest::deserialize(&value).with_context(|| format!("{name}: invalid request"))
 }
 
 fn premium(a: &PremiumArgs) -> anyhow::Result<ExitCode> {
@@ -167,6 +168,7 @@ fn premium(a: &PremiumArgs) -> anyhow::Result<ExitCode> {
         eprintln!("warning: {w}");
     }
     if let Some(d) = &derivation {
+        eprint!("{}", statement(&assessment, &params, levy));
         eprint!("{}", d.to_text());
     }
     let mut response = PremiumResponse::new(&assessment, &params, derivation);
@@ -175,18 +177,9 @@ fn premium(a: &PremiumArgs) -> anyhow::Result<ExitCode> {
         let after_derivation = if a.explain {
             let (_, d) = assess_explained(after, &params)?;
             eprintln!("更正後:");
+            eprint!("{}", statement(&a1, &params, levy));
             eprint!("{}", d.to_text());
-            eprintln!(
-                "更正: {:?} {} → {} (差額 {}); 期割 {:?} → {:?} (納期到来分 {} 期は据え置き; 過納 {})",
-                fix.kind,
-                fix.before,
-                fix.after,
-                fix.difference,
-                fix.installments_before,
-                fix.installments_after,
-                c.installments_due,
-                fix.overpaid
-            );
+            eprint!("{}", correction_statement(&fix, c.installments_due));
             Some(d)
         } else {
             None

@@ -208,3 +208,27 @@ fn annual_limits() {
     let o = nhikit(&["calc", "annual", "--input", f.path().to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(1), "{}", text(&o));
 }
+
+// `--explain` prints the 計算例 as a municipality would: the published 名取市 total and 医療分
+// (192,000 = 115,800 + 53,200 + 23,000) in Japanese terms.
+#[test]
+fn premium_explain_prints_a_keisanrei() {
+    let f = write(NATORI);
+    let o = nhikit(&[
+        "calc",
+        "premium",
+        "--input",
+        f.path().to_str().unwrap(),
+        "--explain",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("令和7年度 国民健康保険税 計算例"), "{err}");
+    assert!(
+        err.contains(
+            "[医療分] 所得割額 115,800円 + 均等割額 53,200円 + 平等割額 23,000円 = 192,000円"
+        ),
+        "{err}"
+    );
+    assert!(err.contains("年税額 333,900円"), "{err}");
+}
