@@ -264,3 +264,76 @@ fn docs_correction_example_runs() {
         serde_json::from_str(block("<!-- premium-example correction response -->")).unwrap();
     assert_eq!(got, want);
 }
+
+// ---------------------------------------------------------------------------------------------
+// Household changes during the year, expressed as one assessment per 世帯 and period: the
+// months a member belongs to each 世帯 are given with `acquired`/`lost` (the month of the move
+// counts in the new 世帯), and a 世帯 formed during the year is judged for 軽減 on the day its
+// first member became insured in it (軽減 is judged on 4/1, or on the 資格取得日 for mid-year
+// entrants: 豊明市 and 能美市 pages, DOMAIN-FACTS §3.1, S35, S36).
+
+// Hand calculation — 世帯分離 on 2025-10-10, 名取市 FY2025. 世帯A: 父 (head, 50, 所得 300万,
+// 旧ただし書き 2,570,000) and 子 (25, 給与収入 200万 → 132万, 旧ただし書き 890,000) until October.
+//   A 医療: 192,750 + 66,750 × 6/12 + 26,600 × 1.5 + 23,000 = 289,025 → 289,000
+//   A 支援: 77,100 + 13,350 + 15,750 + 8,000 = 114,200;  A 介護 (父): 64,250 + 10,500 + 7,000 → 81,700
+//   A total 484,900 (judged on 4/1 with both: 4,320,000, none).
+// 世帯B (子 alone from 2025-10-10): judged that day, 1,320,000 > 2割基準 43万 + 56万 = 990,000: none.
+//   B 医療: (66,750 + 26,600 + 23,000) × 6/12 = 58,175 → 58,100;  支援: 45,200 × 6/12 = 22,600.
+#[test]
+fn household_split_mid_year() {
+    let p = builtin("natori", 2025);
+    let mut child_in_a = person(d(2000, 1, 15), 2_000_000, 0, 0);
+    child_in_a.lost = Some(d(2025, 10, 10));
+    let a = assess(
+        &household(vec![
+            head(person(d(1975, 3, 3), 0, 0, 3_000_000)),
+            child_in_a,
+        ]),
+        &p,
+    )
+    .unwrap();
+    assert_eq!(
+        Part::ALL.map(|x| a.part(x).amount.0),
+        [289_000, 114_200, 81_700, 0]
+    );
+    let mut child_in_b = head(person(d(2000, 1, 15), 2_000_000, 0, 0));
+    child_in_b.acquired = Some(d(2025, 10, 10));
+    let b = assess(&household(vec![child_in_b]), &p).unwrap();
+    assert_eq!(b.judgement_income, Yen(1_320_000));
+    assert_eq!(
+        Part::ALL.map(|x| b.part(x).amount.0),
+        [58_100, 22_600, 0, 0]
+    );
+}
+
+// Hand calculation — the 擬制世帯主 joins NHI on 2025-10-01 (leaves 社保). 世帯主 48, 給与収入 400万
+// (276万, 旧ただし書き 233万); 配偶者 45, insured all year, no income. Judged on 4/1: the 擬制世帯主's
+// 2,760,000 counts, but not as a person: 2割基準 43万 + 56万 × 1 = 990,000 → none.
+//   医療: 174,750 × 6/12 + 26,600 + 26,600 × 6/12 + 23,000 = 150,275 → 150,200
+//   支援: 34,950 + 15,750 + 8,000 = 58,700;  介護: 29,125 + 15,750 + 7,000 = 51,875 → 51,800.
+#[test]
+fn fictive_head_becomes_insured_mid_year() {
+    let p = builtin("natori", 2025);
+    let mut h = head(person(d(1977, 5, 5), 4_000_000, 0, 0));
+    h.acquired = Some(d(2025, 10, 1));
+    let a = assess(&household(vec![h, person(d(1980, 6, 6), 0, 0, 0)]), &p).unwrap();
+    assert_eq!(a.judgement_income, Yen(2_760_000));
+    assert_eq!(
+        Part::ALL.map(|x| a.part(x).amount.0),
+        [150_200, 58_700, 51_800, 0]
+    );
+}
+
+proptest! {
+    // 世帯主変更 between members insured all year changes who pays, not what: the judgement counts
+    // every insured member anyway.
+    #[test]
+    fn householder_change_between_insured_members_changes_nothing(a in arb_income(), b in arb_income()) {
+        let p = builtin("natori", 2025);
+        let first = household(vec![head(person(d(1970, 1, 1), a.0, a.1, a.2)), person(d(1972, 2, 2), b.0, b.1, b.2)]);
+        let mut second = first.clone();
+        second.members[0].householder = false;
+        second.members[1].householder = true;
+        prop_assert_eq!(assess(&first, &p).unwrap(), assess(&second, &p).unwrap());
+    }
+}
