@@ -562,6 +562,96 @@ pub fn compute_month_ext(
     })
 }
 
+/// The result as a municipal 計算例 prints it, in Japanese terms: each step's 一部負担金, 限度額
+/// and 支給額, then the 高額療養費 and what the household bears.
+pub fn statement(r: &HighCostResult, service_month: NaiveDate) -> String {
+    use crate::explain::yen_ja as yen;
+    use chrono::Datelike;
+    use std::fmt::Write;
+    let mut s = String::new();
+    let y = service_month.year();
+    let era = if y >= 2019 {
+        format!("令和{}年", y - 2018)
+    } else {
+        format!("平成{}年", y - 1988)
+    };
+    let _ = writeln!(
+        s,
+        "{era}{}月診療分 高額療養費 計算例 (限度額表 {}{})",
+        service_month.month(),
+        r.table,
+        if r.confirmed {
+            ""
+        } else {
+            ", 未確定の区分あり"
+        }
+    );
+    for d in &r.specified_disease {
+        let _ = writeln!(
+            s,
+            "[特定疾病] claims[{}]: 一部負担金 {} − 限度額 {} = 支給 {}",
+            d.claim,
+            yen(d.copay),
+            yen(d.limit),
+            yen(d.refund)
+        );
+    }
+    for o in &r.outpatient {
+        let limit = o.limit.map_or_else(|| "なし".to_string(), yen);
+        let _ = writeln!(
+            s,
+            "[70歳以上 外来(個人)] {}: 一部負担金 {} / 限度額 {} → 支給 {}",
+            o.person,
+            yen(o.copay),
+            limit,
+            yen(o.refund)
+        );
+    }
+    for o in &r.turning_75 {
+        let limit = o.limit.map_or_else(|| "なし".to_string(), yen);
+        let _ = writeln!(
+            s,
+            "[75歳到達月 (限度額 2分の1)] {}: 負担額 {} / 限度額 {} → 支給 {}",
+            o.person,
+            yen(o.copay),
+            limit,
+            yen(o.refund)
+        );
+    }
+    if let Some(l) = r.kourei_limit {
+        let _ = writeln!(
+            s,
+            "[70歳以上 世帯] 限度額 {} → 支給 {}",
+            yen(l),
+            yen(r.kourei_refund)
+        );
+    }
+    if !r.excluded_claims.is_empty() {
+        let list: Vec<String> = r
+            .excluded_claims
+            .iter()
+            .map(|i| format!("claims[{i}]"))
+            .collect();
+        let _ = writeln!(s, "合算対象外 (70歳未満 21,000円未満): {}", list.join("、"));
+    }
+    if let Some(l) = r.household_limit {
+        let _ = writeln!(
+            s,
+            "[世帯合算] 自己負担限度額 {} → 支給 {}",
+            yen(l),
+            yen(r.household_refund)
+        );
+    }
+    let _ = writeln!(
+        s,
+        "高額療養費 {} (一部負担金 計 {}、自己負担 {})",
+        yen(r.refund),
+        yen(r.total_copay),
+        yen(r.burden)
+    );
+    s
+}
+
 /// Records in the derivation that a 区分's figures are not all confirmed, and why.
 fn note_unconfirmed(tr: &mut Trace, cat: &Category) {
     if !cat.confirmed {

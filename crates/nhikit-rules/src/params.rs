@@ -772,7 +772,7 @@ const BUILTIN_NATIONAL: [(&str, &str); 7] = [
     ),
 ];
 
-const BUILTIN_MUNICIPAL: [(&str, &str); 7] = [
+const BUILTIN_MUNICIPAL: [(&str, &str); 8] = [
     (
         "schemas/rules/municipal/natori-fy2025.toml",
         include_str!("../../../schemas/rules/municipal/natori-fy2025.toml"),
@@ -800,6 +800,10 @@ const BUILTIN_MUNICIPAL: [(&str, &str); 7] = [
     (
         "schemas/rules/municipal/rifu-fy2024.toml",
         include_str!("../../../schemas/rules/municipal/rifu-fy2024.toml"),
+    ),
+    (
+        "schemas/rules/municipal/wanouchi-fy2022.toml",
+        include_str!("../../../schemas/rules/municipal/wanouchi-fy2022.toml"),
     ),
 ];
 

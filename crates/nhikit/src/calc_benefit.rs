@@ -210,6 +210,7 @@ pub fn calc_high_cost(input: &Path, explain: bool) -> anyhow::Result<ExitCode> {
     let result = high_cost::compute_month_ext(&tables, &month, &options, explain)
         .with_context(|| format!("computing 高額療養費 for {}", input.display()))?;
     if explain {
+        eprint!("{}", high_cost::statement(&result, service_month));
         eprint!("{}", result.derivation.to_text());
     }
     print_json(&HighCostOutput {

@@ -8,23 +8,7 @@ use crate::params::{Levy, Params, Part};
 use nhikit_core::Yen;
 use std::fmt::Write;
 
-/// `1234567` → `1,234,567円`.
-pub fn yen(y: Yen) -> String {
-    let v = y.0;
-    let digits = v.unsigned_abs().to_string();
-    let mut out = String::with_capacity(digits.len() + 4);
-    if v < 0 {
-        out.push('−');
-    }
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out.push('円');
-    out
-}
+pub use crate::explain::yen_ja as yen;
 
 /// 年度 in 和暦: 2025 → `令和7年度`, 2019 → `令和元年度` (FY2019 began in 平成31年).
 pub fn fiscal_year_ja(fy: i32) -> String {

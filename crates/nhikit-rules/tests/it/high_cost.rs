@@ -880,3 +880,50 @@ proptest! {
         prop_assert!(sd.burden <= Yen(20_000));
     }
 }
+
+// The 計算例 text: 福島市 FAQ's ウ month (医療費 100万円, 3割 300,000 → limit 87,430, 212,570 back)
+// and the 特定疾病 hand calculation above.
+#[test]
+fn statement_reads_like_a_municipal_example() {
+    use nhikit_rules::high_cost::statement;
+    let m = under70(
+        d(2025, 10, 1),
+        "ウ",
+        false,
+        vec![
+            claim("夫", Under70, Outpatient, 400_000, 120_000),
+            claim("妻", Under70, Outpatient, 300_000, 90_000),
+        ],
+    );
+    let r = with_disease(&m, &[(0, SpecifiedDisease::Dialysis)]);
+    let text = statement(&r, d(2025, 10, 1));
+    assert!(
+        text.starts_with("令和7年10月診療分 高額療養費 計算例"),
+        "{text}"
+    );
+    assert!(
+        text.contains(
+            "[特定疾病] claims[0]: 一部負担金 120,000円 − 限度額 10,000円 = 支給 110,000円"
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains("合算対象外 (70歳未満 21,000円未満): claims[0]"),
+        "{text}"
+    );
+    assert!(
+        text.contains("[世帯合算] 自己負担限度額 80,430円 → 支給 9,570円"),
+        "{text}"
+    );
+    let one = under70(
+        d(2025, 10, 1),
+        "ウ",
+        false,
+        vec![claim("本人", Under70, Inpatient, 1_000_000, 300_000)],
+    );
+    let text = statement(&compute_month(&tables(), &one).unwrap(), d(2025, 10, 1));
+    assert!(
+        text.contains("高額療養費 212,570円 (一部負担金 計 300,000円、自己負担 87,430円)"),
+        "{text}"
+    );
+}
