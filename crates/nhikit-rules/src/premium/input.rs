@@ -9,6 +9,7 @@ use super::{
 use crate::error::Error;
 use crate::explain::Derivation;
 use crate::params::{MunicipalRates, Params, Part, parse_year_month};
+use chrono::Datelike;
 use nhikit_core::Yen;
 use nhikit_core::date::{FiscalYear, NaiveDate};
 use serde::{Deserialize, Serialize};
@@ -319,6 +320,18 @@ fn members_household(
                 return Err(invalid(
                     at("former_dependant_since"),
                     "applies only to insured members",
+                ));
+            }
+            // 旧被扶養者: 65 or older on the 資格取得日 (三郷町: 資格取得日において65歳以上).
+            let birthday_65 = birth
+                .with_year(birth.year() + 65)
+                .or_else(|| NaiveDate::from_ymd_opt(birth.year() + 65, 3, 1));
+            if birthday_65.is_none_or(|b| since < b) {
+                return Err(invalid(
+                    at("former_dependant_since"),
+                    format!(
+                        "{since}: a 旧被扶養者 is 65 or older on the 資格取得日 (born {birth})"
+                    ),
                 ));
             }
             if since > end {

@@ -239,3 +239,25 @@ fn income_adjustment_high_salary_with_child() {
         Yen(572_700)
     );
 }
+
+// A request naming a 旧被扶養者 under 65 on the 資格取得日 is refused, naming the item; at 65 (on the
+// 65th birthday) it is accepted.
+#[test]
+fn former_dependant_request_checks_the_age() {
+    use nhikit_rules::premium::input::CalcRequest;
+    let req = |birth: &str, since: &str| -> CalcRequest {
+        serde_json::from_str(&format!(
+            r#"{{ "fiscal_year": 2025, "municipality": "natori", "members": [
+                 {{ "birth_date": "1948-05-01", "householder": true, "status": "not_insured" }},
+                 {{ "birth_date": "{birth}", "former_dependant_since": "{since}" }} ] }}"#
+        ))
+        .unwrap()
+    };
+    let e = req("1962-01-01", "2025-04-01")
+        .household(2025)
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("members[1].former_dependant_since"), "{e}");
+    assert!(req("1960-04-01", "2025-04-01").household(2025).is_ok());
+    assert!(req("1960-04-02", "2025-04-01").household(2025).is_err());
+}
