@@ -772,7 +772,7 @@ const BUILTIN_NATIONAL: [(&str, &str); 7] = [
     ),
 ];
 
-const BUILTIN_MUNICIPAL: [(&str, &str); 8] = [
+const BUILTIN_MUNICIPAL: [(&str, &str); 10] = [
     (
         "schemas/rules/municipal/natori-fy2025.toml",
         include_str!("../../../schemas/rules/municipal/natori-fy2025.toml"),
@@ -804,6 +804,14 @@ const BUILTIN_MUNICIPAL: [(&str, &str); 8] = [
     (
         "schemas/rules/municipal/wanouchi-fy2022.toml",
         include_str!("../../../schemas/rules/municipal/wanouchi-fy2022.toml"),
+    ),
+    (
+        "schemas/rules/municipal/hiraizumi-fy2021.toml",
+        include_str!("../../../schemas/rules/municipal/hiraizumi-fy2021.toml"),
+    ),
+    (
+        "schemas/rules/municipal/ogaki-fy2020.toml",
+        include_str!("../../../schemas/rules/municipal/ogaki-fy2020.toml"),
     ),
 ];
 
