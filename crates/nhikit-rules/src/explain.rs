@@ -56,3 +56,21 @@ impl Derivation {
         out
     }
 }
+
+/// An amount as Japanese documents print it: `1234567` → `1,234,567円` (negative: `−1,000円`).
+pub fn yen_ja(y: Yen) -> String {
+    let v = y.0;
+    let digits = v.unsigned_abs().to_string();
+    let mut out = String::with_capacity(digits.len() + 4);
+    if v < 0 {
+        out.push('−');
+    }
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out.push('円');
+    out
+}

@@ -119,6 +119,49 @@ pub struct HouseholdMonth {
     pub turning_75: Vec<String>,
 }
 
+/// 特定疾病 (長期高額疾病): the diseases whose monthly copay per institution and setting is
+/// limited to 10,000円, or 20,000円 for 人工透析 of an under-70 person in 区分 ア or イ
+/// (国民健康保険法施行令第29条の3第6項; 五霞町, 東大阪市, 浅口市 and 木津川市 pages).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+pub enum SpecifiedDisease {
+    /// 人工腎臓を実施している慢性腎不全 (人工透析).
+    #[serde(rename = "人工透析")]
+    Dialysis,
+    /// 先天性血液凝固因子障害の一部 (血友病).
+    #[serde(rename = "血友病")]
+    Hemophilia,
+    /// 抗ウイルス剤を投与している後天性免疫不全症候群 (血液凝固因子製剤に起因する HIV 感染症).
+    #[serde(rename = "HIV")]
+    Hiv,
+}
+
+/// 特定疾病 limit per claim: 10,000円; 20,000円 for 人工透析 under 70 in an upper 区分 (ア, イ,
+/// and their 2027-08 subdivisions).
+pub const SPECIFIED_DISEASE_LIMIT: Yen = Yen(10_000);
+/// 特定疾病 limit for 人工透析 of under-70 persons in 区分 ア or イ.
+pub const SPECIFIED_DISEASE_LIMIT_UPPER: Yen = Yen(20_000);
+
+/// Facts of a household month beyond [`HouseholdMonth`] (kept apart so that existing callers
+/// building a `HouseholdMonth` need not change).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct MonthOptions {
+    /// 特定疾病療養受療証: `(index into claims, disease)` for claims treating that disease.
+    pub specified_disease: Vec<(usize, SpecifiedDisease)>,
+}
+
+/// The 特定疾病 step of one claim: its copay held to the 特定疾病 limit before any other step.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SpecifiedDiseaseStep {
+    /// Index into `claims`.
+    pub claim: usize,
+    /// The copay billed.
+    pub copay: Yen,
+    /// The limit (10,000 or 20,000).
+    pub limit: Yen,
+    /// The refund at this step.
+    pub refund: Yen,
+}
+
 /// A per-person step of a 70–74 person: 外来 (個人), or the 75歳到達月 special.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct OutpatientStep {
@@ -141,6 +184,8 @@ pub struct HighCostResult {
     pub confirmed: bool,
     /// Indexes of the claims left out (under-70 claims under 21,000円).
     pub excluded_claims: Vec<usize>,
+    /// Step 0: claims for a 特定疾病, held to its limit first.
+    pub specified_disease: Vec<SpecifiedDiseaseStep>,
     /// Step 1, per 70–74 person.
     pub outpatient: Vec<OutpatientStep>,
     /// 75歳到達月 (between steps 1 and 2): per person turning 75, the copays after step 1 against
@@ -193,6 +238,16 @@ pub fn compute_month_with(
     input: &HouseholdMonth,
     explain: bool,
 ) -> Result<HighCostResult, Error> {
+    compute_month_ext(tables, input, &MonthOptions::default(), explain)
+}
+
+/// Computes one household month with [`MonthOptions`] (特定疾病).
+pub fn compute_month_ext(
+    tables: &HighCostTables,
+    input: &HouseholdMonth,
+    options: &MonthOptions,
+    explain: bool,
+) -> Result<HighCostResult, Error> {
     let table = tables
         .for_date(input.service_month)
         .ok_or_else(|| invalid("service_month", "no 高額療養費 table is in force then"))?;
@@ -224,11 +279,62 @@ pub fn compute_month_with(
     }
     let total_copay: Yen = input.claims.iter().map(|c| c.copay).sum();
 
+    // Step 0: 特定疾病 claims held to their limit (the 受療証 limit applies per claim).
+    let mut copays: Vec<Yen> = input.claims.iter().map(|c| c.copay).collect();
+    let mut disease_steps: Vec<SpecifiedDiseaseStep> = Vec::new();
+    for (k, &(i, disease)) in options.specified_disease.iter().enumerate() {
+        let c = input.claims.get(i).ok_or_else(|| {
+            invalid(
+                format!("specified_disease[{k}].claim"),
+                format!("no claim {i} (there are {})", input.claims.len()),
+            )
+        })?;
+        if disease_steps.iter().any(|s| s.claim == i) {
+            return Err(invalid(
+                format!("specified_disease[{k}].claim"),
+                format!("claim {i} is listed twice"),
+            ));
+        }
+        let upper = c.age_group == AgeGroup::Under70
+            && disease == SpecifiedDisease::Dialysis
+            && input
+                .under70_category
+                .as_deref()
+                .is_some_and(|code| code.starts_with('ア') || code.starts_with('イ'));
+        let limit = if upper {
+            SPECIFIED_DISEASE_LIMIT_UPPER
+        } else {
+            SPECIFIED_DISEASE_LIMIT
+        };
+        let refund = (c.copay - limit).max(Yen::ZERO);
+        step!(
+            tr,
+            format!("特定疾病 claims[{i}]"),
+            "特定疾病療養受療証: the claim's copay is held to 10,000円 (人工透析 under 70 in 区分 ア・イ: 20,000円) before any other step",
+            format!(
+                "{} {} {:?}: copay {}, limit {limit}",
+                c.person,
+                setting_name(c.setting),
+                disease,
+                c.copay
+            ),
+            Some(refund),
+        );
+        copays[i] = c.copay.min(limit);
+        disease_steps.push(SpecifiedDiseaseStep {
+            claim: i,
+            copay: c.copay,
+            limit,
+            refund,
+        });
+    }
+
     // Step 1 and 2: 70–74.
-    let kourei: Vec<&Claim> = input
+    let kourei: Vec<(&Claim, Yen)> = input
         .claims
         .iter()
-        .filter(|c| c.age_group == AgeGroup::Kourei)
+        .zip(copays.iter().copied())
+        .filter(|(c, _)| c.age_group == AgeGroup::Kourei)
         .collect();
     let mut outpatient_steps = Vec::new();
     let mut turning_steps: Vec<OutpatientStep> = Vec::new();
@@ -257,16 +363,16 @@ pub fn compute_month_with(
             medical: Yen,
         }
         let mut persons: BTreeMap<&str, Person> = BTreeMap::new();
-        for c in &kourei {
+        for &(c, copay) in &kourei {
             kourei_medical += c.medical_cost;
             let p = persons.entry(c.person.as_str()).or_default();
             p.medical += c.medical_cost;
             match c.setting {
                 Setting::Outpatient => {
-                    p.outpatient += c.copay;
+                    p.outpatient += copay;
                     p.has_outpatient = true;
                 }
-                Setting::Inpatient => p.inpatient += c.copay,
+                Setting::Inpatient => p.inpatient += copay,
             }
         }
         for (i, name) in input.turning_75.iter().enumerate() {
@@ -316,17 +422,20 @@ pub fn compute_month_with(
                     base: halve(cat.limit.base),
                     threshold: cat.limit.threshold.map(halve),
                 };
-                let limit = half.amount(p.medical);
+                // 多数回該当 households: the halved 多数回 limit (e.g. 一般 44,400 → 22,200).
+                let (limit, rule) = match (input.many_times, cat.many_times) {
+                    (true, Some(m)) => (halve(m), format!("½ of 多数回 {m}")),
+                    _ => (
+                        half.amount(p.medical),
+                        format!("½ limit {} with 医療費 {}", describe(&half), p.medical),
+                    ),
+                };
                 let refund = (person_total - limit).max(Yen::ZERO);
                 step!(
                     tr,
                     format!("75歳到達月 {person}"),
-                    "the month the person enters 後期高齢者医療 (birthday not on the 1st): the person's copays against ½ of the 世帯 limit first",
-                    format!(
-                        "区分 {code}: ½ limit {} with 医療費 {} = {limit}; copays {person_total}",
-                        describe(&half),
-                        p.medical
-                    ),
+                    "the month the person enters 後期高齢者医療 (birthday not on the 1st): the person's copays against ½ of the 世帯 limit (多数回: ½ of the 多数回 limit) first",
+                    format!("区分 {code}: {rule} = {limit}; copays {person_total}"),
                     Some(refund),
                 );
                 turning_steps.push(OutpatientStep {
@@ -365,26 +474,25 @@ pub fn compute_month_with(
     let mut under_sum = Yen::ZERO;
     let mut under_medical = Yen::ZERO;
     let mut under_count = 0usize;
-    for (i, c) in input.claims.iter().enumerate() {
+    for (i, (c, &copay)) in input.claims.iter().zip(copays.iter()).enumerate() {
         if c.age_group != AgeGroup::Under70 {
             continue;
         }
-        if c.copay < GASSAN_MINIMUM {
+        if copay < GASSAN_MINIMUM {
             excluded.push(i);
             step!(
                 tr,
                 format!("claims[{i}]"),
                 "under 70: only claims of 21,000円 or more are summed (世帯合算)",
                 format!(
-                    "{} {} copay {} — excluded",
+                    "{} {} copay {copay} — excluded",
                     c.person,
                     setting_name(c.setting),
-                    c.copay
                 ),
                 None,
             );
         } else {
-            under_sum += c.copay;
+            under_sum += copay;
             under_medical += c.medical_cost;
             under_count += 1;
         }
@@ -424,7 +532,8 @@ pub fn compute_month_with(
         household_limit = Some(limit);
         household_refund = refund;
     }
-    let refund = outpatient_steps.iter().map(|s| s.refund).sum::<Yen>()
+    let refund = disease_steps.iter().map(|s| s.refund).sum::<Yen>()
+        + outpatient_steps.iter().map(|s| s.refund).sum::<Yen>()
         + turning_steps.iter().map(|s| s.refund).sum::<Yen>()
         + kourei_refund
         + household_refund;
@@ -439,6 +548,7 @@ pub fn compute_month_with(
         table: table.id.clone(),
         confirmed,
         excluded_claims: excluded,
+        specified_disease: disease_steps,
         outpatient: outpatient_steps,
         turning_75: turning_steps,
         kourei_limit,
@@ -450,6 +560,96 @@ pub fn compute_month_with(
         burden: total_copay - refund,
         derivation: tr.der,
     })
+}
+
+/// The result as a municipal 計算例 prints it, in Japanese terms: each step's 一部負担金, 限度額
+/// and 支給額, then the 高額療養費 and what the household bears.
+pub fn statement(r: &HighCostResult, service_month: NaiveDate) -> String {
+    use crate::explain::yen_ja as yen;
+    use chrono::Datelike;
+    use std::fmt::Write;
+    let mut s = String::new();
+    let y = service_month.year();
+    let era = if y >= 2019 {
+        format!("令和{}年", y - 2018)
+    } else {
+        format!("平成{}年", y - 1988)
+    };
+    let _ = writeln!(
+        s,
+        "{era}{}月診療分 高額療養費 計算例 (限度額表 {}{})",
+        service_month.month(),
+        r.table,
+        if r.confirmed {
+            ""
+        } else {
+            ", 未確定の区分あり"
+        }
+    );
+    for d in &r.specified_disease {
+        let _ = writeln!(
+            s,
+            "[特定疾病] claims[{}]: 一部負担金 {} − 限度額 {} = 支給 {}",
+            d.claim,
+            yen(d.copay),
+            yen(d.limit),
+            yen(d.refund)
+        );
+    }
+    for o in &r.outpatient {
+        let limit = o.limit.map_or_else(|| "なし".to_string(), yen);
+        let _ = writeln!(
+            s,
+            "[70歳以上 外来(個人)] {}: 一部負担金 {} / 限度額 {} → 支給 {}",
+            o.person,
+            yen(o.copay),
+            limit,
+            yen(o.refund)
+        );
+    }
+    for o in &r.turning_75 {
+        let limit = o.limit.map_or_else(|| "なし".to_string(), yen);
+        let _ = writeln!(
+            s,
+            "[75歳到達月 (限度額 2分の1)] {}: 負担額 {} / 限度額 {} → 支給 {}",
+            o.person,
+            yen(o.copay),
+            limit,
+            yen(o.refund)
+        );
+    }
+    if let Some(l) = r.kourei_limit {
+        let _ = writeln!(
+            s,
+            "[70歳以上 世帯] 限度額 {} → 支給 {}",
+            yen(l),
+            yen(r.kourei_refund)
+        );
+    }
+    if !r.excluded_claims.is_empty() {
+        let list: Vec<String> = r
+            .excluded_claims
+            .iter()
+            .map(|i| format!("claims[{i}]"))
+            .collect();
+        let _ = writeln!(s, "合算対象外 (70歳未満 21,000円未満): {}", list.join("、"));
+    }
+    if let Some(l) = r.household_limit {
+        let _ = writeln!(
+            s,
+            "[世帯合算] 自己負担限度額 {} → 支給 {}",
+            yen(l),
+            yen(r.household_refund)
+        );
+    }
+    let _ = writeln!(
+        s,
+        "高額療養費 {} (一部負担金 計 {}、自己負担 {})",
+        yen(r.refund),
+        yen(r.total_copay),
+        yen(r.burden)
+    );
+    s
 }
 
 /// Records in the derivation that a 区分's figures are not all confirmed, and why.

@@ -144,10 +144,25 @@ impl Part {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum SalaryDeductionTable {
+    /// 平成29年分〜令和元年分: minimum 65万, 10万 more deduction per bracket, cap 220万.
+    H29,
     /// 令和2年分〜令和6年分: minimum 55万.
     R2,
     /// 令和7年分以降: minimum 65万.
     R7,
+}
+
+/// Which 公的年金等控除 table converts 公的年金等収入 to 所得.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PensionDeductionTable {
+    /// 平成17年分〜令和元年分: minimum 120万 (65+) / 70万 (under 65), no adjustment for other
+    /// income.
+    H17,
+    /// 令和2年分以降: minimum 110万 / 60万, lowered by 10万/20万 when other income exceeds
+    /// 1,000万/2,000万.
+    #[default]
+    R2,
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -223,6 +238,9 @@ pub struct NationalParams {
     pub income_year: i32,
     /// The 給与所得控除 table for that income year.
     pub salary_deduction_table: SalaryDeductionTable,
+    /// The 公的年金等控除 table for that income year (default: 令和2年分以降).
+    #[serde(default)]
+    pub pension_deduction_table: PensionDeductionTable,
     /// Items no public source confirmed; reported as warnings.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub unverified: Vec<String>,
@@ -545,6 +563,8 @@ pub struct Params {
     pub income_year: i32,
     /// 給与所得控除 table.
     pub salary_table: SalaryDeductionTable,
+    /// 公的年金等控除 table.
+    pub pension_table: PensionDeductionTable,
     /// 基礎控除 tiers (`[limit, deduction]`), up to four.
     pub basic_deduction: [[i64; 2]; 4],
     /// Number of tiers used.
@@ -667,6 +687,7 @@ impl Params {
             fiscal_year: FiscalYear(national.fiscal_year),
             income_year: national.income_year,
             salary_table: national.salary_deduction_table,
+            pension_table: national.pension_deduction_table,
             basic_deduction: basic,
             basic_deduction_len: n,
             reduction_base: national.reduction.base.0,
@@ -720,7 +741,19 @@ impl Params {
 // Catalogue
 
 /// The shipped parameter files, embedded at build time.
-const BUILTIN_NATIONAL: [(&str, &str); 4] = [
+const BUILTIN_NATIONAL: [(&str, &str); 7] = [
+    (
+        "schemas/rules/national/fy2020.toml",
+        include_str!("../../../schemas/rules/national/fy2020.toml"),
+    ),
+    (
+        "schemas/rules/national/fy2021.toml",
+        include_str!("../../../schemas/rules/national/fy2021.toml"),
+    ),
+    (
+        "schemas/rules/national/fy2022.toml",
+        include_str!("../../../schemas/rules/national/fy2022.toml"),
+    ),
     (
         "schemas/rules/national/fy2023.toml",
         include_str!("../../../schemas/rules/national/fy2023.toml"),
@@ -739,7 +772,7 @@ const BUILTIN_NATIONAL: [(&str, &str); 4] = [
     ),
 ];
 
-const BUILTIN_MUNICIPAL: [(&str, &str); 7] = [
+const BUILTIN_MUNICIPAL: [(&str, &str); 10] = [
     (
         "schemas/rules/municipal/natori-fy2025.toml",
         include_str!("../../../schemas/rules/municipal/natori-fy2025.toml"),
@@ -767,6 +800,18 @@ const BUILTIN_MUNICIPAL: [(&str, &str); 7] = [
     (
         "schemas/rules/municipal/rifu-fy2024.toml",
         include_str!("../../../schemas/rules/municipal/rifu-fy2024.toml"),
+    ),
+    (
+        "schemas/rules/municipal/wanouchi-fy2022.toml",
+        include_str!("../../../schemas/rules/municipal/wanouchi-fy2022.toml"),
+    ),
+    (
+        "schemas/rules/municipal/hiraizumi-fy2021.toml",
+        include_str!("../../../schemas/rules/municipal/hiraizumi-fy2021.toml"),
+    ),
+    (
+        "schemas/rules/municipal/ogaki-fy2020.toml",
+        include_str!("../../../schemas/rules/municipal/ogaki-fy2020.toml"),
     ),
 ];
 
@@ -910,7 +955,10 @@ mod tests {
     #[test]
     fn builtin_files_load_and_resolve() {
         let r = RuleSet::builtin().unwrap();
-        assert_eq!(r.fiscal_years(), vec![2023, 2024, 2025, 2026]);
+        assert_eq!(
+            r.fiscal_years(),
+            vec![2020, 2021, 2022, 2023, 2024, 2025, 2026]
+        );
         let p = r.params("natori", 2025).unwrap();
         assert_eq!(p.parts[Part::Medical.index()].income_ppm, 75_000);
         assert_eq!(p.parts[Part::Medical.index()].cap, 660_000);

@@ -12,7 +12,8 @@
 //! - 介護分 only for members in the months they are aged 40–64;
 //! - 産前産後: the 出産被保険者's 所得割 and 均等割 are not levied in the exempt months;
 //! - 月割: the amount is computed per month from the members insured that month (the month of
-//!   acquisition counts, the month of loss does not; NHI is lost on the 75th birthday), capped
+//!   acquisition counts, the month of loss does not; 同月得喪 — acquired and lost in the same
+//!   month — levies that month once; NHI is lost on the 75th birthday), capped
 //!   per month on the annual basis, summed, divided by 12, then rounded down to the municipal
 //!   unit (100円 by default).
 //!
@@ -24,11 +25,13 @@
 //! 所得割, 均等割 and 平等割 and truncate the part's total).
 
 pub mod input;
+pub mod revision;
+pub mod statement;
 
 use crate::error::Error;
 use crate::explain::Derivation;
-use crate::income::{pension_income, salary_income};
-use crate::params::{Params, Part, Rate, ResolvedPart};
+use crate::income::{income_adjustment, pension_income_with, salary_income};
+use crate::params::{Params, Part, Rate, ResolvedPart, SalaryDeductionTable};
 use chrono::Datelike;
 use nhikit_core::Yen;
 use nhikit_core::date::{FiscalYear, NaiveDate};
@@ -115,6 +118,24 @@ pub struct Member {
     pub income_declared: bool,
     /// 産前産後 exemption, if any.
     pub perinatal: Option<Perinatal>,
+    /// 旧被扶養者減免: the member was the dependant (被扶養者) of an employee-insurance member
+    /// who moved to 後期高齢者医療, joined NHI aged 65–74 on this date, and applied. 所得割 is
+    /// exempt (当分の間); 均等割 ½ and, when every insured member is such a person, 平等割 ½, from
+    /// the month of this date to the month two years end in (see [`former_dependant_months`]);
+    /// 7割/5割 households keep their 法定軽減 instead, 2割 households get the ½.
+    pub former_dependant_since: Option<NaiveDate>,
+    /// 同月得喪 only: the person, acquired and lost in the same month, became insured by another
+    /// municipality's NHI in that month, so this municipality does not levy it.
+    pub same_month_insured_elsewhere: bool,
+    /// 所得金額調整控除 (子ども・特別障害者等): 本人が特別障害者, or has a 扶養親族 under 23 or a
+    /// 特別障害者 spouse or 扶養親族 (the 給与収入 850万超 case).
+    pub income_adjustment_dependants: bool,
+    /// 事業専従者: this member's 給与収入 is 専従者給与 (or the 白色 専従者控除), left out of the
+    /// 軽減判定 and of the 給与所得者等 count.
+    pub family_employee: bool,
+    /// 専従者給与 paid (青色) or 専従者控除 taken (白色) in this member's 事業所得, yen: added back
+    /// to their income for the 軽減判定 only.
+    pub family_employee_salary_paid: i64,
 }
 
 impl Member {
@@ -130,6 +151,11 @@ impl Member {
             involuntary_unemployed: false,
             income_declared: true,
             perinatal: None,
+            former_dependant_since: None,
+            same_month_insured_elsewhere: false,
+            income_adjustment_dependants: false,
+            family_employee: false,
+            family_employee_salary_paid: 0,
         }
     }
 }
@@ -203,6 +229,8 @@ pub struct PartAssessment {
     pub per_household_levy: Yen,
     /// Amount of 均等割 and 平等割 removed by the 法定軽減.
     pub legal_reduction: Yen,
+    /// Amount of 所得割, 均等割 and 平等割 removed by the 旧被扶養者減免.
+    pub former_dependant_reduction: Yen,
     /// Sum before the cap and before rounding.
     pub before_cap: Yen,
     /// Whether the cap applied in at least one month.
@@ -221,6 +249,7 @@ impl PartAssessment {
             per_capita_levy: Yen::ZERO,
             per_household_levy: Yen::ZERO,
             legal_reduction: Yen::ZERO,
+            former_dependant_reduction: Yen::ZERO,
             before_cap: Yen::ZERO,
             capped: false,
             amount: Yen::ZERO,
@@ -310,6 +339,25 @@ struct Calc {
     preschool: bool,
     minor18: bool,
     local_minor: bool,
+    /// 旧被扶養者: 所得割 exempt.
+    former_dep: bool,
+    /// 旧被扶養者 months of the fiscal year with 均等割/平等割 ½.
+    former_dep_months: u16,
+}
+
+/// The months (as `year * 12 + month − 1`, inclusive) in which the 旧被扶養者減免 of the
+/// 均等割 and 平等割 applies to a person who became insured on `since`: from that month to the
+/// month in which two years from `since` end (資格取得日の属する月以後2年を経過する月, the period
+/// counted from `since` itself: it ends the day before the second anniversary). Acquired on the
+/// 1st, that is 24 months; on any other day, 25.
+pub fn former_dependant_months(since: NaiveDate) -> (i32, i32) {
+    let first = month_abs(since);
+    let end_day = since
+        .with_year(since.year() + 2)
+        .or_else(|| NaiveDate::from_ymd_opt(since.year() + 2, 3, 1))
+        .and_then(|d| d.pred_opt())
+        .unwrap_or(since);
+    (first, month_abs(end_day))
 }
 
 fn month_abs(d: NaiveDate) -> i32 {
@@ -411,6 +459,7 @@ fn assess_inner<E: Explain>(h: &Household, p: &Params, e: &mut E) -> Result<Asse
             ("separate_gains", inc.separate_gains),
             ("special_deduction", inc.special_deduction),
             ("fixed_asset_tax", inc.fixed_asset_tax),
+            ("family_employee_salary_paid", m.family_employee_salary_paid),
         ] {
             if !(0..=100_000_000_000).contains(&v) {
                 return Err(invalid(
@@ -422,14 +471,34 @@ fn assess_inner<E: Explain>(h: &Household, p: &Params, e: &mut E) -> Result<Asse
         let b = Ymd::of(m.birth);
         // 65 on December 31 of the income year ⇔ the 65th birthday is on or before January 1.
         let aged_65 = b.birthday(65).0 <= i64::from(p.income_year + 1) * 10_000 + 101;
-        let salary = salary_income(inc.salary_revenue, p.salary_table);
-        let salary_counted = if m.involuntary_unemployed {
-            salary * p.unemployed_percent / 100
-        } else {
-            salary
+        let unemployed = |x: i64| {
+            if m.involuntary_unemployed {
+                x * p.unemployed_percent / 100
+            } else {
+                x
+            }
         };
+        let salary_gross = salary_income(inc.salary_revenue, p.salary_table);
+        let pension = pension_income_with(
+            inc.pension_revenue,
+            aged_65,
+            unemployed(salary_gross) + inc.other_income + inc.separate_gains,
+            p.pension_table,
+        );
+        // 所得金額調整控除 exists from 2020 income (not under the 平成29年分 table).
+        let adjustment = if p.salary_table == SalaryDeductionTable::H29 {
+            0
+        } else {
+            income_adjustment(
+                inc.salary_revenue,
+                salary_gross,
+                pension,
+                m.income_adjustment_dependants,
+            )
+        };
+        let salary = salary_gross - adjustment;
+        let salary_counted = unemployed(salary);
         let non_pension = salary_counted + inc.other_income + inc.separate_gains;
-        let pension = pension_income(inc.pension_revenue, aged_65, non_pension);
         let total = non_pension + pension;
         let base = (total - p.basic_deduction_for(total)).max(0);
         let elderly = if aged_65 {
@@ -437,8 +506,11 @@ fn assess_inner<E: Explain>(h: &Household, p: &Params, e: &mut E) -> Result<Asse
         } else {
             0
         };
-        let judged = total - elderly + inc.special_deduction;
-        let earner = inc.salary_revenue > p.salary_earner_threshold
+        // 専従者給与 (青色) / 専従者控除 (白色): for the judgement, added back to the 事業主 and the
+        // 専従者's 給与所得 left out (nor is the 専従者 a 給与所得者等).
+        let judged = total - elderly + inc.special_deduction + m.family_employee_salary_paid
+            - if m.family_employee { salary_counted } else { 0 };
+        let earner = (inc.salary_revenue > p.salary_earner_threshold && !m.family_employee)
             || inc.pension_revenue
                 > if aged_65 {
                     p.pension_threshold_65_plus
@@ -450,15 +522,30 @@ fn assess_inner<E: Explain>(h: &Household, p: &Params, e: &mut E) -> Result<Asse
         let mut insured: u16 = 0;
         let mut care: u16 = 0;
         let mut peri: u16 = 0;
+        let mut former_dep_months: u16 = 0;
         let mut counted = m.householder || m.status == Status::FormerInsuredInKouki;
         if m.status == Status::Insured {
             let from = m.acquired.unwrap_or(fy_start);
             // NHI is lost on the 75th birthday (後期高齢者医療 starts that day).
             let (b75_key, b75_month) = b.birthday(75);
-            let lost_m = m.lost.map_or(b75_month, |l| month_abs(l).min(b75_month));
+            let mut lost_m = m.lost.map_or(b75_month, |l| month_abs(l).min(b75_month));
+            // 同月得喪: acquired and lost in the same month — that month is levied once, unless
+            // the person became insured by another municipality's NHI in that month (which
+            // levies it as its own acquisition month).
+            if m.lost.is_some()
+                && lost_m == month_abs(from)
+                && month_abs(from) < b75_month
+                && !m.same_month_insured_elsewhere
+            {
+                lost_m += 1;
+            }
             let k = |abs: i32| (abs - first_month).clamp(0, 12) as u32;
             insured = range_mask(k(month_abs(from)), k(lost_m));
             care = insured & range_mask(k(b.reach_month(40)), k(b.reach_month(65)));
+            if let Some(since) = m.former_dependant_since {
+                let (lo, hi) = former_dependant_months(since);
+                former_dep_months = insured & range_mask(k(lo), k(hi + 1));
+            }
             if let (Some(pn), Some(pf)) = (m.perinatal, p.perinatal_from) {
                 let lo = pn.birth_month - if pn.multiple { 3 } else { 1 };
                 let hi = pn.birth_month + 2;
@@ -493,6 +580,8 @@ fn assess_inner<E: Explain>(h: &Household, p: &Params, e: &mut E) -> Result<Asse
             preschool: reaches(6),
             minor18: reaches(18),
             local_minor: p.local_minor_age.is_some_and(reaches),
+            former_dep: m.former_dependant_since.is_some() && m.status == Status::Insured,
+            former_dep_months,
         };
         if E::ON {
             e.step(
@@ -586,6 +675,7 @@ fn assess_inner<E: Explain>(h: &Household, p: &Params, e: &mut E) -> Result<Asse
             per_capita_levy: Yen(per_year(r.per_capita)),
             per_household_levy: Yen(per_year(r.per_household)),
             legal_reduction: Yen(per_year(r.legal)),
+            former_dependant_reduction: Yen(per_year(r.former_dep)),
             before_cap: Yen(per_year(r.uncapped_sum)),
             capped: r.capped,
             amount: Yen(amount),
@@ -594,7 +684,7 @@ fn assess_inner<E: Explain>(h: &Household, p: &Params, e: &mut E) -> Result<Asse
         if E::ON {
             e.step(
                 &format!("{}.所得割", part.name_ja()),
-                "Σ 旧ただし書き所得 of insured members (介護分: aged 40–64; not in 産前産後 months) × 所得割率, per month ÷ 12",
+                "Σ 旧ただし書き所得 of insured members (介護分: aged 40–64; not in 産前産後 months; not 旧被扶養者) × 所得割率, per month ÷ 12",
                 format!("所得割率 {} ({})", pct(rp.income_ppm), p.sources),
                 Some(acc.income_levy),
             );
@@ -608,7 +698,7 @@ fn assess_inner<E: Explain>(h: &Household, p: &Params, e: &mut E) -> Result<Asse
             }
             e.step(
                 &format!("{}.均等割", part.name_ja()),
-                "均等割額 per insured member (+18歳以上 add-on), − 法定軽減, 未就学児 ½ after 軽減, minors' exemptions",
+                "均等割額 per insured member (+18歳以上 add-on), − 法定軽減 (or 旧被扶養者減免 ½), 未就学児 ½ after 軽減, minors' exemptions",
                 format!(
                     "均等割額 {} (18歳以上 +{}); 軽減 {:?}; minor exempt: {}; 独自減免 {}%",
                     rp.per_capita, rp.adult_per_capita, level, rp.minor_exempt, rp.local_minor_percent
@@ -617,7 +707,7 @@ fn assess_inner<E: Explain>(h: &Household, p: &Params, e: &mut E) -> Result<Asse
             );
             e.step(
                 &format!("{}.平等割", part.name_ja()),
-                "平等割額 per household (特定世帯 ½, 特定継続世帯 ¾ for 医療・支援), − 法定軽減",
+                "平等割額 per household (特定世帯 ½, 特定継続世帯 ¾ for 医療・支援), − 法定軽減 (or ½ when only 旧被扶養者 are insured)",
                 format!(
                     "平等割額 {}; {:?}; 軽減 {:?}",
                     rp.per_household, h.specified, level
@@ -669,6 +759,7 @@ struct PartSums {
     per_capita: i128,
     per_household: i128,
     legal: i128,
+    former_dep: i128,
     uncapped_sum: i128,
     capped_sum: i128,
     capped: bool,
@@ -685,7 +776,7 @@ impl Runs {
         // A month starts a new run when any member's insured, care or 産前産後 bit changes.
         let mut boundaries: u16 = 0;
         for c in calc {
-            for m in [c.insured, c.care, c.perinatal] {
+            for m in [c.insured, c.care, c.perinatal, c.former_dep_months] {
                 boundaries |= (m ^ (m << 1)) & 0x0ffe;
             }
         }
@@ -715,8 +806,9 @@ fn assess_part(
     let mut s = PartSums::default();
     let cap = i128::from(rp.cap) * MICRO;
     for &(first, months) in &runs.runs[..runs.len] {
-        let [inc, asset, pc, ph, legal, uncapped] =
+        let [inc, asset, pc, ph, legal, former_dep, uncapped] =
             month_amounts(part, rp, specified, keep, calc, 1 << first);
+        s.former_dep += i128::from(former_dep) * months;
         s.income += i128::from(inc) * months;
         s.asset += i128::from(asset) * months;
         s.per_capita += i128::from(pc) * months;
@@ -740,13 +832,19 @@ fn month_amounts(
     keep: i64,
     calc: &[Calc],
     bit: u16,
-) -> [i64; 6] {
+) -> [i64; 7] {
     const M: i64 = 1_000_000;
+    // 旧被扶養者減免 of 均等割/平等割 replaces a 2割軽減 (the higher rate wins) and gives way to
+    // 7割/5割.
+    let former_applies = keep >= 8;
     let mut base: i64 = 0;
+    let mut exempt_base: i64 = 0;
     let mut asset: i64 = 0;
     let mut pc: i64 = 0;
-    let mut pc_before_legal: i64 = 0;
+    let mut legal: i64 = 0;
+    let mut former: i64 = 0;
     let mut household = false;
+    let mut all_former = true;
     for c in calc {
         let mut on = c.insured & bit != 0;
         if part == Part::Care {
@@ -756,10 +854,16 @@ fn month_amounts(
             continue;
         }
         household = true;
+        let former_month = c.former_dep_months & bit != 0;
+        all_former &= former_month;
         if c.perinatal & bit != 0 {
             continue;
         }
-        base += c.base;
+        if c.former_dep {
+            exempt_base += c.base;
+        } else {
+            base += c.base;
+        }
         asset += c.asset;
         // 均等割 of this member, micro-yen.
         let mut amount = if rp.minor_exempt && c.minor18 {
@@ -770,14 +874,18 @@ fn month_amounts(
         if c.local_minor && rp.local_minor_percent > 0 {
             amount = amount * (100 - rp.local_minor_percent) / 100;
         }
-        let mut after = amount * keep / 10;
+        let mut after = if former_month && former_applies {
+            former += amount - amount / 2;
+            amount / 2
+        } else {
+            legal += amount - amount * keep / 10;
+            amount * keep / 10
+        };
         if rp.preschool_applies && c.preschool {
             after /= 2;
         }
-        pc_before_legal += amount;
         pc += after;
     }
-    let mut ph_before_legal: i64 = 0;
     let mut ph: i64 = 0;
     if household {
         let mut amount = rp.per_household * M;
@@ -788,20 +896,25 @@ fn month_amounts(
                 SpecifiedHousehold::Continuing => amount * 3 / 4,
             };
         }
-        ph_before_legal = amount;
-        ph = amount * keep / 10;
+        if all_former && former_applies {
+            former += amount - amount / 2;
+            ph = amount / 2;
+        } else {
+            legal += amount - amount * keep / 10;
+            ph = amount * keep / 10;
+        }
     }
     // Bases are at most 16 × 4·10¹¹ yen (inputs are limited to 10¹¹ per item): the products fit
     // an i128; saturating to i64 only touches absurd amounts, which the cap replaces anyway.
     let sat = |v: i128| i64::try_from(v).unwrap_or(i64::MAX);
     let income = sat(i128::from(base) * i128::from(rp.income_ppm));
+    former = former.saturating_add(sat(i128::from(exempt_base) * i128::from(rp.income_ppm)));
     let asset_levy = sat(i128::from(asset) * i128::from(rp.asset_ppm));
-    let legal = (pc_before_legal - pc_before_legal * keep / 10) + (ph_before_legal - ph);
     let uncapped = income
         .saturating_add(asset_levy)
         .saturating_add(pc)
         .saturating_add(ph);
-    [income, asset_levy, pc, ph, legal, uncapped]
+    [income, asset_levy, pc, ph, legal, former, uncapped]
 }
 
 /// Month number (`year*12 + month0`) helper for inputs.

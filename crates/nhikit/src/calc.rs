@@ -6,7 +6,9 @@ use crate::calc_benefit;
 use crate::out;
 use anyhow::Context;
 use nhikit_rules::params::{Params, RuleSet};
-use nhikit_rules::premium::input::{PremiumRequest, PremiumResponse};
+use nhikit_rules::premium::input::{CalcRequest, CorrectionResponse, PremiumResponse};
+use nhikit_rules::premium::revision::{check_retroactive, correct};
+use nhikit_rules::premium::statement::{correction_statement, statement};
 use nhikit_rules::premium::{assess, assess_explained};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -26,6 +28,9 @@ enum CalcCommand {
     HighCost(BenefitArgs),
     /// 負担割合: the copay ratio of one person on one date.
     Copay(BenefitArgs),
+    /// 高額療養費 annual limits of one August–July period: the 70–74 外来 年間上限 (144,000円)
+    /// or the 年間上限 from 2026-08.
+    Annual(BenefitArgs),
 }
 
 #[derive(clap::Args, Debug)]
@@ -61,6 +66,7 @@ pub fn run(args: CalcArgs) -> anyhow::Result<ExitCode> {
         CalcCommand::Premium(a) => premium(&a),
         CalcCommand::HighCost(a) => calc_benefit::calc_high_cost(&a.input, a.explain),
         CalcCommand::Copay(a) => calc_benefit::calc_copay(&a.input, a.explain),
+        CalcCommand::Annual(a) => calc_benefit::calc_annual(&a.input, a.explain),
     }
 }
 
@@ -105,13 +111,13 @@ fn rules(dir: Option<&Path>) -> anyhow::Result<RuleSet> {
 
 /// Parses a request; a member that does not deserialize is named by its index
 /// (`members[1]: missing field `birth_date``).
-fn parse_request(text: &str, name: &str) -> anyhow::Result<PremiumRequest> {
+fn parse_request(text: &str, name: &str) -> anyhow::Result<CalcRequest> {
     use serde::Deserialize;
     let value: serde_json::Value =
         serde_json::from_str(text).with_context(|| format!("{name}: not JSON"))?;
     if let Some(members) = value.get("members").and_then(|m| m.as_array()) {
         for (i, m) in members.iter().enumerate() {
-            if let Err(e) = nhikit_rules::premium::input::MemberInput::deserialize(m) {
+            if let Err(e) = nhikit_rules::premium::input::CalcMember::deserialize(m) {
                 anyhow::bail!("invalid input item `members[{i}]`: {e}");
             }
         }
@@ -121,7 +127,7 @@ fn parse_request(text: &str, name: &str) -> anyhow::Result<PremiumRequest> {
     {
         anyhow::bail!("invalid input item `rates`: {e}");
     }
-    PremiumRequest::deserialize(&value).with_context(|| format!("{name}: invalid request"))
+    CalcRequest::deserialize(&value).with_context(|| format!("{name}: invalid request"))
 }
 
 fn premium(a: &PremiumArgs) -> anyhow::Result<ExitCode> {
@@ -130,7 +136,7 @@ fn premium(a: &PremiumArgs) -> anyhow::Result<ExitCode> {
     let req = parse_request(&text, &name)?;
     let fy = req.fiscal_year(a.fiscal_year)?;
     let rules = rules(a.rules.as_deref())?;
-    let params = match (&req.rates, &req.municipality) {
+    let (params, levy) = match (&req.rates, &req.municipality) {
         (Some(rates), None) => {
             rates.validate(&format!("{name}: rates"))?;
             if rates.fiscal_year != fy {
@@ -139,14 +145,19 @@ fn premium(a: &PremiumArgs) -> anyhow::Result<ExitCode> {
                     rates.fiscal_year
                 );
             }
-            Params::resolve(rules.national(fy)?, rates)?
+            (Params::resolve(rules.national(fy)?, rates)?, rates.levy)
         }
-        (None, Some(id)) => rules.params(id, fy)?,
+        (None, Some(id)) => (rules.params(id, fy)?, rules.municipal(id, fy)?.levy),
         _ => anyhow::bail!(
             "invalid input item `municipality`: give exactly one of `municipality` or `rates`"
         ),
     };
+    if let Some(on) = req.assessed_on()? {
+        // 遡及賦課: the year must be within the legal limit of the levy.
+        check_retroactive(levy, fy, on)?;
+    }
     let household = req.household(fy)?;
+    let corrected = req.corrected_household(fy)?;
     let (assessment, derivation) = if a.explain {
         let (x, d) = assess_explained(&household, &params)?;
         (x, Some(d))
@@ -157,9 +168,31 @@ fn premium(a: &PremiumArgs) -> anyhow::Result<ExitCode> {
         eprintln!("warning: {w}");
     }
     if let Some(d) = &derivation {
+        eprint!("{}", statement(&assessment, &params, levy));
         eprint!("{}", d.to_text());
     }
-    let response = PremiumResponse::new(&assessment, &params, derivation);
+    let mut response = PremiumResponse::new(&assessment, &params, derivation);
+    if let (Some(after), Some(c)) = (&corrected, &req.correction) {
+        let (_, a1, fix) = correct(&household, after, &params, c.installments_due)?;
+        let after_derivation = if a.explain {
+            let (_, d) = assess_explained(after, &params)?;
+            eprintln!("更正後:");
+            eprint!("{}", statement(&a1, &params, levy));
+            eprint!("{}", d.to_text());
+            eprint!("{}", correction_statement(&fix, c.installments_due));
+            Some(d)
+        } else {
+            None
+        };
+        response.correction = Some(CorrectionResponse {
+            kind: fix.kind,
+            difference: fix.difference,
+            installments_due: c.installments_due,
+            installments: fix.installments_after,
+            overpaid: fix.overpaid,
+            assessment: Box::new(PremiumResponse::new(&a1, &params, after_derivation)),
+        });
+    }
     let mut json = serde_json::to_string_pretty(&response).context("writing the result as JSON")?;
     json.push('\n');
     out::print(&json)?;

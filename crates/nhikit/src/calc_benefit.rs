@@ -10,7 +10,9 @@ use nhikit_core::date::NaiveDate;
 use nhikit_rules::copay::{self, CopayCategory, CopayRatio, KoureiIncome};
 use nhikit_rules::eligibility;
 use nhikit_rules::explain::Derivation;
-use nhikit_rules::high_cost::{self, Claim, HighCostTables, HouseholdMonth};
+use nhikit_rules::high_cost::{
+    self, AgeGroup, Claim, HighCostTables, HouseholdMonth, MonthOptions, Setting, SpecifiedDisease,
+};
 use serde::{Deserialize, Serialize};
 use std::path::Path;
 use std::process::ExitCode;
@@ -31,7 +33,55 @@ struct HighCostInput {
     many_times: bool,
     #[serde(default)]
     turning_75: Vec<String>,
-    claims: Vec<Claim>,
+    claims: Vec<ClaimInput>,
+}
+
+/// One claim of the input: the library's [`Claim`] plus its 特定疾病, if any.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ClaimInput {
+    person: String,
+    age_group: AgeGroup,
+    setting: Setting,
+    medical_cost: Yen,
+    copay: Yen,
+    /// `人工透析`, `血友病` or `HIV`: the claim is under a 特定疾病療養受療証.
+    #[serde(default)]
+    specified_disease: Option<SpecifiedDisease>,
+}
+
+/// `calc annual` input: one August–July period.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AnnualInput {
+    /// `outpatient` (70–74 外来 年間上限) or `household` (the 年間上限 from 2026-08).
+    kind: AnnualKindInput,
+    /// The year of the July that ends the period (2026 for 2025-08 … 2026-07).
+    period_end_july_year: i32,
+    /// `under70` or `70to74` (for `household`; `outpatient` is 70–74 only).
+    #[serde(default)]
+    age_group: Option<AgeGroup>,
+    /// The 区分 on July 31 (the base date).
+    category: String,
+    /// The burdens after the monthly 高額療養費, one per month (at most 12).
+    monthly_burdens: Vec<Yen>,
+}
+
+#[derive(Deserialize, Clone, Copy, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+enum AnnualKindInput {
+    Outpatient,
+    Household,
+}
+
+/// `calc annual` output.
+#[derive(Serialize)]
+struct AnnualOutput<'a> {
+    kind: &'static str,
+    total_burden: Yen,
+    refund: Yen,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    derivation: Option<&'a Derivation>,
 }
 
 /// The household facts that decide the under-70 区分 when it is not given.
@@ -63,6 +113,8 @@ struct HighCostOutput<'a> {
     table: &'a str,
     confirmed: bool,
     excluded_claims: &'a [usize],
+    #[serde(skip_serializing_if = "no_steps")]
+    specified_disease: &'a [high_cost::SpecifiedDiseaseStep],
     outpatient: &'a [high_cost::OutpatientStep],
     turning_75: &'a [high_cost::OutpatientStep],
     kourei_limit: Option<Yen>,
@@ -74,6 +126,10 @@ struct HighCostOutput<'a> {
     burden: Yen,
     #[serde(skip_serializing_if = "Option::is_none")]
     derivation: Option<&'a Derivation>,
+}
+
+fn no_steps(steps: &&[high_cost::SpecifiedDiseaseStep]) -> bool {
+    steps.is_empty()
 }
 
 /// `calc copay` output.
@@ -129,23 +185,39 @@ pub fn calc_high_cost(input: &Path, explain: bool) -> anyhow::Result<ExitCode> {
         (None, None) => None,
     };
     let tables = HighCostTables::embedded().context("loading the embedded 高額療養費 tables")?;
+    let mut options = MonthOptions::default();
+    let mut claims = Vec::with_capacity(raw.claims.len());
+    for (i, c) in raw.claims.into_iter().enumerate() {
+        if let Some(disease) = c.specified_disease {
+            options.specified_disease.push((i, disease));
+        }
+        claims.push(Claim {
+            person: c.person,
+            age_group: c.age_group,
+            setting: c.setting,
+            medical_cost: c.medical_cost,
+            copay: c.copay,
+        });
+    }
     let month = HouseholdMonth {
         service_month,
         under70_category,
         over70_category: raw.over70_category,
         many_times: raw.many_times,
-        claims: raw.claims,
+        claims,
         turning_75: raw.turning_75,
     };
-    let result = high_cost::compute_month_with(&tables, &month, explain)
+    let result = high_cost::compute_month_ext(&tables, &month, &options, explain)
         .with_context(|| format!("computing 高額療養費 for {}", input.display()))?;
     if explain {
+        eprint!("{}", high_cost::statement(&result, service_month));
         eprint!("{}", result.derivation.to_text());
     }
     print_json(&HighCostOutput {
         table: &result.table,
         confirmed: result.confirmed,
         excluded_claims: &result.excluded_claims,
+        specified_disease: &result.specified_disease,
         outpatient: &result.outpatient,
         turning_75: &result.turning_75,
         kourei_limit: result.kourei_limit,
@@ -156,6 +228,58 @@ pub fn calc_high_cost(input: &Path, explain: bool) -> anyhow::Result<ExitCode> {
         total_copay: result.total_copay,
         burden: result.burden,
         derivation: explain.then_some(&result.derivation),
+    })?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Runs `nhikit calc annual`: one August–July period's annual 高額療養費 (70–74 外来 年間上限,
+/// or the 年間上限 from 2026-08).
+pub fn calc_annual(input: &Path, explain: bool) -> anyhow::Result<ExitCode> {
+    let raw: AnnualInput = read_json(input)?;
+    let tables = HighCostTables::embedded().context("loading the embedded 高額療養費 tables")?;
+    let (kind, result) = match raw.kind {
+        AnnualKindInput::Outpatient => {
+            if raw.age_group == Some(AgeGroup::Under70) {
+                anyhow::bail!(
+                    "input item `age_group`: the 外来 年間上限 exists only for 70to74 (高齢受給者)"
+                );
+            }
+            (
+                "outpatient",
+                high_cost::annual_outpatient_refund(
+                    &tables,
+                    raw.period_end_july_year,
+                    &raw.category,
+                    &raw.monthly_burdens,
+                ),
+            )
+        }
+        AnnualKindInput::Household => {
+            let age = raw.age_group.ok_or_else(|| {
+                anyhow::anyhow!("input item `age_group`: required for kind `household`")
+            })?;
+            (
+                "household",
+                high_cost::annual_household_refund(
+                    &tables,
+                    raw.period_end_july_year,
+                    age,
+                    &raw.category,
+                    &raw.monthly_burdens,
+                ),
+            )
+        }
+    };
+    let (refund, derivation) =
+        result.with_context(|| format!("computing the annual limit for {}", input.display()))?;
+    if explain {
+        eprint!("{}", derivation.to_text());
+    }
+    print_json(&AnnualOutput {
+        kind,
+        total_burden: raw.monthly_burdens.iter().copied().sum(),
+        refund,
+        derivation: explain.then_some(&derivation),
     })?;
     Ok(ExitCode::SUCCESS)
 }

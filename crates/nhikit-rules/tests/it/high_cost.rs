@@ -5,9 +5,10 @@ use nhikit_core::Yen;
 use nhikit_core::date::NaiveDate;
 use nhikit_rules::Error;
 use nhikit_rules::high_cost::{
-    AgeGroup, Claim, HighCostTables, HouseholdMonth, Setting, annual_outpatient_refund,
-    compute_month, over70_category, under70_category,
+    AgeGroup, Claim, HighCostTables, HouseholdMonth, MonthOptions, Setting, SpecifiedDisease,
+    annual_outpatient_refund, compute_month, compute_month_ext, over70_category, under70_category,
 };
+use proptest::prelude::*;
 
 fn d(y: i32, m: u32, day: u32) -> NaiveDate {
     NaiveDate::from_ymd_opt(y, m, day).unwrap()
@@ -587,7 +588,6 @@ fn annual_household_cap_from_2026_08() {
 mod properties {
     use super::*;
     use nhikit_rules::high_cost::compute_month_with;
-    use proptest::prelude::*;
 
     fn claims() -> impl Strategy<Value = Vec<(bool, bool, i64, u8)>> {
         // (70–74?, 入院?, 医療費, copay in tenths of 医療費 1..=3), up to 6 claims.
@@ -728,4 +728,202 @@ fn age_group_follows_the_transitions() {
     assert_eq!(age_group_on(b, d(2026, 6, 1)).unwrap(), Some(Kourei));
     assert_eq!(age_group_on(b, d(2031, 5, 14)).unwrap(), Some(Kourei));
     assert_eq!(age_group_on(b, d(2031, 5, 15)).unwrap(), None);
+}
+
+// ---------------------------------------------------------------------------------------------
+// 特定疾病 (issue 25). The rule as read on 五霞町
+// (https://www.town.goka.lg.jp/kurashi/kurashi-tetsuzuki/hoken-nenkin/kokuminkenkouhoken/kyufu/page000348.html),
+// 東大阪市 (https://www.city.higashiosaka.lg.jp/0000043083.html) and 浅口市
+// (https://www.city.asakuchi.lg.jp/page/12803.html): with the 特定疾病療養受療証 the monthly copay per
+// institution and 入院/外来 is 10,000円; for 人工透析 of an under-70 person in 区分 ア・イ 20,000円.
+// The claim's remaining copay then enters the usual steps.
+
+fn with_disease(
+    m: &HouseholdMonth,
+    claims: &[(usize, SpecifiedDisease)],
+) -> nhikit_rules::high_cost::HighCostResult {
+    let opts = MonthOptions {
+        specified_disease: claims.to_vec(),
+    };
+    compute_month_ext(&tables(), m, &opts, true).unwrap()
+}
+
+// Hand calculation 1 — 区分ウ, 2025-10. 夫 人工透析 外来: 医療費 400,000, copay 120,000 → 10,000
+// (refund 110,000); it is then under 21,000 and not summed. 妻 外来 医療費 300,000, copay 90,000:
+// 80,100 + (300,000 − 267,000) × 1% = 80,430 → 9,570. Total 119,570; burden 10,000 + 80,430.
+#[test]
+fn specified_disease_under70_u() {
+    let m = under70(
+        d(2025, 10, 1),
+        "ウ",
+        false,
+        vec![
+            claim("夫", Under70, Outpatient, 400_000, 120_000),
+            claim("妻", Under70, Outpatient, 300_000, 90_000),
+        ],
+    );
+    let r = with_disease(&m, &[(0, SpecifiedDisease::Dialysis)]);
+    assert_eq!(r.specified_disease[0].limit, Yen(10_000));
+    assert_eq!(r.specified_disease[0].refund, Yen(110_000));
+    assert_eq!(r.excluded_claims, vec![0]);
+    assert_eq!(r.household_limit, Some(Yen(80_430)));
+    assert_eq!(r.refund, Yen(119_570));
+    assert_eq!(r.burden, Yen(90_430));
+}
+
+// Hand calculation 2 — 区分イ: 人工透析 is held to 20,000 (refund 100,000 of 120,000); 血友病 to
+// 10,000 (refund 110,000). Under 区分 ア-2 (2027-08 table) the 人工透析 limit is 20,000 as well.
+#[test]
+fn specified_disease_upper_category_dialysis() {
+    let m = under70(
+        d(2025, 10, 1),
+        "イ",
+        false,
+        vec![claim("本人", Under70, Inpatient, 400_000, 120_000)],
+    );
+    let r = with_disease(&m, &[(0, SpecifiedDisease::Dialysis)]);
+    assert_eq!(
+        (r.specified_disease[0].limit, r.refund),
+        (Yen(20_000), Yen(100_000))
+    );
+    let r = with_disease(&m, &[(0, SpecifiedDisease::Hemophilia)]);
+    assert_eq!(
+        (r.specified_disease[0].limit, r.refund),
+        (Yen(10_000), Yen(110_000))
+    );
+    let m27 = under70(
+        d(2027, 9, 1),
+        "ア-2",
+        false,
+        vec![claim("本人", Under70, Inpatient, 400_000, 120_000)],
+    );
+    assert_eq!(
+        with_disease(&m27, &[(0, SpecifiedDisease::Dialysis)]).refund,
+        Yen(100_000)
+    );
+    // A claim index that does not exist is an input error naming the item.
+    let e = compute_month_ext(
+        &tables(),
+        &m,
+        &MonthOptions {
+            specified_disease: vec![(3, SpecifiedDisease::Hiv)],
+        },
+        false,
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(e.contains("specified_disease[0].claim"), "{e}");
+}
+
+// Hand calculation 3 — 70–74 一般, 2025-10: 父 人工透析 外来 医療費 400,000 at 2割 = 80,000 → 10,000
+// (refund 70,000); his other 外来 copay 12,000: 外来 22,000 against 18,000 → 4,000. Total 74,000,
+// burden 18,000 (the 特定疾病 copay still counts toward the 70–74 外来 limit).
+#[test]
+fn specified_disease_kourei_counts_in_the_outpatient_sum() {
+    let m = over70(
+        d(2025, 10, 1),
+        "一般",
+        vec![
+            claim("父", Kourei, Outpatient, 400_000, 80_000),
+            claim("父", Kourei, Outpatient, 60_000, 12_000),
+        ],
+    );
+    let r = with_disease(&m, &[(0, SpecifiedDisease::Dialysis)]);
+    assert_eq!(r.outpatient[0].copay, Yen(22_000));
+    assert_eq!(r.outpatient[0].refund, Yen(4_000));
+    assert_eq!(r.refund, Yen(74_000));
+    assert_eq!(r.burden, Yen(18_000));
+}
+
+// 多数回 within the 75歳到達月 step: the 特例 halves every 算定基準額 of the month, the 多数回 one
+// included (一般 44,400 → 22,200; 現役並みⅢ 140,100 → 70,050). Hand calculations, 2025-06:
+// 一般, 多数回, 父 turning 75, 入院 copay 60,000: 60,000 − 22,200 = 37,800 (not ½ × 57,600 =
+// 28,800 → 31,200 as without 多数回). 現役並みⅢ, 多数回, 入院 300,000 → 300,000 − 70,050 = 229,950.
+#[test]
+fn turning_75_with_many_times_halves_the_many_times_limit() {
+    let t = tables();
+    let mut m = over70(
+        d(2025, 6, 1),
+        "一般",
+        vec![claim("父", Kourei, Inpatient, 300_000, 60_000)],
+    );
+    m.turning_75 = vec!["父".into()];
+    m.many_times = true;
+    let r = compute_month(&t, &m).unwrap();
+    assert_eq!(r.turning_75[0].limit, Some(Yen(22_200)));
+    assert_eq!(r.refund, Yen(37_800));
+    m.many_times = false;
+    assert_eq!(compute_month(&t, &m).unwrap().refund, Yen(31_200));
+
+    let mut high = over70(
+        d(2025, 6, 1),
+        "現役並みⅢ",
+        vec![claim("父", Kourei, Inpatient, 1_000_000, 300_000)],
+    );
+    high.turning_75 = vec!["父".into()];
+    high.many_times = true;
+    let r = compute_month(&t, &high).unwrap();
+    assert_eq!(r.turning_75[0].limit, Some(Yen(70_050)));
+    assert_eq!(r.refund, Yen(229_950));
+}
+
+proptest! {
+    // A 特定疾病 flag never lowers the refund and never leaves the claim's burden above its limit.
+    #[test]
+    fn specified_disease_never_lowers_the_refund(medical in 0i64..3_000_000, pct in 1i64..=3, cat in 0usize..5) {
+        let code = ["ア", "イ", "ウ", "エ", "オ"][cat];
+        let copay = medical * pct / 10;
+        let m = under70(d(2025, 10, 1), code, false, vec![claim("本人", Under70, Inpatient, medical, copay)]);
+        let plain = compute_month(&tables(), &m).unwrap();
+        let sd = with_disease(&m, &[(0, SpecifiedDisease::Dialysis)]);
+        prop_assert!(sd.refund >= plain.refund);
+        prop_assert!(sd.burden <= Yen(20_000));
+    }
+}
+
+// The 計算例 text: 福島市 FAQ's ウ month (医療費 100万円, 3割 300,000 → limit 87,430, 212,570 back)
+// and the 特定疾病 hand calculation above.
+#[test]
+fn statement_reads_like_a_municipal_example() {
+    use nhikit_rules::high_cost::statement;
+    let m = under70(
+        d(2025, 10, 1),
+        "ウ",
+        false,
+        vec![
+            claim("夫", Under70, Outpatient, 400_000, 120_000),
+            claim("妻", Under70, Outpatient, 300_000, 90_000),
+        ],
+    );
+    let r = with_disease(&m, &[(0, SpecifiedDisease::Dialysis)]);
+    let text = statement(&r, d(2025, 10, 1));
+    assert!(
+        text.starts_with("令和7年10月診療分 高額療養費 計算例"),
+        "{text}"
+    );
+    assert!(
+        text.contains(
+            "[特定疾病] claims[0]: 一部負担金 120,000円 − 限度額 10,000円 = 支給 110,000円"
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains("合算対象外 (70歳未満 21,000円未満): claims[0]"),
+        "{text}"
+    );
+    assert!(
+        text.contains("[世帯合算] 自己負担限度額 80,430円 → 支給 9,570円"),
+        "{text}"
+    );
+    let one = under70(
+        d(2025, 10, 1),
+        "ウ",
+        false,
+        vec![claim("本人", Under70, Inpatient, 1_000_000, 300_000)],
+    );
+    let text = statement(&compute_month(&tables(), &one).unwrap(), d(2025, 10, 1));
+    assert!(
+        text.contains("高額療養費 212,570円 (一部負担金 計 300,000円、自己負担 87,430円)"),
+        "{text}"
+    );
 }

@@ -13,21 +13,21 @@ use nhikit_rules::premium::{
 };
 use proptest::prelude::*;
 
-fn d(y: i32, m: u32, day: u32) -> NaiveDate {
+pub(crate) fn d(y: i32, m: u32, day: u32) -> NaiveDate {
     NaiveDate::from_ymd_opt(y, m, day).unwrap()
 }
 
-fn params(fy: i32, municipal_toml: &str) -> Params {
+pub(crate) fn params(fy: i32, municipal_toml: &str) -> Params {
     let rules = RuleSet::builtin().unwrap();
     let m = MunicipalRates::from_toml_str(municipal_toml, "test").unwrap();
     Params::resolve(rules.national(fy).unwrap(), &m).unwrap()
 }
 
-fn builtin(id: &str, fy: i32) -> Params {
+pub(crate) fn builtin(id: &str, fy: i32) -> Params {
     RuleSet::builtin().unwrap().params(id, fy).unwrap()
 }
 
-fn person(birth: NaiveDate, salary: i64, pension: i64, other: i64) -> Member {
+pub(crate) fn person(birth: NaiveDate, salary: i64, pension: i64, other: i64) -> Member {
     let mut m = Member::insured(birth);
     m.income = Income {
         salary_revenue: salary,
@@ -38,19 +38,19 @@ fn person(birth: NaiveDate, salary: i64, pension: i64, other: i64) -> Member {
     m
 }
 
-fn head(mut m: Member) -> Member {
+pub(crate) fn head(mut m: Member) -> Member {
     m.householder = true;
     m
 }
 
-fn household(members: Vec<Member>) -> Household {
+pub(crate) fn household(members: Vec<Member>) -> Household {
     Household {
         members,
         specified: SpecifiedHousehold::None,
     }
 }
 
-fn amounts(h: &Household, p: &Params) -> [i64; 4] {
+pub(crate) fn amounts(h: &Household, p: &Params) -> [i64; 4] {
     let a = assess(h, p).unwrap();
     Part::ALL.map(|part| a.part(part).amount.0)
 }
@@ -764,12 +764,16 @@ fn all_params() -> Vec<Params> {
         builtin("kumano", 2025),
         builtin("namegawa", 2026),
         params(2026, ASAKA_2026_CHILD),
+        // The earlier years (issue 25): the old deductions, the 33万 base, 資産割.
+        builtin("ogaki", 2020),
+        builtin("hiraizumi", 2021),
+        builtin("wanouchi", 2022),
     ]
 }
 
 proptest! {
     #[test]
-    fn premium_is_non_decreasing_in_income(h in arb_household(), who in 0usize..6, extra in 0i64..20_000_000, which in 0u8..3, pi in 0usize..4) {
+    fn premium_is_non_decreasing_in_income(h in arb_household(), who in 0usize..6, extra in 0i64..20_000_000, which in 0u8..3, pi in 0usize..7) {
         let p = &all_params()[pi];
         let before = assess(&h, p).unwrap().total;
         let mut h2 = h.clone();
@@ -788,7 +792,7 @@ proptest! {
     }
 
     #[test]
-    fn premium_never_exceeds_the_sum_of_caps(h in arb_household(), pi in 0usize..4) {
+    fn premium_never_exceeds_the_sum_of_caps(h in arb_household(), pi in 0usize..7) {
         let p = &all_params()[pi];
         let a = assess(&h, p).unwrap();
         let caps: i64 = p.parts.iter().filter(|x| x.levied).map(|x| x.cap).sum();
@@ -800,7 +804,7 @@ proptest! {
     }
 
     #[test]
-    fn premium_does_not_depend_on_member_order(h in arb_household(), rot in 0usize..6, pi in 0usize..4) {
+    fn premium_does_not_depend_on_member_order(h in arb_household(), rot in 0usize..6, pi in 0usize..7) {
         let p = &all_params()[pi];
         let mut h2 = h.clone();
         let n = h2.members.len();
@@ -810,7 +814,7 @@ proptest! {
     }
 
     #[test]
-    fn household_with_no_insured_member_owes_nothing(h in arb_household(), pi in 0usize..4) {
+    fn household_with_no_insured_member_owes_nothing(h in arb_household(), pi in 0usize..7) {
         let p = &all_params()[pi];
         let mut h2 = h.clone();
         for m in &mut h2.members {
@@ -825,7 +829,7 @@ proptest! {
 // docs/oracle.md: the premium examples run and give the documented output.
 #[test]
 fn docs_examples_run() {
-    use nhikit_rules::premium::input::{PremiumRequest, PremiumResponse};
+    use nhikit_rules::premium::input::{CalcRequest as PremiumRequest, PremiumResponse};
     let doc = include_str!("../../../../docs/oracle.md");
     let block = |marker: &str| -> &str {
         let at = doc
