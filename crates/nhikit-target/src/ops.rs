@@ -318,7 +318,8 @@ pub struct AssessRequest {
     pub household_number: String,
     /// 年度.
     pub fiscal_year: i32,
-    /// A shipped rate set id (`natori`, `namegawa`, `kumano`, `rifu`) to use instead of the
+    /// A shipped rate set id (`schemas/rules/municipal/`: `natori`, `namegawa`, `kumano`, `rifu`,
+    /// `ogaki`, `hiraizumi`, `wanouchi`) to use instead of the
     /// municipality's assigned one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rates: Option<String>,
