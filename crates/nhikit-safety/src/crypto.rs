@@ -61,6 +61,28 @@ impl AgeEncryptor {
     }
 }
 
+impl AgeEncryptor {
+    /// `plain` encrypted as one age file to every recipient (for small files such as a
+    /// manifest written outside a dataset writer).
+    pub fn encrypt_bytes(&self, plain: &[u8]) -> Result<Vec<u8>> {
+        let fail = |e: String| Error::Decrypt {
+            path: PathBuf::from("-"),
+            reason: format!("encrypting: {e}"),
+        };
+        let encryptor = age::Encryptor::with_recipients(
+            self.recipients.iter().map(|r| r as &dyn age::Recipient),
+        )
+        .map_err(|e| fail(e.to_string()))?;
+        let mut out = Vec::new();
+        let mut w = encryptor
+            .wrap_output(&mut out)
+            .map_err(|e| fail(e.to_string()))?;
+        w.write_all(plain).map_err(|e| fail(e.to_string()))?;
+        w.finish().map_err(|e| fail(e.to_string()))?;
+        Ok(out)
+    }
+}
+
 impl FileEncryptor for AgeEncryptor {
     fn scheme(&self) -> &str {
         "age"
