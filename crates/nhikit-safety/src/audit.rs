@@ -610,6 +610,24 @@ impl AuditLog {
             .collect())
     }
 
+    /// The entries whose hash and MAC are right: what nhikit acts on (a staging directory to
+    /// remove, a destruction to complete) — never an entry someone without the key wrote.
+    fn authentic_entries(&self) -> Result<Vec<AuditEntry>> {
+        let Some(key) = self.key_to_check()? else {
+            return Ok(Vec::new());
+        };
+        Ok(self
+            .entries()?
+            .into_iter()
+            .filter(|e| {
+                e.content_hash() == e.hash
+                    && e.mac
+                        .as_deref()
+                        .is_some_and(|m| key.check(ENTRY_DOMAIN, e.hash.as_bytes(), m))
+            })
+            .collect())
+    }
+
     /// The whole file, read under a shared lock (so not in the middle of an append).
     fn read_all(&self) -> Result<Vec<u8>> {
         let mut file = match std::fs::File::open(&self.path) {
@@ -923,7 +941,7 @@ impl AuditLog {
     /// `nhikit decrypt` removes it.
     pub fn unfinished_decrypts(&self) -> Result<Vec<AuditEntry>> {
         let mut open: Vec<AuditEntry> = Vec::new();
-        for e in self.entries()? {
+        for e in self.authentic_entries()? {
             let staging = e.details.get("staging").and_then(|s| s.as_str());
             match (e.event.as_str(), staging) {
                 ("decrypt-start", Some(_)) => open.push(e),
@@ -940,7 +958,7 @@ impl AuditLog {
     /// begun and never completed, if any (see [`DatasetStatus::unfinished`]).
     pub fn unfinished_destroy(&self, location: &str) -> Result<Option<AuditEntry>> {
         let mut open = None;
-        for e in self.entries()? {
+        for e in self.authentic_entries()? {
             if e.path.as_deref() != Some(location) {
                 continue;
             }

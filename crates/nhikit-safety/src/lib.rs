@@ -17,6 +17,10 @@
 //! - [`AgeEncryptor`] and [`decrypt()`]: datasets encrypted to age recipients as they are
 //!   written (`nhikit gen --encrypt-to`), and restored into a new, checked, sealed directory
 //!   (`nhikit decrypt`).
+//! - [`Operators`], [`OperatorKey`]: the register of operators (`operators.toml`, name and
+//!   Ed25519 public key) and their keys; two-person destruction and decryption need two
+//!   different registered operators, each signing the action ([`check_approval`] re-checks
+//!   it), with names normalized and refused when confusable ([`normalize_name`]).
 //! - [`record()`]: one call for any command that must leave an audit entry (a conformance
 //!   run, an export).
 //!

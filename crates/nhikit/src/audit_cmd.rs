@@ -309,6 +309,29 @@ pub fn run(cmd: AuditCommand) -> anyhow::Result<ExitCode> {
                 let warning = if p.is_warning() { "warning: " } else { "" };
                 crate::out::outln!(text, "{}: {warning}{p}", log.path().display());
             }
+            // Two-person approvals: the signatures must verify against the challenge rebuilt
+            // from the entry (whoever forged an entry with the audit key still lacks the
+            // operators' keys).
+            let mut bad_approvals = 0;
+            for e in log.entries()? {
+                let approval = &e.details["approval"];
+                if approval.is_null() {
+                    continue;
+                }
+                if let Err(why) = nhikit_safety::check_approval(
+                    approval,
+                    e.dataset.as_deref().unwrap_or_default(),
+                    e.path.as_deref().unwrap_or_default(),
+                ) {
+                    bad_approvals += 1;
+                    crate::out::outln!(
+                        text,
+                        "{}: entry {}: its two-person approval does not verify: {why}",
+                        log.path().display(),
+                        e.seq
+                    );
+                }
+            }
             crate::out::print(&text)?;
             let warnings = v.problems.iter().filter(|p| p.is_warning()).count();
             match v.checkpoint {
@@ -318,7 +341,7 @@ pub fn run(cmd: AuditCommand) -> anyhow::Result<ExitCode> {
                 ),
                 None => eprintln!("{}: {NO_CHECKPOINT}", log.path().display()),
             }
-            if v.is_intact() {
+            if v.is_intact() && bad_approvals == 0 {
                 eprintln!(
                     "{}: intact — {} entries, head {}{}",
                     log.path().display(),
@@ -335,7 +358,7 @@ pub fn run(cmd: AuditCommand) -> anyhow::Result<ExitCode> {
                 eprintln!(
                     "{}: {} problem(s) in {} entries",
                     log.path().display(),
-                    v.problems.len() - warnings,
+                    v.problems.len() - warnings + bad_approvals,
                     v.entries
                 );
                 Ok(ExitCode::from(1))

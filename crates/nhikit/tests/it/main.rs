@@ -149,3 +149,12 @@ pub fn two_operators(dir: &std::path::Path) -> Vec<String> {
     .map(str::to_owned)
     .to_vec()
 }
+
+/// `DIR/manifest.json` without its random `dataset_id` (issue 19): what two runs with the same
+/// seed and options must agree on.
+pub fn manifest_without_id(dir: &std::path::Path) -> serde_json::Value {
+    let mut m: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.join("manifest.json")).unwrap()).unwrap();
+    m.as_object_mut().unwrap().remove("dataset_id");
+    m
+}

@@ -531,6 +531,7 @@ fn issue19_two_person_refuses_the_same_or_a_lookalike_operator_and_records_signa
     )
     .unwrap();
     assert_eq!(names, vec!["alice", "bob"]);
+    lab.ok(&["audit", "verify"]);
 }
 
 #[test]
@@ -634,4 +635,36 @@ fn issue19_a_second_decrypt_into_the_same_output_fails_at_once() {
         "--out",
         &out,
     ]);
+}
+
+#[test]
+fn issue19_a_forged_log_entry_cannot_make_decrypt_remove_a_directory() {
+    let lab = Lab::new();
+    let enc = lab.generate("enc", &["--encrypt-to", RECIPIENT1]);
+    // A directory named like a staging directory, and an entry without a MAC that says a
+    // decryption died leaving it there.
+    let victim = lab.root.join("mine.nhikit-partial-decrypt-1");
+    std::fs::create_dir(&victim).unwrap();
+    std::fs::write(victim.join("precious.txt"), "mine").unwrap();
+    let forged = serde_json::json!({
+        "seq": 99, "time": "2026-01-01T00:00:00Z", "event": "decrypt-start", "operator": "mallory",
+        "details": {"staging": victim, "lock": lab.root.join("forged.lock"), "pid": 1},
+        "prev": "", "hash": ""
+    });
+    let mut log = lab.log_text();
+    log.push_str(&format!("{forged}\n"));
+    std::fs::write(lab.log(), log).unwrap();
+    lab.ok(&[
+        "decrypt",
+        &enc,
+        "--identity",
+        &lab.path("age.key"),
+        "--out",
+        &lab.path("plain"),
+    ]);
+    assert_eq!(
+        std::fs::read_to_string(victim.join("precious.txt")).unwrap(),
+        "mine"
+    );
+    assert!(!lab.root.join("forged.lock").exists());
 }
