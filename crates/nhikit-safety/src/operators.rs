@@ -28,7 +28,7 @@ const SECRET_KEY_PREFIX: &str = "NHIKIT-OPERATOR-KEY-ED25519:";
 
 /// The canonical form of an operator's name — NFKC, lower case — or why it is refused: empty,
 /// an invisible, control or other character not allowed in identifiers (UTS #39 General
-/// Security Profile; a single space, `-`, `.`, `_` and `'` are allowed between words), or
+/// Security Profile; a single space, `-`, `.`, `_`, `'` and `@` are allowed too), or
 /// letters of more than one script (`аlice` with a Cyrillic `а`; Japanese names mixing kanji
 /// and kana are one script).
 pub fn normalize_name(name: &str) -> Result<String> {
@@ -49,7 +49,7 @@ pub fn normalize_name(name: &str) -> Result<String> {
     }
     if let Some(c) = folded
         .chars()
-        .find(|&c| !(c.identifier_allowed() || matches!(c, ' ' | '-' | '.' | '_' | '\'')))
+        .find(|&c| !(c.identifier_allowed() || matches!(c, ' ' | '-' | '.' | '_' | '\'' | '@')))
     {
         return Err(Error::Refused(format!(
             "operator name \"{shown}\": character U+{:04X} is invisible, a control or not allowed in a name (it could make two names look alike)",
@@ -418,6 +418,10 @@ mod tests {
         assert_eq!(normalize_name("Alice").unwrap(), "alice");
         assert_eq!(normalize_name("ＡＬＩＣＥ").unwrap(), "alice");
         assert_eq!(normalize_name("山田 太郎").unwrap(), "山田 太郎");
+        assert_eq!(
+            normalize_name("Alice@City.example").unwrap(),
+            "alice@city.example"
+        );
         assert!(normalize_name("ali\u{200b}ce").is_err(), "zero-width space");
         assert!(normalize_name("ali\u{ad}ce").is_err(), "soft hyphen");
         assert!(

@@ -214,3 +214,54 @@ fn record_ties_entries_to_datasets_and_report_follows_copies() {
     assert_eq!(report[1].created.as_ref().unwrap().operator, "carol");
     assert!(log.verify().unwrap().problems.is_empty());
 }
+
+#[test]
+fn a_checkpoint_detects_truncation_deletion_and_a_rewrite_even_with_the_key() {
+    let (_t, log) = log_with(4);
+    let cp = log.checkpoint().unwrap();
+    assert_eq!(cp.entries, 4);
+    let v = log.verify_with(Some(&cp)).unwrap();
+    assert!(v.problems.is_empty(), "{:?}", v.problems);
+    assert_eq!(v.checkpoint, Some(4));
+    let all = lines(&log);
+    // Truncated.
+    write(&log, &all[..2]);
+    let v = log.verify_with(Some(&cp)).unwrap();
+    assert!(
+        log.verify().unwrap().is_intact(),
+        "undetectable without the checkpoint"
+    );
+    assert_eq!(
+        v.problems,
+        vec![AuditProblem::Cut {
+            last: 2,
+            checkpoint: 4,
+            line: 3
+        }]
+    );
+    // Deleted.
+    std::fs::remove_file(log.path()).unwrap();
+    let v = log.verify_with(Some(&cp)).unwrap();
+    assert!(matches!(
+        v.problems.as_slice(),
+        [AuditProblem::Cut { last: 0, .. }]
+    ));
+    // Rewritten by someone holding the key: a fresh, valid history of 4 entries.
+    for _ in 0..4 {
+        log.append(AuditEntry::new("gen", "mallory")).unwrap();
+    }
+    assert!(log.verify().unwrap().is_intact());
+    let v = log.verify_with(Some(&cp)).unwrap();
+    assert!(
+        matches!(
+            v.problems.as_slice(),
+            [AuditProblem::Diverged { seq: 4, .. }]
+        ),
+        "{:?}",
+        v.problems
+    );
+    // A checkpoint edited to match is refused (its MAC).
+    let mut forged = cp.clone();
+    forged.head = log.verify().unwrap().head.unwrap();
+    assert!(log.verify_with(Some(&forged)).is_err());
+}
