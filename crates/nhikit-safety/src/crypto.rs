@@ -327,17 +327,17 @@ fn clean_stale_staging(
         ) else {
             continue;
         };
-        // Held: that decryption is still running.
-        let Ok(lock_file) = std::fs::OpenOptions::new()
-            .write(true)
-            .create(true)
-            .truncate(false)
-            .open(&lock)
-        else {
-            continue;
+        // Held: that decryption is still running. Never created here: a lock file that is
+        // gone leaves the entry open unless its staging directory is gone too.
+        let lock_file = match std::fs::OpenOptions::new().write(true).open(&lock) {
+            Ok(f) => Some(f),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+            Err(_) => continue,
         };
-        if lock_file.try_lock().is_err() {
-            continue;
+        match &lock_file {
+            Some(f) if f.try_lock().is_err() => continue,
+            None if staging.exists() => continue,
+            _ => {}
         }
         let existed = remove_staging(&staging)?;
         removed.push(staging.clone());
