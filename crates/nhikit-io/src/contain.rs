@@ -333,6 +333,31 @@ impl Root {
         Ok(File::from(fd))
     }
 
+    /// Opens the existing regular file `rel` for writing, without truncating it (to overwrite
+    /// it in place, as destruction does); a link or anything but a regular file is refused.
+    pub fn open_file_write(&self, rel: impl AsRef<Path>) -> Result<File, ContainError> {
+        let (dir, name, norm) = self.parent_of(rel.as_ref(), None)?;
+        let fd = rustix::fs::openat(
+            &dir,
+            name.as_path(),
+            OFlags::WRONLY | OFlags::NOFOLLOW | OFlags::CLOEXEC | OFlags::NONBLOCK,
+            Mode::empty(),
+        )
+        .map_err(|e| self.classify(&dir, &name, &norm, e, "a regular file"))?;
+        let st = rustix::fs::fstat(&fd).map_err(io_err(self.path.join(&norm)))?;
+        let kind = FileType::from_raw_mode(st.st_mode);
+        if kind != FileType::RegularFile {
+            return Err(ContainError::WrongType {
+                path: self.path.join(&norm),
+                reason: format!("not a regular file ({})", describe(kind)),
+            });
+        }
+        let flags = rustix::fs::fcntl_getfl(&fd).map_err(io_err(self.path.join(&norm)))?;
+        rustix::fs::fcntl_setfl(&fd, flags - OFlags::NONBLOCK)
+            .map_err(io_err(self.path.join(&norm)))?;
+        Ok(File::from(fd))
+    }
+
     /// Opens the directory `rel` as a root of its own.
     pub fn open_dir(&self, rel: impl AsRef<Path>) -> Result<Root, ContainError> {
         let (dir, name, norm) = self.parent_of(rel.as_ref(), None)?;

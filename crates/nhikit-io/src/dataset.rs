@@ -248,6 +248,7 @@ pub struct DatasetWriter {
     staging: Option<Staging>,
     encryptor: Option<Arc<dyn FileEncryptor>>,
     seal: bool,
+    dataset_id: Option<String>,
 }
 
 impl std::fmt::Debug for DatasetWriter {
@@ -304,6 +305,7 @@ impl DatasetWriter {
             },
             encryptor: None,
             seal: false,
+            dataset_id: None,
         })
     }
 
@@ -317,6 +319,12 @@ impl DatasetWriter {
     /// [`crate::seal_dir`]), before it is renamed into place.
     pub fn seal_on_finish(&mut self, seal: bool) {
         self.seal = seal;
+    }
+
+    /// Records `id` as the manifest's `dataset_id`: a random id the caller draws, which tells
+    /// this dataset apart from any copy of it (a copy has the same id in another place).
+    pub fn dataset_id(&mut self, id: String) {
+        self.dataset_id = Some(id);
     }
 
     /// The temporary directory the files are written to until [`DatasetWriter::finish`].
@@ -439,6 +447,7 @@ impl DatasetWriter {
             generator: info.generator,
             seed: info.seed,
             created: info.created,
+            dataset_id: self.dataset_id.clone(),
             options: info.options,
             shard: info.shard,
             entities,
@@ -949,7 +958,9 @@ fn create_file(tmp: &Path, rel: &str, encryptor: Option<&dyn FileEncryptor>) -> 
 }
 
 /// Writes the plaintext `manifest` encrypted beside the files and returns the outer manifest:
-/// the encrypted files with their ciphertext sizes and hashes, no seed and no options.
+/// the encrypted files with their ciphertext sizes and hashes, and nothing that would let a
+/// guess of the seed or options be tested: no seed, no options, no record counts (per file or
+/// per entity), no plaintext hash.
 fn encrypt_manifest(
     manifest: Manifest,
     encryptor: &dyn FileEncryptor,
@@ -975,6 +986,7 @@ fn encrypt_manifest(
             })?;
         files.push(FileEntry {
             path: format!("{}{suffix}", f.path),
+            rows: 0,
             bytes,
             sha256,
             ..f.clone()
@@ -983,6 +995,7 @@ fn encrypt_manifest(
     Ok(Manifest {
         seed: 0,
         options: serde_json::Value::Null,
+        entities: BTreeMap::new(),
         files,
         encryption: Some(Encryption {
             scheme: encryptor.scheme().to_owned(),
@@ -991,7 +1004,6 @@ fn encrypt_manifest(
                 path: format!("{MANIFEST_FILE}{suffix}"),
                 bytes,
                 sha256,
-                plaintext_sha256: done.sha256,
             },
         }),
         ..manifest

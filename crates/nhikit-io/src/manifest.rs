@@ -32,6 +32,11 @@ pub struct Manifest {
     /// When the dataset was made, only if the caller asked for it (it breaks byte identity).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub created: Option<String>,
+    /// A random id drawn when the dataset was made (`nhikit gen`): with the dataset's
+    /// location it tells the dataset apart from a copy of it, which has the same id elsewhere.
+    /// Absent in datasets made before it existed (their id is the SHA-256 of the manifest).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dataset_id: Option<String>,
     /// The generation options, as the caller recorded them.
     pub options: serde_json::Value,
     /// Which shard of a split run this is, or null for a whole run.
@@ -646,6 +651,8 @@ pub fn merge_shards(
         generator: first.generator.clone(),
         seed: first.seed,
         created,
+        // A merge makes a new dataset; its id is its manifest's hash (the shards' ids differ).
+        dataset_id: None,
         options: first.options.clone(),
         shard: None,
         entities,

@@ -4,8 +4,9 @@
 //!
 //! An encrypted dataset keeps the plaintext manifest (paths, plaintext sizes and SHA-256,
 //! seed, options) encrypted in `manifest.json<suffix>`; its `manifest.json` lists the
-//! encrypted files with their ciphertext sizes and SHA-256 and carries no seed or options
-//! (they would regenerate the data), plus an [`Encryption`] block.
+//! encrypted files with their ciphertext sizes and SHA-256 and carries no seed, options, record
+//! counts or plaintext hash (any of them would let a guessed seed be tested by regenerating),
+//! plus an [`Encryption`] block.
 
 use crate::hash::HashingWriter;
 use serde::{Deserialize, Serialize};
@@ -68,10 +69,10 @@ pub struct EncryptedManifest {
     pub path: String,
     /// Ciphertext size in bytes.
     pub bytes: u64,
-    /// Ciphertext SHA-256.
+    /// Ciphertext SHA-256. (No plaintext hash: it would let anyone test a guess of the seed
+    /// and options by regenerating; age authenticates the plaintext, and the plaintext
+    /// manifest lists every file's hash.)
     pub sha256: String,
-    /// SHA-256 of the plaintext manifest: the id of the decrypted dataset.
-    pub plaintext_sha256: String,
 }
 
 /// An output file, plain or encrypted.

@@ -11,11 +11,16 @@
 //! a new line after it, chained to the last whole entry, so the torn line stays visible as an
 //! [`AuditProblem::Interrupted`] append that the chain skips over.
 //!
-//! The chain is tamper-evident, not tamper-proof: someone who can rewrite the file can
-//! recompute every hash after the entry they changed. Copy the last entry's `hash` elsewhere
-//! (a ticket, a signed report) to anchor the history up to it.
+//! Authentication: every entry also carries `mac`, an HMAC-SHA256 of its hash under the audit
+//! key ([`AuditKey`], a file kept apart from the log, 0600). Without the key nobody can write
+//! an entry that verifies — an edited entry with its chain recomputed is reported as
+//! [`AuditProblem::Forged`]. What a MAC cannot show is an entry *missing at the end* (or the
+//! whole log gone): for that, [`AuditLog::checkpoint`] writes the head (entry count and hash,
+//! authenticated) to a file kept elsewhere, and [`AuditLog::verify_with`] compares the log with
+//! it ([`AuditProblem::Cut`], [`AuditProblem::Diverged`]).
 
 use crate::error::{Error, Result, io};
+use crate::keys::AuditKey;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
@@ -25,6 +30,79 @@ use std::path::{Path, PathBuf};
 
 /// `prev` of the first entry.
 const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
+
+/// The MAC domain of entries (a checkpoint's MAC is in another, so one never passes for the
+/// other).
+const ENTRY_DOMAIN: &str = "nhikit-audit-entry-v1";
+/// The MAC domain of checkpoints.
+const CHECKPOINT_DOMAIN: &str = "nhikit-audit-checkpoint-v1";
+/// The `format` of a checkpoint file.
+const CHECKPOINT_FORMAT: &str = "nhikit-audit-checkpoint/1";
+
+/// The head of a log at one moment — its entry count (the last entry's sequence number) and
+/// that entry's hash — authenticated with the audit key. Kept somewhere the log's writers
+/// cannot reach (another machine, a ticket, paper), it shows later that nothing was removed
+/// from the end of the log and that the history up to it was not rewritten, even by someone
+/// who holds the audit key.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Checkpoint {
+    /// `nhikit-audit-checkpoint/1`.
+    pub format: String,
+    /// The log, as it was named.
+    pub log: String,
+    /// The last entry's sequence number (the number of entries of an intact log).
+    pub entries: u64,
+    /// The last entry's hash (64 zeros for an empty log).
+    pub head: String,
+    /// When the checkpoint was made (UTC, RFC 3339).
+    pub time: String,
+    /// The fingerprint of the audit key.
+    pub key: String,
+    /// HMAC-SHA256 of the fields above under the audit key.
+    #[serde(default)]
+    pub mac: String,
+}
+
+impl Checkpoint {
+    fn message(&self) -> Vec<u8> {
+        format!(
+            "{}\n{}\n{}\n{}\n{}\n{}",
+            self.format, self.log, self.entries, self.head, self.time, self.key
+        )
+        .into_bytes()
+    }
+
+    fn authentic(&self, key: &AuditKey) -> bool {
+        self.format == CHECKPOINT_FORMAT && key.check(CHECKPOINT_DOMAIN, &self.message(), &self.mac)
+    }
+
+    /// Reads a checkpoint file (one JSON object).
+    pub fn read(path: &Path) -> Result<Checkpoint> {
+        let bytes = std::fs::read(path).map_err(io(path))?;
+        let cp: Checkpoint = serde_json::from_slice(&bytes).map_err(|e| Error::Audit {
+            path: path.to_path_buf(),
+            reason: format!("not an audit checkpoint: {e}"),
+        })?;
+        if cp.format != CHECKPOINT_FORMAT {
+            return Err(Error::Audit {
+                path: path.to_path_buf(),
+                reason: format!(
+                    "checkpoint format {:?}, expected {CHECKPOINT_FORMAT:?}",
+                    cp.format
+                ),
+            });
+        }
+        Ok(cp)
+    }
+
+    /// The checkpoint as written: one JSON line.
+    pub fn to_json(&self) -> String {
+        // A struct of strings and numbers always serializes.
+        let mut s = serde_json::to_string(self).unwrap_or_default();
+        s.push('\n');
+        s
+    }
+}
 
 /// One entry of the log. Field order is the key order in the file.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -48,9 +126,13 @@ pub struct AuditEntry {
     pub details: serde_json::Value,
     /// `hash` of the entry before (64 zeros for the first).
     pub prev: String,
-    /// SHA-256 of this entry serialized without `hash`.
+    /// SHA-256 of this entry serialized without `hash` and `mac`.
     #[serde(default)]
     pub hash: String,
+    /// HMAC-SHA256 of `hash` under the audit key: proves the entry was written by someone
+    /// holding the key. Absent in entries written before entries were authenticated.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mac: Option<String>,
 }
 
 impl AuditEntry {
@@ -66,13 +148,15 @@ impl AuditEntry {
             details: serde_json::Value::Null,
             prev: String::new(),
             hash: String::new(),
+            mac: None,
         }
     }
 
-    /// The hash of this entry's content (every field but `hash`).
+    /// The hash of this entry's content (every field but `hash` and `mac`).
     fn content_hash(&self) -> String {
         let mut copy = self.clone();
         copy.hash = String::new();
+        copy.mac = None;
         // Serializing a struct of strings, numbers and a JSON value cannot fail.
         let bytes = serde_json::to_vec(&copy).unwrap_or_default();
         hex(&Sha256::digest(&bytes))
@@ -128,6 +212,40 @@ pub enum AuditProblem {
         /// Why.
         reason: String,
     },
+    /// The entry has no MAC: it was written without the audit key — forged, or written by an
+    /// nhikit from before entries were authenticated.
+    Unauthenticated {
+        /// Its sequence number.
+        seq: u64,
+        /// Its line.
+        line: u64,
+    },
+    /// The entry's MAC does not match the audit key: written (or its hashes recomputed)
+    /// without the key, or with another key.
+    Forged {
+        /// Its sequence number.
+        seq: u64,
+        /// Its line.
+        line: u64,
+    },
+    /// The checkpoint records more entries than the log holds: entries were removed from the
+    /// end of the log, or the whole log was deleted or replaced.
+    Cut {
+        /// The last entry in the log (0 for none).
+        last: u64,
+        /// The entry count the checkpoint records.
+        checkpoint: u64,
+        /// The line after the last one.
+        line: u64,
+    },
+    /// The entry the checkpoint records differs from the checkpoint's: the history up to it
+    /// was rewritten.
+    Diverged {
+        /// Its sequence number.
+        seq: u64,
+        /// Its line.
+        line: u64,
+    },
 }
 
 impl fmt::Display for AuditProblem {
@@ -162,6 +280,43 @@ impl fmt::Display for AuditProblem {
             AuditProblem::Corrupt { line, reason } => {
                 write!(f, "line {line}: not an audit entry: {reason}")
             }
+            AuditProblem::Unauthenticated { seq, line } => write!(
+                f,
+                "line {line}: entry {seq} has no MAC: it was not written with the audit key (forged, or written by an nhikit older than authenticated entries)"
+            ),
+            AuditProblem::Forged { seq, line } => write!(
+                f,
+                "line {line}: entry {seq}'s MAC does not match the audit key: forged (written or re-hashed without the key) or written with another key"
+            ),
+            AuditProblem::Cut {
+                last: 0,
+                checkpoint,
+                line,
+            } => write!(
+                f,
+                "line {line}: the log holds no entry but the checkpoint records {checkpoint}: the log was deleted or replaced"
+            ),
+            AuditProblem::Cut {
+                last,
+                checkpoint,
+                line,
+            } if *last + 1 == *checkpoint => write!(
+                f,
+                "line {line}: the log ends at entry {last} but the checkpoint records {checkpoint}: entry {checkpoint} was removed (truncated)"
+            ),
+            AuditProblem::Cut {
+                last,
+                checkpoint,
+                line,
+            } => write!(
+                f,
+                "line {line}: the log ends at entry {last} but the checkpoint records {checkpoint}: entries {}–{checkpoint} were removed (truncated)",
+                last + 1
+            ),
+            AuditProblem::Diverged { seq, line } => write!(
+                f,
+                "line {line}: entry {seq} is not the entry the checkpoint records: the history up to it was rewritten"
+            ),
         }
     }
 }
@@ -184,7 +339,11 @@ impl AuditProblem {
             | AuditProblem::Reordered { line, .. }
             | AuditProblem::Truncated { line }
             | AuditProblem::Interrupted { line }
-            | AuditProblem::Corrupt { line, .. } => *line,
+            | AuditProblem::Corrupt { line, .. }
+            | AuditProblem::Unauthenticated { line, .. }
+            | AuditProblem::Forged { line, .. }
+            | AuditProblem::Cut { line, .. }
+            | AuditProblem::Diverged { line, .. } => *line,
         }
     }
 }
@@ -198,6 +357,11 @@ pub struct AuditVerification {
     pub head: Option<String>,
     /// Every problem and warning, in line order; empty when the history is intact.
     pub problems: Vec<AuditProblem>,
+    /// The entry count of the checkpoint the log was compared with, if one was given.
+    /// Without one, entries removed from the end of the log (or the whole log) go unnoticed.
+    pub checkpoint: Option<u64>,
+    /// The fingerprint of the audit key the MACs were checked with.
+    pub key: Option<String>,
 }
 
 impl AuditVerification {
@@ -218,12 +382,18 @@ pub struct DatasetStatus {
     /// The creating entry: `gen`, `export`, or for a copy the entry that made it (`decrypt`,
     /// whose `details.copy` names this dataset), if logged.
     pub created: Option<AuditEntry>,
-    /// For a copy: the id of the dataset it was made from.
+    /// For a copy: the id of the dataset it was made from (the same id for a copy of the
+    /// files, e.g. `cp -a`, or a decrypted copy).
     pub origin: Option<String>,
+    /// For a copy: where the dataset it was made from is.
+    pub origin_path: Option<String>,
     /// Every later entry about it (verify, scan, destroy …), in order.
     pub events: Vec<AuditEntry>,
     /// The destruction entry, if it was destroyed.
     pub destroyed: Option<AuditEntry>,
+    /// A destruction begun (its `destroy-intent` entry) and never recorded as complete: the
+    /// process died while wiping. Rerun `nhikit destroy` on the directory to complete it.
+    pub unfinished: Option<AuditEntry>,
 }
 
 /// The default log location: `$XDG_DATA_HOME/nhikit/audit.jsonl`, else
@@ -260,27 +430,74 @@ pub fn record(
     let mut entry = AuditEntry::new(event, operator);
     if let Some(dir) = dataset_dir {
         entry.dataset = Some(crate::destroy::dataset_id(dir)?);
-        entry.path = Some(dir.display().to_string());
+        entry.path = Some(location(dir)?);
     }
     entry.details = details;
     log.append(entry)
 }
 
-/// An audit log file.
+/// Where a dataset directory is: its canonical absolute path (links resolved), which with its
+/// id identifies it — a copy has the same id elsewhere.
+pub fn location(dir: &Path) -> Result<String> {
+    Ok(std::fs::canonicalize(dir)
+        .map_err(io(dir))?
+        .display()
+        .to_string())
+}
+
+/// An audit log file and the key that authenticates its entries.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AuditLog {
     path: PathBuf,
+    key_file: Option<PathBuf>,
 }
 
 impl AuditLog {
-    /// The log at `path` (created on the first append).
+    /// The log at `path` (created on the first append), authenticated with the audit key at
+    /// the default location ([`crate::default_key_path`]; created on the first append).
     pub fn new(path: impl Into<PathBuf>) -> AuditLog {
-        AuditLog { path: path.into() }
+        AuditLog {
+            path: path.into(),
+            key_file: None,
+        }
+    }
+
+    /// The same log, authenticated with the key in `key_file` (created, 0600, on the first
+    /// append if it does not exist).
+    pub fn with_key_file(mut self, key_file: impl Into<PathBuf>) -> AuditLog {
+        self.key_file = Some(key_file.into());
+        self
     }
 
     /// The log's path.
     pub fn path(&self) -> &Path {
         &self.path
+    }
+
+    /// The audit key's file: the one given, else the default.
+    pub fn key_file(&self) -> Result<PathBuf> {
+        self.key_file
+            .clone()
+            .or_else(crate::keys::default_key_path)
+            .ok_or_else(|| Error::Audit {
+                path: self.path.clone(),
+                reason: "no audit key location: set --audit-key, NHIKIT_AUDIT_KEY or HOME".into(),
+            })
+    }
+
+    /// The audit key, created if there is none yet (for appends).
+    fn key_to_write(&self) -> Result<AuditKey> {
+        AuditKey::load_or_create(&self.key_file()?)
+    }
+
+    /// The audit key, which must exist when the log has entries (for checks): a missing key is
+    /// an error, not a reason to pass unauthenticated entries.
+    fn key_to_check(&self) -> Result<Option<AuditKey>> {
+        let path = self.key_file()?;
+        match std::fs::symlink_metadata(&path) {
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            _ => AuditKey::load(&path).map(Some),
+        }
     }
 
     /// Appends `entry`, filling in `seq`, `time`, `prev` and `hash`, and returns it as written.
@@ -301,13 +518,16 @@ impl AuditLog {
             .create(true)
             .open(&self.path)
             .map_err(io(&self.path))?;
+        let key = self.key_to_write()?;
         file.lock().map_err(io(&self.path))?;
         let tail = self.tail(&mut file)?;
         entry.seq = tail.seq + 1;
         entry.time = now_rfc3339();
         entry.prev = tail.hash;
         entry.hash = String::new();
+        entry.mac = None;
         entry.hash = entry.content_hash();
+        entry.mac = Some(key.mac(ENTRY_DOMAIN, entry.hash.as_bytes()));
         let json = serde_json::to_vec(&entry).map_err(|e| Error::Audit {
             path: self.path.clone(),
             reason: e.to_string(),
@@ -390,6 +610,24 @@ impl AuditLog {
             .collect())
     }
 
+    /// The entries whose hash and MAC are right: what nhikit acts on (a staging directory to
+    /// remove, a destruction to complete) — never an entry someone without the key wrote.
+    fn authentic_entries(&self) -> Result<Vec<AuditEntry>> {
+        let Some(key) = self.key_to_check()? else {
+            return Ok(Vec::new());
+        };
+        Ok(self
+            .entries()?
+            .into_iter()
+            .filter(|e| {
+                e.content_hash() == e.hash
+                    && e.mac
+                        .as_deref()
+                        .is_some_and(|m| key.check(ENTRY_DOMAIN, e.hash.as_bytes(), m))
+            })
+            .collect())
+    }
+
     /// The whole file, read under a shared lock (so not in the middle of an append).
     fn read_all(&self) -> Result<Vec<u8>> {
         let mut file = match std::fs::File::open(&self.path) {
@@ -403,13 +641,52 @@ impl AuditLog {
         Ok(bytes)
     }
 
-    /// Checks the whole chain and says which entries were edited, deleted, reordered or
-    /// corrupt, and warns of appends cut short (see [`AuditVerification::is_intact`]). A
-    /// missing log is an empty, intact one.
+    /// Checks the whole chain and every entry's MAC and says which entries were edited,
+    /// forged, deleted, reordered or corrupt, and warns of appends cut short (see
+    /// [`AuditVerification::is_intact`]). A missing log is an empty, intact one — without a
+    /// checkpoint ([`AuditLog::verify_with`]) nothing can tell it from a deleted one.
     pub fn verify(&self) -> Result<AuditVerification> {
+        self.verify_with(None)
+    }
+
+    /// [`AuditLog::verify`], and compares the log with `checkpoint` (written earlier by
+    /// [`AuditLog::checkpoint`]): entries missing at the end, a deleted log, or a rewritten
+    /// history up to the checkpoint are problems. Refuses a checkpoint whose MAC does not
+    /// match the audit key.
+    pub fn verify_with(&self, checkpoint: Option<&Checkpoint>) -> Result<AuditVerification> {
         let bytes = self.read_all()?;
         let (complete, torn) = lines(&bytes);
-        let mut out = AuditVerification::default();
+        let key = self.key_to_check()?;
+        if key.is_none() && (!complete.is_empty() || checkpoint.is_some()) {
+            return Err(Error::Audit {
+                path: self.path.clone(),
+                reason: format!(
+                    "the audit key {} does not exist, so the entries cannot be authenticated (give the key the log was written with: --audit-key or NHIKIT_AUDIT_KEY)",
+                    self.key_file()?.display()
+                ),
+            });
+        }
+        if let (Some(cp), Some(k)) = (checkpoint, &key)
+            && !cp.authentic(k)
+        {
+            return Err(Error::Refused(format!(
+                "the checkpoint's MAC does not match the audit key {} (fingerprint {}): the checkpoint was forged or made with another key",
+                k.path().display(),
+                k.fingerprint()
+            )));
+        }
+        let mut out = AuditVerification {
+            checkpoint: checkpoint.map(|c| c.entries),
+            key: key.as_ref().map(AuditKey::fingerprint),
+            ..AuditVerification::default()
+        };
+        // The first entry of each sequence number: (hash, line), for the checkpoint.
+        let mut by_seq: BTreeMap<u64, (String, u64)> = BTreeMap::new();
+        let mut last_seq = 0u64;
+        let authentic = |e: &AuditEntry| match (&key, &e.mac) {
+            (Some(k), Some(m)) => k.check(ENTRY_DOMAIN, e.hash.as_bytes(), m),
+            _ => false,
+        };
         let mut expected_seq = 1u64;
         let mut prev_hash = GENESIS.to_owned();
         let mut prev_seq = 0u64;
@@ -432,7 +709,8 @@ impl AuditLog {
                 let skipped = entry.seq == expected_seq
                     && entry.prev == prev_hash
                     && !prev_flagged
-                    && entry.content_hash() == entry.hash;
+                    && entry.content_hash() == entry.hash
+                    && authentic(&entry);
                 for (line, reason) in pending.drain(..) {
                     out.problems.push(if skipped {
                         AuditProblem::Interrupted { line }
@@ -450,7 +728,23 @@ impl AuditLog {
                     line,
                 });
                 flagged = true;
+            } else if entry.mac.is_none() {
+                out.problems.push(AuditProblem::Unauthenticated {
+                    seq: entry.seq,
+                    line,
+                });
+                flagged = true;
+            } else if !authentic(&entry) {
+                out.problems.push(AuditProblem::Forged {
+                    seq: entry.seq,
+                    line,
+                });
+                flagged = true;
             }
+            by_seq
+                .entry(entry.seq)
+                .or_insert_with(|| (entry.hash.clone(), line));
+            last_seq = last_seq.max(entry.seq);
             if entry.seq < expected_seq {
                 out.problems.push(AuditProblem::Reordered {
                     seq: entry.seq,
@@ -464,7 +758,7 @@ impl AuditLog {
                     line,
                 });
                 flagged = true;
-            } else if entry.prev != prev_hash && !prev_flagged {
+            } else if entry.prev != prev_hash && !prev_flagged && !flagged {
                 // In sequence, but not chained to the entry before: one of the two was edited
                 // and its hash recomputed (resolved below).
                 breaks.push((prev_seq, line - 1, entry.seq, line));
@@ -495,6 +789,26 @@ impl AuditLog {
                 .into_iter()
                 .map(|(line, _)| AuditProblem::Interrupted { line }),
         );
+        if let Some(cp) = checkpoint.filter(|c| c.entries > 0) {
+            match by_seq.get(&cp.entries) {
+                None if last_seq > cp.entries => out.problems.push(AuditProblem::Diverged {
+                    seq: cp.entries,
+                    line: complete.len() as u64 + 1,
+                }),
+                None => out.problems.push(AuditProblem::Cut {
+                    last: last_seq,
+                    checkpoint: cp.entries,
+                    line: complete.len() as u64 + 1,
+                }),
+                Some((hash, line)) if *hash != cp.head => {
+                    out.problems.push(AuditProblem::Diverged {
+                        seq: cp.entries,
+                        line: *line,
+                    });
+                }
+                Some(_) => {}
+            }
+        }
         out.problems.sort_by_key(AuditProblem::line);
         if torn {
             out.problems.push(AuditProblem::Truncated {
@@ -504,29 +818,73 @@ impl AuditLog {
         Ok(out)
     }
 
+    /// The head of the log now, authenticated: to store apart from the log and give to
+    /// [`AuditLog::verify_with`] later. Refused when the log's history is not intact (a
+    /// checkpoint would anchor a broken history).
+    pub fn checkpoint(&self) -> Result<Checkpoint> {
+        let v = self.verify()?;
+        if !v.is_intact() {
+            return Err(Error::Refused(format!(
+                "{}: the log has {} problem(s) (run `nhikit audit verify`); no checkpoint was written",
+                self.path.display(),
+                v.problems.iter().filter(|p| !p.is_warning()).count()
+            )));
+        }
+        let key = self.key_to_write()?;
+        let entries = self.entries()?.last().map_or(0, |e| e.seq);
+        let mut cp = Checkpoint {
+            format: CHECKPOINT_FORMAT.to_owned(),
+            log: self.path.display().to_string(),
+            entries,
+            head: v.head.unwrap_or_else(|| GENESIS.to_owned()),
+            time: now_rfc3339(),
+            key: key.fingerprint(),
+            mac: String::new(),
+        };
+        cp.mac = key.mac(CHECKPOINT_DOMAIN, &cp.message());
+        Ok(cp)
+    }
+
     /// Every dataset and copy the log mentions, in the order it was first logged, with what
-    /// became of it. An entry whose `details.copy` is `{"dataset": ID, "path": P}` (a
-    /// decryption) also creates the copy ID, made from the entry's dataset.
+    /// became of it. A dataset is its id *and* its location: the same id at another path is a
+    /// copy (of the first place the id was logged), and destroying it says nothing of the
+    /// original. An entry whose `details.copy` is `{"dataset": ID, "path": P}` (a decryption)
+    /// creates the copy (ID, P), made from the entry's dataset.
     pub fn report(&self) -> Result<Vec<DatasetStatus>> {
-        let mut order: Vec<String> = Vec::new();
-        let mut by_id: BTreeMap<String, DatasetStatus> = BTreeMap::new();
+        type Key = (String, String);
+        let mut order: Vec<Key> = Vec::new();
+        let mut by_key: BTreeMap<Key, DatasetStatus> = BTreeMap::new();
         fn status_of<'a>(
-            by_id: &'a mut BTreeMap<String, DatasetStatus>,
-            order: &mut Vec<String>,
+            by_key: &'a mut BTreeMap<Key, DatasetStatus>,
+            order: &mut Vec<Key>,
             id: &str,
             path: &Option<String>,
         ) -> &'a mut DatasetStatus {
-            by_id.entry(id.to_owned()).or_insert_with(|| {
-                order.push(id.to_owned());
-                DatasetStatus {
-                    dataset: id.to_owned(),
-                    path: path.clone(),
-                    created: None,
-                    origin: None,
-                    events: Vec::new(),
-                    destroyed: None,
-                }
-            })
+            let key = (id.to_owned(), path.clone().unwrap_or_default());
+            if !by_key.contains_key(&key) {
+                // The same id logged elsewhere before: this is a copy of it.
+                let first = order
+                    .iter()
+                    .find(|(i, p)| i == id && Some(p) != path.as_ref())
+                    .cloned();
+                order.push(key.clone());
+                by_key.insert(
+                    key.clone(),
+                    DatasetStatus {
+                        dataset: id.to_owned(),
+                        path: path.clone(),
+                        created: None,
+                        origin: first.as_ref().map(|(i, _)| i.clone()),
+                        origin_path: first.map(|(_, p)| p),
+                        events: Vec::new(),
+                        destroyed: None,
+                        unfinished: None,
+                    },
+                );
+            }
+            by_key
+                .get_mut(&key)
+                .expect("inserted just above when missing")
         }
         for e in self.entries()? {
             let Some(id) = e.dataset.clone() else {
@@ -538,36 +896,79 @@ impl AuditLog {
                     c.get("path").and_then(|p| p.as_str()).map(str::to_owned),
                 ))
             });
-            let status = status_of(&mut by_id, &mut order, &id, &e.path);
+            let status = status_of(&mut by_key, &mut order, &id, &e.path);
             match e.event.as_str() {
                 "gen" | "export" if status.created.is_none() => {
-                    status.path = e.path.clone();
+                    // A creation at a place where a copy was seen is a new dataset there.
+                    status.origin = None;
+                    status.origin_path = None;
                     status.created = Some(e.clone());
                 }
+                "destroy-intent" => {
+                    status.unfinished = Some(e.clone());
+                    status.events.push(e.clone());
+                }
                 "destroy" => {
+                    status.unfinished = None;
                     status.destroyed = Some(e.clone());
                     status.events.push(e.clone());
                 }
                 _ => status.events.push(e.clone()),
             }
             if let Some((copy_id, copy_path)) = copy
-                && copy_id != id
+                && (copy_id != id || copy_path != e.path)
             {
-                let copy = status_of(&mut by_id, &mut order, &copy_id, &copy_path);
+                let copy = status_of(&mut by_key, &mut order, &copy_id, &copy_path);
                 if copy.created.is_none() {
-                    copy.path = copy_path;
                     copy.origin = Some(id);
+                    copy.origin_path = e.path.clone();
                     copy.created = Some(e);
                 } else {
-                    // Identical bytes have the same id: another copy of the same dataset.
+                    // Made again at the same place: another event of that copy.
                     copy.events.push(e);
                 }
             }
         }
         Ok(order
             .into_iter()
-            .filter_map(|id| by_id.remove(&id))
+            .filter_map(|k| by_key.remove(&k))
             .collect())
+    }
+
+    /// Decryptions begun (`decrypt-start`, naming their staging directory) whose end was
+    /// never logged (no `decrypt` or `decrypt-cleanup` entry for the same staging directory):
+    /// the process died, and its staging directory may still hold plaintext until the next
+    /// `nhikit decrypt` removes it.
+    pub fn unfinished_decrypts(&self) -> Result<Vec<AuditEntry>> {
+        let mut open: Vec<AuditEntry> = Vec::new();
+        for e in self.authentic_entries()? {
+            let staging = e.details.get("staging").and_then(|s| s.as_str());
+            match (e.event.as_str(), staging) {
+                ("decrypt-start", Some(_)) => open.push(e),
+                ("decrypt" | "decrypt-cleanup", Some(st)) => {
+                    open.retain(|o| o.details.get("staging").and_then(|s| s.as_str()) != Some(st));
+                }
+                _ => {}
+            }
+        }
+        Ok(open)
+    }
+
+    /// The `destroy-intent` entry of a destruction of the dataset at `location` that was
+    /// begun and never completed, if any (see [`DatasetStatus::unfinished`]).
+    pub fn unfinished_destroy(&self, location: &str) -> Result<Option<AuditEntry>> {
+        let mut open = None;
+        for e in self.authentic_entries()? {
+            if e.path.as_deref() != Some(location) {
+                continue;
+            }
+            match e.event.as_str() {
+                "destroy-intent" => open = Some(e),
+                "destroy" => open = None,
+                _ => {}
+            }
+        }
+        Ok(open)
     }
 }
 
@@ -635,7 +1036,8 @@ mod tests {
     /// A log with `n` entries in a fresh directory.
     fn log_with(n: usize) -> (tempfile::TempDir, AuditLog) {
         let dir = tempfile::tempdir().unwrap();
-        let log = AuditLog::new(dir.path().join("audit.jsonl"));
+        let log = AuditLog::new(dir.path().join("audit.jsonl"))
+            .with_key_file(dir.path().join("audit.key"));
         for i in 0..n {
             let mut e = AuditEntry::new("gen", "alice");
             e.details = serde_json::json!({ "i": i });
@@ -749,6 +1151,7 @@ mod tests {
         let path = dir.path().join("people.csv");
         std::fs::write(&path, "name,age\nalice,30\n").unwrap();
         let err = AuditLog::new(&path)
+            .with_key_file(dir.path().join("audit.key"))
             .append(AuditEntry::new("gen", "alice"))
             .unwrap_err();
         assert!(err.to_string().contains("not an audit log"), "{err}");

@@ -7,11 +7,14 @@
 //! Files are age v1 (age-encryption.org/v1), one random file key per file wrapped to every
 //! recipient: the Debian `age` tool decrypts them (`age -d -i key.txt FILE.age`).
 
-use crate::audit::{AuditEntry, hex};
-use crate::destroy::{dataset_id, operators};
+use crate::audit::{AuditEntry, AuditLog, hex, location};
+use crate::destroy::{hash_under, operators, read_manifest, refuse_links, remove_tree};
 use crate::error::{Error, Result, io};
+use crate::operators::{TwoPersonKeys, approve};
+use nhikit_io::contain::{EntryKind, Root};
 use nhikit_io::{CipherOut, EncryptingWriter, Encryption, FileEncryptor, MANIFEST_FILE, Manifest};
 use sha2::{Digest, Sha256};
+use std::collections::BTreeSet;
 use std::io::{BufReader, Read, Write};
 use std::path::{Path, PathBuf};
 
@@ -55,6 +58,28 @@ impl AgeEncryptor {
             ));
         }
         Ok(AgeEncryptor { recipients: out })
+    }
+}
+
+impl AgeEncryptor {
+    /// `plain` encrypted as one age file to every recipient (for small files such as a
+    /// manifest written outside a dataset writer).
+    pub fn encrypt_bytes(&self, plain: &[u8]) -> Result<Vec<u8>> {
+        let fail = |e: String| Error::Decrypt {
+            path: PathBuf::from("-"),
+            reason: format!("encrypting: {e}"),
+        };
+        let encryptor = age::Encryptor::with_recipients(
+            self.recipients.iter().map(|r| r as &dyn age::Recipient),
+        )
+        .map_err(|e| fail(e.to_string()))?;
+        let mut out = Vec::new();
+        let mut w = encryptor
+            .wrap_output(&mut out)
+            .map_err(|e| fail(e.to_string()))?;
+        w.write_all(plain).map_err(|e| fail(e.to_string()))?;
+        w.finish().map_err(|e| fail(e.to_string()))?;
+        Ok(out)
     }
 }
 
@@ -163,19 +188,21 @@ pub(crate) fn public_keys(ids: &[age::x25519::Identity]) -> Vec<String> {
     keys
 }
 
-/// Starts decrypting the age file `path` with `ids`; a key that is not a recipient is a
-/// refusal naming the key file and the dataset's recipients.
+/// Starts decrypting the age file `rel` under `root` (no link followed) with `ids`; a key
+/// that is not a recipient is a refusal naming the key file and the dataset's recipients.
 pub(crate) fn open_encrypted(
-    path: &Path,
+    root: &Root,
+    rel: &str,
     ids: &[age::x25519::Identity],
     key_file: &Path,
     encryption: &Encryption,
 ) -> Result<age::stream::StreamReader<BufReader<std::fs::File>>> {
-    let file = std::fs::File::open(path).map_err(io(path))?;
+    let path = root.display(rel);
+    let file = root.open_file(rel)?;
     let decryptor =
         age::Decryptor::new_buffered(BufReader::with_capacity(1 << 16, file)).map_err(|e| {
             Error::Decrypt {
-                path: path.to_path_buf(),
+                path: path.clone(),
                 reason: format!("not a readable age file: {e}"),
             }
         })?;
@@ -189,15 +216,17 @@ pub(crate) fn open_encrypted(
                 encryption.recipients.join(", ")
             )),
             other => Error::Decrypt {
-                path: path.to_path_buf(),
+                path,
                 reason: other.to_string(),
             },
         })
 }
 
-/// Reads the encryption block of the dataset in `dir`, refusing a plaintext dataset.
-pub(crate) fn encrypted_manifest(dir: &Path) -> Result<(Manifest, Encryption)> {
-    let manifest = Manifest::read(dir).map_err(|e| Error::NotADataset {
+/// Reads the manifest (and id) and the encryption block of the dataset under `root`,
+/// refusing a plaintext dataset.
+pub(crate) fn encrypted_manifest(root: &Root) -> Result<((Manifest, String), Encryption)> {
+    let dir = root.path();
+    let (manifest, id) = read_manifest(root).map_err(|e| Error::NotADataset {
         path: dir.to_path_buf(),
         reason: format!("no readable {MANIFEST_FILE} ({e})"),
     })?;
@@ -214,7 +243,7 @@ pub(crate) fn encrypted_manifest(dir: &Path) -> Result<(Manifest, Encryption)> {
             encryption.scheme
         )));
     }
-    Ok((manifest, encryption))
+    Ok(((manifest, id), encryption))
 }
 
 /// Who decrypts.
@@ -222,22 +251,25 @@ pub(crate) fn encrypted_manifest(dir: &Path) -> Result<(Manifest, Encryption)> {
 pub struct DecryptOptions {
     /// The operator carrying it out.
     pub operator: String,
-    /// Require a second, distinct operator.
+    /// Require a second, distinct operator who, like the first, proves a registered key.
     pub two_person: bool,
     /// The second operator confirming.
     pub confirm_operator: Option<String>,
+    /// For two-person decryption: the operators register and both operators' key files.
+    pub keys: Option<TwoPersonKeys>,
 }
 
 /// A decrypted copy: the record for the audit log.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Decryption {
-    /// The encrypted dataset's id (SHA-256 of its `manifest.json`).
+    /// The encrypted dataset's id.
     pub source: String,
-    /// The encrypted dataset's directory, as given.
+    /// The encrypted dataset's directory (canonical path).
     pub source_path: String,
-    /// The copy's id: SHA-256 of its (plaintext) `manifest.json`.
+    /// The copy's id: the plaintext manifest's `dataset_id` (the same as the encrypted
+    /// dataset's: the copy is told apart by its place), or its SHA-256 for older datasets.
     pub dataset: String,
-    /// The copy's directory, as given.
+    /// The copy's directory (canonical path).
     pub path: String,
     /// Data files decrypted.
     pub files: u64,
@@ -249,6 +281,11 @@ pub struct Decryption {
     pub operator: String,
     /// The confirming operator, for two-person decryption.
     pub confirmed_by: Option<String>,
+    /// The two operators' signed approval, for two-person decryption.
+    pub approval: Option<serde_json::Value>,
+    /// The staging directory the plaintext was written to before the rename (its
+    /// `decrypt-start` entry names it too).
+    pub staging: String,
 }
 
 impl Decryption {
@@ -263,36 +300,158 @@ impl Decryption {
             "bytes": self.bytes,
             "keys": self.keys,
             "confirmed_by": self.confirmed_by,
+            "approval": self.approval,
+            "staging": self.staging,
         });
         e
     }
 }
 
-/// Removes a temporary output directory unless disarmed.
-struct TempDir(Option<PathBuf>);
+/// The marker in the name of a staging directory: `NAME.nhikit-partial-decrypt-PID`.
+const STAGING_MARK: &str = ".nhikit-partial-decrypt-";
 
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        if let Some(p) = self.0.take() {
-            let _ = nhikit_io::unseal_dir(&p);
-            let _ = std::fs::remove_dir_all(&p);
+/// Removes staging directories left by decryptions that died: those the log records as begun
+/// and never ended whose lock is free (their process is gone), and those beside `out` (whose
+/// lock this process holds). Each removal is logged (`decrypt-cleanup`).
+fn clean_stale_staging(
+    log: &AuditLog,
+    parent: &Root,
+    name: &std::ffi::OsStr,
+    operator: &str,
+) -> Result<()> {
+    let mut removed: Vec<PathBuf> = Vec::new();
+    for e in log.unfinished_decrypts()? {
+        let (Some(staging), Some(lock)) = (
+            e.details["staging"].as_str().map(PathBuf::from),
+            e.details["lock"].as_str().map(PathBuf::from),
+        ) else {
+            continue;
+        };
+        // Held: that decryption is still running. Never created here: a lock file that is
+        // gone leaves the entry open unless its staging directory is gone too.
+        let lock_file = match std::fs::OpenOptions::new().write(true).open(&lock) {
+            Ok(f) => Some(f),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+            Err(_) => continue,
+        };
+        match &lock_file {
+            Some(f) if f.try_lock().is_err() => continue,
+            None if staging.exists() => continue,
+            _ => {}
         }
+        let existed = remove_staging(&staging)?;
+        removed.push(staging.clone());
+        let mut c = AuditEntry::new("decrypt-cleanup", operator);
+        c.dataset = e.dataset.clone();
+        c.path = e.path.clone();
+        c.details = serde_json::json!({
+            "staging": staging.display().to_string(),
+            "removed": existed,
+            "started": e.seq,
+        });
+        log.append(c)?;
+    }
+    // Unlogged leftovers beside OUT (this process holds OUT's lock, so they are dead).
+    let mut prefix = name.to_os_string();
+    prefix.push(STAGING_MARK);
+    let prefix = prefix.as_encoded_bytes().to_vec();
+    let listing = std::fs::read_dir(parent.path()).map_err(io(parent.path()))?;
+    for entry in listing {
+        let entry = PathBuf::from(entry.map_err(io(parent.path()))?.file_name());
+        if entry.as_os_str().as_encoded_bytes().starts_with(&prefix)
+            && parent.kind(&entry)? == Some(EntryKind::Dir)
+        {
+            let full = parent.display(&entry);
+            if removed.contains(&full) {
+                continue;
+            }
+            remove_tree(parent, &entry)?;
+            let mut c = AuditEntry::new("decrypt-cleanup", operator);
+            c.details = serde_json::json!({"staging": full.display().to_string(), "removed": true});
+            log.append(c)?;
+        }
+    }
+    Ok(())
+}
+
+/// Removes the staging directory at `path` if it is there; whether it was.
+fn remove_staging(path: &Path) -> Result<bool> {
+    let (Some(parent), Some(name)) = (path.parent(), path.file_name()) else {
+        return Ok(false);
+    };
+    if !name
+        .as_encoded_bytes()
+        .windows(STAGING_MARK.len())
+        .any(|w| w == STAGING_MARK.as_bytes())
+    {
+        // Only ever a directory nhikit named as its staging.
+        return Ok(false);
+    }
+    let parent = match Root::open(parent) {
+        Ok(r) => r,
+        Err(e) if e.is_not_found() => return Ok(false),
+        Err(e) => return Err(e.into()),
+    };
+    match parent.kind(name)? {
+        Some(EntryKind::Dir) => {
+            remove_tree(&parent, Path::new(name))?;
+            Ok(true)
+        }
+        _ => Ok(false),
     }
 }
 
+/// Checks every ciphertext under `root` against the clear manifest (paths contained, no
+/// link, sizes and SHA-256, no unlisted file); the first problem, if any.
+fn check_ciphertext(root: &Root, outer: &Manifest, encryption: &Encryption) -> Result<Vec<String>> {
+    let mut listed: BTreeSet<PathBuf> = BTreeSet::new();
+    let mut broken = Vec::new();
+    let expected = outer
+        .files
+        .iter()
+        .map(|f| (&f.path, f.bytes, &f.sha256))
+        .chain(std::iter::once((
+            &encryption.manifest.path,
+            encryption.manifest.bytes,
+            &encryption.manifest.sha256,
+        )));
+    for (rel, bytes, sha) in expected {
+        listed.insert(root.check(rel)?);
+        match root.kind(rel)? {
+            Some(EntryKind::File) => {
+                let (n, h) = hash_under(root, rel)?;
+                if n != bytes || h != *sha {
+                    broken.push(format!("{rel}: size or SHA-256 differs"));
+                }
+            }
+            _ => broken.push(format!("{rel}: missing")),
+        }
+    }
+    listed.insert(PathBuf::from(MANIFEST_FILE));
+    for (p, k) in root.walk()? {
+        if k == EntryKind::File && !listed.contains(&p) {
+            broken.push(format!("{}: not listed in the manifest", p.display()));
+        }
+    }
+    Ok(broken)
+}
+
 /// Decrypts the encrypted dataset in `dir` with the identities in `identity_file` into the
-/// new directory `out`, and returns the record to log.
+/// new directory `out`, and returns the record to log (the caller appends it to `log`).
 ///
-/// Refuses, writing nothing, when `out` exists (and is not an empty directory), when a
-/// ciphertext does not match the manifest, or when no identity is a recipient. Every
-/// plaintext file's size and SHA-256 is checked against the decrypted manifest; the copy is
-/// written into a temporary sibling directory, sealed read-only and renamed to `out` only
-/// when complete, so `out` never holds a partial dataset.
+/// Refuses, writing nothing, when `out` exists (and is not an empty directory) or another
+/// decryption is writing it (an advisory lock beside it), when the dataset holds a link or a
+/// manifest path that leaves it, when a ciphertext does not match the manifest, or when no
+/// identity is a recipient. The plaintext goes to a 0700 staging directory beside `out`
+/// (logged as `decrypt-start` first), every file checked against the decrypted manifest, and
+/// is renamed to `out` only when complete. Staging left by a decryption that died is removed
+/// first.
 pub fn decrypt(
     dir: &Path,
     identity_file: &Path,
     out: &Path,
     options: &DecryptOptions,
+    log: &AuditLog,
 ) -> Result<Decryption> {
     let (operator, confirmed_by) = operators(
         "decryption",
@@ -300,23 +459,52 @@ pub fn decrypt(
         options.two_person,
         options.confirm_operator.as_deref(),
     )?;
-    let (outer, encryption) = encrypted_manifest(dir)?;
+    let source_loc = location(dir)?;
+    let root = Root::open(dir)?;
+    refuse_links(&root, "nothing was written")?;
+    let ((outer, source), encryption) = encrypted_manifest(&root)?;
     let ids = read_identities(identity_file)?;
     let name = out
         .file_name()
-        .ok_or_else(|| Error::Refused(format!("{}: not a directory name", out.display())))?;
-    if out.exists() && (!out.is_dir() || std::fs::read_dir(out).map_err(io(out))?.next().is_some())
-    {
+        .ok_or_else(|| Error::Refused(format!("{}: not a directory name", out.display())))?
+        .to_os_string();
+    let parent_path = match out.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    std::fs::create_dir_all(&parent_path).map_err(io(&parent_path))?;
+    let parent_path = std::fs::canonicalize(&parent_path).map_err(io(&parent_path))?;
+    let parent = Root::open(&parent_path)?;
+    // One writer per output: a second decryption into the same OUT fails at once.
+    let mut lock_name = std::ffi::OsString::from(".");
+    lock_name.push(&name);
+    lock_name.push(".nhikit-decrypt.lock");
+    let lock_path = parent_path.join(&lock_name);
+    let lock = std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .open(&lock_path)
+        .map_err(io(&lock_path))?;
+    if lock.try_lock().is_err() {
         return Err(Error::Refused(format!(
-            "{} exists: decrypt writes a new directory; nothing was written",
-            out.display()
+            "{}: another nhikit decrypt is writing it (lock {} is held); nothing was written",
+            out.display(),
+            lock_path.display()
         )));
     }
-    let broken = outer.verify(dir)?;
-    let no_output = |e: Error| match e {
-        Error::Refused(m) => Error::Refused(format!("{m}; nothing was written")),
-        other => other,
-    };
+    clean_stale_staging(log, &parent, &name, &operator)?;
+    match parent.kind(&name)? {
+        None => {}
+        Some(EntryKind::Dir) if parent.open_dir(&name)?.walk()?.is_empty() => {}
+        Some(_) => {
+            return Err(Error::Refused(format!(
+                "{} exists: decrypt writes a new directory; nothing was written",
+                out.display()
+            )));
+        }
+    }
+    let broken = check_ciphertext(&root, &outer, &encryption)?;
     if let Some(first) = broken.first() {
         return Err(Error::Refused(format!(
             "{}: {} file(s) do not match the manifest, e.g. {first}; nothing was written",
@@ -324,26 +512,27 @@ pub fn decrypt(
             broken.len()
         )));
     }
-    // The plaintext manifest, checked against the hash the outer manifest records.
-    let manifest_path = dir.join(&encryption.manifest.path);
+    let no_output = |e: Error| match e {
+        Error::Refused(m) => Error::Refused(format!("{m}; nothing was written")),
+        other => other,
+    };
+    // The plaintext manifest. Its integrity is age's (an authenticated stream); that it
+    // belongs with these files is checked below, file by file.
+    let manifest_path = root.display(&encryption.manifest.path);
     let mut plain = Vec::new();
-    open_encrypted(&manifest_path, &ids, identity_file, &encryption)
-        .map_err(no_output)?
-        .read_to_end(&mut plain)
-        .map_err(|e| Error::Decrypt {
-            path: manifest_path.clone(),
-            reason: e.to_string(),
-        })?;
-    let plain_id = hex(&Sha256::digest(&plain));
-    if plain_id != encryption.manifest.plaintext_sha256 {
-        return Err(Error::Decrypt {
-            path: manifest_path,
-            reason: format!(
-                "the plaintext's SHA-256 is {plain_id}, the manifest says {}",
-                encryption.manifest.plaintext_sha256
-            ),
-        });
-    }
+    open_encrypted(
+        &root,
+        &encryption.manifest.path,
+        &ids,
+        identity_file,
+        &encryption,
+    )
+    .map_err(no_output)?
+    .read_to_end(&mut plain)
+    .map_err(|e| Error::Decrypt {
+        path: manifest_path.clone(),
+        reason: e.to_string(),
+    })?;
     let inner: Manifest = serde_json::from_slice(&plain).map_err(|e| Error::NotADataset {
         path: manifest_path.clone(),
         reason: format!("the decrypted manifest is not a manifest: {e}"),
@@ -354,50 +543,83 @@ pub fn decrypt(
             .iter()
             .zip(&outer.files)
             .all(|(p, c)| c.path == format!("{}{AGE_SUFFIX}", p.path));
-    if !same_files || inner.encryption.is_some() {
+    if !same_files || inner.encryption.is_some() || inner.dataset_id != outer.dataset_id {
         return Err(Error::NotADataset {
             path: manifest_path,
-            reason: "the decrypted manifest does not list the encrypted files".into(),
+            reason: "the decrypted manifest does not describe the encrypted files (another dataset's, or forged); nothing was written".into(),
         });
     }
-    let parent = match out.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
-    std::fs::create_dir_all(&parent).map_err(io(&parent))?;
-    let mut tmp_name = name.to_os_string();
-    tmp_name.push(format!(".nhikit-partial-decrypt-{}", std::process::id()));
-    let tmp = parent.join(tmp_name);
-    if tmp.exists() {
-        // Left by a killed process that had our pid.
-        let _ = nhikit_io::unseal_dir(&tmp);
-        std::fs::remove_dir_all(&tmp).map_err(io(&tmp))?;
+    for f in &inner.files {
+        // Checked before anything is written: a forged manifest naming `/x` or `../x`.
+        parent.check(&f.path).map_err(|e| {
+            Error::Refused(format!(
+                "the decrypted manifest lists {:?}: {e}; nothing was written",
+                f.path
+            ))
+        })?;
     }
-    std::fs::create_dir(&tmp).map_err(io(&tmp))?;
-    let mut guard = TempDir(Some(tmp.clone()));
-    let mut bytes = 0;
-    for (p, c) in inner.files.iter().zip(&outer.files) {
-        let target = tmp.join(&p.path);
-        if let Some(d) = target.parent() {
-            std::fs::create_dir_all(d).map_err(io(d))?;
+    let dataset = inner
+        .dataset_id
+        .clone()
+        .unwrap_or_else(|| hex(&Sha256::digest(&plain)));
+    let approval = match (options.two_person, &options.keys, &confirmed_by) {
+        (true, Some(keys), Some(confirm)) => {
+            Some(approve("decrypt", &source, &source_loc, &operator, confirm, keys)?.2)
         }
-        let source = dir.join(&c.path);
-        let mut reader = open_encrypted(&source, &ids, identity_file, &encryption)?;
-        let file = std::fs::File::create(&target).map_err(io(&target))?;
+        (true, None, _) => {
+            return Err(Error::Refused(
+                "two-person decryption needs both operators' registered keys (--operator-key, --confirm-key; see `nhikit operator`); nothing was written".into(),
+            ));
+        }
+        _ => None,
+    };
+    let mut staging_name = name.clone();
+    staging_name.push(format!("{STAGING_MARK}{}", std::process::id()));
+    let staging = parent_path.join(&staging_name);
+    let out_loc = parent_path.join(&name).display().to_string();
+    let mut start = AuditEntry::new("decrypt-start", &operator);
+    start.dataset = Some(source.clone());
+    start.path = Some(source_loc.clone());
+    start.details = serde_json::json!({
+        "staging": staging.display().to_string(),
+        "lock": lock_path.display().to_string(),
+        "pid": std::process::id(),
+        "out": out_loc,
+    });
+    log.append(start).map_err(|e| {
+        Error::Refused(format!(
+            "the decryption could not be recorded in the audit log {} ({e}); nothing was written",
+            log.path().display()
+        ))
+    })?;
+    let mut builder = std::fs::DirBuilder::new();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::DirBuilderExt;
+        builder.mode(0o700);
+    }
+    builder.create(&staging).map_err(io(&staging))?;
+    let mut guard = Staging(Some((parent_path.clone(), PathBuf::from(&staging_name))));
+    let sroot = Root::open(&staging)?;
+    let mut bytes = 0;
+    for (i, (p, c)) in inner.files.iter().zip(&outer.files).enumerate() {
+        let target = sroot.display(&p.path);
+        let mut reader = open_encrypted(&root, &c.path, &ids, identity_file, &encryption)?;
+        let file = sroot.create_file(&p.path, 0o600)?;
         let mut w = HashWrite {
             inner: std::io::BufWriter::with_capacity(1 << 16, file),
             hasher: Sha256::new(),
             bytes: 0,
         };
         std::io::copy(&mut reader, &mut w).map_err(|e| Error::Decrypt {
-            path: source.clone(),
+            path: root.display(&c.path),
             reason: e.to_string(),
         })?;
         w.inner.flush().map_err(io(&target))?;
         let sha = hex(&w.hasher.finalize());
         if w.bytes != p.bytes || sha != p.sha256 {
             return Err(Error::Decrypt {
-                path: source,
+                path: root.display(&c.path),
                 reason: format!(
                     "the plaintext has {} bytes and SHA-256 {sha}, the manifest says {} bytes and {}; nothing was written",
                     w.bytes, p.bytes, p.sha256
@@ -405,26 +627,57 @@ pub fn decrypt(
             });
         }
         bytes += w.bytes;
+        if i == 0 {
+            crate::fault("decrypt-after-first-file");
+        }
     }
-    let m = tmp.join(MANIFEST_FILE);
-    std::fs::write(&m, &plain).map_err(io(&m))?;
-    nhikit_io::seal_dir(&tmp).map_err(io(&tmp))?;
-    if out.exists() {
-        std::fs::remove_dir(out).map_err(io(out))?;
+    let m = sroot.display(MANIFEST_FILE);
+    sroot
+        .create_file(MANIFEST_FILE, 0o600)?
+        .write_all(&plain)
+        .map_err(io(&m))?;
+    drop(sroot);
+    nhikit_io::seal_dir(&staging).map_err(io(&staging))?;
+    // Sealed read-only, and reachable by its owner only: it is plaintext.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&staging, std::fs::Permissions::from_mode(0o500))
+            .map_err(io(&staging))?;
     }
-    std::fs::rename(&tmp, out).map_err(io(out))?;
+    if parent.kind(&name)?.is_some() {
+        parent.remove_dir(&name)?;
+    }
+    let final_path = parent_path.join(&name);
+    std::fs::rename(&staging, &final_path).map_err(io(out))?;
     guard.0 = None;
+    drop(lock);
     Ok(Decryption {
-        source: dataset_id(dir)?,
-        source_path: dir.display().to_string(),
-        dataset: plain_id,
-        path: out.display().to_string(),
+        source,
+        source_path: source_loc,
+        dataset,
+        path: final_path.display().to_string(),
         files: inner.files.len() as u64,
         bytes,
         keys: public_keys(&ids),
         operator,
         confirmed_by,
+        approval,
+        staging: staging.display().to_string(),
     })
+}
+
+/// Removes a staging directory unless disarmed (a failure before the rename).
+struct Staging(Option<(PathBuf, PathBuf)>);
+
+impl Drop for Staging {
+    fn drop(&mut self) {
+        if let Some((parent, name)) = self.0.take()
+            && let Ok(root) = Root::open(&parent)
+        {
+            let _ = remove_tree(&root, &name);
+        }
+    }
 }
 
 struct HashWrite<W> {
@@ -445,20 +698,20 @@ impl<W: Write> Write for HashWrite<W> {
     }
 }
 
-/// Whether `reader` can start decrypting: used by crypto-erase to check the key belongs to
-/// the dataset before destroying it.
+/// Whether `ids` can start decrypting the dataset under `root`: used by crypto-erase to check
+/// the key belongs to the dataset before destroying it.
 pub(crate) fn key_opens(
-    dir: &Path,
+    root: &Root,
     encryption: &Encryption,
     ids: &[age::x25519::Identity],
     key_file: &Path,
 ) -> Result<()> {
-    let path = dir.join(&encryption.manifest.path);
-    let mut r = open_encrypted(&path, ids, key_file, encryption)?;
+    root.check(&encryption.manifest.path)?;
+    let mut r = open_encrypted(root, &encryption.manifest.path, ids, key_file, encryption)?;
     // Read one byte: the first chunk's authentication proves the key.
     let mut one = [0u8; 1];
     r.read(&mut one).map_err(|e| Error::Decrypt {
-        path,
+        path: root.display(&encryption.manifest.path),
         reason: e.to_string(),
     })?;
     Ok(())

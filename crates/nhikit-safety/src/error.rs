@@ -86,6 +86,10 @@ pub enum Error {
         /// What is wrong.
         reason: String,
     },
+    /// A path from a manifest (or an encrypted manifest) leaves its dataset directory or
+    /// crosses a symbolic link: refused, nothing outside touched.
+    #[error("{0}; refused, nothing was touched outside the dataset")]
+    Contain(#[from] nhikit_io::contain::ContainError),
     /// An operation was refused: the message says why and what would be accepted.
     #[error("{0}")]
     Refused(String),

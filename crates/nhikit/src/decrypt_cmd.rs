@@ -17,15 +17,8 @@ pub struct DecryptArgs {
     /// when every file is decrypted and checked.
     #[arg(long)]
     pub out: PathBuf,
-    /// Who decrypts (default: $USER).
-    #[arg(long)]
-    pub operator: Option<String>,
-    /// Require a second operator to confirm (--confirm-operator), distinct from the first.
-    #[arg(long)]
-    pub two_person: bool,
-    /// The second operator confirming a two-person decryption.
-    #[arg(long)]
-    pub confirm_operator: Option<String>,
+    #[command(flatten)]
+    pub who: crate::audit_cmd::TwoPersonArgs,
     #[command(flatten)]
     pub audit: crate::audit_cmd::AuditLogArgs,
 }
@@ -34,19 +27,18 @@ pub struct DecryptArgs {
 /// refused (wrong key, altered ciphertext, existing output) or not recorded; 2 for a
 /// two-person decryption without a second operator.
 pub fn run(args: DecryptArgs) -> anyhow::Result<ExitCode> {
-    if let Some(code) =
-        crate::audit_cmd::two_person_refusal(args.two_person, args.confirm_operator.as_deref())
-    {
+    if let Some(code) = crate::audit_cmd::two_person_refusal(&args.who) {
         return Ok(code);
     }
     let log = args.audit.log()?;
     let options = nhikit_safety::DecryptOptions {
-        operator: crate::audit_cmd::operator(args.operator.as_deref()),
-        two_person: args.two_person,
-        confirm_operator: args.confirm_operator.clone(),
+        operator: crate::audit_cmd::operator(args.who.operator.as_deref()),
+        two_person: args.who.two_person,
+        confirm_operator: args.who.confirm_operator.clone(),
+        keys: args.who.keys()?,
     };
     let spinner = crate::out::spinner(&format!("decrypting {}", args.dir.display()));
-    let done = nhikit_safety::decrypt(&args.dir, &args.identity, &args.out, &options);
+    let done = nhikit_safety::decrypt(&args.dir, &args.identity, &args.out, &options, &log);
     spinner.finish_and_clear();
     let done = done?;
     let summary = format!(

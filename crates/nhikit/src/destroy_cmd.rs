@@ -18,37 +18,39 @@ pub struct DestroyArgs {
     /// hold the key of every recipient.
     #[arg(long, value_name = "FILE")]
     pub key: Option<PathBuf>,
-    /// Who destroys it (default: $USER).
-    #[arg(long)]
-    pub operator: Option<String>,
-    /// Require a second operator to confirm (--confirm-operator), distinct from the first.
-    #[arg(long)]
-    pub two_person: bool,
-    /// The second operator confirming a two-person destruction.
-    #[arg(long)]
-    pub confirm_operator: Option<String>,
+    #[command(flatten)]
+    pub who: crate::audit_cmd::TwoPersonArgs,
     #[command(flatten)]
     pub audit: crate::audit_cmd::AuditLogArgs,
 }
 
 /// Runs `nhikit destroy`: exit 0 when destroyed and recorded, 1 when refused or not recorded,
-/// 2 for a two-person destruction without a distinct second operator.
+/// 2 for a two-person destruction without a second operator or the key files.
+///
+/// An intent entry is logged before the first byte is wiped; the completion entry after. A
+/// rerun after a crash completes the destruction and records it.
 pub fn run(args: DestroyArgs) -> anyhow::Result<ExitCode> {
     let method: nhikit_safety::DestroyMethod = args.method.parse()?;
-    if let Some(code) =
-        crate::audit_cmd::two_person_refusal(args.two_person, args.confirm_operator.as_deref())
-    {
+    if let Some(code) = crate::audit_cmd::two_person_refusal(&args.who) {
         return Ok(code);
     }
     let log = args.audit.log()?;
     let options = nhikit_safety::DestroyOptions {
         method,
-        operator: crate::audit_cmd::operator(args.operator.as_deref()),
-        two_person: args.two_person,
-        confirm_operator: args.confirm_operator.clone(),
+        operator: crate::audit_cmd::operator(args.who.operator.as_deref()),
+        two_person: args.who.two_person,
+        confirm_operator: args.who.confirm_operator.clone(),
         key_file: args.key.clone(),
+        keys: args.who.keys()?,
     };
-    let done = nhikit_safety::destroy(&args.dir, &options)?;
+    let done = nhikit_safety::destroy(&args.dir, &options, &log)?;
+    if done.resumed {
+        eprintln!(
+            "{}: completing the destruction begun in entry {} (a run that did not finish)",
+            args.dir.display(),
+            done.intent
+        );
+    }
     let what = match &done.key_file {
         Some(key) => format!(
             "key {key} destroyed ({}, {} bytes); the {} encrypted files can no longer be decrypted with it",

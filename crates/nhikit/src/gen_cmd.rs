@@ -21,9 +21,11 @@ pub struct GenArgs {
     /// Households to generate, spread over the municipalities by population.
     #[arg(long, default_value_t = 1000)]
     pub households: u64,
-    /// Seed: the same seed and options give byte-identical files.
-    #[arg(long, default_value_t = 0)]
-    pub seed: u64,
+    /// Seed: the same seed and options give byte-identical files. Default 0, except with
+    /// --encrypt-to: then a seed drawn from the OS random source, recorded only inside the
+    /// encryption (a chosen seed can be guessed, and a right guess confirmed by regenerating).
+    #[arg(long)]
+    pub seed: Option<u64>,
     /// Output directory; must not exist or be empty (it appears only when complete).
     #[arg(long)]
     pub out: PathBuf,
@@ -117,8 +119,21 @@ pub fn run(args: GenArgs) -> anyhow::Result<ExitCode> {
         Some(other) => anyhow::bail!("--encoding {other:?}: expected utf-8 or cp932"),
     };
     let reference = Reference::embedded()?;
+    let encrypting = !args.encrypt_to.is_empty() || !args.encrypt_to_file.is_empty();
+    let seed = match args.seed {
+        Some(s) => {
+            if encrypting && !crate::out::quiet() {
+                eprintln!(
+                    "warning: --seed with --encrypt-to: whoever guesses the seed can regenerate the data and confirm the guess from the ciphertext sizes; leave --seed out to draw one at random"
+                );
+            }
+            s
+        }
+        None if encrypting => nhikit_safety::random_seed()?,
+        None => 0,
+    };
     let options = Options {
-        seed: args.seed,
+        seed,
         households: args.households,
         municipalities: args.municipality.clone(),
         as_of,
@@ -137,6 +152,8 @@ pub fn run(args: GenArgs) -> anyhow::Result<ExitCode> {
         },
     )?;
     writer.seal_on_finish(true);
+    // A random id: with the dataset's place it tells this dataset from any copy of it.
+    writer.dataset_id(nhikit_safety::new_dataset_id()?);
     if let Some(e) = &encryptor {
         writer.encrypt_with(Arc::new(e.clone()));
     }
@@ -213,7 +230,7 @@ pub fn run(args: GenArgs) -> anyhow::Result<ExitCode> {
             name: "nhikit-synth".into(),
             output_version: nhikit_synth::OUTPUT_VERSION,
         },
-        seed: args.seed,
+        seed,
         options: gen_options,
         shard: (shard.count > 1).then_some(nhikit_io::Shard {
             index: shard.index + 1,
@@ -222,18 +239,21 @@ pub fn run(args: GenArgs) -> anyhow::Result<ExitCode> {
         created: None,
     })?;
     let mut details = serde_json::json!({
-        "seed": args.seed,
+        "seed": seed,
         "households": args.households,
         "files": manifest.files.len(),
         "bytes": manifest.files.iter().map(|f| f.bytes).sum::<u64>(),
         "sealed": true,
     });
     if let Some(enc) = &manifest.encryption {
-        // The seed would regenerate the data: an encrypted dataset's log entry leaves it out.
-        details["seed"] = serde_json::Value::Null;
-        details["encrypted"] = serde_json::json!({
-            "scheme": enc.scheme,
-            "recipients": enc.recipients,
+        // The seed and options would regenerate the data, a plaintext hash or count would
+        // confirm a guess of them: an encrypted dataset's entry carries none of them (its
+        // byte count is the ciphertext's).
+        details = serde_json::json!({
+            "files": manifest.files.len(),
+            "bytes": manifest.files.iter().map(|f| f.bytes).sum::<u64>(),
+            "sealed": true,
+            "encrypted": {"scheme": enc.scheme, "recipients": enc.recipients},
         });
     }
     crate::audit_cmd::record_dataset(
@@ -252,7 +272,6 @@ pub fn run(args: GenArgs) -> anyhow::Result<ExitCode> {
             serde_json::json!({
                 "scheme": enc.scheme,
                 "recipients": enc.recipients,
-                "plaintext_dataset": enc.manifest.plaintext_sha256,
                 "files": manifest.files.iter()
                     .map(|f| serde_json::json!({"path": f.path, "sha256": f.sha256}))
                     .chain(std::iter::once(serde_json::json!({
@@ -262,7 +281,15 @@ pub fn run(args: GenArgs) -> anyhow::Result<ExitCode> {
             }),
         )?;
     }
-    if !crate::out::quiet() {
+    if !crate::out::quiet() && manifest.encryption.is_some() {
+        // No counts: they would confirm a guess of the seed and options.
+        eprintln!(
+            "{}: {} files in {:.2} s",
+            args.out.display(),
+            manifest.files.len(),
+            started.elapsed().as_secs_f64()
+        );
+    } else if !crate::out::quiet() {
         let secs = started.elapsed().as_secs_f64();
         let bytes: u64 = manifest.files.iter().map(|f| f.bytes).sum();
         let persons = persons.into_inner();

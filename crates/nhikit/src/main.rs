@@ -14,6 +14,7 @@ mod id_cmd;
 mod init_cmd;
 mod load_cmd;
 mod manifest_cmd;
+mod operator_cmd;
 mod out;
 mod reference_cmd;
 mod scan_cmd;
@@ -92,12 +93,18 @@ enum Command {
     Audit(audit_cmd::AuditCommand),
     /// Destroy a dataset (checked by its manifest) and record it in the audit log.
     ///
-    /// Example: `nhikit destroy data/ --operator alice --two-person --confirm-operator bob`
+    /// Example: `nhikit destroy data/ --operator alice --operator-key alice.key --two-person
+    /// --confirm-operator bob --confirm-key bob.key`
     Destroy(destroy_cmd::DestroyArgs),
     /// Decrypt an encrypted dataset (age) into a new directory, recorded in the audit log.
     ///
     /// Example: `nhikit decrypt data/ --identity key.txt --out plain/`
     Decrypt(decrypt_cmd::DecryptArgs),
+    /// Operators of two-person work: make a key, register a name and public key, list them.
+    ///
+    /// Example: `nhikit operator keygen --name alice --out alice.key`
+    #[command(subcommand)]
+    Operator(operator_cmd::OperatorCommand),
     /// Dataset manifests: merge the manifests of N generation shards into one dataset.
     ///
     /// Example: `nhikit manifest merge shard-1/ shard-2/ --out national/`
@@ -157,6 +164,7 @@ fn main() -> ExitCode {
         Command::Audit(cmd) => audit_cmd::run(cmd),
         Command::Destroy(args) => destroy_cmd::run(args),
         Command::Decrypt(args) => decrypt_cmd::run(args),
+        Command::Operator(cmd) => operator_cmd::run(cmd),
         Command::Manifest(cmd) => manifest_cmd::run(cmd),
         Command::Reference(args) => reference_cmd::run(args),
         Command::Serve(args) => serve_cmd::run(args),

@@ -4,7 +4,7 @@ use nhikit_safety::{AuditEntry, AuditLog, AuditProblem};
 
 fn log_with(n: u64) -> (tempfile::TempDir, AuditLog) {
     let tmp = tempfile::tempdir().unwrap();
-    let log = AuditLog::new(tmp.path().join("sub/audit.jsonl"));
+    let log = crate::keyed(tmp.path().join("sub/audit.jsonl"));
     for i in 1..=n {
         let mut e = AuditEntry::new("gen", "alice");
         e.dataset = Some(format!("dataset-{i}"));
@@ -35,7 +35,7 @@ fn an_intact_log_verifies() {
     assert_eq!(v.head, Some(log.entries().unwrap()[3].hash.clone()));
     // A missing log is empty and intact.
     assert!(
-        AuditLog::new(_t.path().join("none"))
+        crate::keyed(_t.path().join("none"))
             .verify()
             .unwrap()
             .problems
@@ -59,7 +59,7 @@ fn an_edited_entry_with_a_recomputed_hash_is_named_by_the_next() {
     // Rewrite entry 2 as a forger would: change it and recompute its own hash.
     let (_t2, forged) = {
         let tmp = tempfile::tempdir().unwrap();
-        let other = AuditLog::new(tmp.path().join("f.jsonl"));
+        let other = crate::keyed(tmp.path().join("f.jsonl"));
         let mut e = AuditEntry::new("gen", "mallory");
         e.dataset = Some("dataset-2".into());
         other.append(AuditEntry::new("gen", "alice")).unwrap();
@@ -69,9 +69,10 @@ fn an_edited_entry_with_a_recomputed_hash_is_named_by_the_next() {
     l[1] = serde_json::to_string(&forged).unwrap();
     write(&log, &l);
     let v = log.verify().unwrap();
+    // Its hashes are right, but its MAC is not under this log's key.
     assert_eq!(
         v.problems,
-        vec![AuditProblem::Edited { seq: 2, line: 2 }],
+        vec![AuditProblem::Forged { seq: 2, line: 2 }],
         "{:?}",
         v.problems
     );
@@ -171,7 +172,7 @@ fn report_tells_what_became_of_each_dataset() {
 #[test]
 fn record_ties_entries_to_datasets_and_report_follows_copies() {
     let tmp = tempfile::tempdir().unwrap();
-    let log = AuditLog::new(tmp.path().join("audit.jsonl"));
+    let log = crate::keyed(tmp.path().join("audit.jsonl"));
     // A dataset directory: its id is the SHA-256 of its manifest.json (sha256sum of "{}\n").
     let dir = tmp.path().join("export");
     std::fs::create_dir(&dir).unwrap();
@@ -199,6 +200,7 @@ fn record_ties_entries_to_datasets_and_report_follows_copies() {
     // A decryption of the exported dataset into a copy.
     let mut d = AuditEntry::new("decrypt", "carol");
     d.dataset = Some(id.into());
+    d.path = e.path.clone();
     d.details = serde_json::json!({"copy": {"dataset": "copy-id", "path": "copy/"}});
     log.append(d).unwrap();
     let report = log.report().unwrap();
@@ -211,4 +213,55 @@ fn record_ties_entries_to_datasets_and_report_follows_copies() {
     assert_eq!(report[1].path.as_deref(), Some("copy/"));
     assert_eq!(report[1].created.as_ref().unwrap().operator, "carol");
     assert!(log.verify().unwrap().problems.is_empty());
+}
+
+#[test]
+fn a_checkpoint_detects_truncation_deletion_and_a_rewrite_even_with_the_key() {
+    let (_t, log) = log_with(4);
+    let cp = log.checkpoint().unwrap();
+    assert_eq!(cp.entries, 4);
+    let v = log.verify_with(Some(&cp)).unwrap();
+    assert!(v.problems.is_empty(), "{:?}", v.problems);
+    assert_eq!(v.checkpoint, Some(4));
+    let all = lines(&log);
+    // Truncated.
+    write(&log, &all[..2]);
+    let v = log.verify_with(Some(&cp)).unwrap();
+    assert!(
+        log.verify().unwrap().is_intact(),
+        "undetectable without the checkpoint"
+    );
+    assert_eq!(
+        v.problems,
+        vec![AuditProblem::Cut {
+            last: 2,
+            checkpoint: 4,
+            line: 3
+        }]
+    );
+    // Deleted.
+    std::fs::remove_file(log.path()).unwrap();
+    let v = log.verify_with(Some(&cp)).unwrap();
+    assert!(matches!(
+        v.problems.as_slice(),
+        [AuditProblem::Cut { last: 0, .. }]
+    ));
+    // Rewritten by someone holding the key: a fresh, valid history of 4 entries.
+    for _ in 0..4 {
+        log.append(AuditEntry::new("gen", "mallory")).unwrap();
+    }
+    assert!(log.verify().unwrap().is_intact());
+    let v = log.verify_with(Some(&cp)).unwrap();
+    assert!(
+        matches!(
+            v.problems.as_slice(),
+            [AuditProblem::Diverged { seq: 4, .. }]
+        ),
+        "{:?}",
+        v.problems
+    );
+    // A checkpoint edited to match is refused (its MAC).
+    let mut forged = cp.clone();
+    forged.head = log.verify().unwrap().head.unwrap();
+    assert!(log.verify_with(Some(&forged)).is_err());
 }

@@ -140,3 +140,11 @@ impl<W: RowWriter> RowWriter for Tamper<'_, W> {
         self.inner.end_row();
     }
 }
+
+/// A log at `path` authenticated with the key beside it (`<path>.key`), never the user's
+/// default key.
+pub fn keyed(path: impl Into<std::path::PathBuf>) -> nhikit_safety::AuditLog {
+    let path = path.into();
+    let key = path.with_extension("key");
+    nhikit_safety::AuditLog::new(path).with_key_file(key)
+}

@@ -69,7 +69,8 @@ fn command(args: &[&str]) -> Command {
     c.args(args)
         .current_dir(workspace())
         .env_remove("NHIKIT_SCHEMAS")
-        .env_remove("NHIKIT_AUDIT_LOG");
+        .env_remove("NHIKIT_AUDIT_LOG")
+        .env("NHIKIT_AUDIT_KEY", crate::audit_key());
     c
 }
 
@@ -170,7 +171,15 @@ fn gen_killed_at_random_leaves_no_complete_looking_output() {
     };
     let reference = tmp.path().join("reference");
     let full = timed(gen_into(&reference));
-    let manifest = std::fs::read(reference.join("manifest.json")).unwrap();
+    // Manifests compared without their random dataset id (issue 19).
+    let without_id = |bytes: Vec<u8>| {
+        let mut m: serde_json::Value = serde_json::from_slice(&bytes).unwrap_or_default();
+        if let Some(o) = m.as_object_mut() {
+            o.remove("dataset_id");
+        }
+        m
+    };
+    let manifest = without_id(std::fs::read(reference.join("manifest.json")).unwrap());
     let mut moments = Moments::new("gen");
     let (mut killed, mut finished, mut complete_after_kill, mut leftovers) = (0, 0, 0, 0);
     let mut verified = std::collections::BTreeSet::new();
@@ -192,7 +201,7 @@ fn gen_killed_at_random_leaves_no_complete_looking_output() {
         // checks against it (verified again only when a new directory was renamed there).
         if let Ok(meta) = std::fs::metadata(&out) {
             assert_eq!(
-                std::fs::read(out.join("manifest.json")).unwrap_or_default(),
+                without_id(std::fs::read(out.join("manifest.json")).unwrap_or_default()),
                 manifest,
                 "{slot} exists after a kill at attempt {attempt} but its manifest is not the complete one"
             );
@@ -405,7 +414,7 @@ fn child_audit_appender() {
     let Some(path) = std::env::var_os("NHIKIT_CRASH_APPEND_TO") else {
         return;
     };
-    let log = AuditLog::new(path);
+    let log = AuditLog::new(path).with_key_file(crate::audit_key());
     for i in 0..u64::MAX {
         let mut e = AuditEntry::new("crash-test", "child");
         e.details = serde_json::json!({
@@ -435,7 +444,7 @@ fn appender(log: &Path) -> Command {
 fn audit_log_survives_kills_of_concurrent_appenders() {
     let tmp = tempfile::tempdir().unwrap();
     let log_path = tmp.path().join("audit.jsonl");
-    let log = AuditLog::new(&log_path);
+    let log = AuditLog::new(&log_path).with_key_file(crate::audit_key());
     let mut moments = Moments::new("audit append");
     let (mut killed, mut warnings) = (0, 0);
     let mut previous = String::new();
@@ -489,7 +498,8 @@ fn with_file_size_limit(bytes: u64, program: &Path, args: &[&str]) -> Command {
         .args(args)
         .current_dir(workspace())
         .env_remove("NHIKIT_SCHEMAS")
-        .env_remove("NHIKIT_AUDIT_LOG");
+        .env_remove("NHIKIT_AUDIT_LOG")
+        .env("NHIKIT_AUDIT_KEY", crate::audit_key());
     c
 }
 
@@ -497,7 +507,7 @@ fn with_file_size_limit(bytes: u64, program: &Path, args: &[&str]) -> Command {
 fn an_audit_append_cut_short_by_a_file_size_limit_is_recovered_by_the_next_one() {
     let tmp = tempfile::tempdir().unwrap();
     let path = tmp.path().join("audit.jsonl");
-    let log = AuditLog::new(&path);
+    let log = AuditLog::new(&path).with_key_file(crate::audit_key());
     for _ in 0..3 {
         log.append(AuditEntry::new("gen", "alice")).unwrap();
     }

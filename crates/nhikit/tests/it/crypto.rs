@@ -164,13 +164,22 @@ fn encrypted_gen_leaves_no_plaintext_and_decrypts_to_the_plaintext_dataset() {
     ]);
     assert!(out.contains("decrypted to"), "{out}");
     assert_eq!(files(Path::new(&copy)), plain_files);
-    for f in &plain_files {
+    // Every data file byte-identical; the manifests differ only by their random dataset id.
+    for f in plain_files.iter().filter(|f| *f != "manifest.json") {
         assert_eq!(
             std::fs::read(Path::new(&copy).join(f)).unwrap(),
             std::fs::read(Path::new(&plain).join(f)).unwrap(),
             "{f}"
         );
     }
+    let manifest = |dir: &str| {
+        let mut m: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(Path::new(dir).join("manifest.json")).unwrap())
+                .unwrap();
+        m.as_object_mut().unwrap().remove("dataset_id");
+        m
+    };
+    assert_eq!(manifest(&copy), manifest(&plain));
     let out = run_ok(&["verify", &copy]);
     assert!(out.contains("records regenerated"), "{out}");
 
@@ -267,13 +276,17 @@ fn two_person_decrypt_needs_a_second_distinct_operator() {
     ];
     let o = nhikit(&base);
     assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    let keys = crate::two_operators(&s.root);
+    let keys: Vec<&str> = keys.iter().map(String::as_str).collect();
     let mut same = base.to_vec();
     same.extend(["--confirm-operator", "alice"]);
+    same.extend_from_slice(&keys);
     let o = nhikit(&same);
     assert_eq!(o.status.code(), Some(1), "{}", text(&o));
     assert!(!Path::new(&copy).exists());
     let mut two = base.to_vec();
     two.extend(["--confirm-operator", "bob"]);
+    two.extend_from_slice(&keys);
     let out = run_ok(&two);
     assert!(out.contains("confirmed by bob"), "{out}");
     let entry: serde_json::Value = serde_json::from_str(
@@ -320,7 +333,8 @@ fn crypto_erase_destroys_the_key_and_the_data_no_longer_decrypt() {
     assert_eq!(o.status.code(), Some(1), "{}", text(&o));
     assert!(text(&o).contains("--key FILE"), "{}", text(&o));
 
-    let out = run_ok(&[
+    let keys = crate::two_operators(&s.root);
+    let mut args = vec![
         "destroy",
         &enc,
         "--method",
@@ -334,7 +348,9 @@ fn crypto_erase_destroys_the_key_and_the_data_no_longer_decrypt() {
         "bob",
         "--audit-log",
         &s.log,
-    ]);
+    ];
+    args.extend(keys.iter().map(String::as_str));
+    let out = run_ok(&args);
     assert!(out.contains("can no longer be decrypted"), "{out}");
     assert!(!Path::new(&s.key1).exists());
     assert!(

@@ -51,8 +51,8 @@ fn output_is_identical_for_any_thread_count_and_shard_split() {
     assert!(reference.len() > 50, "{} files", reference.len());
     assert_eq!(reference, files(&two), "--threads 1 and 2 differ");
     assert_eq!(
-        std::fs::read(one.join("manifest.json")).unwrap(),
-        std::fs::read(two.join("manifest.json")).unwrap()
+        crate::manifest_without_id(one.as_path()),
+        crate::manifest_without_id(two.as_path())
     );
     let mut union = BTreeMap::new();
     for i in 1..=3 {
@@ -204,8 +204,8 @@ fn incomes_assessments_and_edge_cases_are_deterministic_and_leave_the_default_ou
     generate_small(&realistic, "4000", &["--profile", "realistic"]);
     assert!(files(&plain) == files(&realistic));
     assert_eq!(
-        std::fs::read(plain.join("manifest.json")).unwrap(),
-        std::fs::read(realistic.join("manifest.json")).unwrap()
+        crate::manifest_without_id(plain.as_path()),
+        crate::manifest_without_id(realistic.as_path())
     );
     // Incomes and assessments come on streams of their own: the other files are unchanged.
     generate_small(&with, "4000", &["--with", "income,assessment"]);

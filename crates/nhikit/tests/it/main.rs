@@ -17,6 +17,7 @@ mod load;
 mod property;
 mod reference;
 mod safety;
+mod safety_attacks;
 mod scale_out;
 mod schema;
 mod serve;
@@ -42,8 +43,14 @@ pub fn nhikit(args: &[&str]) -> Output {
             "NHIKIT_AUDIT_LOG",
             std::env::temp_dir().join("nhikit-test-audit.jsonl"),
         )
+        .env("NHIKIT_AUDIT_KEY", audit_key())
         .output()
         .unwrap()
+}
+
+/// The audit key the tests use (never the user's own): shared, created on first use.
+pub fn audit_key() -> PathBuf {
+    std::env::temp_dir().join("nhikit-test-audit.key")
 }
 
 /// The workspace root.
@@ -104,4 +111,56 @@ impl Drop for Served {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+/// Registers operators `alice` and `bob` in `dir/operators.toml` with key files
+/// `dir/alice.key`, `dir/bob.key`; returns the options that prove both for a two-person
+/// destroy or decrypt.
+pub fn two_operators(dir: &std::path::Path) -> Vec<String> {
+    let ops = dir.join("operators.toml");
+    for name in ["alice", "bob"] {
+        let key = dir.join(format!("{name}.key"));
+        for args in [
+            vec![
+                "operator",
+                "keygen",
+                "--name",
+                name,
+                "--out",
+                key.to_str().unwrap(),
+            ],
+            vec![
+                "operator",
+                "register",
+                "--name",
+                name,
+                "--key-file",
+                key.to_str().unwrap(),
+                "--operators",
+                ops.to_str().unwrap(),
+            ],
+        ] {
+            let o = nhikit(&args);
+            assert!(o.status.success(), "{}", text(&o));
+        }
+    }
+    [
+        "--operators",
+        ops.to_str().unwrap(),
+        "--operator-key",
+        dir.join("alice.key").to_str().unwrap(),
+        "--confirm-key",
+        dir.join("bob.key").to_str().unwrap(),
+    ]
+    .map(str::to_owned)
+    .to_vec()
+}
+
+/// `DIR/manifest.json` without its random `dataset_id` (issue 19): what two runs with the same
+/// seed and options must agree on.
+pub fn manifest_without_id(dir: &std::path::Path) -> serde_json::Value {
+    let mut m: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.join("manifest.json")).unwrap()).unwrap();
+    m.as_object_mut().unwrap().remove("dataset_id");
+    m
 }

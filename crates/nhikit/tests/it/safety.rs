@@ -105,30 +105,27 @@ fn destroy_records_and_audit_verifies_and_reports() {
         l,
     ]);
     assert_eq!(o.status.code(), Some(2), "{}", text(&o));
-    let o = nhikit(&[
-        "destroy",
-        d,
-        "--two-person",
-        "--operator",
-        "alice",
-        "--confirm-operator",
-        "alice",
-        "--audit-log",
-        l,
-    ]);
+    let keys = crate::two_operators(tmp.path());
+    let keys: Vec<&str> = keys.iter().map(String::as_str).collect();
+    let with_keys = |second: &'static str| {
+        let mut a = vec![
+            "destroy",
+            d,
+            "--two-person",
+            "--operator",
+            "alice",
+            "--confirm-operator",
+            second,
+            "--audit-log",
+            l,
+        ];
+        a.extend_from_slice(&keys);
+        nhikit(&a)
+    };
+    let o = with_keys("alice");
     assert_eq!(o.status.code(), Some(1), "{}", text(&o));
     assert!(dir.exists());
-    let o = nhikit(&[
-        "destroy",
-        d,
-        "--two-person",
-        "--operator",
-        "alice",
-        "--confirm-operator",
-        "bob",
-        "--audit-log",
-        l,
-    ]);
+    let o = with_keys("bob");
     assert_eq!(o.status.code(), Some(0), "{}", text(&o));
     assert!(!dir.exists());
     let o = nhikit(&["audit", "verify", "--audit-log", l]);

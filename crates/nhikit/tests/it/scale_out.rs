@@ -41,6 +41,14 @@ fn tree(dir: &Path) -> BTreeMap<String, Vec<u8>> {
     }
     let mut out = BTreeMap::new();
     walk(dir, dir, &mut out);
+    // The manifest without its random dataset id (issue 19): a merge is a new dataset.
+    if out.contains_key("manifest.json") {
+        let m = crate::manifest_without_id(dir);
+        out.insert(
+            "manifest.json".into(),
+            serde_json::to_vec_pretty(&m).unwrap(),
+        );
+    }
     out
 }
 
