@@ -28,6 +28,7 @@ fn serve(args: &[&str], env: &[(&str, &str)], n: usize) -> Running {
         .args(args)
         .current_dir(workspace())
         .env_remove("NHIKIT_TOKEN")
+        .env("NHIKIT_AUDIT_KEY", crate::audit_key())
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::null());
