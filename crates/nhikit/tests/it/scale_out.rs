@@ -522,11 +522,17 @@ fn check_job(job: &Value, what: &str) {
             }
         }
         for e in c["env"].as_array().into_iter().flatten() {
-            // EnvVar.value is a string: an unquoted number in YAML is refused.
+            // EnvVar.value is a string: an unquoted number in YAML is refused. A secret comes
+            // from a Secret (valueFrom.secretKeyRef), never as a value in the manifest.
+            let from_secret = e["valueFrom"]["secretKeyRef"]["name"].is_string()
+                && e["valueFrom"]["secretKeyRef"]["key"].is_string();
             assert!(
-                e["name"].is_string() && e["value"].is_string(),
+                e["name"].is_string() && (e["value"].is_string() || from_secret),
                 "{what}: env {e}"
             );
+            if e["name"] == "NHIKIT_TOKEN" {
+                assert!(from_secret, "{what}: the token must come from a Secret");
+            }
         }
         for m in c["volumeMounts"].as_array().unwrap() {
             let v = m["name"].as_str().unwrap();
