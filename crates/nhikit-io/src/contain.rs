@@ -473,6 +473,23 @@ impl Root {
         Ok(out)
     }
 
+    /// Refuses a root that holds a symbolic link anywhere (a dataset: links inside one are
+    /// refused outright, whether or not a manifest lists them); the first link found, in walk
+    /// order, is named.
+    pub fn refuse_links(&self) -> Result<(), ContainError> {
+        match self
+            .walk()?
+            .into_iter()
+            .find(|(_, k)| *k == EntryKind::Symlink)
+        {
+            Some((rel, _)) => Err(ContainError::Symlink {
+                path: self.path.join(rel),
+                root: self.path.clone(),
+            }),
+            None => Ok(()),
+        }
+    }
+
     fn walk_into(
         &self,
         dir: OwnedFd,

@@ -274,6 +274,9 @@ impl Reference {
                 };
                 let root = Arc::new(self.open_dir(dir).map_err(refused)?);
                 let manifest = Manifest::read_in(&root).map_err(refused)?;
+                // Links inside a dataset are refused outright, listed or not.
+                root.refuse_links()
+                    .map_err(|e| refused(nhikit_io::Error::from(e)))?;
                 let format = [Format::Parquet, Format::Arrow, Format::Jsonl, Format::Csv]
                     .into_iter()
                     .find(|f| manifest.files.iter().any(|e| e.format == *f))

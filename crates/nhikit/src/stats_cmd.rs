@@ -263,6 +263,8 @@ pub fn run(args: StatsArgs) -> anyhow::Result<ExitCode> {
             args.dir.display()
         )
     })?;
+    // Links inside a dataset are refused outright, listed or not.
+    root.refuse_links()?;
     if manifest.files.iter().any(|f| f.path.ends_with(".age")) {
         anyhow::bail!(
             "{}: the dataset is encrypted; `nhikit decrypt` it and run stats on the copy",
@@ -665,7 +667,7 @@ pub fn run(args: StatsArgs) -> anyhow::Result<ExitCode> {
     }
     match args.max_distance {
         Some(max) if worst > max => {
-            eprintln!(
+            crate::out::errln!(
                 "stats: a distribution is {worst:.4} from its target, over --max-distance {max}"
             );
             Ok(ExitCode::from(1))

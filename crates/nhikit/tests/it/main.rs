@@ -5,6 +5,7 @@ mod adapters;
 mod calc;
 mod conform;
 mod conform_targets;
+mod contain;
 mod crash;
 mod crypto;
 mod demo;
