@@ -153,7 +153,7 @@ pub fn run(args: GenArgs) -> anyhow::Result<ExitCode> {
     )?;
     // Said even with --quiet: the user should know when nhikit removed something.
     for note in writer.notes() {
-        eprintln!("note: {note}");
+        crate::out::errln!("note: {note}");
     }
     writer.seal_on_finish(true);
     // A random id: with the dataset's place it tells this dataset from any copy of it.

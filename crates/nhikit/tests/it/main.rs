@@ -3,6 +3,7 @@
 
 mod adapters;
 mod calc;
+mod closed_pipe;
 mod conform;
 mod conform_targets;
 mod contain;
