@@ -378,3 +378,97 @@ fn export_and_gen_never_overwrite_through_a_link_or_a_foreign_directory() {
             .is_symlink()
     );
 }
+
+/// Issue 19, item 5: a second writer into an output another process is writing fails at once,
+/// naming the lock; `gen` and `reference export` share the lock. The lock is held here by the
+/// test process itself (an `flock` on `OUT.nhikit-lock`, as a running `gen` holds it), so the
+/// race is deterministic.
+#[test]
+fn a_second_writer_into_a_locked_output_fails_at_once() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("ds");
+    let lock_path = tmp.path().join("ds.nhikit-lock");
+    let lock = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&lock_path)
+        .unwrap();
+    lock.try_lock().unwrap();
+    let expected = format!(
+        "{}: another nhikit process is writing there (it holds {}); wait for it to finish, or choose another output",
+        out.display(),
+        lock_path.display()
+    );
+    let started = std::time::Instant::now();
+    let o = nhikit(&[
+        "gen",
+        "--households",
+        "5",
+        "--quiet",
+        "--overwrite",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    assert!(text(&o).contains(&expected), "{}", text(&o));
+    let db = tmp.path().join("empty.db");
+    let o = nhikit(&[
+        "reference",
+        "export",
+        "--db",
+        db.to_str().unwrap(),
+        "--audit-log",
+        tmp.path().join("audit.jsonl").to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    assert!(text(&o).contains(&expected), "{}", text(&o));
+    assert!(started.elapsed() < std::time::Duration::from_secs(30));
+    assert!(!out.exists());
+    // Released: the next run writes, and removes the lock file when done.
+    drop(lock);
+    let o = nhikit(&[
+        "gen",
+        "--households",
+        "5",
+        "--quiet",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", text(&o));
+    assert!(!lock_path.exists());
+}
+
+/// Issue 19, item 5: what a killed `gen` left beside its output (`OUT.nhikit-partial-PID`) is
+/// removed by the next run into that output, which says so.
+#[test]
+fn the_next_gen_removes_a_killed_runs_partial_output_and_says_so() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("ds");
+    let partial = tmp.path().join("ds.nhikit-partial-4194301");
+    std::fs::create_dir_all(partial.join("csv")).unwrap();
+    std::fs::write(partial.join("csv/part-00000.csv"), "half a file").unwrap();
+    // Sealed, as a run killed just before its rename leaves it.
+    std::fs::set_permissions(&partial, std::fs::Permissions::from_mode(0o555)).unwrap();
+    let o = nhikit(&[
+        "gen",
+        "--households",
+        "5",
+        "--quiet",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", text(&o));
+    assert!(
+        String::from_utf8_lossy(&o.stderr).contains(&format!(
+            "note: removed {}, left by an earlier run (process 4194301) that did not finish",
+            partial.display()
+        )),
+        "{}",
+        text(&o)
+    );
+    assert!(!partial.exists());
+    assert!(out.join("manifest.json").is_file());
+}
