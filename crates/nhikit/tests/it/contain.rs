@@ -106,7 +106,7 @@ fn attacked(attack: Attack) -> Setup {
     // The victim directory mirrors the dataset's `jsonl` tree, every file the secret.
     let victim_dir = tmp.path().join("victim-dir");
     for f in walk(&dir.join("jsonl")) {
-        let rel = f.strip_prefix(&dir.join("jsonl")).unwrap();
+        let rel = f.strip_prefix(dir.join("jsonl")).unwrap();
         let to = victim_dir.join(rel);
         std::fs::create_dir_all(to.parent().unwrap()).unwrap();
         std::fs::write(&to, format!("{SECRET}\n")).unwrap();
