@@ -5,11 +5,13 @@
 use crate::process::{Tail, capture_tail, reap, tail_text, wait_end};
 use crate::template::{Template, field, text_of};
 use crate::{AdapterError, Transport, io_error, snippet, storage_error};
+use nhikit_io::contain::{ContainError, Root};
 use nhikit_target::TargetError;
 use nhikit_target::wire::Operation;
 use serde_json::Value;
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::io::{Read, Write};
+use std::path::PathBuf;
 use std::process::{Command, Stdio};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
@@ -83,13 +85,31 @@ impl Transport for FilesTarget {
                 format!("{op}: the files profile has no command for this operation"),
             ));
         };
-        let req_path = c.exchange_dir.join(format!("{stem}.request.json"));
-        let resp_path = c.exchange_dir.join(format!("{stem}.response.json"));
+        // The exchange files are created and read only under the exchange directory, never
+        // through a link: a link planted there (to a file of ours, or to one to overwrite) is
+        // refused, and nothing outside is read or quoted.
+        let exchange =
+            Root::open(&c.exchange_dir).map_err(|e| io_error(op, format!("{op}: {e}")))?;
+        let (req_name, resp_name) = (
+            format!("{stem}.request.json"),
+            format!("{stem}.response.json"),
+        );
+        let req_path = exchange.display(&req_name);
+        let resp_path = exchange.display(&resp_name);
         let text = serde_json::to_vec_pretty(&request)
             .map_err(|e| io_error(op, format!("{op}: request not serializable: {e}")))?;
-        std::fs::write(&req_path, text)
+        for name in [&req_name, &resp_name] {
+            match exchange.remove_file(name) {
+                Ok(()) => {}
+                Err(e) if e.is_not_found() => {}
+                Err(e) => return Err(io_error(op, format!("{op}: {e}"))),
+            }
+        }
+        exchange
+            .create_file(&req_name, 0o600)
+            .map_err(|e| e.to_string())
+            .and_then(|mut f| f.write_all(&text).map_err(|e| e.to_string()))
             .map_err(|e| io_error(op, format!("{op}: writing {}: {e}", req_path.display())))?;
-        let _ = std::fs::remove_file(&resp_path);
         let vars = |name: &str| -> Option<String> {
             match name {
                 "op" => Some(op.name().to_owned()),
@@ -117,10 +137,11 @@ impl Transport for FilesTarget {
                 )
             })?);
         }
-        let result = run(op, &argv, c).and_then(|outcome| read_response(op, &resp_path, &outcome));
+        let result = run(op, &argv, c)
+            .and_then(|outcome| read_response(op, &exchange, &resp_name, &outcome));
         if !c.keep_files {
-            let _ = std::fs::remove_file(&req_path);
-            let _ = std::fs::remove_file(&resp_path);
+            let _ = exchange.remove_file(&req_name);
+            let _ = exchange.remove_file(&resp_name);
         }
         result
     }
@@ -191,8 +212,24 @@ impl Outcome {
     }
 }
 
-fn read_response(op: Operation, path: &Path, outcome: &Outcome) -> Result<Value, TargetError> {
-    let text = match std::fs::read_to_string(path) {
+fn read_response(
+    op: Operation,
+    exchange: &Root,
+    name: &str,
+    outcome: &Outcome,
+) -> Result<Value, TargetError> {
+    let path = &exchange.display(name);
+    let read = exchange.open_file(name).map_err(|e| match e {
+        ContainError::Io { source, .. } => source.to_string(),
+        // A link or a special file: refused, not read (its target is not quoted).
+        refused => refused.to_string(),
+    });
+    let text: String = match read.and_then(|mut f| {
+        let mut t = String::new();
+        f.read_to_string(&mut t)
+            .map(|_| t)
+            .map_err(|e| e.to_string())
+    }) {
         Ok(t) => t,
         Err(e) => {
             return Err(io_error(

@@ -6,10 +6,12 @@ use crate::Error;
 use crate::scenario::{DataSource, Edit, InlineData};
 use crate::select::{Env, date_of, expand, str_of};
 use nhikit_core::date::NaiveDate;
+use nhikit_io::contain::{EntryKind, Root};
 use nhikit_io::{DatasetWriter, Format, Manifest, ManifestInfo, Partition, WriterOptions};
 use nhikit_target::{EventKind, EventRequest};
 use serde_json::Value;
 use std::collections::BTreeMap;
+use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, OnceLock};
 
@@ -153,12 +155,15 @@ impl Model {
         }
     }
 
-    /// Reads the JSON Lines files of a dataset directory.
+    /// Reads the JSON Lines files of a dataset directory, each opened under it (a manifest path
+    /// that leaves it, or a link in it, is refused and nothing outside is read).
     pub fn read(dir: &Path) -> Result<Model, Error> {
-        let manifest = Manifest::read(dir).map_err(|e| Error::Data {
+        let data_err = |e: nhikit_io::Error| Error::Data {
             path: dir.to_path_buf(),
             reason: e.to_string(),
-        })?;
+        };
+        let root = Root::open(dir).map_err(|e| data_err(e.into()))?;
+        let manifest = Manifest::read_in(&root).map_err(data_err)?;
         let mut files: Vec<_> = manifest
             .files
             .iter()
@@ -180,11 +185,15 @@ impl Model {
                 "qualification" => crate::select::Entity::Qualification,
                 _ => continue,
             };
-            let path = dir.join(&f.path);
-            let text = std::fs::read_to_string(&path).map_err(|e| Error::Data {
-                path: path.clone(),
-                reason: e.to_string(),
-            })?;
+            let path = root.display(&f.path);
+            let mut text = String::new();
+            root.open_file(&f.path)
+                .map_err(|e| data_err(e.into()))?
+                .read_to_string(&mut text)
+                .map_err(|e| Error::Data {
+                    path: path.clone(),
+                    reason: e.to_string(),
+                })?;
             for (i, line) in text.lines().enumerate() {
                 if line.trim().is_empty() {
                     continue;
@@ -271,11 +280,22 @@ impl Model {
                     text.push('\n');
                 }
             }
+            // Replaced under the dataset's root: a link there is refused, never written through.
             let path = dir.join(&file);
-            std::fs::write(&path, text).map_err(|e| Error::Data {
-                path,
-                reason: e.to_string(),
-            })?;
+            let data_err = |reason: String| Error::Data {
+                path: path.clone(),
+                reason,
+            };
+            let root = Root::open(dir).map_err(|e| data_err(e.to_string()))?;
+            match root.remove_file(&file) {
+                Ok(()) => {}
+                Err(e) if e.is_not_found() => {}
+                Err(e) => return Err(data_err(e.to_string())),
+            }
+            root.create_file(&file, 0o644)
+                .map_err(|e| data_err(e.to_string()))?
+                .write_all(text.as_bytes())
+                .map_err(|e| data_err(e.to_string()))?;
         }
         Ok(())
     }
@@ -570,20 +590,44 @@ pub fn write_inline(dir: &Path, records: &InlineData) -> Result<(), Error> {
     Ok(())
 }
 
-/// Copies a directory tree.
+/// Copies a dataset directory tree, refusing a symbolic link or a special file in it (never
+/// followed: the copy may be sent to a target).
 pub fn copy_dir(from: &Path, to: &Path) -> Result<(), Error> {
     let io = |p: &Path, e: std::io::Error| Error::Io {
         path: p.to_path_buf(),
         reason: e.to_string(),
     };
+    let refused = |p: &Path, e: nhikit_io::contain::ContainError| Error::Data {
+        path: p.to_path_buf(),
+        reason: e.to_string(),
+    };
     std::fs::create_dir_all(to).map_err(|e| io(to, e))?;
-    for entry in std::fs::read_dir(from).map_err(|e| io(from, e))? {
-        let entry = entry.map_err(|e| io(from, e))?;
-        let (src, dst) = (entry.path(), to.join(entry.file_name()));
-        if src.is_dir() {
-            copy_dir(&src, &dst)?;
-        } else {
-            std::fs::copy(&src, &dst).map_err(|e| io(&src, e))?;
+    let source = Root::open(from).map_err(|e| refused(from, e))?;
+    let target = Root::open(to).map_err(|e| refused(to, e))?;
+    for (rel, kind) in source.walk().map_err(|e| refused(from, e))? {
+        match kind {
+            EntryKind::Dir => target.create_dir_all(&rel).map_err(|e| refused(to, e))?,
+            EntryKind::File => {
+                let mut reader = source.open_file(&rel).map_err(|e| refused(from, e))?;
+                let mut writer = target
+                    .create_file(&rel, 0o644)
+                    .map_err(|e| refused(to, e))?;
+                std::io::copy(&mut reader, &mut writer)
+                    .map_err(|e| io(&source.display(&rel), e))?;
+            }
+            EntryKind::Symlink => {
+                return Err(Error::Data {
+                    path: source.display(&rel),
+                    reason: "a symbolic link in a dataset directory (refused; not followed)".into(),
+                });
+            }
+            EntryKind::Other => {
+                return Err(Error::Data {
+                    path: source.display(&rel),
+                    reason: "not a regular file or directory (refused in a dataset directory)"
+                        .into(),
+                });
+            }
         }
     }
     Ok(())

@@ -423,7 +423,28 @@ pub fn parse_scenario(path: &Path, text: &str, catalog: &Catalog) -> Result<Scen
             }
             let source = match (d.dir, d.seed, d.households, inline.is_empty()) {
                 (Some(dir), None, None, true) => {
-                    DataSource::Dir(path.parent().unwrap_or(Path::new(".")).join(dir))
+                    // A path the scenario names stays beside it: relative, no `..`, and no
+                    // link on the way (checked when it exists; the data run reads it under
+                    // its own root, refusing links inside).
+                    let base = match path.parent() {
+                        Some(p) if !p.as_os_str().is_empty() => p,
+                        _ => Path::new("."),
+                    };
+                    let refused =
+                        |e: nhikit_io::contain::ContainError| err(0..0, format!("data.dir: {e}"));
+                    let rel: PathBuf =
+                        nhikit_io::contain::relative_components(Path::new(&dir), base)
+                            .map_err(refused)?
+                            .into_iter()
+                            .collect();
+                    if let Ok(root) = nhikit_io::contain::Root::open(base) {
+                        match root.open_dir(&rel) {
+                            Ok(_) => {}
+                            Err(e) if e.is_not_found() => {}
+                            Err(e) => return Err(refused(e)),
+                        }
+                    }
+                    DataSource::Dir(base.join(rel))
                 }
                 (None, Some(seed), Some(households), true) => DataSource::Generated {
                     seed,

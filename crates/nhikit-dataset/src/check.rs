@@ -3,7 +3,8 @@
 use crate::Error;
 use chrono::Datelike;
 use nhikit_core::date::{NaiveDate, age_on, date_reaching_age};
-use nhikit_io::{Format, Manifest};
+use nhikit_io::contain::Root;
+use nhikit_io::{DataFile, Format, Manifest, Mismatch};
 use nhikit_schema::{Record, Schema, Value};
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fmt;
@@ -446,10 +447,19 @@ impl Readings {
 }
 
 /// Checks the dataset in `dir` against `schema`, reading one file at a time.
+///
+/// Every file is opened under `dir` through [`nhikit_io::contain::Root`]: a manifest listing
+/// a path that leaves the directory is refused as a whole, and a symbolic link in the dataset
+/// is a `manifest` violation that is never followed.
 pub fn validate(dir: &Path, schema: &Schema) -> Result<Report, Error> {
-    let manifest = Manifest::read(dir)?;
+    let root = Root::open(dir).map_err(nhikit_io::Error::from)?;
+    let manifest = Manifest::read_in(&root)?;
     let mut report = Report::default();
-    for m in manifest.verify(dir)? {
+    let mut refused = std::collections::BTreeSet::new();
+    for m in manifest.verify_in(&root)? {
+        if matches!(m, Mismatch::Refused { .. }) {
+            refused.insert(m.path().to_owned());
+        }
         report.violations.push(Violation {
             file: m.path().to_owned(),
             row: 0,
@@ -513,7 +523,10 @@ pub fn validate(dir: &Path, schema: &Schema) -> Result<Report, Error> {
         if format == Format::Csv && entry.layout.as_deref() != Some(own_layout.as_str()) {
             continue;
         }
-        let path = dir.join(&entry.path);
+        if refused.contains(&entry.path) {
+            // Reported above; never read.
+            continue;
+        }
         let file = places.file(&entry.path);
         let keys_of = primary.entry(entity.id.clone()).or_default();
         let violations = &mut report.violations;
@@ -566,7 +579,8 @@ pub fn validate(dir: &Path, schema: &Schema) -> Result<Report, Error> {
             )),
             _ => None,
         };
-        let read = nhikit_io::read_file(format, &path, entity, csv, &mut each);
+        let read = DataFile::open(&root, &entry.path)
+            .and_then(|data| nhikit_io::read_file(format, data, entity, csv, &mut each));
         // An unreadable file is a violation of the dataset, not a reason to stop checking.
         if let Err(e) = read {
             report.violations.push(Violation {

@@ -426,6 +426,33 @@ impl Root {
         }
     }
 
+    /// Sets the permission bits of the regular file or directory `rel`, without following a
+    /// link (a link there, or on the way, is refused and its target left as it is).
+    pub fn set_mode(&self, rel: impl AsRef<Path>, mode: u32) -> Result<(), ContainError> {
+        let (dir, name, norm) = self.parent_of(rel.as_ref(), None)?;
+        let fd = rustix::fs::openat(
+            &dir,
+            name.as_path(),
+            OFlags::RDONLY | OFlags::NOFOLLOW | OFlags::CLOEXEC | OFlags::NONBLOCK,
+            Mode::empty(),
+        )
+        .map_err(|e| self.classify(&dir, &name, &norm, e, "a file or directory"))?;
+        let st = rustix::fs::fstat(&fd).map_err(io_err(self.path.join(&norm)))?;
+        let kind = FileType::from_raw_mode(st.st_mode);
+        if !matches!(kind, FileType::RegularFile | FileType::Directory) {
+            return Err(ContainError::WrongType {
+                path: self.path.join(&norm),
+                reason: format!("not a regular file or directory ({})", describe(kind)),
+            });
+        }
+        rustix::fs::fchmod(&fd, Mode::from_raw_mode(mode)).map_err(io_err(self.path.join(norm)))
+    }
+
+    /// Sets the permission bits of the root directory itself.
+    pub fn set_own_mode(&self, mode: u32) -> Result<(), ContainError> {
+        rustix::fs::fchmod(&self.fd, Mode::from_raw_mode(mode)).map_err(io_err(self.path.clone()))
+    }
+
     /// Removes the empty directory `rel`.
     pub fn remove_dir(&self, rel: impl AsRef<Path>) -> Result<(), ContainError> {
         let (dir, name, norm) = self.parent_of(rel.as_ref(), None)?;
@@ -444,6 +471,23 @@ impl Root {
         })?;
         self.walk_into(fd, PathBuf::new(), &mut out)?;
         Ok(out)
+    }
+
+    /// Refuses a root that holds a symbolic link anywhere (a dataset: links inside one are
+    /// refused outright, whether or not a manifest lists them); the first link found, in walk
+    /// order, is named.
+    pub fn refuse_links(&self) -> Result<(), ContainError> {
+        match self
+            .walk()?
+            .into_iter()
+            .find(|(_, k)| *k == EntryKind::Symlink)
+        {
+            Some((rel, _)) => Err(ContainError::Symlink {
+                path: self.path.join(rel),
+                root: self.path.clone(),
+            }),
+            None => Ok(()),
+        }
     }
 
     fn walk_into(

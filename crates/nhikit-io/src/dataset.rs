@@ -2,6 +2,7 @@
 //! of threads), completed by writing `manifest.json` and renaming it into place.
 
 use crate::columnar::Columnar;
+use crate::contain::{EntryKind, Root};
 use crate::error::{Error, Result, io};
 use crate::format::Format;
 use crate::hash::HashingWriter;
@@ -16,6 +17,7 @@ use parquet::arrow::ArrowWriter;
 use parquet::basic::{Compression, ZstdLevel};
 use parquet::file::properties::WriterProperties;
 use std::collections::{BTreeMap, BTreeSet};
+use std::fs::File;
 use std::io::BufWriter;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -315,6 +317,12 @@ impl DatasetWriter {
         self.encryptor = Some(encryptor);
     }
 
+    /// What was cleaned up beside the output when the writer started (temporary directories
+    /// of killed runs removed or kept), one sentence each, for the user.
+    pub fn notes(&self) -> &[String] {
+        self.staging.as_ref().map_or(&[], |s| s.notes())
+    }
+
     /// Seals the finished dataset: files 0444 and directories 0555 (see
     /// [`crate::seal_dir`]), before it is renamed into place.
     pub fn seal_on_finish(&mut self, seal: bool) {
@@ -484,38 +492,262 @@ impl DatasetWriter {
     }
 }
 
+/// An advisory lock on an output path, held while a writer fills and replaces it: `OUT.nhikit-lock`
+/// beside `OUT`, locked with `flock(2)` ([`File::try_lock`]). A second writer into the same
+/// output, in this process or another, fails at once ([`Error::OutputLocked`]) instead of racing
+/// the first. The lock file is removed when the lock is released; one left by a killed process is
+/// not locked any more and is reused.
+#[derive(Debug)]
+pub struct OutputLock {
+    path: PathBuf,
+    file: Option<File>,
+}
+
+impl OutputLock {
+    /// The lock file of `out`: `OUT.nhikit-lock` beside it.
+    pub fn path_for(out: &Path) -> Result<PathBuf> {
+        let name = out.file_name().ok_or_else(|| Error::InvalidOutputPath {
+            path: out.to_path_buf(),
+        })?;
+        let mut lock = name.to_os_string();
+        lock.push(".nhikit-lock");
+        Ok(out.with_file_name(lock))
+    }
+
+    /// Takes the lock of `out` (whose parent directory must exist), or fails at once when
+    /// another writer holds it.
+    pub fn acquire(out: &Path) -> Result<OutputLock> {
+        use std::os::unix::fs::{MetadataExt, OpenOptionsExt};
+        let path = OutputLock::path_for(out)?;
+        // A holder removes the file while it still holds the lock, so a lock taken on a file
+        // that is no longer at `path` is worthless: open again (a few times at most).
+        for _ in 0..8 {
+            let file = std::fs::OpenOptions::new()
+                .read(true)
+                .write(true)
+                .create(true)
+                .truncate(false)
+                .mode(0o600)
+                .custom_flags(rustix::fs::OFlags::NOFOLLOW.bits() as i32)
+                .open(&path)
+                .map_err(io(&path))?;
+            match file.try_lock() {
+                Ok(()) => {}
+                Err(std::fs::TryLockError::WouldBlock) => {
+                    return Err(Error::OutputLocked {
+                        path: out.to_path_buf(),
+                        lock: path,
+                    });
+                }
+                Err(std::fs::TryLockError::Error(e)) => return Err(io(&path)(e)),
+            }
+            let held = file.metadata().map_err(io(&path))?;
+            match std::fs::symlink_metadata(&path) {
+                Ok(now) if now.dev() == held.dev() && now.ino() == held.ino() => {
+                    return Ok(OutputLock {
+                        path,
+                        file: Some(file),
+                    });
+                }
+                Ok(_) => {}
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                Err(e) => return Err(io(&path)(e)),
+            }
+        }
+        Err(Error::OutputLocked {
+            path: out.to_path_buf(),
+            lock: path,
+        })
+    }
+}
+
+impl Drop for OutputLock {
+    fn drop(&mut self) {
+        // Removed while still locked, then unlocked by closing (see `acquire`).
+        let _ = std::fs::remove_file(&self.path);
+        drop(self.file.take());
+    }
+}
+
+/// What stands at `out`, read without following a link.
+fn output_state(out: &Path) -> Result<Option<std::fs::Metadata>> {
+    match std::fs::symlink_metadata(out) {
+        Ok(m) => Ok(Some(m)),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(io(out)(e)),
+    }
+}
+
+/// Checks that the directory `out` is a dataset nhikit wrote, so that overwriting it removes
+/// nothing else: its `manifest.json` reads as an nhikit manifest, every file in it is listed
+/// there (or is the manifest), and it holds no link or special file.
+pub(crate) fn recognise(out: &Path) -> Result<()> {
+    let not = |reason: String| Error::NotReplaceable {
+        path: out.to_path_buf(),
+        reason,
+    };
+    let root = Root::open(out)?;
+    let manifest =
+        Manifest::read_in(&root).map_err(|e| not(format!("it is not an nhikit dataset ({e})")))?;
+    let mut listed: BTreeSet<&str> = manifest.files.iter().map(|f| f.path.as_str()).collect();
+    listed.insert(MANIFEST_FILE);
+    if let Some(e) = &manifest.encryption {
+        listed.insert(&e.manifest.path);
+    }
+    for (rel, kind) in root.walk()? {
+        let shown = rel.display();
+        match kind {
+            EntryKind::Dir => {}
+            EntryKind::File if listed.contains(rel.to_string_lossy().as_ref()) => {}
+            EntryKind::File => {
+                return Err(not(format!(
+                    "{shown} is not listed in its manifest (nhikit removes only what it wrote)"
+                )));
+            }
+            EntryKind::Symlink => {
+                return Err(not(format!(
+                    "{shown} is a symbolic link (nhikit never follows or removes links in a dataset)"
+                )));
+            }
+            EntryKind::Other => {
+                return Err(not(format!("{shown} is not a regular file or directory")));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Makes a dataset tree writable again (undoes [`crate::seal_dir`]) without following a link,
+/// so that it can be removed.
+fn unseal_contained(dir: &Path) -> Result<()> {
+    let root = Root::open(dir)?;
+    root.set_own_mode(0o755)?;
+    for (rel, kind) in root.walk()? {
+        match kind {
+            EntryKind::Dir => root.set_mode(&rel, 0o755)?,
+            EntryKind::File => root.set_mode(&rel, 0o644)?,
+            EntryKind::Symlink | EntryKind::Other => {}
+        }
+    }
+    Ok(())
+}
+
+/// Removes a directory tree nhikit wrote (a temporary directory, a dataset being replaced):
+/// writable again first, links removed as links (never followed).
+fn remove_tree(dir: &Path) -> Result<()> {
+    unseal_contained(dir)?;
+    std::fs::remove_dir_all(dir).map_err(io(dir))
+}
+
+/// `NAME.nhikit-partial-<pid>` or `NAME.nhikit-partial-<pid>.old`: the pid, and whether it is
+/// the `.old` form.
+fn partial_of(entry: &std::ffi::OsStr, name: &std::ffi::OsStr) -> Option<(u32, bool)> {
+    use std::os::unix::ffi::OsStrExt;
+    let rest = entry
+        .as_bytes()
+        .strip_prefix(name.as_bytes())?
+        .strip_prefix(b".nhikit-partial-")?;
+    let (pid, old) = match rest.strip_suffix(b".old") {
+        Some(pid) => (pid, true),
+        None => (rest, false),
+    };
+    if pid.is_empty() || !pid.iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    std::str::from_utf8(pid)
+        .ok()?
+        .parse()
+        .ok()
+        .map(|p| (p, old))
+}
+
 /// A temporary directory `OUT.nhikit-partial-<pid>` beside `OUT`, filled and then renamed to
 /// `OUT` by [`Staging::commit`]; dropped without committing, it is removed, so `OUT` only ever
-/// appears complete. Used by the dataset writer and by the shard merge.
+/// appears complete. Used by the dataset writer and by the shard merge. Holds the output's
+/// [`OutputLock`] from start to end.
 pub(crate) struct Staging {
     out: PathBuf,
     tmp: PathBuf,
     overwrite: bool,
     committed: bool,
+    notes: Vec<String>,
+    /// Released after the temporary directory is gone (fields drop after `Drop::drop`).
+    _lock: OutputLock,
 }
 
 impl Staging {
-    /// Checks `out` (must not exist, be an empty directory, or `overwrite`), creates its
-    /// parent directories and a fresh temporary sibling.
+    /// Checks `out` (must not exist, be an empty directory, or — with `overwrite` — a dataset
+    /// nhikit wrote; never a link), creates its parent directories, takes the output's lock,
+    /// removes what killed writers into `out` left beside it, and creates a fresh temporary
+    /// sibling.
     pub(crate) fn new(out: &Path, overwrite: bool) -> Result<Staging> {
         let name = out.file_name().ok_or_else(|| Error::InvalidOutputPath {
             path: out.to_path_buf(),
         })?;
-        if out.exists() && !out.is_dir() {
-            return Err(Error::OutputExists {
-                path: out.to_path_buf(),
-            });
-        }
-        if out.exists() && !overwrite && !is_empty_dir(out)? {
-            return Err(Error::OutputExists {
-                path: out.to_path_buf(),
-            });
-        }
         let parent = match out.parent() {
             Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
             _ => PathBuf::from("."),
         };
         std::fs::create_dir_all(&parent).map_err(io(&parent))?;
+        let lock = OutputLock::acquire(out)?;
+        let out_state = output_state(out)?;
+        match &out_state {
+            None => {}
+            Some(m) if m.file_type().is_symlink() => {
+                return Err(Error::NotReplaceable {
+                    path: out.to_path_buf(),
+                    reason: "it is a symbolic link (nhikit never writes through a link)".into(),
+                });
+            }
+            Some(m) if !m.is_dir() => {
+                return Err(Error::OutputExists {
+                    path: out.to_path_buf(),
+                });
+            }
+            Some(_) if is_empty_dir(out)? => {}
+            Some(_) if !overwrite => {
+                return Err(Error::OutputExists {
+                    path: out.to_path_buf(),
+                });
+            }
+            Some(_) => recognise(out)?,
+        }
+        // Holding the lock, no live writer into `out` exists: every temporary directory of
+        // one beside it was left by a process that died.
+        let mut notes = Vec::new();
+        let mut stale = Vec::new();
+        for entry in std::fs::read_dir(&parent).map_err(io(&parent))? {
+            let entry = entry.map_err(io(&parent))?;
+            if let Some((pid, old)) = partial_of(&entry.file_name(), name) {
+                stale.push((entry.path(), pid, old));
+            }
+        }
+        stale.sort();
+        for (path, pid, old) in stale {
+            let Some(meta) = output_state(&path)? else {
+                continue;
+            };
+            if !meta.is_dir() {
+                notes.push(format!(
+                    "{} is not a directory nhikit made; left as it is",
+                    path.display()
+                ));
+                continue;
+            }
+            if old && out_state.is_none() {
+                notes.push(format!(
+                    "{} is the previous dataset, moved aside by an overwrite that was killed before the new one was in place: rename it to {} to keep it (left as it is)",
+                    path.display(),
+                    out.display()
+                ));
+                continue;
+            }
+            remove_tree(&path)?;
+            notes.push(format!(
+                "removed {}, left by an earlier run (process {pid}) that did not finish",
+                path.display()
+            ));
+        }
         let mut tmp_name = name.to_os_string();
         tmp_name.push(format!(".nhikit-partial-{}", std::process::id()));
         let tmp = parent.join(tmp_name);
@@ -525,15 +757,7 @@ impl Staging {
                 return Err(Error::OutputBusy { path: tmp });
             }
         }
-        let made = (|| {
-            if tmp.exists() {
-                // Left by a killed process that had our pid: stale.
-                let _ = crate::protect::unseal_dir(&tmp);
-                std::fs::remove_dir_all(&tmp).map_err(io(&tmp))?;
-            }
-            std::fs::create_dir(&tmp).map_err(io(&tmp))
-        })();
-        if let Err(e) = made {
+        if let Err(e) = std::fs::create_dir(&tmp).map_err(io(&tmp)) {
             active().remove(&tmp);
             return Err(e);
         }
@@ -542,6 +766,8 @@ impl Staging {
             tmp,
             overwrite,
             committed: false,
+            notes,
+            _lock: lock,
         })
     }
 
@@ -550,23 +776,42 @@ impl Staging {
         &self.tmp
     }
 
+    /// What was cleaned up beside the output, for the user.
+    pub(crate) fn notes(&self) -> &[String] {
+        &self.notes
+    }
+
     /// Renames the temporary directory to `OUT`, replacing a non-empty `OUT` only if
-    /// overwriting was allowed.
+    /// overwriting was allowed and it is (still) a dataset nhikit wrote.
     pub(crate) fn commit(mut self) -> Result<()> {
         let tmp = self.tmp.clone();
         let mut old = None;
-        if self.out.exists() {
-            if is_empty_dir(&self.out)? {
+        match output_state(&self.out)? {
+            None => {}
+            Some(m) if m.file_type().is_symlink() => {
+                return Err(Error::NotReplaceable {
+                    path: self.out.clone(),
+                    reason: "it is a symbolic link (nhikit never writes through a link)".into(),
+                });
+            }
+            Some(m) if !m.is_dir() => {
+                return Err(Error::OutputExists {
+                    path: self.out.clone(),
+                });
+            }
+            Some(_) if is_empty_dir(&self.out)? => {
                 std::fs::remove_dir(&self.out).map_err(io(&self.out))?;
-            } else if self.overwrite {
+            }
+            Some(_) if self.overwrite => {
+                // Checked again: something else may have written there since `new`.
+                recognise(&self.out)?;
                 let mut name = tmp.clone().into_os_string();
                 name.push(".old");
                 let aside = PathBuf::from(name);
                 std::fs::rename(&self.out, &aside).map_err(io(&self.out))?;
-                // A sealed dataset's directories are read-only: open them to remove it.
-                crate::protect::unseal_dir(&aside).map_err(io(&aside))?;
                 old = Some(aside);
-            } else {
+            }
+            Some(_) => {
                 return Err(Error::OutputExists {
                     path: self.out.clone(),
                 });
@@ -576,7 +821,7 @@ impl Staging {
         self.committed = true;
         active().remove(&tmp);
         if let Some(old) = old {
-            std::fs::remove_dir_all(&old).map_err(io(&old))?;
+            remove_tree(&old)?;
         }
         Ok(())
     }
@@ -586,8 +831,7 @@ impl Drop for Staging {
     fn drop(&mut self) {
         if !self.committed {
             // Best effort: an unfinished dataset leaves nothing behind.
-            let _ = crate::protect::unseal_dir(&self.tmp);
-            let _ = std::fs::remove_dir_all(&self.tmp);
+            let _ = remove_tree(&self.tmp);
             active().remove(&self.tmp);
         }
     }

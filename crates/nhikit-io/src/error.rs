@@ -20,6 +20,33 @@ pub enum Error {
     /// A path from data refused or not openable under its root (`..`, absolute, a link).
     #[error(transparent)]
     Contain(#[from] crate::contain::ContainError),
+    /// A manifest lists a path that is not a relative path staying under its dataset.
+    #[error("{manifest}: refused: {source}")]
+    ManifestPath {
+        /// The manifest file.
+        manifest: PathBuf,
+        /// What is wrong with the listed path.
+        source: crate::contain::ContainError,
+    },
+    /// Another process (or writer) holds the output's lock.
+    #[error(
+        "{path}: another nhikit process is writing there (it holds {lock}); wait for it to finish, or choose another output"
+    )]
+    OutputLocked {
+        /// The output.
+        path: PathBuf,
+        /// The lock file.
+        lock: PathBuf,
+    },
+    /// Overwriting was asked for, but the output is not something nhikit wrote and can
+    /// recognise; nothing was removed.
+    #[error("{path}: not replaced: {reason}; nothing was removed")]
+    NotReplaceable {
+        /// The output.
+        path: PathBuf,
+        /// Why it is not recognised as an nhikit dataset.
+        reason: String,
+    },
     /// The output directory exists and is not empty (and overwriting was not asked for).
     #[error(
         "{path}: the output directory already exists and is not empty (choose another path or allow overwriting)"

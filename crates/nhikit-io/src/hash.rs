@@ -57,11 +57,10 @@ pub(crate) fn hex(bytes: &[u8]) -> String {
     s
 }
 
-/// SHA-256 and length of a file, read in chunks.
-pub(crate) fn hash_file(path: &std::path::Path) -> io::Result<(u64, String)> {
-    let mut file = std::fs::File::open(path)?;
+/// Length and SHA-256 of everything `reader` yields (an opened file), read in chunks.
+pub(crate) fn hash_reader(reader: &mut impl io::Read) -> io::Result<(u64, String)> {
     let mut w = HashingWriter::new(io::sink());
-    io::copy(&mut file, &mut w)?;
+    io::copy(reader, &mut w)?;
     w.finish()
 }
 

@@ -23,7 +23,7 @@ mod read;
 mod text;
 
 pub use dataset::{
-    DatasetWriter, NHIKIT_VERSION, PartSummary, PartWriter, Partition, PartitionLevel,
+    DatasetWriter, NHIKIT_VERSION, OutputLock, PartSummary, PartWriter, Partition, PartitionLevel,
     UnknownPartitionLevel, WriterOptions,
 };
 pub use error::{Error, Result};
@@ -37,6 +37,6 @@ pub use protect::{
     CipherOut, EncryptedManifest, EncryptingWriter, Encryption, FileEncryptor, seal_dir, unseal_dir,
 };
 pub use read::{
-    read_arrow, read_arrow_rows, read_csv, read_csv_rows, read_file, read_jsonl, read_jsonl_rows,
-    read_parquet, read_parquet_records, read_parquet_rows,
+    DataFile, read_arrow, read_arrow_rows, read_csv, read_csv_rows, read_file, read_jsonl,
+    read_jsonl_rows, read_parquet, read_parquet_records, read_parquet_rows,
 };

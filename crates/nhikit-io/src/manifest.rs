@@ -2,9 +2,10 @@
 //! how it was made (nhikit version, schema, generator output version, seed, options, shard).
 //! Deterministic by construction: no clock, no host, fixed key order, files sorted by path.
 
+use crate::contain::{ContainError, EntryKind, Root};
 use crate::error::{Error, Result, io};
 use crate::format::Format;
-use crate::hash::hash_file;
+use crate::hash::hash_reader;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
@@ -137,11 +138,54 @@ impl FileEntry {
 }
 
 impl Manifest {
-    /// Reads `DIR/manifest.json`.
+    /// Reads `DIR/manifest.json` (see [`Manifest::read_in`]).
     pub fn read(dir: &Path) -> Result<Manifest> {
-        let path = dir.join(MANIFEST_FILE);
-        let bytes = std::fs::read(&path).map_err(io(&path))?;
-        serde_json::from_slice(&bytes).map_err(|source| Error::Manifest { path, source })
+        Manifest::read_in(&Root::open(dir)?)
+    }
+
+    /// Reads `manifest.json` under `root`: the manifest itself must not be a link, and every
+    /// path it lists must be a relative path in normal form that stays under the root (no
+    /// `..`, not absolute: see [`crate::contain`]); a manifest that names any other path is
+    /// refused as a whole.
+    pub fn read_in(root: &Root) -> Result<Manifest> {
+        let path = root.display(MANIFEST_FILE);
+        let mut file = root.open_file(MANIFEST_FILE)?;
+        let mut bytes = Vec::new();
+        std::io::Read::read_to_end(&mut file, &mut bytes).map_err(io(&path))?;
+        let manifest: Manifest =
+            serde_json::from_slice(&bytes).map_err(|source| Error::Manifest {
+                path: path.clone(),
+                source,
+            })?;
+        manifest.check_paths(root)?;
+        Ok(manifest)
+    }
+
+    /// Checks every path the manifest lists (see [`Manifest::read_in`]).
+    pub fn check_paths(&self, root: &Root) -> Result<()> {
+        let listed = self
+            .files
+            .iter()
+            .map(|f| f.path.as_str())
+            .chain(self.encryption.iter().map(|e| e.manifest.path.as_str()));
+        for rel in listed {
+            let refused = |source| Error::ManifestPath {
+                manifest: root.display(MANIFEST_FILE),
+                source,
+            };
+            let normal = root.check(rel).map_err(refused)?;
+            if normal.as_os_str() != std::ffi::OsStr::new(rel) || rel == MANIFEST_FILE {
+                return Err(refused(ContainError::Malformed {
+                    path: PathBuf::from(rel),
+                    reason: if rel == MANIFEST_FILE {
+                        "the manifest cannot list itself"
+                    } else {
+                        "it is not in normal form (`.`, empty or trailing components)"
+                    },
+                }));
+            }
+        }
+        Ok(())
     }
 
     /// The manifest as written: pretty JSON and a final newline.
@@ -154,9 +198,18 @@ impl Manifest {
         Ok(out)
     }
 
-    /// Re-hashes every file listed under `dir` and lists what does not match: missing files,
-    /// files not in the manifest, and size or hash differences. Empty means intact.
+    /// Re-hashes every file listed under `dir` and lists what does not match (see
+    /// [`Manifest::verify_in`]).
     pub fn verify(&self, dir: &Path) -> Result<Vec<Mismatch>> {
+        self.verify_in(&Root::open(dir)?)
+    }
+
+    /// Re-hashes every file listed under `root` and lists what does not match: missing files,
+    /// files not in the manifest, size or hash differences, and anything refused — a listed
+    /// path that leaves the root, a symbolic link anywhere in the dataset (listed or not,
+    /// never followed), a device or FIFO. Empty means intact. Files are read only through
+    /// [`Root`], so nothing outside the dataset is opened.
+    pub fn verify_in(&self, root: &Root) -> Result<Vec<Mismatch>> {
         let mut out = Vec::new();
         let mut listed: BTreeSet<&str> = self.files.iter().map(|f| f.path.as_str()).collect();
         let mut expected: Vec<(&str, u64, &str)> = self
@@ -169,15 +222,57 @@ impl Manifest {
             let m = &e.manifest;
             expected.push((&m.path, m.bytes, &m.sha256));
         }
+        // Links and special files are refused wherever they are; the listed files are checked
+        // below (a refused one is reported once).
+        let mut refused: BTreeSet<String> = BTreeSet::new();
+        for (rel, kind) in root.walk()? {
+            let rel = rel.to_string_lossy().into_owned();
+            match kind {
+                EntryKind::Dir => {}
+                EntryKind::File => {
+                    if rel != MANIFEST_FILE && !listed.contains(rel.as_str()) {
+                        out.push(Mismatch::Extra { path: rel });
+                    }
+                }
+                EntryKind::Symlink => {
+                    refused.insert(rel.clone());
+                    out.push(Mismatch::Refused {
+                        path: rel,
+                        reason: "a symbolic link (refused inside a dataset; not followed)".into(),
+                    });
+                }
+                EntryKind::Other => {
+                    refused.insert(rel.clone());
+                    out.push(Mismatch::Refused {
+                        path: rel,
+                        reason: "not a regular file or directory (refused inside a dataset)".into(),
+                    });
+                }
+            }
+        }
         for (rel, size, hash) in expected {
-            let path = dir.join(rel);
-            if !path.is_file() {
-                out.push(Mismatch::Missing {
-                    path: rel.to_owned(),
-                });
+            if refused.contains(rel) {
                 continue;
             }
-            let (bytes, sha256) = hash_file(&path).map_err(io(&path))?;
+            let mut file = match root.open_file(rel) {
+                Ok(f) => f,
+                Err(e) if e.is_not_found() => {
+                    out.push(Mismatch::Missing {
+                        path: rel.to_owned(),
+                    });
+                    continue;
+                }
+                Err(e @ ContainError::Io { .. }) => return Err(e.into()),
+                Err(e) => {
+                    out.push(Mismatch::Refused {
+                        path: rel.to_owned(),
+                        reason: refusal(&e),
+                    });
+                    continue;
+                }
+            };
+            let shown = root.display(rel);
+            let (bytes, sha256) = hash_reader(&mut file).map_err(io(&shown))?;
             if bytes != size {
                 out.push(Mismatch::Size {
                     path: rel.to_owned(),
@@ -192,45 +287,34 @@ impl Manifest {
                 });
             }
         }
-        let mut present = Vec::new();
-        walk(dir, "", &mut present)?;
-        for path in present {
-            if path != MANIFEST_FILE && !listed.contains(path.as_str()) {
-                out.push(Mismatch::Extra { path });
-            }
-        }
         out.sort_by(|a, b| a.path().cmp(b.path()));
         Ok(out)
     }
 }
 
-/// Reads `DIR/manifest.json` and re-hashes every file (see [`Manifest::verify`]).
-pub fn verify_files(dir: &Path) -> Result<Vec<Mismatch>> {
-    Manifest::read(dir)?.verify(dir)
+/// Why a listed path was refused, without the path (a [`Mismatch`] names it).
+fn refusal(e: &ContainError) -> String {
+    match e {
+        ContainError::Absolute { .. } => {
+            "an absolute path (refused: it must be relative to the dataset)".into()
+        }
+        ContainError::ParentDir { .. } => {
+            "`..` (refused: a path must stay inside the dataset)".into()
+        }
+        ContainError::Malformed { reason, .. } => format!("not a usable relative path ({reason})"),
+        ContainError::Symlink { path, .. } => format!(
+            "crosses the symbolic link {} (refused inside a dataset; not followed)",
+            path.display()
+        ),
+        ContainError::WrongType { reason, .. } => reason.clone(),
+        other => other.to_string(),
+    }
 }
 
-fn walk(dir: &Path, prefix: &str, out: &mut Vec<String>) -> Result<()> {
-    let entries = std::fs::read_dir(dir).map_err(io(dir))?;
-    let mut names = Vec::new();
-    for entry in entries {
-        let entry = entry.map_err(io(dir))?;
-        names.push(entry.file_name().to_string_lossy().into_owned());
-    }
-    names.sort();
-    for name in names {
-        let path = dir.join(&name);
-        let rel = if prefix.is_empty() {
-            name
-        } else {
-            format!("{prefix}/{name}")
-        };
-        if path.is_dir() {
-            walk(&path, &rel, out)?;
-        } else {
-            out.push(rel);
-        }
-    }
-    Ok(())
+/// Reads `DIR/manifest.json` and re-hashes every file (see [`Manifest::verify_in`]).
+pub fn verify_files(dir: &Path) -> Result<Vec<Mismatch>> {
+    let root = Root::open(dir)?;
+    Manifest::read_in(&root)?.verify_in(&root)
 }
 
 /// A difference between a dataset directory and its manifest.
@@ -265,6 +349,14 @@ pub enum Mismatch {
         /// SHA-256 on disk.
         actual: String,
     },
+    /// Refused without being read: a symbolic link, a special file, or a listed path that
+    /// leaves the dataset.
+    Refused {
+        /// Relative path (as listed, or as found in the directory).
+        path: String,
+        /// Why.
+        reason: String,
+    },
 }
 
 impl Mismatch {
@@ -274,7 +366,8 @@ impl Mismatch {
             Mismatch::Missing { path }
             | Mismatch::Extra { path }
             | Mismatch::Size { path, .. }
-            | Mismatch::Hash { path, .. } => path,
+            | Mismatch::Hash { path, .. }
+            | Mismatch::Refused { path, .. } => path,
         }
     }
 
@@ -289,6 +382,7 @@ impl Mismatch {
             Mismatch::Hash {
                 expected, actual, ..
             } => format!("SHA-256 {actual}, the manifest says {expected}"),
+            Mismatch::Refused { reason, .. } => reason.clone(),
         }
     }
 }
@@ -418,6 +512,12 @@ pub enum MergeError {
 impl From<Error> for MergeError {
     fn from(e: Error) -> MergeError {
         MergeError::Write(Box::new(e))
+    }
+}
+
+impl From<ContainError> for MergeError {
+    fn from(e: ContainError) -> MergeError {
+        MergeError::Write(Box::new(e.into()))
     }
 }
 
@@ -662,19 +762,30 @@ pub fn merge_shards(
 
     let staging = crate::dataset::Staging::new(out, options.overwrite)?;
     let tmp = staging.path().to_path_buf();
+    let target = Root::open(&tmp)?;
     let (mut linked, mut copied) = (0, 0);
     for &(_, dir, m) in &numbered {
+        // The shard was verified above (no link in it); its files are still read only through
+        // its root, so a link put there since is refused rather than followed.
+        let source = Root::open(dir)?;
         for f in &m.files {
-            let from = dir.join(&f.path);
-            let to = tmp.join(&f.path);
-            if let Some(parent) = to.parent() {
-                std::fs::create_dir_all(parent).map_err(io(parent))?;
+            let from = source.display(&f.path);
+            let to = target.display(&f.path);
+            if let Some(parent) = Path::new(&f.path)
+                .parent()
+                .filter(|p| !p.as_os_str().is_empty())
+            {
+                target.create_dir_all(parent)?;
             }
+            // link(2) does not follow a link at `from`; a link there would be refused by any
+            // reader of the merged dataset.
             if !options.copy && std::fs::hard_link(&from, &to).is_ok() {
                 linked += 1;
                 continue;
             }
-            let bytes = std::fs::copy(&from, &to).map_err(io(&from))?;
+            let mut reader = source.open_file(&f.path)?;
+            let mut writer = target.create_file(&f.path, 0o644)?;
+            let bytes = std::io::copy(&mut reader, &mut writer).map_err(io(&from))?;
             if bytes != f.bytes {
                 return Err(Error::Incomplete {
                     reason: format!(
@@ -695,7 +806,8 @@ pub fn merge_shards(
     let mut ids = Vec::with_capacity(numbered.len());
     for &(_, dir, _) in &numbered {
         let path = dir.join(MANIFEST_FILE);
-        let (_, sha256) = hash_file(&path).map_err(io(&path))?;
+        let mut file = Root::open(dir)?.open_file(MANIFEST_FILE)?;
+        let (_, sha256) = hash_reader(&mut file).map_err(io(&path))?;
         ids.push((dir.clone(), sha256));
     }
     Ok(Merged {

@@ -8,15 +8,74 @@
 //!
 //! Both give the 1-based record number and return how many records they read. Errors name the
 //! file and the record.
+//!
+//! Every reader takes a [`DataFile`]: a file already opened, under its dataset directory with
+//! [`DataFile::open`] (through [`crate::contain::Root`], so a path from a manifest or a request
+//! cannot leave the directory or cross a link), or a file the user named with
+//! [`DataFile::open_named`]. What was checked is what is read: no reader opens a path again.
 
 use crate::columnar::date32;
+use crate::contain::Root;
 use crate::error::{Error, Result, io};
 use arrow_array::{Array, BooleanArray, Date32Array, Int64Array, RecordBatch, StringArray};
 use nhikit_schema::{
     Encoding, Entity, Item, ItemType, Layout, LineEnding, Record, Value, arrow_type,
 };
 use std::borrow::Cow;
-use std::path::Path;
+use std::fs::File;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+/// A data file opened for reading, with the path its errors name.
+#[derive(Debug)]
+pub struct DataFile {
+    file: File,
+    path: PathBuf,
+}
+
+impl DataFile {
+    /// Opens `rel` (a path from data: a manifest entry, a request) under `root`, refusing a
+    /// path that leaves it or crosses a link (see [`crate::contain`]).
+    pub fn open(root: &Root, rel: impl AsRef<Path>) -> Result<DataFile> {
+        let rel = rel.as_ref();
+        let file = root.open_file(rel)?;
+        Ok(DataFile {
+            file,
+            path: root.display(rel),
+        })
+    }
+
+    /// Opens a file the user named (a command-line argument), which may be anywhere; it must
+    /// be a regular file. Not for paths that come from data: use [`DataFile::open`].
+    pub fn open_named(path: impl AsRef<Path>) -> Result<DataFile> {
+        let path = path.as_ref();
+        let file = File::open(path).map_err(io(path))?;
+        let meta = file.metadata().map_err(io(path))?;
+        if !meta.is_file() {
+            return Err(Error::FileShape {
+                file: path.to_path_buf(),
+                reason: "not a regular file".to_owned(),
+            });
+        }
+        Ok(DataFile {
+            file,
+            path: path.to_path_buf(),
+        })
+    }
+
+    /// A file the caller opened itself (a path the user named), with the path errors name.
+    pub fn from_file(file: File, path: impl Into<PathBuf>) -> DataFile {
+        DataFile {
+            file,
+            path: path.into(),
+        }
+    }
+
+    /// The path errors name.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+}
 
 /// Moves a row's non-null values into a record.
 fn to_record(entity: &Entity, row: &mut [Value]) -> Record {
@@ -40,21 +99,26 @@ fn set_str(slot: &mut Value, s: &str) {
 }
 
 /// Reads a Parquet file of `entity`.
-pub fn read_parquet(path: &Path, entity: &Entity, mut f: impl FnMut(u64, Record)) -> Result<u64> {
-    read_parquet_rows(path, entity, |n, row| f(n, to_record(entity, row)))
+pub fn read_parquet(
+    file: DataFile,
+    entity: &Entity,
+    mut f: impl FnMut(u64, Record),
+) -> Result<u64> {
+    read_parquet_rows(file, entity, |n, row| f(n, to_record(entity, row)))
 }
 
 /// Reads a Parquet file of `entity` row by row (values in item order; see the module docs).
 pub fn read_parquet_rows(
-    path: &Path,
+    file: DataFile,
     entity: &Entity,
     mut f: impl FnMut(u64, &mut [Value]),
 ) -> Result<u64> {
+    let DataFile { file, path } = file;
+    let path = path.as_path();
     let pq = |source| Error::Parquet {
         file: path.display().to_string(),
         source,
     };
-    let file = std::fs::File::open(path).map_err(io(path))?;
     let reader = parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(file)
         .map_err(pq)?
         .with_batch_size(8192)
@@ -73,28 +137,29 @@ pub fn read_parquet_rows(
 }
 
 /// Reads a Parquet file of `entity` into memory.
-pub fn read_parquet_records(path: &Path, entity: &Entity) -> Result<Vec<Record>> {
+pub fn read_parquet_records(file: DataFile, entity: &Entity) -> Result<Vec<Record>> {
     let mut out = Vec::new();
-    read_parquet(path, entity, |_, r| out.push(r))?;
+    read_parquet(file, entity, |_, r| out.push(r))?;
     Ok(out)
 }
 
 /// Reads an Arrow IPC file of `entity`.
-pub fn read_arrow(path: &Path, entity: &Entity, mut f: impl FnMut(u64, Record)) -> Result<u64> {
-    read_arrow_rows(path, entity, |n, row| f(n, to_record(entity, row)))
+pub fn read_arrow(file: DataFile, entity: &Entity, mut f: impl FnMut(u64, Record)) -> Result<u64> {
+    read_arrow_rows(file, entity, |n, row| f(n, to_record(entity, row)))
 }
 
 /// Reads an Arrow IPC file of `entity` row by row (values in item order; see the module docs).
 pub fn read_arrow_rows(
-    path: &Path,
+    file: DataFile,
     entity: &Entity,
     mut f: impl FnMut(u64, &mut [Value]),
 ) -> Result<u64> {
+    let DataFile { file, path } = file;
+    let path = path.as_path();
     let arrow_err = |source| Error::Arrow {
         file: path.display().to_string(),
         source,
     };
-    let file = std::fs::File::open(path).map_err(io(path))?;
     let reader = arrow_ipc::reader::FileReader::try_new(std::io::BufReader::new(file), None)
         .map_err(arrow_err)?;
     let mut n = 0;
@@ -200,19 +265,20 @@ fn from_date32(days: i32) -> Option<chrono::NaiveDate> {
 
 /// Reads a JSON Lines file of `entity`: each line an object whose keys are item ids; a
 /// missing key or `null` is a null item; dates are `YYYY-MM-DD` strings.
-pub fn read_jsonl(path: &Path, entity: &Entity, mut f: impl FnMut(u64, Record)) -> Result<u64> {
-    read_jsonl_rows(path, entity, |n, row| f(n, to_record(entity, row)))
+pub fn read_jsonl(file: DataFile, entity: &Entity, mut f: impl FnMut(u64, Record)) -> Result<u64> {
+    read_jsonl_rows(file, entity, |n, row| f(n, to_record(entity, row)))
 }
 
 /// Reads a JSON Lines file of `entity` row by row (values in item order; see the module docs
 /// and [`read_jsonl`]).
 pub fn read_jsonl_rows(
-    path: &Path,
+    file: DataFile,
     entity: &Entity,
     mut f: impl FnMut(u64, &mut [Value]),
 ) -> Result<u64> {
     use std::io::BufRead;
-    let file = std::fs::File::open(path).map_err(io(path))?;
+    let DataFile { file, path } = file;
+    let path = path.as_path();
     let reader = std::io::BufReader::new(file);
     let index: std::collections::HashMap<&str, usize> = entity
         .items
@@ -270,17 +336,17 @@ pub fn read_jsonl_rows(
 /// file is read in the layout and encoding of `csv`; without them nothing is read (0).
 pub fn read_file(
     format: crate::Format,
-    path: &Path,
+    file: DataFile,
     entity: &Entity,
     csv: Option<(&Layout, Option<Encoding>)>,
     f: impl FnMut(u64, Record),
 ) -> Result<u64> {
     match (format, csv) {
-        (crate::Format::Parquet, _) => read_parquet(path, entity, f),
-        (crate::Format::Arrow, _) => read_arrow(path, entity, f),
-        (crate::Format::Jsonl, _) => read_jsonl(path, entity, f),
+        (crate::Format::Parquet, _) => read_parquet(file, entity, f),
+        (crate::Format::Arrow, _) => read_arrow(file, entity, f),
+        (crate::Format::Jsonl, _) => read_jsonl(file, entity, f),
         (crate::Format::Csv, Some((layout, encoding))) => {
-            read_csv(path, entity, layout, encoding, f)
+            read_csv(file, entity, layout, encoding, f)
         }
         (crate::Format::Csv, None) => Ok(0),
     }
@@ -290,13 +356,13 @@ pub fn read_file(
 /// in `encoding` (the layout's when `None`). Records hold the layout's columns; empty fields
 /// are null. The whole file is decoded in memory (parts are one municipality each).
 pub fn read_csv(
-    path: &Path,
+    file: DataFile,
     entity: &Entity,
     layout: &Layout,
     encoding: Option<Encoding>,
     mut f: impl FnMut(u64, Record),
 ) -> Result<u64> {
-    read_csv_rows(path, entity, layout, encoding, |n, row| {
+    read_csv_rows(file, entity, layout, encoding, |n, row| {
         f(n, to_record(entity, row))
     })
 }
@@ -304,13 +370,16 @@ pub fn read_csv(
 /// Reads a CSV file as [`read_csv`] does, row by row (values in item order, `Null` for the
 /// items the layout leaves out; see the module docs).
 pub fn read_csv_rows(
-    path: &Path,
+    file: DataFile,
     entity: &Entity,
     layout: &Layout,
     encoding: Option<Encoding>,
     mut f: impl FnMut(u64, &mut [Value]),
 ) -> Result<u64> {
-    let bytes = std::fs::read(path).map_err(io(path))?;
+    let DataFile { mut file, path } = file;
+    let path = path.as_path();
+    let mut bytes = Vec::new();
+    file.read_to_end(&mut bytes).map_err(io(path))?;
     let bad = |record: u64, item: Option<&str>, reason: String| Error::BadRecord {
         file: path.to_path_buf(),
         record,
@@ -677,7 +746,8 @@ mod tests {
         let date = |y, m, d| Value::Date(chrono::NaiveDate::from_ymd_opt(y, m, d).unwrap());
         let text = |s: &str| Value::Str(s.to_owned());
         let mut rows = Vec::new();
-        let n = read_csv_rows(&path, entity, &layout, None, |n, row| {
+        let open = || DataFile::open_named(&path).unwrap();
+        let n = read_csv_rows(open(), entity, &layout, None, |n, row| {
             assert_eq!(row.len(), entity.items.len());
             let others = row
                 .iter()
@@ -703,7 +773,7 @@ mod tests {
             ]
         );
         let mut records = Vec::new();
-        read_csv(&path, entity, &layout, None, |_, r| records.push(r)).unwrap();
+        read_csv(open(), entity, &layout, None, |_, r| records.push(r)).unwrap();
         let keys: Vec<Vec<&str>> = records
             .iter()
             .map(|r| r.keys().map(String::as_str).collect())
@@ -718,7 +788,7 @@ mod tests {
         );
 
         std::fs::write(&path, "a,2000-02-30,131016\n").unwrap();
-        let err = read_csv_rows(&path, entity, &layout, None, |_, _| {}).unwrap_err();
+        let err = read_csv_rows(open(), entity, &layout, None, |_, _| {}).unwrap_err();
         assert!(
             matches!(&err, Error::BadRecord { record: 1, item: Some(i), reason, .. }
                 if i == "birth_date" && reason.contains("2000-02-30")),

@@ -19,6 +19,23 @@ fn io(e: impl std::fmt::Display) -> TargetError {
 type PartKey = (Option<i64>, Option<String>, i64);
 
 impl Reference {
+    /// Where an export goes: the request's `dir`, under the data directory when one is set
+    /// (relative, no `..`, its parents created there and no link among them). The writer
+    /// itself refuses a link at `dir`, takes its lock, and with `overwrite` replaces only a
+    /// dataset nhikit wrote (see [`DatasetWriter::create`]).
+    fn export_dir(&self, dir: &std::path::Path) -> Result<std::path::PathBuf, TargetError> {
+        let Some(root) = &self.data_root else {
+            return Ok(dir.to_path_buf());
+        };
+        let refused =
+            |e: nhikit_io::contain::ContainError| TargetError::invalid("dir", e.to_string());
+        let rel = root.check(dir).map_err(refused)?;
+        if let Some(parent) = rel.parent().filter(|p| !p.as_os_str().is_empty()) {
+            root.create_dir_all(parent).map_err(refused)?;
+        }
+        Ok(root.display(rel))
+    }
+
     pub(crate) fn export_impl(
         &self,
         request: &ExportRequest,
@@ -32,8 +49,9 @@ impl Reference {
                 layout.columns.swap(a, b);
             }
         }
+        let dir = self.export_dir(&request.dir)?;
         let writer = DatasetWriter::create(
-            &request.dir,
+            &dir,
             &schema,
             WriterOptions {
                 formats: vec![Format::Csv],

@@ -11,19 +11,40 @@
 use crate::cross::Facts;
 use crate::store::{self, Checker, Problem};
 use crate::{Fault, Reference};
-use nhikit_io::{Format, Manifest};
+use nhikit_io::contain::Root;
+use nhikit_io::{DataFile, Format, Manifest};
 use nhikit_schema::{Encoding, Entity, Layout, Value};
 use nhikit_target::{
     ErrorCode, ImportRequest, ImportResponse, Rejection, RejectionCode, TargetError,
 };
 use rusqlite::{ErrorCode as SqlCode, TransactionBehavior};
 use std::collections::{BTreeMap, HashMap};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::sync::mpsc::{Receiver, SyncSender};
+
+/// Where a source is read from.
+enum Place {
+    /// A path relative to a directory opened as a [`Root`]: a dataset's manifest entry, or a
+    /// request's path under the reference's data directory. Opened without leaving it or
+    /// crossing a link.
+    Under(Arc<Root>, PathBuf),
+    /// A path the caller named, with no data directory set (the command line, a test).
+    Named(PathBuf),
+}
+
+impl Place {
+    fn open(&self) -> nhikit_io::Result<DataFile> {
+        match self {
+            Place::Under(root, rel) => DataFile::open(root, rel),
+            Place::Named(path) => DataFile::open_named(path),
+        }
+    }
+}
 
 /// One file to read.
 struct Source {
-    path: PathBuf,
+    place: Place,
     /// As reported: relative to the dataset, or as given.
     shown: String,
     entity: String,
@@ -235,13 +256,27 @@ fn entity_rank(e: &str) -> u8 {
 }
 
 impl Reference {
+    /// Opens a directory a request names: under the data directory when one is set (relative,
+    /// no `..`, no link on the way), else as given.
+    pub(crate) fn open_dir(&self, dir: &Path) -> nhikit_io::Result<Root> {
+        Ok(match &self.data_root {
+            Some(root) => root.open_dir(dir)?,
+            None => Root::open(dir)?,
+        })
+    }
+
     fn sources(&self, request: &ImportRequest) -> Result<Vec<Source>, TargetError> {
         let mut out = Vec::new();
         match (&request.dataset, request.files.is_empty()) {
             (Some(dir), true) => {
-                let manifest = Manifest::read(dir).map_err(|e| {
+                let refused = |e: nhikit_io::Error| {
                     TargetError::new(ErrorCode::Io, e.to_string()).with_item("dataset")
-                })?;
+                };
+                let root = Arc::new(self.open_dir(dir).map_err(refused)?);
+                let manifest = Manifest::read_in(&root).map_err(refused)?;
+                // Links inside a dataset are refused outright, listed or not.
+                root.refuse_links()
+                    .map_err(|e| refused(nhikit_io::Error::from(e)))?;
                 let format = [Format::Parquet, Format::Arrow, Format::Jsonl, Format::Csv]
                     .into_iter()
                     .find(|f| manifest.files.iter().any(|e| e.format == *f))
@@ -267,7 +302,7 @@ impl Reference {
                 for e in entries {
                     let (prefecture, municipality, part) = partition_of(&e.path);
                     out.push(Source {
-                        path: dir.join(&e.path),
+                        place: Place::Under(Arc::clone(&root), PathBuf::from(&e.path)),
                         shown: e.path.clone(),
                         entity: e.entity.clone(),
                         format,
@@ -307,8 +342,17 @@ impl Reference {
                     }
                     let shown = f.path.to_string_lossy().into_owned();
                     let (prefecture, municipality, part) = partition_of(&shown);
+                    let place = match &self.data_root {
+                        Some(root) => {
+                            root.check(&f.path).map_err(|e| {
+                                TargetError::invalid(format!("files[{i}].path"), e.to_string())
+                            })?;
+                            Place::Under(Arc::clone(root), f.path.clone())
+                        }
+                        None => Place::Named(f.path.clone()),
+                    };
                     out.push(Source {
-                        path: f.path.clone(),
+                        place,
                         shown,
                         entity: f.entity.clone(),
                         format,
@@ -373,14 +417,16 @@ impl Reference {
                 batch.push(row, values, &mut problems);
             };
             let src = &plan.source;
-            let read = match plan.reader {
-                Reader::Parquet => nhikit_io::read_parquet_rows(&src.path, entity, each),
-                Reader::Arrow => nhikit_io::read_arrow_rows(&src.path, entity, each),
-                Reader::Jsonl => nhikit_io::read_jsonl_rows(&src.path, entity, each),
+            // Opened here, one file at a time (a dataset may have thousands of parts): what
+            // is opened is what is read.
+            let read = src.place.open().and_then(|data| match plan.reader {
+                Reader::Parquet => nhikit_io::read_parquet_rows(data, entity, each),
+                Reader::Arrow => nhikit_io::read_arrow_rows(data, entity, each),
+                Reader::Jsonl => nhikit_io::read_jsonl_rows(data, entity, each),
                 Reader::Csv(layout) => {
-                    nhikit_io::read_csv_rows(&src.path, entity, layout, src.encoding, each)
+                    nhikit_io::read_csv_rows(data, entity, layout, src.encoding, each)
                 }
-            };
+            });
             // Inserting in key order appends to the primary key's index instead of inserting
             // at random places (identifiers are random); with the non-atomic fault, what is
             // kept depends on the order, so the file's order stays.

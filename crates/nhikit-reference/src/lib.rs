@@ -77,6 +77,9 @@ pub enum Error {
         /// The shipped ids.
         known: String,
     },
+    /// The data directory of [`Reference::with_data_root`] cannot be opened.
+    #[error("data directory: {0}")]
+    DataRoot(#[source] nhikit_io::contain::ContainError),
 }
 
 /// Which shipped municipal rate set (`schemas/rules/municipal/<id>-fyYYYY.toml`) assesses the
@@ -126,6 +129,8 @@ pub struct Reference {
     high_cost: HighCostTables,
     faults: Vec<Fault>,
     rates: RateAssignment,
+    /// The directory that request paths are resolved under ([`Reference::with_data_root`]).
+    data_root: Option<std::sync::Arc<nhikit_io::contain::Root>>,
     /// The directory of a [`Reference::temporary`] database, removed when dropped (after the
     /// connections above, which are declared first).
     _scratch: Option<tempfile::TempDir>,
@@ -321,6 +326,7 @@ impl Reference {
             high_cost: HighCostTables::embedded()?,
             faults: Vec::new(),
             rates: RateAssignment::default(),
+            data_root: None,
         })
     }
 
@@ -332,6 +338,17 @@ impl Reference {
             }
         }
         self
+    }
+
+    /// The same reference with every path in a request (an import's `dataset` and `files`, an
+    /// export's `dir`) resolved under `dir`: relative, without `..`, and without a symbolic
+    /// link anywhere on the way, or refused (issue 19; for a server facing callers it does not
+    /// trust). Without it, request paths are the caller's own (the command line), and only the
+    /// paths inside a dataset are contained.
+    pub fn with_data_root(mut self, dir: &Path) -> Result<Reference, Error> {
+        let root = nhikit_io::contain::Root::open(dir).map_err(Error::DataRoot)?;
+        self.data_root = Some(std::sync::Arc::new(root));
+        Ok(self)
     }
 
     /// The same reference with this rate assignment; every id must be a shipped rate set.

@@ -4,7 +4,8 @@
 
 use crate::error::{Error, Result};
 use crate::records::{FlatRows, Regeneration, show, text_eq};
-use nhikit_io::{FileEntry, Format, MANIFEST_FILE, Manifest};
+use nhikit_io::contain::Root;
+use nhikit_io::{DataFile, FileEntry, Format, MANIFEST_FILE, Manifest};
 use nhikit_schema::{Entity, Layout, RowWriter, Schema, Value};
 use nhikit_synth::{ExtraSinks, Extras, Generator, Reference};
 use std::collections::{BTreeMap, BTreeSet};
@@ -162,13 +163,18 @@ type Firsts = Vec<(String, String, Vec<Value>)>;
 ///
 /// Fails (rather than reporting findings) when the manifest cannot be read or was made by a
 /// generator this build cannot reproduce ([`Error::OutputVersion`]).
+///
+/// Every file is read under `dir` through [`Root`]: a manifest listing a path that leaves the
+/// directory is refused as a whole, and a symbolic link in the dataset is a finding that is
+/// never followed.
 pub fn verify(dir: &Path, schema: &Schema, options: &VerifyOptions) -> Result<VerifyReport> {
-    let manifest = Manifest::read(dir)?;
+    let root = Root::open(dir).map_err(nhikit_io::Error::from)?;
+    let manifest = Manifest::read_in(&root)?;
     if manifest.encryption.is_some() {
         return Ok(VerifyReport {
             files: manifest.files.len() as u64,
             findings: manifest
-                .verify(dir)?
+                .verify_in(&root)?
                 .into_iter()
                 .map(|m| Finding {
                     file: m.path().to_owned(),
@@ -190,7 +196,7 @@ pub fn verify(dir: &Path, schema: &Schema, options: &VerifyOptions) -> Result<Ve
     };
     let mut altered = BTreeSet::new();
     if !options.skip_hashes {
-        for m in manifest.verify(dir)? {
+        for m in manifest.verify_in(&root)? {
             altered.insert(m.path().to_owned());
             report.findings.push(Finding {
                 file: m.path().to_owned(),
@@ -270,7 +276,7 @@ pub fn verify(dir: &Path, schema: &Schema, options: &VerifyOptions) -> Result<Ve
                     let i = next.fetch_add(1, Ordering::Relaxed);
                     let Some(w) = work.get(i) else { break };
                     match verify_work(
-                        dir,
+                        &root,
                         schema,
                         &generator,
                         &parts,
@@ -690,7 +696,7 @@ fn fast_path(
 }
 
 fn verify_work(
-    dir: &Path,
+    root: &Root,
     schema: &Schema,
     generator: &Generator<'_>,
     parts: &[Unit],
@@ -700,7 +706,7 @@ fn verify_work(
 ) -> Result<PartResult> {
     let entity = |id: &str| {
         schema.entity(id).ok_or_else(|| Error::NotADataset {
-            path: dir.to_path_buf(),
+            path: root.path().to_path_buf(),
             reason: format!("entity `{id}` is not in the schema"),
         })
     };
@@ -771,7 +777,7 @@ fn verify_work(
             .iter()
             .filter(|f| f.entity == e.id && part_stem(&f.path).as_deref() == Some(stem))
         {
-            compare_file(dir, schema, e, f, rows, &mut out)?;
+            compare_file(root, schema, e, f, rows, &mut out)?;
         }
     }
     Ok(out)
@@ -779,18 +785,20 @@ fn verify_work(
 
 /// Reads `file` and aligns its records with the regenerated `expected` ones.
 fn compare_file(
-    dir: &Path,
+    root: &Root,
     schema: &Schema,
     entity: &Entity,
     file: &FileEntry,
     expected: &FlatRows,
     out: &mut PartResult,
 ) -> Result<()> {
-    let path = dir.join(&file.path);
-    if !path.is_file() {
-        // Reported by the manifest check.
-        return Ok(());
-    }
+    let data = match DataFile::open(root, &file.path) {
+        Ok(data) => data,
+        // Missing or refused (a link, a special file): reported by the manifest check, and
+        // never read.
+        Err(nhikit_io::Error::Contain(_)) => return Ok(()),
+        Err(e) => return Err(e.into()),
+    };
     let layout: Option<&Layout> = match file.format {
         Format::Csv => {
             let id = file.layout.as_deref().unwrap_or_default();
@@ -831,9 +839,9 @@ fn compare_file(
     };
     let read = match (file.format, layout) {
         (Format::Csv, Some(l)) => file.csv_encoding().and_then(|enc| {
-            nhikit_io::read_file(file.format, &path, entity, Some((l, enc)), &mut take)
+            nhikit_io::read_file(file.format, data, entity, Some((l, enc)), &mut take)
         }),
-        (format, _) => nhikit_io::read_file(format, &path, entity, None, &mut take),
+        (format, _) => nhikit_io::read_file(format, data, entity, None, &mut take),
     };
     if let Err(e) = read {
         out.findings.push(file_finding(

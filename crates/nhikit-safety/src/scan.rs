@@ -9,6 +9,7 @@
 
 use crate::error::{Error, Result};
 use crate::records::{FlatRows, Regeneration};
+use nhikit_io::contain::Root;
 use nhikit_io::{MANIFEST_FILE, Manifest};
 use nhikit_schema::{Entity, Schema, Value};
 use nhikit_synth::{Generator, Reference};
@@ -129,8 +130,7 @@ pub fn scan(
     } else {
         manifest_path.to_path_buf()
     };
-    let manifest_dir = manifest_file.parent().unwrap_or(Path::new("."));
-    let manifest = Manifest::read(manifest_dir).or_else(|_| read_manifest_file(&manifest_file))?;
+    let manifest = read_manifest_file(&manifest_file)?;
     let regen = Regeneration::from_manifest(&manifest, &manifest_file)?;
     let person = schema.entity("person").ok_or_else(|| Error::NotADataset {
         path: manifest_file.clone(),
@@ -286,12 +286,28 @@ pub fn scan(
     Ok(report)
 }
 
+/// Reads a manifest given as a file (any name) or as `DIR/manifest.json`: the file is opened in
+/// its directory without following a link, and a manifest listing a path that leaves its
+/// dataset is refused (see [`Manifest::read_in`]), even though scan reads no data file.
 fn read_manifest_file(path: &Path) -> Result<Manifest> {
-    let bytes = std::fs::read(path).map_err(crate::error::io(path))?;
-    serde_json::from_slice(&bytes).map_err(|e| Error::NotADataset {
+    let dir = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    let name = path.file_name().ok_or_else(|| Error::NotADataset {
+        path: path.to_path_buf(),
+        reason: "not a manifest file or dataset directory".into(),
+    })?;
+    let root = Root::open(dir).map_err(nhikit_io::Error::from)?;
+    let mut file = root.open_file(name).map_err(nhikit_io::Error::from)?;
+    let mut bytes = Vec::new();
+    std::io::Read::read_to_end(&mut file, &mut bytes).map_err(crate::error::io(path))?;
+    let manifest: Manifest = serde_json::from_slice(&bytes).map_err(|e| Error::NotADataset {
         path: path.to_path_buf(),
         reason: e.to_string(),
-    })
+    })?;
+    manifest.check_paths(&root)?;
+    Ok(manifest)
 }
 
 fn join_key<'a>(parts: impl Iterator<Item = &'a str>) -> String {
@@ -394,10 +410,10 @@ impl ExportReader {
                 })
             }
             "parquet" => {
-                drop(file);
                 let columns: Vec<String> = person.items.iter().map(|i| i.id.clone()).collect();
                 let mut rows = Vec::new();
-                nhikit_io::read_parquet(path, person, |_, r| {
+                let data = nhikit_io::DataFile::from_file(file, path);
+                nhikit_io::read_parquet(data, person, |_, r| {
                     rows.push(
                         person
                             .items

@@ -165,21 +165,21 @@ fn premium(a: &PremiumArgs) -> anyhow::Result<ExitCode> {
         (assess(&household, &params)?, None)
     };
     for w in &params.warnings {
-        eprintln!("warning: {w}");
+        crate::out::errln!("warning: {w}");
     }
     if let Some(d) = &derivation {
-        eprint!("{}", statement(&assessment, &params, levy));
-        eprint!("{}", d.to_text());
+        crate::out::errprint!("{}", statement(&assessment, &params, levy));
+        crate::out::errprint!("{}", d.to_text());
     }
     let mut response = PremiumResponse::new(&assessment, &params, derivation);
     if let (Some(after), Some(c)) = (&corrected, &req.correction) {
         let (_, a1, fix) = correct(&household, after, &params, c.installments_due)?;
         let after_derivation = if a.explain {
             let (_, d) = assess_explained(after, &params)?;
-            eprintln!("更正後:");
-            eprint!("{}", statement(&a1, &params, levy));
-            eprint!("{}", d.to_text());
-            eprint!("{}", correction_statement(&fix, c.installments_due));
+            crate::out::errln!("更正後:");
+            crate::out::errprint!("{}", statement(&a1, &params, levy));
+            crate::out::errprint!("{}", d.to_text());
+            crate::out::errprint!("{}", correction_statement(&fix, c.installments_due));
             Some(d)
         } else {
             None

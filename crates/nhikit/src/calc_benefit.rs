@@ -165,7 +165,7 @@ fn parse_month(text: &str, item: &str) -> anyhow::Result<NaiveDate> {
 
 fn print_json<T: Serialize>(value: &T) -> anyhow::Result<()> {
     let text = serde_json::to_string_pretty(value).context("writing the result as JSON")?;
-    println!("{text}");
+    crate::out::print(&format!("{text}\n"))?;
     Ok(())
 }
 
@@ -210,8 +210,8 @@ pub fn calc_high_cost(input: &Path, explain: bool) -> anyhow::Result<ExitCode> {
     let result = high_cost::compute_month_ext(&tables, &month, &options, explain)
         .with_context(|| format!("computing 高額療養費 for {}", input.display()))?;
     if explain {
-        eprint!("{}", high_cost::statement(&result, service_month));
-        eprint!("{}", result.derivation.to_text());
+        crate::out::errprint!("{}", high_cost::statement(&result, service_month));
+        crate::out::errprint!("{}", result.derivation.to_text());
     }
     print_json(&HighCostOutput {
         table: &result.table,
@@ -273,7 +273,7 @@ pub fn calc_annual(input: &Path, explain: bool) -> anyhow::Result<ExitCode> {
     let (refund, derivation) =
         result.with_context(|| format!("computing the annual limit for {}", input.display()))?;
     if explain {
-        eprint!("{}", derivation.to_text());
+        crate::out::errprint!("{}", derivation.to_text());
     }
     print_json(&AnnualOutput {
         kind,
@@ -303,7 +303,7 @@ pub fn calc_copay(input: &Path, explain: bool) -> anyhow::Result<ExitCode> {
         derivation: explain.then(|| result.derivation.clone()),
     };
     if explain {
-        eprint!("{}", result.derivation.to_text());
+        crate::out::errprint!("{}", result.derivation.to_text());
     }
     print_json(&out)?;
     Ok(ExitCode::SUCCESS)

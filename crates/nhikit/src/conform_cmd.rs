@@ -122,7 +122,7 @@ pub fn run(args: ConformArgs) -> anyhow::Result<ExitCode> {
     // and scenarios run one at a time so that a reset never wipes a running scenario's data.
     let shared = args.target != "builtin";
     let jobs = if shared && args.jobs > 1 {
-        eprintln!(
+        crate::out::errln!(
             "note: {} is shared by every scenario, which therefore run one at a time, each after a reset",
             args.target
         );
@@ -138,7 +138,7 @@ pub fn run(args: ConformArgs) -> anyhow::Result<ExitCode> {
                 Ok(_) => {}
                 Err(e) if e.code == nhikit_target::ErrorCode::Unsupported => {
                     if !warned.swap(true, std::sync::atomic::Ordering::Relaxed) {
-                        eprintln!(
+                        crate::out::errln!(
                             "note: {} cannot be reset ({e}); scenarios share its state, so data \
                              they import may collide (docs/scenario-format.md, Data isolation)",
                             args.target
@@ -174,7 +174,7 @@ pub fn run(args: ConformArgs) -> anyhow::Result<ExitCode> {
         results,
         started.elapsed().as_secs_f64() * 1000.0,
     );
-    eprint!("{}", painted(&report));
+    crate::out::errprint!("{}", painted(&report));
     if let Some(dir) = &args.report {
         std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
         for (name, text) in [
@@ -221,7 +221,7 @@ fn property(
     let mut outcome = nhikit_conform::run_property(&runner, catalog, connect, &options)?;
     let secs = started.elapsed().as_secs_f64();
     let Some(failure) = &outcome.failure else {
-        eprintln!(
+        crate::out::errln!(
             "property: {} case(s) of seed {} passed ({:.1} cases/s)",
             outcome.results.len(),
             args.seed,
@@ -250,7 +250,7 @@ fn property(
             .join("requirements.toml");
         std::fs::copy(&from, &to)
             .with_context(|| format!("copying {} to {}", from.display(), to.display()))?;
-        eprintln!(
+        crate::out::errln!(
             "property: copied the requirement catalog to {} so that the case loads",
             to.display()
         );
@@ -258,7 +258,7 @@ fn property(
     if let Some(last) = outcome.results.last_mut() {
         last.file = path.display().to_string();
     }
-    eprintln!(
+    crate::out::errln!(
         "property: case {} of seed {} failed after {} passing case(s); shrunk in {} step(s) \
          ({} case(s) run while shrinking) from {} to {} person(s)",
         failure.case,
@@ -269,7 +269,7 @@ fn property(
         failure.persons.1,
         failure.persons.0,
     );
-    eprintln!(
+    crate::out::errln!(
         "property: the shrunk case is written to {}; reproduce it with\n  nhikit conform --scenarios {} {found_with}",
         path.display(),
         path.display(),

@@ -151,6 +151,10 @@ pub fn run(args: GenArgs) -> anyhow::Result<ExitCode> {
             ..WriterOptions::default()
         },
     )?;
+    // Said even with --quiet: the user should know when nhikit removed something.
+    for note in writer.notes() {
+        crate::out::errln!("note: {note}");
+    }
     writer.seal_on_finish(true);
     // A random id: with the dataset's place it tells this dataset from any copy of it.
     writer.dataset_id(nhikit_safety::new_dataset_id()?);

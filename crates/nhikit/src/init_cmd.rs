@@ -244,7 +244,8 @@ pub fn run(args: InitArgs) -> anyhow::Result<ExitCode> {
     }
     let kept = tmp.keep();
     std::fs::rename(&kept, dir).with_context(|| format!("cannot create {}", dir.display()))?;
-    println!("created {} ({:?} target):", dir.display(), args.kind);
+    let mut text = String::new();
+    crate::out::outln!(text, "created {} ({:?} target):", dir.display(), args.kind);
     for f in [
         "target.toml",
         "expected-failures.txt",
@@ -253,15 +254,17 @@ pub fn run(args: InitArgs) -> anyhow::Result<ExitCode> {
         ".gitlab-ci.yml",
         "README.md",
     ] {
-        println!("  {}", dir.join(f).display());
+        crate::out::outln!(text, "  {}", dir.join(f).display());
     }
-    println!();
-    println!("next: edit target.toml, then");
-    println!(
+    crate::out::outln!(text);
+    crate::out::outln!(text, "next: edit target.toml, then");
+    crate::out::outln!(
+        text,
         "  nhikit conform --target {} --expected-failures {} --report {}",
         dir.join("target.toml").display(),
         dir.join("expected-failures.txt").display(),
         dir.join("reports/conformance").display()
     );
+    crate::out::print(&text)?;
     Ok(ExitCode::SUCCESS)
 }

@@ -124,7 +124,7 @@ fn run_scenario(args: RunArgs) -> anyhow::Result<ExitCode> {
             .filter(|t| !t.trim().is_empty()),
     };
     if !crate::out::quiet() {
-        eprintln!(
+        crate::out::errln!(
             "nhikit load: {} ({}) against {}, segment {segment}",
             scenario.name,
             path.display(),
@@ -138,7 +138,7 @@ fn run_scenario(args: RunArgs) -> anyhow::Result<ExitCode> {
 
 /// A usage error: exit 2.
 fn usage(message: &str) -> ExitCode {
-    eprintln!("error: {message}");
+    crate::out::errln!("error: {message}");
     ExitCode::from(2)
 }
 
@@ -168,7 +168,7 @@ fn report(results: &Results, outputs: &Outputs, quiet: bool) -> anyhow::Result<E
         write(p, &gate::junit(results))?;
     }
     if !quiet {
-        eprintln!(
+        crate::out::errln!(
             "{}: {} requests in {:.1} s ({:.1}/s), {} errors, segments {}{}",
             results.scenario,
             results.requests,
@@ -182,9 +182,16 @@ fn report(results: &Results, outputs: &Outputs, quiet: bool) -> anyhow::Result<E
                 ""
             }
         );
-        eprintln!(
+        crate::out::errln!(
             "  {:<18} {:>9} {:>7} {:>9} {:>9} {:>9} {:>9} {:>9}",
-            "operation", "requests", "errors", "req/s", "p50 ms", "p95 ms", "p99 ms", "max ms"
+            "operation",
+            "requests",
+            "errors",
+            "req/s",
+            "p50 ms",
+            "p95 ms",
+            "p99 ms",
+            "max ms"
         );
         let rows = results
             .ops
@@ -193,16 +200,22 @@ fn report(results: &Results, outputs: &Outputs, quiet: bool) -> anyhow::Result<E
             .chain(std::iter::once(("all", &results.all)));
         for (name, o) in rows {
             let s = &o.summary;
-            eprintln!(
+            crate::out::errln!(
                 "  {name:<18} {:>9} {:>7} {:>9.1} {:>9.3} {:>9.3} {:>9.3} {:>9.3}",
-                o.requests, o.errors, s.throughput, s.p50_ms, s.p95_ms, s.p99_ms, s.max_ms
+                o.requests,
+                o.errors,
+                s.throughput,
+                s.p50_ms,
+                s.p95_ms,
+                s.p99_ms,
+                s.max_ms
             );
             for (kind, n) in &o.errors_by_kind {
-                eprintln!("      {kind}: {n}");
+                crate::out::errln!("      {kind}: {n}");
             }
         }
         for c in &results.checks {
-            eprintln!(
+            crate::out::errln!(
                 "  threshold {}: {} (measured {:.3})",
                 c.name,
                 if c.passed {
@@ -216,7 +229,7 @@ fn report(results: &Results, outputs: &Outputs, quiet: bool) -> anyhow::Result<E
     }
     let breaches = gate::breaches(results);
     for b in &breaches {
-        eprintln!("{b}");
+        crate::out::errln!("{b}");
     }
     Ok(if breaches.is_empty() {
         ExitCode::SUCCESS

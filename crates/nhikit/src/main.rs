@@ -179,9 +179,9 @@ fn main() -> ExitCode {
     match result {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("error: {}", message(&e));
+            crate::out::errln!("error: {}", message(&e));
             if full_disk(&e) {
-                eprintln!(
+                crate::out::errln!(
                     "hint: the disk is full (or a file-size limit or quota was reached): free \
                      space, or write somewhere else (another --out)"
                 );

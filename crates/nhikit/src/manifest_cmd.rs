@@ -64,10 +64,10 @@ pub fn run(cmd: ManifestCommand) -> anyhow::Result<ExitCode> {
                     )));
                 }
                 Err(e) => {
-                    eprintln!("error: nhikit manifest merge: {e}");
+                    crate::out::errln!("error: nhikit manifest merge: {e}");
                     if let nhikit_io::MergeError::Altered { mismatches, .. } = &e {
                         for m in mismatches.iter().skip(1).take(20) {
-                            eprintln!("  {m}");
+                            crate::out::errln!("  {m}");
                         }
                     }
                     return Ok(ExitCode::from(1));
@@ -96,7 +96,7 @@ pub fn run(cmd: ManifestCommand) -> anyhow::Result<ExitCode> {
                     "sealed": true,
                 }),
             )?;
-            eprintln!(
+            crate::out::errln!(
                 "{}: merged {} shards — {} rows in {} files ({:.1} MB; {} linked, {} copied) in {:.2} s",
                 out.display(),
                 merged.shards.len(),

@@ -4,12 +4,84 @@ use std::io::{ErrorKind, Write};
 
 /// Writes `text` to stdout; a closed pipe ends the output quietly, other errors are returned.
 pub fn print(text: &str) -> std::io::Result<()> {
-    let mut out = std::io::stdout().lock();
-    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
-        Err(e) if e.kind() == ErrorKind::BrokenPipe => Ok(()),
-        other => other,
+    let mut out = stdout();
+    out.write_all(text.as_bytes())?;
+    out.flush()
+}
+
+/// Stdout for every command's output (`println!` panics when the reader has gone, as in
+/// `nhikit … | head -1`): once a write finds the pipe closed, that and every later write and
+/// flush succeed without writing, so the command ends quietly with its own exit code; other
+/// errors are returned. Buffered: flush it (or drop it) at the end.
+pub struct Stdout {
+    inner: std::io::BufWriter<std::io::StdoutLock<'static>>,
+    closed: bool,
+}
+
+/// The shared stdout writer (see [`Stdout`]).
+pub fn stdout() -> Stdout {
+    Stdout {
+        inner: std::io::BufWriter::new(std::io::stdout().lock()),
+        closed: false,
     }
 }
+
+impl Stdout {
+    fn quiet<T>(&mut self, r: std::io::Result<T>, none: T) -> std::io::Result<T> {
+        match r {
+            Err(e) if e.kind() == ErrorKind::BrokenPipe => {
+                self.closed = true;
+                Ok(none)
+            }
+            other => other,
+        }
+    }
+}
+
+impl Write for Stdout {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        if self.closed {
+            return Ok(buf.len());
+        }
+        let r = self.inner.write(buf);
+        self.quiet(r, buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        if self.closed {
+            return Ok(());
+        }
+        let r = self.inner.flush();
+        self.quiet(r, ())
+    }
+}
+
+impl Drop for Stdout {
+    fn drop(&mut self) {
+        // BufWriter's own drop would flush and ignore the error; flush here so that a closed
+        // pipe is recognised the same way.
+        let _ = self.flush();
+    }
+}
+
+/// `eprintln!` that cannot panic: when stderr is closed or full the line is lost (a note or a
+/// summary is not worth a crash; `nhikit … 2>&1 | head -1` closes both).
+macro_rules! errln {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stderr().lock(), $($arg)*);
+    }};
+}
+pub(crate) use errln;
+
+/// `eprint!` that cannot panic (see [`errln!`]).
+macro_rules! errprint {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = write!(std::io::stderr().lock(), $($arg)*);
+    }};
+}
+pub(crate) use errprint;
 
 /// `println!` into a `String`, for commands that print through [`print()`].
 macro_rules! outln {

@@ -128,7 +128,7 @@ fn call(
     let (body, code) = match result {
         Ok(v) => (v, ExitCode::SUCCESS),
         Err(e) => {
-            eprintln!("error: {e}");
+            crate::out::errln!("error: {e}");
             (serde_json::json!({ "error": e }), ExitCode::from(1))
         }
     };
@@ -153,7 +153,7 @@ fn open(db: &Path, faults: &[String]) -> anyhow::Result<Reference> {
 }
 
 fn print<T: serde::Serialize>(value: &T) -> anyhow::Result<ExitCode> {
-    println!("{}", serde_json::to_string_pretty(value)?);
+    crate::out::print(&format!("{}\n", serde_json::to_string_pretty(value)?))?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -176,7 +176,7 @@ fn full_disk_hint(message: &str, flag: &str) -> Option<String> {
 
 fn failed(e: &TargetError, flag: &str) -> ExitCode {
     for r in &e.rejections {
-        eprintln!(
+        crate::out::errln!(
             "{}:{}: [{}] {}: {}",
             r.file,
             r.row,
@@ -188,9 +188,9 @@ fn failed(e: &TargetError, flag: &str) -> ExitCode {
             r.message
         );
     }
-    eprintln!("error: {e}");
+    crate::out::errln!("error: {e}");
     if let Some(hint) = full_disk_hint(&e.message, flag) {
-        eprintln!("hint: {hint}");
+        crate::out::errln!("hint: {hint}");
     }
     ExitCode::from(1)
 }

@@ -81,7 +81,7 @@ pub fn run(args: ScanArgs) -> anyhow::Result<ExitCode> {
         );
     }
     crate::out::print(&text)?;
-    eprintln!(
+    crate::out::errln!(
         "{}: {} records, {} not synthetic (compared {}) against {} persons of the dataset, in {secs:.2} s ({:.0} records/min)",
         args.path.display(),
         report.records,

@@ -44,7 +44,7 @@ pub fn run(cmd: SchemaCommand) -> anyhow::Result<ExitCode> {
 fn check(dir: &Path) -> anyhow::Result<ExitCode> {
     match nhikit_schema::load_dir(dir) {
         Ok(schema) => {
-            eprintln!(
+            crate::out::errln!(
                 "{}: schema {} {} is valid: {} entities, {} items, {} code tables, {} layouts",
                 dir.display(),
                 schema.name,
@@ -62,7 +62,7 @@ fn check(dir: &Path) -> anyhow::Result<ExitCode> {
                 outln!(text, "{e}");
             }
             out::print(&text)?;
-            eprintln!("{}: {} problem(s) found", dir.display(), errors.0.len());
+            crate::out::errln!("{}: {} problem(s) found", dir.display(), errors.0.len());
             Ok(ExitCode::from(1))
         }
     }

@@ -96,7 +96,7 @@ fn parse_fault(name: &str) -> Result<Fault, String> {
 /// Runs `nhikit serve`.
 pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
     if args.list_faults {
-        let mut out = std::io::stdout().lock();
+        let mut out = crate::out::stdout();
         for f in Fault::ALL {
             writeln!(out, "{}", f.name())?;
         }

@@ -50,7 +50,7 @@ pub fn man(args: ManArgs) -> anyhow::Result<ExitCode> {
                 .with_context(|| format!("cannot create {}", dir.display()))?;
             clap_mangen::generate_to(cmd, &dir)
                 .with_context(|| format!("cannot write man pages into {}", dir.display()))?;
-            eprintln!("man pages written to {}", dir.display());
+            crate::out::errln!("man pages written to {}", dir.display());
         }
     }
     Ok(ExitCode::SUCCESS)

@@ -7,10 +7,11 @@
 use anyhow::Context;
 use clap::Args;
 use nhikit_core::date::{FiscalYear, NaiveDate, age_on};
-use nhikit_io::{FileEntry, Format, Manifest};
+use nhikit_io::contain::Root;
+use nhikit_io::{DataFile, FileEntry, Format, Manifest};
 use nhikit_schema::{Record, Schema, Value};
 use std::collections::{BTreeMap, HashMap};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 /// Arguments of `nhikit stats`.
@@ -197,7 +198,7 @@ struct Tally {
 /// Reads every file of `entity_id` in `format`, calling `f` per record. Returns false when the
 /// manifest lists no file of the entity (it was not generated).
 fn read_entity(
-    dir: &Path,
+    root: &Root,
     manifest: &Manifest,
     schema: &Schema,
     format: Format,
@@ -215,7 +216,6 @@ fn read_entity(
         .filter(|e| format != Format::Csv || e.layout.as_deref() == Some(layout_id.as_str()))
         .collect();
     for entry in &entries {
-        let path = dir.join(&entry.path);
         let mut each = |row: u64, r: Record| f(entry, row, r);
         let csv = match format {
             Format::Csv => Some((
@@ -226,8 +226,9 @@ fn read_entity(
             )),
             _ => None,
         };
-        nhikit_io::read_file(format, &path, entity, csv, &mut each)
-            .with_context(|| format!("reading {}", path.display()))?;
+        // Opened under the dataset directory: a link or a path leaving it is refused, unread.
+        DataFile::open(root, &entry.path)
+            .and_then(|data| nhikit_io::read_file(format, data, entity, csv, &mut each))?;
     }
     Ok(!entries.is_empty())
 }
@@ -248,13 +249,22 @@ pub fn run(args: StatsArgs) -> anyhow::Result<ExitCode> {
     }
     let json = args.json || args.format == ReportFormat::Json;
     let schema = crate::schema_cmd::load(args.schemas.as_deref())?;
-    let manifest = Manifest::read(&args.dir).with_context(|| {
+    let root = Root::open(&args.dir).with_context(|| {
         format!(
             "{}: not a dataset (run `nhikit gen --out {}` first?)",
             args.dir.display(),
             args.dir.display()
         )
     })?;
+    let manifest = Manifest::read_in(&root).with_context(|| {
+        format!(
+            "{}: not a dataset (run `nhikit gen --out {}` first?)",
+            args.dir.display(),
+            args.dir.display()
+        )
+    })?;
+    // Links inside a dataset are refused outright, listed or not.
+    root.refuse_links()?;
     if manifest.files.iter().any(|f| f.path.ends_with(".age")) {
         anyhow::bail!(
             "{}: the dataset is encrypted; `nhikit decrypt` it and run stats on the copy",
@@ -283,7 +293,7 @@ pub fn run(args: StatsArgs) -> anyhow::Result<ExitCode> {
     let mut tally = Tally::default();
     let mut bad: Option<String> = None;
     read_entity(
-        &args.dir,
+        &root,
         &manifest,
         &schema,
         format,
@@ -345,32 +355,25 @@ pub fn run(args: StatsArgs) -> anyhow::Result<ExitCode> {
     // income year of the reference date's fiscal year (a dataset with histories has the
     // earlier assessed years' incomes too).
     let income_year = i64::from(FiscalYear::of(as_of).0) - 1;
-    let has_income = read_entity(
-        &args.dir,
-        &manifest,
-        &schema,
-        format,
-        "income",
-        |_, _, r| {
-            let person = (
-                text_of(&r, "lgcode").unwrap_or_default(),
-                text_of(&r, "address_number").unwrap_or_default(),
-            );
-            if int_of(&r, "income_year") != Some(income_year) {
-                return;
-            }
-            if let Some(&h) = tally.person_household.get(&person) {
-                let total = int_of(&r, "total_income").unwrap_or(0);
-                tally.households[h].income += (total - BASIC_DEDUCTION).max(0);
-            }
-        },
-    )?;
+    let has_income = read_entity(&root, &manifest, &schema, format, "income", |_, _, r| {
+        let person = (
+            text_of(&r, "lgcode").unwrap_or_default(),
+            text_of(&r, "address_number").unwrap_or_default(),
+        );
+        if int_of(&r, "income_year") != Some(income_year) {
+            return;
+        }
+        if let Some(&h) = tally.person_household.get(&person) {
+            let total = int_of(&r, "total_income").unwrap_or(0);
+            tally.households[h].income += (total - BASIC_DEDUCTION).max(0);
+        }
+    })?;
 
     // 法定軽減 classes of the 当初賦課 of the reference date's fiscal year.
     let fiscal_year = i64::from(FiscalYear::of(as_of).0);
     let mut reductions: BTreeMap<String, u64> = BTreeMap::new();
     let has_assessment = read_entity(
-        &args.dir,
+        &root,
         &manifest,
         &schema,
         format,
@@ -393,7 +396,7 @@ pub fn run(args: StatsArgs) -> anyhow::Result<ExitCode> {
     });
     let has_events = match events.as_mut() {
         Some(ev) => read_entity(
-            &args.dir,
+            &root,
             &manifest,
             &schema,
             format,
@@ -664,7 +667,7 @@ pub fn run(args: StatsArgs) -> anyhow::Result<ExitCode> {
     }
     match args.max_distance {
         Some(max) if worst > max => {
-            eprintln!(
+            crate::out::errln!(
                 "stats: a distribution is {worst:.4} from its target, over --max-distance {max}"
             );
             Ok(ExitCode::from(1))

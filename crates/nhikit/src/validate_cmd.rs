@@ -72,7 +72,7 @@ pub fn run(args: ValidateArgs) -> anyhow::Result<ExitCode> {
         .map(|(e, n)| format!("{e} {n}"))
         .collect();
     if report.violations.is_empty() {
-        eprintln!(
+        crate::out::errln!(
             "{}: {} — {records} records in {} files ({}), 0 violations",
             args.dir.display(),
             crate::out::paint_err(crate::out::Tone::Good, "valid"),
@@ -85,7 +85,7 @@ pub fn run(args: ValidateArgs) -> anyhow::Result<ExitCode> {
             .iter()
             .map(|(r, n)| format!("{r} {n}"))
             .collect();
-        eprintln!(
+        crate::out::errln!(
             "{}: {} ({}) in {records} records of {} files",
             args.dir.display(),
             crate::out::paint_err(

@@ -79,7 +79,7 @@ pub fn run(args: VerifyArgs) -> anyhow::Result<ExitCode> {
     crate::out::print(&text)?;
     let secs = started.elapsed().as_secs_f64();
     if report.is_ok() && report.encrypted {
-        eprintln!(
+        crate::out::errln!(
             "{}: ciphertext {} — {} files match the manifest; the records are encrypted: decrypt (nhikit decrypt) and verify the copy to check them, in {secs:.2} s",
             args.dir.display(),
             crate::out::paint_err(crate::out::Tone::Good, "verified"),
@@ -87,7 +87,7 @@ pub fn run(args: VerifyArgs) -> anyhow::Result<ExitCode> {
         );
         Ok(ExitCode::SUCCESS)
     } else if report.is_ok() {
-        eprintln!(
+        crate::out::errln!(
             "{}: {} — {} files match the manifest; {} records regenerated from the seed, {} records read and identical, in {secs:.2} s",
             args.dir.display(),
             crate::out::paint_err(crate::out::Tone::Good, "verified"),
@@ -97,7 +97,7 @@ pub fn run(args: VerifyArgs) -> anyhow::Result<ExitCode> {
         );
         Ok(ExitCode::SUCCESS)
     } else {
-        eprintln!(
+        crate::out::errln!(
             "{}: {} — {} mismatches ({} records regenerated, {} read), in {secs:.2} s",
             args.dir.display(),
             crate::out::paint_err(crate::out::Tone::Bad, "NOT verified"),

@@ -111,3 +111,33 @@ fn broken_commands_give_errors_naming_the_operation() {
     assert!(e.message.contains("did not finish within 0.3 s"), "{e}");
     assert!(start.elapsed() < Duration::from_secs(10));
 }
+
+/// Issue 19: the exchange files are read and written only under the exchange directory, never
+/// through a link. A command (or anyone who can write there) that leaves a link as the
+/// response gets a refusal, and the file it points to is neither read nor quoted; a link
+/// planted where the request goes is refused, not written through.
+#[test]
+fn links_in_the_exchange_directory_are_refused_not_followed() {
+    let tmp = tempfile::tempdir().unwrap();
+    let victim = tmp.path().join("victim.json");
+    let secret = r#"{"error":{"code":"rules","message":"SECRET-VICTIM-CONTENT"}}"#;
+    std::fs::write(&victim, secret).unwrap();
+    let script = format!("ln -s {} \"$2\"", victim.display());
+    let t = files_target(tmp.path(), &script, 10_000);
+    let e = t.high_cost_limit(&high_cost()).unwrap_err();
+    assert_eq!(e.code, ErrorCode::Io, "{e}");
+    assert!(e.message.contains("symbolic link refused"), "{e}");
+    assert!(!e.message.contains("SECRET"), "{e}");
+    assert_eq!(std::fs::read_to_string(&victim).unwrap(), secret);
+
+    // The next request file's name is predictable: a link planted there is refused.
+    let t = files_target(tmp.path(), "exit 0", 10_000);
+    let planted = tmp.path().join("exchange").join(format!(
+        "{}-000001-high_cost_limit.request.json",
+        std::process::id()
+    ));
+    std::os::unix::fs::symlink(&victim, &planted).unwrap();
+    let e = t.high_cost_limit(&high_cost()).unwrap_err();
+    assert!(e.message.contains("symbolic link refused"), "{e}");
+    assert_eq!(std::fs::read_to_string(&victim).unwrap(), secret);
+}

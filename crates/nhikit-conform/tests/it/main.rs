@@ -3,6 +3,7 @@
 //! headless Chromium), and load errors.
 #![allow(clippy::unwrap_used, missing_docs)]
 
+mod contain;
 mod faults;
 mod loading;
 mod property;

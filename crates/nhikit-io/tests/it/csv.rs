@@ -67,7 +67,7 @@ fn encoding_override_writes_every_layout_in_cp932() {
     let layout = schema.layout("resident_csv").unwrap();
     let mut records = Vec::new();
     nhikit_io::read_csv(
-        &out.join(&path),
+        nhikit_io::DataFile::open_named(out.join(&path)).unwrap(),
         entity,
         layout,
         file.csv_encoding().unwrap(),

@@ -111,7 +111,8 @@ fn every_reader_returns_the_records_written() {
     let expected = expected_records(&schema);
 
     let parquet = nhikit_io::read_parquet_records(
-        &out.join(format!("parquet/resident/{PART}.parquet")),
+        nhikit_io::DataFile::open_named(out.join(format!("parquet/resident/{PART}.parquet")))
+            .unwrap(),
         entity,
     )
     .unwrap();
@@ -119,7 +120,7 @@ fn every_reader_returns_the_records_written() {
 
     let mut arrow = Vec::new();
     let n = nhikit_io::read_arrow(
-        &out.join(format!("arrow/resident/{PART}.arrow")),
+        nhikit_io::DataFile::open_named(out.join(format!("arrow/resident/{PART}.arrow"))).unwrap(),
         entity,
         |_, r| arrow.push(r),
     )
@@ -129,7 +130,7 @@ fn every_reader_returns_the_records_written() {
 
     let mut jsonl = Vec::new();
     nhikit_io::read_jsonl(
-        &out.join(format!("jsonl/resident/{PART}.jsonl")),
+        nhikit_io::DataFile::open_named(out.join(format!("jsonl/resident/{PART}.jsonl"))).unwrap(),
         entity,
         |_, r| jsonl.push(r),
     )
@@ -139,7 +140,7 @@ fn every_reader_returns_the_records_written() {
     let mut csv = Vec::new();
     let layout = schema.layout("resident_csv").unwrap();
     nhikit_io::read_csv(
-        &out.join(format!("csv/resident_csv/{PART}.csv")),
+        nhikit_io::DataFile::open_named(out.join(format!("csv/resident_csv/{PART}.csv"))).unwrap(),
         entity,
         layout,
         None,
@@ -152,7 +153,7 @@ fn every_reader_returns_the_records_written() {
     let mut sjis = Vec::new();
     let layout = schema.layout("resident_sjis").unwrap();
     nhikit_io::read_csv(
-        &out.join(format!("csv/resident_sjis/{PART}.csv")),
+        nhikit_io::DataFile::open_named(out.join(format!("csv/resident_sjis/{PART}.csv"))).unwrap(),
         entity,
         layout,
         None,
@@ -222,7 +223,9 @@ fn batches_and_row_groups_split_large_parts() {
         .map(|g| g.num_rows())
         .collect();
     assert_eq!(groups, vec![10, 10, 5]);
-    let records = nhikit_io::read_parquet_records(&path, entity).unwrap();
+    let records =
+        nhikit_io::read_parquet_records(nhikit_io::DataFile::open_named(path).unwrap(), entity)
+            .unwrap();
     assert_eq!(records.len(), 25);
     let expected = expected_records(&schema);
     for (i, r) in records.iter().enumerate() {
@@ -230,7 +233,12 @@ fn batches_and_row_groups_split_large_parts() {
     }
     let mut n = 0;
     let ipc = out.join("arrow/resident/prefecture=13/municipality=131016/part-00003.arrow");
-    nhikit_io::read_arrow(&ipc, entity, |_, _| n += 1).unwrap();
+    nhikit_io::read_arrow(
+        nhikit_io::DataFile::open_named(ipc).unwrap(),
+        entity,
+        |_, _| n += 1,
+    )
+    .unwrap();
     assert_eq!(n, 25);
 }
 

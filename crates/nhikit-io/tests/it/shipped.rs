@@ -54,7 +54,14 @@ fn every_shipped_entity_and_layout_is_written_and_verified() {
             "csv/{}/prefecture=01/municipality=011002/part-00000.csv",
             layout.id
         ));
-        let n = nhikit_io::read_csv(&path, entity, layout, None, |_, _| {}).unwrap();
+        let n = nhikit_io::read_csv(
+            nhikit_io::DataFile::open_named(path).unwrap(),
+            entity,
+            layout,
+            None,
+            |_, _| {},
+        )
+        .unwrap();
         assert_eq!(n, 2, "{}", layout.id);
     }
     for entity in &schema.entities {
@@ -63,7 +70,7 @@ fn every_shipped_entity_and_layout_is_written_and_verified() {
             entity.id
         ));
         assert_eq!(
-            nhikit_io::read_parquet_records(&path, entity)
+            nhikit_io::read_parquet_records(nhikit_io::DataFile::open_named(path).unwrap(), entity)
                 .unwrap()
                 .len(),
             2

@@ -5,6 +5,7 @@
 
 mod assess;
 mod concurrency;
+mod contain;
 mod faults;
 mod import_export;
 mod lookup;

@@ -137,8 +137,12 @@ fn remove(path: &Path) {
 }
 
 /// `OUT.nhikit-partial-<pid>` or `OUT.nhikit-partial-<pid>.old`: a temporary directory of the
-/// dataset writer, left by a killed `gen` (docs/robustness.md).
+/// dataset writer, left by a killed `gen`; or `OUT.nhikit-lock`, the output's lock file, which
+/// a killed `gen` cannot remove (docs/robustness.md).
 fn is_writer_temp(name: &str, out: &str) -> bool {
+    if name.strip_prefix(out) == Some(".nhikit-lock") {
+        return true;
+    }
     name.strip_prefix(out)
         .and_then(|r| r.strip_prefix(".nhikit-partial-"))
         .map(|r| r.strip_suffix(".old").unwrap_or(r))

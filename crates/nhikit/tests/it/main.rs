@@ -3,8 +3,10 @@
 
 mod adapters;
 mod calc;
+mod closed_pipe;
 mod conform;
 mod conform_targets;
+mod contain;
 mod crash;
 mod crypto;
 mod demo;
