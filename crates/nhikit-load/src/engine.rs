@@ -112,7 +112,11 @@ pub fn run(
             let stop = stop.clone();
             tokio::spawn(async move {
                 if tokio::signal::ctrl_c().await.is_ok() {
-                    eprintln!("\ninterrupted: finishing the requests in flight (results are kept)");
+                    // A closed stderr loses the note, never the run.
+                    let _ = writeln!(
+                        std::io::stderr().lock(),
+                        "\ninterrupted: finishing the requests in flight (results are kept)"
+                    );
                     stop.stop();
                 }
             });
@@ -603,7 +607,7 @@ async fn execute(ctx: Arc<Ctx>, scenario: &Scenario, options: &RunOptions, stop:
     let elapsed = start.elapsed();
     if let Some(p) = progress {
         p.abort();
-        eprintln!();
+        let _ = writeln!(std::io::stderr().lock());
     }
     let duration_s = match &scenario.workload {
         // The open model offers load for the schedule's length; answers arriving later do not

@@ -76,7 +76,10 @@ use rows::{
 /// 5 — the oracle applies 所得金額調整控除 (給与と年金の両方がある人: up to 10万円 off 給与所得,
 /// from 2020 income): assessments (and so payments) of persons with both a salary and a pension
 /// change (1,085 of 11,668 assessment rows at 3,000 households, seed 7, `--with
-/// income,payment,benefit`). Households, persons, qualifications and incomes unchanged.
+/// income,payment,benefit`); and with FY2020–FY2022 national parameters shipped, 高額療養費
+/// claims (`--with benefit` and a history) come from service month 2020-08 on (was 2023-08),
+/// whose income years now have parameters. Households, persons, qualifications and incomes
+/// unchanged.
 pub const OUTPUT_VERSION: u32 = 5;
 
 /// The generator's errors: bad options or bad reference data.

@@ -123,11 +123,11 @@ pub fn two_person_refusal(args: &TwoPersonArgs) -> Option<ExitCode> {
             .as_deref()
             .is_none_or(|c| c.trim().is_empty())
     {
-        eprintln!("error: --two-person needs --confirm-operator NAME (another person)");
+        crate::out::errln!("error: --two-person needs --confirm-operator NAME (another person)");
         return Some(ExitCode::from(2));
     }
     if args.two_person && (args.operator_key.is_none() || args.confirm_key.is_none()) {
-        eprintln!(
+        crate::out::errln!(
             "error: --two-person needs both operators' registered keys: --operator-key FILE and --confirm-key FILE (see `nhikit operator keygen` and `register`)"
         );
         return Some(ExitCode::from(2));
@@ -195,7 +195,7 @@ pub fn record_done(
 ) -> anyhow::Result<ExitCode> {
     match log.append(entry.clone()) {
         Ok(written) => {
-            eprintln!(
+            crate::out::errln!(
                 "{}: {summary} by {}{}; recorded as entry {} of {}",
                 dir.display(),
                 entry.operator,
@@ -212,7 +212,7 @@ pub fn record_done(
                 "{}\n",
                 serde_json::to_string(&entry).unwrap_or_default()
             ))?;
-            eprintln!(
+            crate::out::errln!(
                 "error: {} {done} but the audit log could not be written ({e}); the record is printed above",
                 dir.display()
             );
@@ -287,7 +287,7 @@ pub fn run(cmd: AuditCommand) -> anyhow::Result<ExitCode> {
             let cp = log.checkpoint()?;
             std::fs::write(&a.out, cp.to_json())
                 .with_context(|| format!("writing {}", a.out.display()))?;
-            eprintln!(
+            crate::out::errln!(
                 "{}: checkpoint of {} written to {} (entry {}, head {}); keep it apart from the log",
                 log.path().display(),
                 cp.log,
@@ -335,14 +335,14 @@ pub fn run(cmd: AuditCommand) -> anyhow::Result<ExitCode> {
             crate::out::print(&text)?;
             let warnings = v.problems.iter().filter(|p| p.is_warning()).count();
             match v.checkpoint {
-                Some(n) => eprintln!(
+                Some(n) => crate::out::errln!(
                     "{}: compared with the checkpoint of entry {n}",
                     log.path().display()
                 ),
-                None => eprintln!("{}: {NO_CHECKPOINT}", log.path().display()),
+                None => crate::out::errln!("{}: {NO_CHECKPOINT}", log.path().display()),
             }
             if v.is_intact() && bad_approvals == 0 {
-                eprintln!(
+                crate::out::errln!(
                     "{}: intact — {} entries, head {}{}",
                     log.path().display(),
                     v.entries,
@@ -355,7 +355,7 @@ pub fn run(cmd: AuditCommand) -> anyhow::Result<ExitCode> {
                 );
                 Ok(ExitCode::SUCCESS)
             } else {
-                eprintln!(
+                crate::out::errln!(
                     "{}: {} problem(s) in {} entries",
                     log.path().display(),
                     v.problems.len() - warnings + bad_approvals,
@@ -446,12 +446,12 @@ pub fn run(cmd: AuditCommand) -> anyhow::Result<ExitCode> {
                 );
             }
             crate::out::print(&text)?;
-            eprintln!(
+            crate::out::errln!(
                 "{}: {NO_CHECKPOINT} (`nhikit audit verify --checkpoint FILE` checks it)",
                 log.path().display()
             );
             let open = report.iter().filter(|d| d.destroyed.is_none()).count();
-            eprintln!(
+            crate::out::errln!(
                 "{}: {} dataset(s) and copies, {open} not destroyed",
                 log.path().display(),
                 report.len()

@@ -55,13 +55,13 @@ fn stage(exe: &Path, args: &[String], token: &str) -> anyhow::Result<bool> {
 /// A stage's child process: prints the command, runs it with the server's token in
 /// `NHIKIT_TOKEN` (never on the command line, where `ps` would show it), returns its exit code.
 fn stage_code(exe: &Path, args: &[String], token: &str) -> anyhow::Result<Option<i32>> {
-    println!("$ nhikit {}", args.join(" "));
+    crate::out::sayln!("$ nhikit {}", args.join(" "));
     let status = Command::new(exe)
         .args(args)
         .env("NHIKIT_TOKEN", token)
         .status()
         .with_context(|| format!("cannot run {}", exe.display()))?;
-    println!();
+    crate::out::sayln!();
     Ok(status.code())
 }
 
@@ -85,7 +85,7 @@ fn start_server(exe: &Path, faults: &[String], token: &str) -> anyhow::Result<Se
         args.push("--fault".into());
         args.push(f.clone());
     }
-    println!("$ nhikit {} &", args.join(" "));
+    crate::out::sayln!("$ nhikit {} &", args.join(" "));
     let mut child = Command::new(exe)
         .args(&args)
         .env("NHIKIT_TOKEN", token)
@@ -120,7 +120,7 @@ fn start_server(exe: &Path, faults: &[String], token: &str) -> anyhow::Result<Se
         bail!("nhikit serve printed {line:?} instead of `listening on URL`");
     };
     server.url = url.trim().to_owned();
-    println!("{line}\n");
+    crate::out::sayln!("{line}\n");
     Ok(server)
 }
 
@@ -195,14 +195,15 @@ pub fn run(args: DemoArgs) -> anyhow::Result<ExitCode> {
     let conformance = out.join("conformance");
     let load = out.join("load");
 
-    println!("nhikit demo → {}\n", out.display());
+    crate::out::sayln!("nhikit demo → {}\n", out.display());
     // A fresh bearer token for the reference target, handed to each command in its
     // environment (never on a command line).
     let token = nhikit_server::Token::random();
     let token = token.reveal();
-    println!(
+    crate::out::sayln!(
         "[1/4] generate {} households (seed {})",
-        args.households, args.seed
+        args.households,
+        args.seed
     );
     let ok = stage(
         &exe,
@@ -222,15 +223,15 @@ pub fn run(args: DemoArgs) -> anyhow::Result<ExitCode> {
         bail!("generation failed (see above)");
     }
     let files = write_scenarios(&scenarios, None)?;
-    println!(
+    crate::out::sayln!(
         "wrote the shipped catalog ({files} files) to {}\n",
         scenarios.display()
     );
 
-    println!("[2/4] start the reference target (the embedded default) over HTTP");
+    crate::out::sayln!("[2/4] start the reference target (the embedded default) over HTTP");
     let server = start_server(&exe, &args.faults, token)?;
 
-    println!("[3/4] conformance catalog against {}", server.url);
+    crate::out::sayln!("[3/4] conformance catalog against {}", server.url);
     let conform_ok = stage(
         &exe,
         &[
@@ -250,9 +251,9 @@ pub fn run(args: DemoArgs) -> anyhow::Result<ExitCode> {
     let mut load_ok = true;
     let mut load_breached = false;
     if args.no_load {
-        println!("[4/4] load scenario skipped (--no-load)\n");
+        crate::out::sayln!("[4/4] load scenario skipped (--no-load)\n");
     } else {
-        println!(
+        crate::out::sayln!(
             "[4/4] load: an online lookup storm for {}",
             args.load_duration
         );
@@ -267,7 +268,7 @@ pub fn run(args: DemoArgs) -> anyhow::Result<ExitCode> {
         target
             .reset(&nhikit_target::ResetRequest {})
             .with_context(|| format!("cannot reset {}", server.url))?;
-        println!(
+        crate::out::sayln!(
             "(reset {}: the load scenario imports its own data pool)",
             server.url
         );
@@ -295,35 +296,35 @@ pub fn run(args: DemoArgs) -> anyhow::Result<ExitCode> {
     }
     drop(server);
 
-    println!("done in {:.1} s. Reports:", started.elapsed().as_secs_f64());
-    println!("  conformance  {}", s(&conformance.join("report.html")));
-    println!("               {}", s(&conformance.join("junit.xml")));
+    crate::out::sayln!("done in {:.1} s. Reports:", started.elapsed().as_secs_f64());
+    crate::out::sayln!("  conformance  {}", s(&conformance.join("report.html")));
+    crate::out::sayln!("               {}", s(&conformance.join("junit.xml")));
     if !args.no_load {
-        println!("  load         {}", s(&load.join("report.html")));
-        println!("               {}", s(&load.join("junit.xml")));
+        crate::out::sayln!("  load         {}", s(&load.join("report.html")));
+        crate::out::sayln!("               {}", s(&load.join("junit.xml")));
     }
-    println!("  data         {}", s(&data));
-    println!();
-    println!("Next:");
+    crate::out::sayln!("  data         {}", s(&data));
+    crate::out::sayln!();
+    crate::out::sayln!("Next:");
     if args.faults.is_empty() {
-        println!(
+        crate::out::sayln!(
             "  nhikit demo --fault round-household-total   # switch on a seeded defect and watch the suite catch it"
         );
     } else {
-        println!(
+        crate::out::sayln!(
             "  nhikit demo                                  # the same without faults: every scenario passes"
         );
     }
-    println!(
+    crate::out::sayln!(
         "  nhikit init my-system --kind http            # a project to test your own system, with CI examples"
     );
-    println!(
+    crate::out::sayln!(
         "  nhikit serve --list-faults                   # the 15 seeded defects of the reference"
     );
-    println!("  nhikit conform --list                        # the scenario catalog");
+    crate::out::sayln!("  nhikit conform --list                        # the scenario catalog");
 
     if load_breached {
-        eprintln!(
+        crate::out::errln!(
             "load: a threshold of the scenario was breached on this machine (see the load report); \
              `nhikit load` alone exits 1 for that, which is what CI gates on"
         );
@@ -332,10 +333,10 @@ pub fn run(args: DemoArgs) -> anyhow::Result<ExitCode> {
         Ok(ExitCode::SUCCESS)
     } else {
         if !conform_ok {
-            eprintln!("conformance: some scenarios did not pass (report above)");
+            crate::out::errln!("conformance: some scenarios did not pass (report above)");
         }
         if !load_ok {
-            eprintln!("load: the run failed (see above)");
+            crate::out::errln!("load: the run failed (see above)");
         }
         Ok(ExitCode::from(1))
     }

@@ -45,7 +45,7 @@ pub fn run(args: DestroyArgs) -> anyhow::Result<ExitCode> {
     };
     let done = nhikit_safety::destroy(&args.dir, &options, &log)?;
     if done.resumed {
-        eprintln!(
+        crate::out::errln!(
             "{}: completing the destruction begun in entry {} (a run that did not finish)",
             args.dir.display(),
             done.intent

@@ -123,7 +123,7 @@ pub fn run(args: GenArgs) -> anyhow::Result<ExitCode> {
     let seed = match args.seed {
         Some(s) => {
             if encrypting && !crate::out::quiet() {
-                eprintln!(
+                crate::out::errln!(
                     "warning: --seed with --encrypt-to: whoever guesses the seed can regenerate the data and confirm the guess from the ciphertext sizes; leave --seed out to draw one at random"
                 );
             }
@@ -287,7 +287,7 @@ pub fn run(args: GenArgs) -> anyhow::Result<ExitCode> {
     }
     if !crate::out::quiet() && manifest.encryption.is_some() {
         // No counts: they would confirm a guess of the seed and options.
-        eprintln!(
+        crate::out::errln!(
             "{}: {} files in {:.2} s",
             args.out.display(),
             manifest.files.len(),
@@ -297,7 +297,7 @@ pub fn run(args: GenArgs) -> anyhow::Result<ExitCode> {
         let secs = started.elapsed().as_secs_f64();
         let bytes: u64 = manifest.files.iter().map(|f| f.bytes).sum();
         let persons = persons.into_inner();
-        eprintln!(
+        crate::out::errln!(
             "{}: {} households, {} persons, {} rows in {} files ({:.1} MB) in {:.2} s — {:.0} persons/s, {:.0} rows/s",
             args.out.display(),
             total,
@@ -310,7 +310,7 @@ pub fn run(args: GenArgs) -> anyhow::Result<ExitCode> {
             manifest.entities.values().map(|e| e.rows).sum::<u64>() as f64 / secs.max(1e-9),
         );
         if let Some(enc) = &manifest.encryption {
-            eprintln!(
+            crate::out::errln!(
                 "{}: encrypted ({}) to {}; sealed read-only; decrypt with `nhikit decrypt {} --identity KEY --out COPY`",
                 args.out.display(),
                 enc.scheme,

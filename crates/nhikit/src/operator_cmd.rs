@@ -75,7 +75,7 @@ pub fn run(cmd: OperatorCommand) -> anyhow::Result<ExitCode> {
             key.write(&out, &canonical)?;
             let public = nhikit_safety::format_public_key(&key.public());
             crate::out::print(&format!("{public}\n"))?;
-            eprintln!(
+            crate::out::errln!(
                 "{}: secret key of {canonical} written (0600); register it with `nhikit operator register --name {canonical} --key {public}`",
                 out.display()
             );
@@ -98,7 +98,7 @@ pub fn run(cmd: OperatorCommand) -> anyhow::Result<ExitCode> {
             let mut operators = Operators::load(&path)?;
             let added = operators.add(&name, public)?.name.clone();
             operators.save()?;
-            eprintln!(
+            crate::out::errln!(
                 "{}: registered {added} ({})",
                 path.display(),
                 nhikit_safety::format_public_key(&public)

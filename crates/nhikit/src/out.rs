@@ -74,6 +74,16 @@ macro_rules! errln {
 }
 pub(crate) use errln;
 
+/// `println!` that cannot panic: when stdout is closed (`nhikit … | head -1`) the line is lost
+/// and the command goes on to its own exit code.
+macro_rules! sayln {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stdout().lock(), $($arg)*);
+    }};
+}
+pub(crate) use sayln;
+
 /// `eprint!` that cannot panic (see [`errln!`]).
 macro_rules! errprint {
     ($($arg:tt)*) => {{

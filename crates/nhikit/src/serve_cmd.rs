@@ -114,7 +114,7 @@ pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
             files: Vec::new(),
         });
         match imported {
-            Ok(r) => eprintln!(
+            Ok(r) => crate::out::errln!(
                 "imported {}: {}",
                 dataset.display(),
                 r.records
@@ -125,7 +125,7 @@ pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
             ),
             Err(e) => {
                 for r in &e.rejections {
-                    eprintln!("{}:{}: [{}] {}", r.file, r.row, r.item, r.message);
+                    crate::out::errln!("{}:{}: [{}] {}", r.file, r.row, r.item, r.message);
                 }
                 anyhow::bail!("importing {}: {e}", dataset.display());
             }
@@ -133,7 +133,7 @@ pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
     }
     if !args.fault.is_empty() {
         let names: Vec<&str> = args.fault.iter().map(|f| f.name()).collect();
-        eprintln!("seeded faults on: {}", names.join(", "));
+        crate::out::errln!("seeded faults on: {}", names.join(", "));
     }
     if args.stdio {
         nhikit_server::serve_stdio(
@@ -151,14 +151,14 @@ pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
     };
     if !args.addr.ip().is_loopback() && tls.is_none() {
         if !args.insecure {
-            eprintln!(
+            crate::out::errln!(
                 "error: {} is not a loopback address: serving it needs TLS (--tls-cert FILE \
                  --tls-key FILE), or --insecure to send the token and the data in the clear",
                 args.addr
             );
             return Ok(ExitCode::from(2));
         }
-        eprintln!(
+        crate::out::errln!(
             "warning: serving plain HTTP on {} (--insecure): the token and every record cross \
              the network unencrypted",
             args.addr
@@ -192,7 +192,7 @@ pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
             None,
             details,
         ) {
-            eprintln!("warning: {err:#}");
+            crate::out::errln!("warning: {err:#}");
         }
     });
     let config = Config {
@@ -227,7 +227,7 @@ pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
         }
         let _ = out.flush();
     })?;
-    eprintln!("stopped");
+    crate::out::errln!("stopped");
     Ok(ExitCode::SUCCESS)
 }
 

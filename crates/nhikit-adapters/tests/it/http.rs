@@ -5,7 +5,7 @@
 use crate::*;
 use nhikit_adapters::{AdapterError, ConnectOptions, SharedTarget, connect};
 use nhikit_reference::Reference;
-use nhikit_target::wire::{Operation, dispatch, http_status};
+use nhikit_target::wire::{Operation, dispatch};
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
@@ -136,20 +136,36 @@ fn response(status: u16, content_type: &str, body: &str) -> Vec<u8> {
 
 /// The reference behind `nhikit serve`'s routes (`POST /v1/<op>`).
 pub fn reference_server() -> SocketAddr {
-    let r = Reference::in_memory().unwrap();
-    serve(move |req| {
-        let Some(op) = req.path.strip_prefix("/v1/") else {
-            return Reply::Json(404, json!({"code": "not_found", "message": "no route"}));
-        };
-        let op: Operation = op.parse().unwrap();
-        assert_eq!(req.method, "POST");
-        let body: Value = serde_json::from_slice(&req.body).unwrap();
-        match dispatch(&r, op, body) {
-            Ok(v) => Reply::Json(200, v),
-            Err(e) => Reply::Json(http_status(e.code), serde_json::to_value(e).unwrap()),
-        }
-    })
+    // `nhikit serve`'s own server over an in-memory reference: the default mapping uploads
+    // imports and downloads exports, which only the real server speaks. It runs until the test
+    // process ends.
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .unwrap();
+        rt.block_on(async move {
+            let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+            tx.send(listener.local_addr().unwrap()).unwrap();
+            let data = tempfile::tempdir().unwrap();
+            let config = nhikit_server::Config {
+                token: nhikit_server::Token::new(TOKEN, "test").unwrap(),
+                data_dir: Some(data.path().to_owned()),
+                ..nhikit_server::Config::default()
+            };
+            let target: nhikit_server::SharedTarget = Arc::new(Reference::in_memory().unwrap());
+            nhikit_server::serve(listener, target, &config, std::future::pending())
+                .await
+                .unwrap();
+        });
+    });
+    rx.recv().unwrap()
 }
+
+/// The bearer token of [`reference_server`].
+const TOKEN: &str = "adapter-test-token-0123";
 
 fn options(timeout_ms: u64) -> ConnectOptions {
     ConnectOptions {
@@ -169,7 +185,11 @@ fn high_cost() -> HighCostRequest {
 #[test]
 fn default_mapping_gives_what_builtin_gives() {
     let addr = reference_server();
-    let t = connect(&format!("http://{addr}"), &options(30_000)).unwrap();
+    let with_token = ConnectOptions {
+        token: Some(TOKEN.into()),
+        ..options(30_000)
+    };
+    let t = connect(&format!("http://{addr}"), &with_token).unwrap();
     let tmp = tempfile::tempdir().unwrap();
     let got = sequence(t.as_ref(), dataset(), &tmp.path().join("export"));
     assert_same(&got, builtin_sequence(), "http default mapping");

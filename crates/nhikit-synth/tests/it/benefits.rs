@@ -182,7 +182,8 @@ fn every_high_cost_row_is_what_the_oracle_computes_from_its_inputs() {
 /// Claims follow the population: per insured person-month of the reference year's service
 /// months (FY2025 premiums, income year 2024: service months 2025-08 to 2026-03), between 0.5
 /// and 4 in 100 (docs/generator.md gives 3–30 in 1,000 by age). Earlier months have claims
-/// from 2023-08 on (FY2023 is the first year with parameters), none before.
+/// from 2020-08 on (the first service month whose income year, 2019, has national parameters:
+/// FY2020's), none before.
 #[test]
 fn high_cost_claims_come_at_a_plausible_rate() {
     let o = options(6000, 9);
@@ -204,7 +205,7 @@ fn high_cost_claims_come_at_a_plausible_rate() {
         "rate {rate}: {claims} claims, {insured} insured"
     );
     // No month without parameters has a claim; the earlier years with parameters have some.
-    let first = NaiveDate::from_ymd_opt(2023, 8, 1).unwrap();
+    let first = NaiveDate::from_ymd_opt(2020, 8, 1).unwrap();
     for r in &rows["benefit_high_cost"] {
         assert!(date(r, "service_month").unwrap() >= first, "{r:?}");
     }

@@ -83,7 +83,10 @@ impl Served {
             .args(["serve", "--addr", "127.0.0.1:0"])
             .current_dir(workspace())
             .env("NHIKIT_TOKEN", TEST_TOKEN)
-            .env("NHIKIT_AUDIT_LOG", std::env::temp_dir().join("nhikit-test-audit.jsonl"))
+            .env(
+                "NHIKIT_AUDIT_LOG",
+                std::env::temp_dir().join("nhikit-test-audit.jsonl"),
+            )
             .env("NHIKIT_AUDIT_KEY", audit_key())
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
