@@ -323,12 +323,7 @@ impl HttpTarget {
         let what = format!("{op}: {} {url}", m.method.name());
         let mut response = result.map_err(|e| self.transport_error(op, &what, &e))?;
         let status = response.status().as_u16();
-        let text = response
-            .body_mut()
-            .with_config()
-            .limit(MAX_BODY)
-            .read_to_string()
-            .map_err(|e| self.transport_error(op, &format!("{what}: reading the body"), &e))?;
+        let text = self.body_text(op, &what, &mut response)?;
         decode_response(op, &what, status, &text, m)
     }
 
@@ -380,13 +375,23 @@ impl HttpTarget {
             .send(&file);
         let mut response = result.map_err(|e| self.transport_error(op, &what, &e))?;
         let status = response.status().as_u16();
-        let text = response
+        let text = self.body_text(op, &what, &mut response)?;
+        decode_response(op, &what, status, &text, m).map_err(|e| self.redact_error(e))
+    }
+
+    /// The answer's body as text, at most [`MAX_BODY`] bytes.
+    fn body_text(
+        &self,
+        op: Operation,
+        what: &str,
+        response: &mut ureq::http::Response<ureq::Body>,
+    ) -> Result<String, TargetError> {
+        response
             .body_mut()
             .with_config()
             .limit(MAX_BODY)
             .read_to_string()
-            .map_err(|e| self.transport_error(op, &format!("{what}: reading the body"), &e))?;
-        decode_response(op, &what, status, &text, m).map_err(|e| self.redact_error(e))
+            .map_err(|e| self.transport_error(op, &format!("{what}: reading the body"), &e))
     }
 
     /// `export` as a download: the target exports on its side and streams the files back; they
@@ -423,12 +428,7 @@ impl HttpTarget {
             .and_then(|v| v.to_str().ok())
             .is_some_and(|v| v.starts_with(ARCHIVE_CONTENT_TYPE));
         if !(200..300).contains(&status) || !is_archive {
-            let text = response
-                .body_mut()
-                .with_config()
-                .limit(MAX_BODY)
-                .read_to_string()
-                .map_err(|e| self.transport_error(op, &format!("{what}: reading the body"), &e))?;
+            let text = self.body_text(op, &what, &mut response)?;
             if (200..300).contains(&status) {
                 return Err(storage_error(
                     op,

@@ -309,11 +309,23 @@ impl Root {
 
     /// Opens the regular file `rel` for reading.
     pub fn open_file(&self, rel: impl AsRef<Path>) -> Result<File, ContainError> {
-        let (dir, name, norm) = self.parent_of(rel.as_ref(), None)?;
+        self.open_regular(rel.as_ref(), OFlags::RDONLY)
+    }
+
+    /// Opens the existing regular file `rel` for writing, without truncating it (to overwrite
+    /// it in place, as destruction does); a link or anything but a regular file is refused.
+    pub fn open_file_write(&self, rel: impl AsRef<Path>) -> Result<File, ContainError> {
+        self.open_regular(rel.as_ref(), OFlags::WRONLY)
+    }
+
+    /// Opens the existing regular file `rel` with `access` (never following a link, never
+    /// blocking on a FIFO) and checks what was opened is a regular file.
+    fn open_regular(&self, rel: &Path, access: OFlags) -> Result<File, ContainError> {
+        let (dir, name, norm) = self.parent_of(rel, None)?;
         let fd = rustix::fs::openat(
             &dir,
             name.as_path(),
-            OFlags::RDONLY | OFlags::NOFOLLOW | OFlags::CLOEXEC | OFlags::NONBLOCK,
+            access | OFlags::NOFOLLOW | OFlags::CLOEXEC | OFlags::NONBLOCK,
             Mode::empty(),
         )
         .map_err(|e| self.classify(&dir, &name, &norm, e, "a regular file"))?;
@@ -327,31 +339,6 @@ impl Root {
         }
         // O_NONBLOCK only kept a FIFO from blocking the open; a regular file ignores it, but
         // clear it so the descriptor behaves as a plain `File::open` one.
-        let flags = rustix::fs::fcntl_getfl(&fd).map_err(io_err(self.path.join(&norm)))?;
-        rustix::fs::fcntl_setfl(&fd, flags - OFlags::NONBLOCK)
-            .map_err(io_err(self.path.join(&norm)))?;
-        Ok(File::from(fd))
-    }
-
-    /// Opens the existing regular file `rel` for writing, without truncating it (to overwrite
-    /// it in place, as destruction does); a link or anything but a regular file is refused.
-    pub fn open_file_write(&self, rel: impl AsRef<Path>) -> Result<File, ContainError> {
-        let (dir, name, norm) = self.parent_of(rel.as_ref(), None)?;
-        let fd = rustix::fs::openat(
-            &dir,
-            name.as_path(),
-            OFlags::WRONLY | OFlags::NOFOLLOW | OFlags::CLOEXEC | OFlags::NONBLOCK,
-            Mode::empty(),
-        )
-        .map_err(|e| self.classify(&dir, &name, &norm, e, "a regular file"))?;
-        let st = rustix::fs::fstat(&fd).map_err(io_err(self.path.join(&norm)))?;
-        let kind = FileType::from_raw_mode(st.st_mode);
-        if kind != FileType::RegularFile {
-            return Err(ContainError::WrongType {
-                path: self.path.join(&norm),
-                reason: format!("not a regular file ({})", describe(kind)),
-            });
-        }
         let flags = rustix::fs::fcntl_getfl(&fd).map_err(io_err(self.path.join(&norm)))?;
         rustix::fs::fcntl_setfl(&fd, flags - OFlags::NONBLOCK)
             .map_err(io_err(self.path.join(&norm)))?;
