@@ -97,7 +97,7 @@ fn upper_salary_income(r: i64, a: i64) -> i64 {
 }
 
 /// 所得金額調整控除 (from 2020 income; 国税庁 タックスアンサー No.1411,
-/// https://www.nta.go.jp/m/taxanswer/1411.htm), deducted from the 給与所得:
+/// <https://www.nta.go.jp/m/taxanswer/1411.htm>), deducted from the 給与所得:
 /// 1. 給与収入 over 850万 and `dependants` (本人が特別障害者, a 扶養親族 under 23, or a 特別障害者
 ///    spouse or 扶養親族): (min(給与収入, 1,000万) − 850万) × 10%, 1円未満切上げ (at most 15万);
 /// 2. both 給与所得 and 公的年金等所得: min(給与所得, 10万) + min(年金所得, 10万) − 10万 (at most 10万).

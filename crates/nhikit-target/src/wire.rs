@@ -164,7 +164,7 @@ pub fn dispatch<T: Target + ?Sized>(
 pub const ARCHIVE_CONTENT_TYPE: &str = "application/x-tar";
 /// The first entry of an `import` upload: the [`ImportRequest`] with archive-relative paths.
 pub const ARCHIVE_REQUEST: &str = ".nhikit/request.json";
-/// The first entry of an `export` download: the [`ExportResponse`].
+/// The first entry of an `export` download: the [`ExportResponse`](crate::ExportResponse).
 pub const ARCHIVE_RESPONSE: &str = ".nhikit/response.json";
 
 /// One local source of an `import` upload and its name in the archive.
