@@ -493,6 +493,10 @@ pub fn decrypt(
             lock_path.display()
         )));
     }
+    // And the lock every dataset writer takes (`gen`, `reference export`, `manifest merge`), so
+    // that a decryption and any other nhikit writer into the same OUT exclude each other.
+    let _output_lock = nhikit_io::OutputLock::acquire(out)
+        .map_err(|e| Error::Refused(format!("{e}; nothing was written")))?;
     clean_stale_staging(log, &parent, &name, &operator)?;
     match parent.kind(&name)? {
         None => {}

@@ -627,6 +627,21 @@ fn issue19_a_second_decrypt_into_the_same_output_fails_at_once() {
     );
     assert!(!Path::new(&out).exists());
     drop(lock);
+    // A dataset writer of another kind (gen, reference export) holds OUT's output lock.
+    let held = nhikit_io::OutputLock::acquire(Path::new(&out)).unwrap();
+    lab.refused(
+        &[
+            "decrypt",
+            &enc,
+            "--identity",
+            &lab.path("age.key"),
+            "--out",
+            &out,
+        ],
+        "another nhikit process is writing there",
+    );
+    assert!(!Path::new(&out).exists());
+    drop(held);
     lab.ok(&[
         "decrypt",
         &enc,
