@@ -610,46 +610,20 @@ fn issue19_a_decrypt_killed_mid_write_leaves_only_0700_staging_that_the_next_run
 fn issue19_a_second_decrypt_into_the_same_output_fails_at_once() {
     let lab = Lab::new();
     let enc = lab.generate("enc", &["--encrypt-to", RECIPIENT1]);
-    // Another writer holds OUT's lock.
+    let (key, out) = (lab.path("age.key"), lab.path("plain"));
+    let decrypt = ["decrypt", &enc, "--identity", &key, "--out", &out];
+    // Another decrypt holds OUT's lock.
     let lock = std::fs::File::create(lab.root.join(".plain.nhikit-decrypt.lock")).unwrap();
     lock.lock().unwrap();
-    let out = lab.path("plain");
-    lab.refused(
-        &[
-            "decrypt",
-            &enc,
-            "--identity",
-            &lab.path("age.key"),
-            "--out",
-            &out,
-        ],
-        "another nhikit decrypt is writing it",
-    );
+    lab.refused(&decrypt, "another nhikit decrypt is writing it");
     assert!(!Path::new(&out).exists());
     drop(lock);
     // A dataset writer of another kind (gen, reference export) holds OUT's output lock.
     let held = nhikit_io::OutputLock::acquire(Path::new(&out)).unwrap();
-    lab.refused(
-        &[
-            "decrypt",
-            &enc,
-            "--identity",
-            &lab.path("age.key"),
-            "--out",
-            &out,
-        ],
-        "another nhikit process is writing there",
-    );
+    lab.refused(&decrypt, "another nhikit process is writing there");
     assert!(!Path::new(&out).exists());
     drop(held);
-    lab.ok(&[
-        "decrypt",
-        &enc,
-        "--identity",
-        &lab.path("age.key"),
-        "--out",
-        &out,
-    ]);
+    lab.ok(&decrypt);
 }
 
 #[test]
