@@ -105,7 +105,9 @@ impl Diff {
         let (wrong, right) = match self.class {
             Class::NewWrong | Class::BothWrong | Class::Unrefereed => (&self.new, &self.current),
             Class::CurrentWrong => (&self.current, &self.new),
-            Class::BothAgreeNotOracle => (&self.current, self.oracle.as_ref().unwrap_or(&Value::Null)),
+            Class::BothAgreeNotOracle => {
+                (&self.current, self.oracle.as_ref().unwrap_or(&Value::Null))
+            }
         };
         if self.item == OUTCOME {
             return format!("{} instead of {}", short(wrong), short(right));
@@ -125,8 +127,6 @@ fn shape(wrong: &Value, right: &Value) -> String {
                 "truncated".into()
             } else if w.starts_with(r.as_str()) {
                 "extended".into()
-            } else if w.chars().count() == r.chars().count() {
-                "differs (same length)".into()
             } else {
                 "differs".into()
             }
@@ -292,6 +292,7 @@ fn flatten(v: &Value, prefix: String, out: &mut BTreeMap<String, Value>) {
                 flatten(x, format!("{prefix}[{}]", element_key(i, x)), out);
             }
         }
+        Value::Object(_) if prefix.is_empty() => {}
         other => {
             out.insert(prefix, other.clone());
         }
@@ -389,7 +390,11 @@ mod tests {
     #[test]
     fn outcomes_are_compared_before_items() {
         let o = Answer::Error(ErrorCode::NotInsured);
-        let d = compare(&Ok(json!({ "ratio": "3割" })), &Err(ErrorCode::NotInsured), Some(&o));
+        let d = compare(
+            &Ok(json!({ "ratio": "3割" })),
+            &Err(ErrorCode::NotInsured),
+            Some(&o),
+        );
         assert_eq!(d.len(), 1);
         assert_eq!(d[0].item, OUTCOME);
         assert_eq!(d[0].class, Class::CurrentWrong);
@@ -403,7 +408,10 @@ mod tests {
         assert_eq!(delta_bucket(0), "+<10");
         assert_eq!(delta_bucket(2_000_000), "+≥100000");
         assert_eq!(shape(&json!("アイウ"), &json!("アイウエオ")), "truncated");
-        assert_eq!(normalise("members[an=12].qualification.seq"), "members[*].qualification.seq");
+        assert_eq!(
+            normalise("members[an=12].qualification.seq"),
+            "members[*].qualification.seq"
+        );
     }
 
     #[test]

@@ -145,7 +145,15 @@ pub(crate) fn compare_exports(
             new: no,
             oracle: Some(ok),
         };
-        c.add("export", "export", &request, vec![d], None, &|| Value::Null, None);
+        c.add(
+            "export",
+            "export",
+            &request,
+            vec![d],
+            None,
+            &|| Value::Null,
+            None,
+        );
         return Ok(());
     }
     let source_files = csv_files(source.dir())?;
@@ -168,7 +176,15 @@ pub(crate) fn compare_exports(
                     new: nv,
                     oracle: o,
                 };
-                c.add("export", file, &request, vec![d], None, &|| Value::Null, None);
+                c.add(
+                    "export",
+                    file,
+                    &request,
+                    vec![d],
+                    None,
+                    &|| Value::Null,
+                    None,
+                );
             }
             continue;
         }
@@ -220,14 +236,18 @@ pub(crate) fn compare_exports(
                 let width = a.len().max(b.len()).max(s.as_ref().map_or(0, |s| s.len()));
                 for col in 0..width {
                     let field = |r: &csv::StringRecord| {
-                        r.get(col).map_or(Value::Null, |v| Value::String(v.to_owned()))
+                        r.get(col)
+                            .map_or(Value::Null, |v| Value::String(v.to_owned()))
                     };
                     let (cv, nv) = (field(a), field(b));
                     let o = s.as_ref().map(field);
                     let Some(class) = classify(&cv, &nv, o.as_ref()) else {
                         continue;
                     };
-                    let name = header.get(col).cloned().unwrap_or_else(|| format!("#{col}"));
+                    let name = header
+                        .get(col)
+                        .cloned()
+                        .unwrap_or_else(|| format!("#{col}"));
                     let column = if row == 1 {
                         format!("(header)[{col}]")
                     } else {
@@ -243,7 +263,15 @@ pub(crate) fn compare_exports(
                     });
                 }
             }
-            c.add("export", &record, &request, diffs, None, &|| Value::Null, None);
+            c.add(
+                "export",
+                &record,
+                &request,
+                diffs,
+                None,
+                &|| Value::Null,
+                None,
+            );
         }
     }
     Ok(())

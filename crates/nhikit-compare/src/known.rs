@@ -75,7 +75,10 @@ struct EntryIn {
 fn line_col(text: &str, offset: usize) -> (usize, usize) {
     let before = &text[..offset.min(text.len())];
     let line = before.matches('\n').count() + 1;
-    let column = before.rfind('\n').map_or(before.len(), |n| before.len() - n - 1) + 1;
+    let column = before
+        .rfind('\n')
+        .map_or(before.len(), |n| before.len() - n - 1)
+        + 1;
     (line, column)
 }
 
@@ -124,7 +127,11 @@ impl KnownList {
                 .get_ref()
                 .parse()
                 .map_err(|r| at(e.class.span().start, format!("class: {r}")))?;
-            for (key, v) in [("item", &e.item), ("reason", &e.reason), ("owner", &e.owner)] {
+            for (key, v) in [
+                ("item", &e.item),
+                ("reason", &e.reason),
+                ("owner", &e.owner),
+            ] {
                 if v.get_ref().trim().is_empty() {
                     return Err(at(v.span().start, format!("{key}: must not be empty")));
                 }
@@ -158,7 +165,9 @@ mod tests {
     fn bad_entries_are_named_by_line() {
         let head = "[[known]]\noperation = \"assess\"\nitem = \"total\"\n";
         assert_eq!(
-            err(&format!("{head}class = \"new_worng\"\nreason = \"r\"\nowner = \"o\"\n")),
+            err(&format!(
+                "{head}class = \"new_worng\"\nreason = \"r\"\nowner = \"o\"\n"
+            )),
             "known.toml:4:9: class: unknown class `new_worng` (expected one of new_wrong, \
              both_wrong, current_wrong, both_agree_not_oracle, unrefereed)"
         );
@@ -168,8 +177,12 @@ mod tests {
             "{}",
             err("[[known]]\noperation = \"assess\"\nitem = \"total\"\nclass = \"new_wrong\"\nreason = \"r\"\n")
         );
-        assert!(err(&format!("{head}class = \"new_wrong\"\nreason = \"r\"\nowner = \"o\"\ncolour = 1\n"))
-            .starts_with("known.toml:7:1: unknown field `colour`"));
+        assert!(
+            err(&format!(
+                "{head}class = \"new_wrong\"\nreason = \"r\"\nowner = \"o\"\ncolour = 1\n"
+            ))
+            .starts_with("known.toml:7:1: unknown field `colour`")
+        );
         assert!(err("[[known]]\noperation = \"asess\"\n").starts_with("known.toml:"));
     }
 }

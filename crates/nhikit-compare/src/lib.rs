@@ -397,7 +397,8 @@ pub fn compare(
 ) -> Result<Comparison, Error> {
     let source = Source::open(data)?;
     let referee = Referee::builtin()?;
-    let rules = nhikit_rules::params::RuleSet::builtin().map_err(|e| Error::Oracle(e.to_string()))?;
+    let rules =
+        nhikit_rules::params::RuleSet::builtin().map_err(|e| Error::Oracle(e.to_string()))?;
     let mut out = Comparison::default();
     let mut c = Collector {
         findings: BTreeMap::new(),
@@ -424,7 +425,9 @@ pub fn compare(
         progress(&Progress::Phase("import".into()));
         for (side, t) in [("current", current), ("new", new)] {
             if let Err(e) = t.reset(&ResetRequest {}) {
-                let note = format!("the {side} system cannot be reset ({e}); importing into what it holds");
+                let note = format!(
+                    "the {side} system cannot be reset ({e}); importing into what it holds"
+                );
                 progress(&Progress::Note(note.clone()));
                 out.notes.push(note);
             }
@@ -438,14 +441,32 @@ pub fn compare(
         let oracle = Answer::Response(Value::Object(Default::default()));
         let diffs = diff::compare(&rc, &rn, Some(&oracle));
         let request = json(&req);
-        c.add("import", &data.display().to_string(), &request, diffs, None, &|| Value::Null, None);
+        c.add(
+            "import",
+            &data.display().to_string(),
+            &request,
+            diffs,
+            None,
+            &|| Value::Null,
+            None,
+        );
     }
 
     progress(&Progress::Phase("households".into()));
     let total = source.households();
     let mut done = 0u64;
     source.for_each_household(&mut |case| {
-        household(current, new, &referee, &rules, &case, &as_of, &fiscal_years, options, &mut c)?;
+        household(
+            current,
+            new,
+            &referee,
+            &rules,
+            &case,
+            &as_of,
+            &fiscal_years,
+            options,
+            &mut c,
+        )?;
         done += 1;
         if done.is_multiple_of(500) || done == total {
             progress(&Progress::Households { done, total });
@@ -496,7 +517,10 @@ fn household(
             as_of: d,
         };
         let o = referee.lookup_household(case, &model, &q)?;
-        let (rc, rn) = (reply(current.lookup_household(&q)), reply(new.lookup_household(&q)));
+        let (rc, rn) = (
+            reply(current.lookup_household(&q)),
+            reply(new.lookup_household(&q)),
+        );
         let request = json(&q);
         c.add(
             "lookup_household",
@@ -516,7 +540,10 @@ fn household(
                 as_of: d,
             };
             let o = referee.lookup_person(&model, &q)?;
-            let (rc, rn) = (reply(current.lookup_person(&q)), reply(new.lookup_person(&q)));
+            let (rc, rn) = (
+                reply(current.lookup_person(&q)),
+                reply(new.lookup_person(&q)),
+            );
             let request = json(&q);
             c.add(
                 "lookup_person",

@@ -9,7 +9,9 @@ use nhikit_conform::data::Model;
 use nhikit_conform::oracle::{Answer, Oracle};
 use nhikit_core::date::NaiveDate;
 use nhikit_rules::copay::KoureiIncome;
-use nhikit_target::{AssessRequest, CertificateRequest, CopayRequest, ErrorCode, HouseholdQuery, PersonQuery};
+use nhikit_target::{
+    AssessRequest, CertificateRequest, CopayRequest, ErrorCode, HouseholdQuery, PersonQuery,
+};
 use serde_json::{Value, json};
 
 /// The oracle with the compare-only answers.
@@ -218,7 +220,11 @@ pub fn derivation(op: &str, case: &HouseholdCase, request: &Value) -> String {
             .collect::<Vec<_>>()
             .join(", ")
     };
-    let person = |an: &str| case.persons.iter().find(|p| str_of(p, "address_number") == an);
+    let person = |an: &str| {
+        case.persons
+            .iter()
+            .find(|p| str_of(p, "address_number") == an)
+    };
     let an = request
         .get("address_number")
         .and_then(Value::as_str)
@@ -249,8 +255,13 @@ pub fn derivation(op: &str, case: &HouseholdCase, request: &Value) -> String {
                  insured, 100円未満切捨て per part, 賦課限度額 per part (docs/oracle.md)\n\
                  inputs: fiscal year {}, rates {}, incomes {}, members: {}",
                 request.get("fiscal_year").unwrap_or(&Value::Null),
-                request.get("rates").and_then(Value::as_str).unwrap_or("(assigned)"),
-                request.get("incomes").map_or("none".into(), Value::to_string),
+                request
+                    .get("rates")
+                    .and_then(Value::as_str)
+                    .unwrap_or("(assigned)"),
+                request
+                    .get("incomes")
+                    .map_or("none".into(), Value::to_string),
                 members.join("; ")
             )
         }

@@ -219,17 +219,17 @@ fn html(run: &Comparison, header: &Header) -> String {
     }
     h.push_str("</table>\n<h2>Findings by class</h2>\n<table id=\"classes\">\n<tr><th>class</th><th>new</th><th>known</th></tr>\n");
     for c in crate::Class::ALL {
-        let (new, known) = run
-            .findings
-            .iter()
-            .filter(|f| f.class == c)
-            .fold((0, 0), |(n, k), f| {
-                if f.known.is_some() {
-                    (n, k + 1)
-                } else {
-                    (n + 1, k)
-                }
-            });
+        let (new, known) =
+            run.findings
+                .iter()
+                .filter(|f| f.class == c)
+                .fold((0, 0), |(n, k), f| {
+                    if f.known.is_some() {
+                        (n, k + 1)
+                    } else {
+                        (n + 1, k)
+                    }
+                });
         let _ = writeln!(
             h,
             "<tr><td><code>{}</code></td><td class=\"n\">{new}</td><td class=\"n\">{known}</td></tr>",

@@ -79,7 +79,11 @@ fn requirement(op: &str) -> &'static str {
 
 /// The scenario id of a finding.
 pub(crate) fn id(f: &Finding) -> String {
-    format!("compare-{}-{}", f.id.to_lowercase(), f.operation.replace('_', "-"))
+    format!(
+        "compare-{}-{}",
+        f.id.to_lowercase(),
+        f.operation.replace('_', "-")
+    )
 }
 
 /// The scenario file of a finding, when it has a reproducing case the oracle referees.
@@ -100,7 +104,10 @@ pub(crate) fn render(f: &Finding, options: &Options) -> Option<String> {
     let step = if f.operation == "export" {
         // An export difference: the generated data it was found on, exported and compared.
         let (seed, households) = options.generated?;
-        data.insert("seed".into(), toml::Value::Integer(i64::try_from(seed).ok()?));
+        data.insert(
+            "seed".into(),
+            toml::Value::Integer(i64::try_from(seed).ok()?),
+        );
         data.insert(
             "households".into(),
             toml::Value::Integer(i64::try_from(households).ok()?),
