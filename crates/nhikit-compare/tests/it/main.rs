@@ -4,7 +4,7 @@
 
 use nhikit_adapters::{ConnectOptions, SharedTarget, connect};
 use nhikit_compare::{Class, Comparison, KnownList, Options, compare};
-use nhikit_target::{AssessRequest, Target};
+use nhikit_target::AssessRequest;
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
@@ -188,4 +188,65 @@ fn known_differences_accept_findings_and_report_stale_entries() {
     assert_eq!(r.new_findings().count(), 0);
     assert_eq!(r.stale_known.len(), 1);
     assert_eq!(r.stale_known[0].at, "known.toml:8");
+}
+
+#[test]
+fn reports_are_written_and_the_junit_xml_parses() {
+    let data = dataset(nhikit_synth::Profile::Realistic);
+    let options = Options {
+        export: false,
+        ..Options::default()
+    };
+    let r = run(&[], &["round-household-total"], &data, &options);
+    let out = tempfile::tempdir().unwrap();
+    let header = nhikit_compare::Header {
+        current: "builtin".into(),
+        new: "builtin (faults: round-household-total)".into(),
+        data: "test".into(),
+        run_date: "2026-12-07T00:00:00Z".into(),
+        nhikit_version: "0.1.0".into(),
+        seconds: 1.0,
+    };
+    nhikit_compare::write_reports(out.path(), &r, &header).unwrap();
+    // A JUnit consumer's view: testsuites > testsuite > testcase (one per finding) > failure.
+    let xml = std::fs::read_to_string(out.path().join("compare.junit.xml")).unwrap();
+    let mut reader = quick_xml::Reader::from_str(&xml);
+    let (mut cases, mut failures, mut depth_ok) = (0, 0, true);
+    let mut stack: Vec<String> = Vec::new();
+    loop {
+        match reader.read_event().unwrap() {
+            quick_xml::events::Event::Start(e) => {
+                let name = String::from_utf8_lossy(e.name().as_ref().as_bytes()).into_owned();
+                match name.as_str() {
+                    "testcase" => {
+                        cases += 1;
+                        depth_ok &= stack.last().map(String::as_str) == Some("testsuite");
+                    }
+                    "failure" => failures += 1,
+                    _ => {}
+                }
+                stack.push(name);
+            }
+            quick_xml::events::Event::End(_) => {
+                stack.pop();
+            }
+            quick_xml::events::Event::Eof => break,
+            _ => {}
+        }
+    }
+    assert!(depth_ok && stack.is_empty());
+    assert_eq!((cases, failures), (r.findings.len(), r.findings.len()));
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.path().join("compare.json")).unwrap())
+            .unwrap();
+    assert_eq!(json["ok"], false);
+    assert_eq!(json["comparison"]["findings"][0]["class"], "new_wrong");
+    let html = std::fs::read_to_string(out.path().join("compare.html")).unwrap();
+    assert!(html.contains("lang=\"ja\"") && html.contains("2026-12-07T00:00:00Z"));
+    assert!(out.path().join("scenarios/requirements.toml").is_file());
+    assert!(
+        out.path()
+            .join("scenarios/compare-f001-assess.toml")
+            .is_file()
+    );
 }
