@@ -36,14 +36,15 @@ fn csv_files(dir: &Path) -> Result<BTreeSet<String>, Error> {
             let p = entry.path();
             if ty.is_dir() {
                 walk(root, &p, out)?;
-            } else if ty.is_file() && p.extension().is_some_and(|e| e == "csv") {
-                if let Ok(rel) = p.strip_prefix(root) {
-                    let parts: Vec<String> = rel
-                        .components()
-                        .map(|c| c.as_os_str().to_string_lossy().into_owned())
-                        .collect();
-                    out.insert(parts.join("/"));
-                }
+            } else if ty.is_file()
+                && p.extension().is_some_and(|e| e == "csv")
+                && let Ok(rel) = p.strip_prefix(root)
+            {
+                let parts: Vec<String> = rel
+                    .components()
+                    .map(|c| c.as_os_str().to_string_lossy().into_owned())
+                    .collect();
+                out.insert(parts.join("/"));
             }
         }
         Ok(())

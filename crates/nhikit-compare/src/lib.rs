@@ -30,7 +30,7 @@ mod report;
 mod scenario;
 pub mod source;
 
-pub use diff::{Class, Diff, Reply, compare as compare_replies};
+pub use diff::{Class, Diff, OUTCOME, Reply, compare as compare_replies};
 pub use known::{KnownEntry, KnownList};
 pub use report::Header;
 

@@ -126,14 +126,9 @@ impl Referee {
         else {
             return Ok(Answer::Error(ErrorCode::NotFound));
         };
-        let Some(q) = case
-            .qualifications
-            .iter()
-            .filter(|q| {
-                str_of(q, "address_number") == req.address_number && in_force(q, req.issue_date)
-            })
-            .last()
-        else {
+        let Some(q) = case.qualifications.iter().rfind(|q| {
+            str_of(q, "address_number") == req.address_number && in_force(q, req.issue_date)
+        }) else {
             return Ok(Answer::Error(ErrorCode::NotInsured));
         };
         let copay = self.copay(
