@@ -118,8 +118,9 @@ impl Diff {
 
 fn shape(wrong: &Value, right: &Value) -> String {
     match (wrong, right) {
-        (Value::Number(w), Value::Number(r)) => match (w.as_i64(), r.as_i64()) {
-            (Some(w), Some(r)) => delta_bucket(w.saturating_sub(r)),
+        (Value::Number(w), Value::Number(r)) => match (w.as_f64(), r.as_f64()) {
+            (Some(w), Some(r)) if w > r => "higher".into(),
+            (Some(_), Some(_)) => "lower".into(),
             _ => "number".into(),
         },
         (Value::String(w), Value::String(r)) => {
@@ -144,20 +145,6 @@ fn short(v: &Value) -> String {
         Value::Array(_) => "array".into(),
         other => other.to_string(),
     }
-}
-
-/// `+<10`, `-<1000`, `+≥100000`: the sign and decimal order of a delta.
-pub fn delta_bucket(d: i64) -> String {
-    let sign = if d < 0 { '-' } else { '+' };
-    let a = d.unsigned_abs();
-    let mut bound = 10u64;
-    while bound <= 100_000 {
-        if a < bound {
-            return format!("{sign}<{bound}");
-        }
-        bound *= 10;
-    }
-    format!("{sign}≥100000")
 }
 
 /// The outcome of a reply as an item value: `ok` or `error:CODE`.
@@ -206,17 +193,26 @@ pub fn compare(current: &Reply, new: &Reply, oracle: Option<&Answer>) -> Vec<Dif
     let mut paths: Vec<&String> = cl.keys().chain(nl.keys()).collect();
     paths.sort();
     paths.dedup();
+    let mut seen = std::collections::BTreeSet::new();
     for p in paths {
-        let cv = cl.get(p).cloned().unwrap_or(Value::Null);
-        let nv = nl.get(p).cloned().unwrap_or(Value::Null);
-        let ov = oracle_value.and_then(|o| lookup(o, p));
-        if cv == nv && ov.as_ref().is_none_or(|o| *o == cv) {
+        // Where one side has nothing (null, absent) and the other a whole object or array, the
+        // difference is that one item, not each of its leaves.
+        let at = prefixes(p)
+            .find(|q| nullish(subtree(c, q)) != nullish(subtree(n, q)))
+            .unwrap_or(p);
+        if !seen.insert(at) {
+            continue;
+        }
+        let cv = subtree(c, at).cloned().unwrap_or(Value::Null);
+        let nv = subtree(n, at).cloned().unwrap_or(Value::Null);
+        let ov = oracle_value.and_then(|o| subtree(o, at)).cloned();
+        if cv == nv && ov.as_ref().is_none_or(|o| agree(&cv, o)) {
             continue;
         }
         if let Some(class) = classify(&cv, &nv, ov.as_ref()) {
             out.push(Diff {
-                path: p.clone(),
-                item: normalise(p),
+                path: at.to_owned(),
+                item: normalise(at),
                 class,
                 current: cv,
                 new: nv,
@@ -228,20 +224,28 @@ pub fn compare(current: &Reply, new: &Reply, oracle: Option<&Answer>) -> Vec<Dif
     if let Some(o) = oracle_value {
         let mut ol = BTreeMap::new();
         flatten(o, String::new(), &mut ol);
-        for (p, ov) in ol {
-            if cl.contains_key(&p) || nl.contains_key(&p) || ov.is_null() {
+        for (p, ov) in &ol {
+            if cl.contains_key(p) || nl.contains_key(p) || ov.is_null() {
                 continue;
             }
-            if lookup(c, &p).is_some_and(|v| v == ov) {
+            let at = prefixes(p)
+                .find(|q| nullish(subtree(c, q)) && !nullish(subtree(o, q)))
+                .unwrap_or(p);
+            if !seen.insert(at) {
+                continue;
+            }
+            let want = subtree(o, at).cloned().unwrap_or(Value::Null);
+            let have = subtree(c, at).cloned().unwrap_or(Value::Null);
+            if agree(&have, &want) {
                 continue;
             }
             out.push(Diff {
-                item: normalise(&p),
-                path: p,
+                path: at.to_owned(),
+                item: normalise(at),
                 class: Class::BothAgreeNotOracle,
-                current: Value::Null,
-                new: Value::Null,
-                oracle: Some(ov),
+                current: have.clone(),
+                new: have,
+                oracle: Some(want),
             });
         }
     }
@@ -253,11 +257,66 @@ pub(crate) fn classify(c: &Value, n: &Value, o: Option<&Value>) -> Option<Class>
     match o {
         None if c == n => None,
         None => Some(Class::Unrefereed),
-        Some(o) if c == n => (c != o).then_some(Class::BothAgreeNotOracle),
-        Some(o) if c == o => Some(Class::NewWrong),
-        Some(o) if n == o => Some(Class::CurrentWrong),
+        Some(o) if c == n => (!agree(c, o)).then_some(Class::BothAgreeNotOracle),
+        Some(o) if agree(c, o) => Some(Class::NewWrong),
+        Some(o) if agree(n, o) => Some(Class::CurrentWrong),
         Some(_) => Some(Class::BothWrong),
     }
+}
+
+/// Whether a system's value holds what the oracle's says: objects the oracle's keys (a
+/// missing key counts as null), arrays every element and their length, leaves equal.
+pub(crate) fn agree(actual: &Value, oracle: &Value) -> bool {
+    match (actual, oracle) {
+        (Value::Object(a), Value::Object(o)) => o
+            .iter()
+            .all(|(k, ov)| agree(a.get(k).unwrap_or(&Value::Null), ov)),
+        (Value::Array(a), Value::Array(o)) => {
+            a.len() == o.len() && a.iter().zip(o).all(|(x, y)| agree(x, y))
+        }
+        (a, o) => a == o,
+    }
+}
+
+fn nullish(v: Option<&Value>) -> bool {
+    v.is_none_or(Value::is_null)
+}
+
+/// The prefixes of a path at its segment boundaries, shortest first, ending with the path.
+fn prefixes(p: &str) -> impl Iterator<Item = &str> {
+    p.char_indices()
+        .filter(|(i, ch)| *i > 0 && (*ch == '.' || *ch == '['))
+        .map(move |(i, _)| &p[..i])
+        .chain(std::iter::once(p))
+}
+
+static NULL: Value = Value::Null;
+
+/// The value (leaf or not) at a flattened path: `None` when absent, null when an ancestor is.
+fn subtree<'a>(v: &'a Value, path: &str) -> Option<&'a Value> {
+    let mut cur = v;
+    let mut rest = path;
+    while !rest.is_empty() {
+        if cur.is_null() {
+            return Some(&NULL);
+        }
+        if let Some(r) = rest.strip_prefix('[') {
+            let (key, after) = r.split_once(']')?;
+            cur = cur
+                .as_array()?
+                .iter()
+                .enumerate()
+                .find(|(i, x)| element_key(*i, x) == key)
+                .map(|(_, x)| x)?;
+            rest = after.strip_prefix('.').unwrap_or(after);
+            continue;
+        }
+        let end = rest.find(['.', '[']).unwrap_or(rest.len());
+        let (seg, after) = rest.split_at(end);
+        cur = cur.as_object()?.get(seg)?;
+        rest = after.strip_prefix('.').unwrap_or(after);
+    }
+    Some(cur)
 }
 
 /// The key segment of an array element: `an=宛名番号` for a person (or a member whose `person`
@@ -287,7 +346,6 @@ fn flatten(v: &Value, prefix: String, out: &mut BTreeMap<String, Value>) {
             }
         }
         Value::Array(a) => {
-            out.insert(format!("{prefix}.(length)"), Value::from(a.len()));
             for (i, x) in a.iter().enumerate() {
                 flatten(x, format!("{prefix}[{}]", element_key(i, x)), out);
             }
@@ -297,38 +355,6 @@ fn flatten(v: &Value, prefix: String, out: &mut BTreeMap<String, Value>) {
             out.insert(prefix, other.clone());
         }
     }
-}
-
-/// The value at a flattened path in an (unflattened) answer: `None` when the answer does not
-/// cover the path, `Some(null)` when an ancestor is null (the answer says "nothing there").
-pub fn lookup(v: &Value, path: &str) -> Option<Value> {
-    // Walk segment by segment, flattening only what is on the path.
-    let mut cur = v;
-    let mut rest = path;
-    while !rest.is_empty() {
-        if cur.is_null() {
-            return Some(Value::Null);
-        }
-        if let Some(r) = rest.strip_prefix('[') {
-            let (key, after) = r.split_once(']')?;
-            let a = cur.as_array()?;
-            cur = a
-                .iter()
-                .enumerate()
-                .find(|(i, x)| element_key(*i, x) == key)
-                .map(|(_, x)| x)?;
-            rest = after.strip_prefix('.').unwrap_or(after);
-            continue;
-        }
-        let end = rest.find(['.', '[']).unwrap_or(rest.len());
-        let (seg, after) = rest.split_at(end);
-        if seg == "(length)" {
-            return cur.as_array().map(|a| Value::from(a.len()));
-        }
-        cur = cur.as_object()?.get(seg)?;
-        rest = after.strip_prefix('.').unwrap_or(after);
-    }
-    (!cur.is_object() && !cur.is_array()).then(|| cur.clone())
 }
 
 /// A path with array keys and indices replaced by `[*]`.
@@ -403,10 +429,9 @@ mod tests {
 
     #[test]
     fn shapes_tell_causes_apart() {
-        assert_eq!(delta_bucket(100), "+<1000");
-        assert_eq!(delta_bucket(-5), "-<10");
-        assert_eq!(delta_bucket(0), "+<10");
-        assert_eq!(delta_bucket(2_000_000), "+≥100000");
+        // The sign of a delta, not its size: one rounding rule gives 100 or 300 yen more.
+        assert_eq!(shape(&json!(20_400), &json!(20_300)), "higher");
+        assert_eq!(shape(&json!(20_000), &json!(20_300)), "lower");
         assert_eq!(shape(&json!("アイウ"), &json!("アイウエオ")), "truncated");
         assert_eq!(
             normalise("members[an=12].qualification.seq"),
@@ -415,11 +440,35 @@ mod tests {
     }
 
     #[test]
-    fn lookup_follows_keys_and_null_ancestors() {
+    fn a_whole_object_against_null_is_one_item() {
+        let o = Answer::Response(json!({ "insured": false, "qualification": null }));
+        let c: Reply = Ok(json!({ "insured": false, "qualification": null }));
+        let n: Reply = Ok(json!({ "insured": true, "qualification": { "seq": 2, "name": "x" } }));
+        let d = compare(&c, &n, Some(&o));
+        let items: Vec<(&str, Class)> = d.iter().map(|d| (d.item.as_str(), d.class)).collect();
+        assert_eq!(
+            items,
+            [
+                ("insured", Class::NewWrong),
+                ("qualification", Class::NewWrong)
+            ]
+        );
+        assert_eq!(d[1].shape(), "unexpected");
+        // A member only one side lists is one item too.
+        let c: Reply = Ok(json!({ "members": [ { "address_number": "1", "a": 1 } ] }));
+        let n: Reply = Ok(json!({ "members": [ { "address_number": "1", "a": 1 },
+                                               { "address_number": "2", "a": 1, "b": 2 } ] }));
+        let d = compare(&c, &n, None);
+        assert_eq!(d.len(), 1, "{d:?}");
+        assert_eq!(d[0].path, "members[an=2]");
+    }
+
+    #[test]
+    fn subtree_follows_keys_and_null_ancestors() {
         let v = json!({ "qualification": null, "members": [ { "address_number": "9", "x": 1 } ] });
-        assert_eq!(lookup(&v, "qualification.seq"), Some(Value::Null));
-        assert_eq!(lookup(&v, "members[an=9].x"), Some(json!(1)));
-        assert_eq!(lookup(&v, "members.(length)"), Some(json!(1)));
-        assert_eq!(lookup(&v, "absent"), None);
+        assert_eq!(subtree(&v, "qualification.seq"), Some(&Value::Null));
+        assert_eq!(subtree(&v, "members[an=9].x"), Some(&json!(1)));
+        assert_eq!(subtree(&v, "members[an=8].x"), None);
+        assert_eq!(subtree(&v, "absent"), None);
     }
 }
