@@ -602,7 +602,7 @@ fn household(
             household_number: hh.clone(),
             fiscal_year: fy,
             rates: options.rates.clone(),
-            incomes: BTreeMap::new(),
+            incomes: case.income_facts(fy),
             specified_household: Default::default(),
         };
         let rates = options

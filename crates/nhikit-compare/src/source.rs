@@ -6,6 +6,7 @@ use crate::Error;
 use nhikit_conform::data::{Model, Rec};
 use nhikit_io::Manifest;
 use nhikit_io::contain::Root;
+use nhikit_target::IncomeFacts;
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
@@ -22,6 +23,8 @@ pub struct HouseholdCase {
     pub persons: Vec<Rec>,
     /// Their qualifications, in data order.
     pub qualifications: Vec<Rec>,
+    /// Their `income` rows (所得), when the dataset has them (`nhikit gen --with income`).
+    pub incomes: Vec<Rec>,
 }
 
 impl HouseholdCase {
@@ -33,6 +36,39 @@ impl HouseholdCase {
     /// 世帯番号.
     pub fn household_number(&self) -> &str {
         str_of(&self.household, "household_number")
+    }
+
+    /// The incomes of the income year (所得年) a fiscal year's assessment uses (the year
+    /// before), per 宛名番号, as the target interface's [`IncomeFacts`]: `other_income` is the
+    /// business, real-estate, interest/dividend, miscellaneous and other comprehensive
+    /// income; `separate_gains` the separate and stock capital gains; `special_deduction` the
+    /// separate capital gains deduction (docs/oracle.md, `members[].income`).
+    pub fn income_facts(&self, fiscal_year: i32) -> BTreeMap<String, IncomeFacts> {
+        let int = |r: &Rec, k: &str| r.get(k).and_then(serde_json::Value::as_i64).unwrap_or(0);
+        self.incomes
+            .iter()
+            .filter(|r| int(r, "income_year") == i64::from(fiscal_year) - 1)
+            .map(|r| {
+                let sum = |ks: &[&str]| ks.iter().map(|k| int(r, k)).sum::<i64>();
+                (
+                    str_of(r, "address_number").to_owned(),
+                    IncomeFacts {
+                        salary_revenue: int(r, "salary_revenue"),
+                        pension_revenue: int(r, "pension_revenue"),
+                        other_income: sum(&[
+                            "business_income",
+                            "real_estate_income",
+                            "interest_dividend_income",
+                            "misc_income",
+                            "other_comprehensive_income",
+                        ]),
+                        separate_gains: sum(&["separate_capital_gains", "stock_capital_gains"]),
+                        special_deduction: int(r, "separate_capital_gains_deduction"),
+                        fixed_asset_tax: 0,
+                    },
+                )
+            })
+            .collect()
     }
 
     /// Records in all: the size of the case when it is written as a scenario.
@@ -62,6 +98,7 @@ struct Part {
     household: Vec<String>,
     person: Vec<String>,
     qualification: Vec<String>,
+    income: Vec<String>,
 }
 
 /// A dataset opened for streaming.
@@ -102,6 +139,7 @@ impl Source {
                 "household" => part.or_default().household.push(f.path.clone()),
                 "person" => part.or_default().person.push(f.path.clone()),
                 "qualification" => part.or_default().qualification.push(f.path.clone()),
+                "income" => part.or_default().income.push(f.path.clone()),
                 _ => {}
             }
         }
@@ -209,6 +247,17 @@ impl Source {
                     Ok(())
                 })?;
             }
+            let mut incomes: BTreeMap<(String, String), Vec<Rec>> = BTreeMap::new();
+            for f in &part.income {
+                self.read_lines(f, &mut |r| {
+                    let key = (
+                        str_of(&r, "lgcode").to_owned(),
+                        str_of(&r, "address_number").to_owned(),
+                    );
+                    incomes.entry(key).or_default().push(r);
+                    Ok(())
+                })?;
+            }
             for f in &part.household {
                 self.read_lines(f, &mut |h| {
                     let key = (
@@ -216,9 +265,10 @@ impl Source {
                         str_of(&h, "household_number").to_owned(),
                     );
                     let members = persons.remove(&key).unwrap_or_default();
-                    let mut qualifications = Vec::new();
+                    let (mut qualifications, mut income) = (Vec::new(), Vec::new());
                     for p in &members {
                         let k = (key.0.clone(), str_of(p, "address_number").to_owned());
+                        income.extend(incomes.remove(&k).unwrap_or_default());
                         qualifications.extend(quals.remove(&k).unwrap_or_default());
                     }
                     let insurer = self.insurers.get(str_of(&h, "insurer_number")).cloned();
@@ -227,6 +277,7 @@ impl Source {
                         household: h,
                         persons: members,
                         qualifications,
+                        incomes: income,
                     })
                 })?;
             }
