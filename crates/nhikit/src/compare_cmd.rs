@@ -115,7 +115,9 @@ pub fn run(args: CompareArgs) -> anyhow::Result<ExitCode> {
                 .profile
                 .parse()
                 .with_context(|| format!("--profile {}", args.profile))?;
-            crate::out::errln!("compare: generating {n} household(s), seed {}", args.seed);
+            if !crate::out::quiet() {
+                crate::out::errln!("compare: generating {n} household(s), seed {}", args.seed);
+            }
             nhikit_conform::data::generate_profile(
                 &dir,
                 args.seed,
