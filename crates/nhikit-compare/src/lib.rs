@@ -350,7 +350,7 @@ impl Collector {
                 smallest: None,
             });
             f.count += 1;
-            if f.examples.len() < 3 {
+            if f.examples.len() < 3 && f.examples.iter().all(|e| e.record != record) {
                 f.examples.push(Example {
                     record: record.to_owned(),
                     path: d.path.clone(),
