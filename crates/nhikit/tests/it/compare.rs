@@ -175,3 +175,36 @@ fn usage_errors_exit_2() {
     let o = run(&["--current", "builtin", "--new", "builtin"]);
     assert_eq!(o.status.code(), Some(2), "{}", text(&o));
 }
+
+#[test]
+fn a_dataset_without_json_lines_is_refused_with_its_path() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("parquet-only");
+    let o = nhikit(&[
+        "gen",
+        "--households",
+        "3",
+        "--seed",
+        "1",
+        "--out",
+        data.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", text(&o));
+    let o = run(&[
+        "--current",
+        "builtin",
+        "--new",
+        "builtin",
+        "--data",
+        data.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    assert!(
+        text(&o).contains(&format!(
+            "{}: the dataset has no JSON Lines household files",
+            data.display()
+        )),
+        "{}",
+        text(&o)
+    );
+}
