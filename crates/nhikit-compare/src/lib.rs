@@ -83,9 +83,6 @@ pub enum Error {
     /// The oracle cannot answer (its rules do not load, or a record lacks what it needs).
     #[error("oracle: {0}")]
     Oracle(String),
-    /// The dataset could not be generated.
-    #[error("generating the dataset: {0}")]
-    Generate(#[from] nhikit_conform::Error),
 }
 
 /// The operations compared, in report order.
