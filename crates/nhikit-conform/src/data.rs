@@ -52,6 +52,24 @@ impl Model {
         }
     }
 
+    /// A model of records given (in data order), e.g. one household with its members, their
+    /// qualifications and its insurer, so that the oracle can answer for it alone without a
+    /// whole dataset in memory (`nhikit compare` streams households so).
+    pub fn from_records(
+        insurers: Vec<Rec>,
+        households: Vec<Rec>,
+        persons: Vec<Rec>,
+        qualifications: Vec<Rec>,
+    ) -> Model {
+        Model {
+            insurers,
+            households,
+            persons,
+            qualifications,
+            origin: BTreeMap::new(),
+        }
+    }
+
     /// The persons of a household.
     pub fn members<'a>(&'a self, lg: &'a str, hh: &'a str) -> impl Iterator<Item = &'a Rec> + 'a {
         self.persons

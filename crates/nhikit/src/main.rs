@@ -5,6 +5,7 @@
 mod audit_cmd;
 mod calc;
 mod calc_benefit;
+mod compare_cmd;
 mod conform_cmd;
 mod decrypt_cmd;
 mod demo_cmd;
@@ -122,6 +123,10 @@ enum Command {
     ///
     /// Example: `nhikit conform --target http://127.0.0.1:8080 --report reports/`
     Conform(conform_cmd::ConformArgs),
+    /// 現新比較: the same synthetic data through a current and a new system, every difference refereed by the oracle; exit 1 on a new finding.
+    ///
+    /// Example: `nhikit compare --current builtin --new http://127.0.0.1:8080 --households 200 --report cmp/`
+    Compare(compare_cmd::CompareArgs),
     /// Run a performance scenario against a target; exit 1 when a threshold is breached.
     ///
     /// Example: `nhikit load --scenario scenarios/performance/counter-peak.toml --target http://127.0.0.1:8080`
@@ -169,6 +174,7 @@ fn main() -> ExitCode {
         Command::Reference(args) => reference_cmd::run(args),
         Command::Serve(args) => serve_cmd::run(args),
         Command::Conform(args) => conform_cmd::run(args),
+        Command::Compare(args) => compare_cmd::run(args),
         Command::Load(args) => load_cmd::run(args),
         Command::Schema(cmd) => schema_cmd::run(cmd),
         Command::Id(cmd) => id_cmd::run(cmd),

@@ -4,6 +4,7 @@
 mod adapters;
 mod calc;
 mod closed_pipe;
+mod compare;
 mod conform;
 mod conform_targets;
 mod contain;
