@@ -80,31 +80,9 @@ fn write(dest: &std::path::Path, text: &str) {
 /// constant per item. A file that does not parse is left out: the schema loader reports it
 /// with its line when the embedded schema is loaded (and the shipped-schema test fails).
 fn entity_names(path: &std::path::Path, out: &mut String) {
-    let Ok(text) = std::fs::read_to_string(path) else {
+    let Some((id, label, items)) = read_table(path, "entity", "item", "id") else {
         return;
     };
-    let Ok(doc) = text.parse::<toml::Table>() else {
-        return;
-    };
-    let str_of = |t: &toml::Value, k: &str| t.get(k).and_then(|v| v.as_str()).map(str::to_owned);
-    let Some(entity) = doc.get("entity") else {
-        return;
-    };
-    let (Some(id), label) = (
-        str_of(entity, "id"),
-        str_of(entity, "label").unwrap_or_default(),
-    ) else {
-        return;
-    };
-    let items: Vec<(String, String)> = doc
-        .get("item")
-        .and_then(|i| i.as_array())
-        .map(|a| {
-            a.iter()
-                .filter_map(|i| Some((str_of(i, "id")?, str_of(i, "label").unwrap_or_default())))
-                .collect()
-        })
-        .unwrap_or_default();
     let n = items.len();
     let _ = writeln!(out, "/// Entity `{id}` ({label}).\npub mod {id} {{");
     let _ = writeln!(
@@ -151,31 +129,9 @@ fn entity_names(path: &std::path::Path, out: &mut String) {
 /// whose file does not parse, or with a value that is not letters and digits, is left out (the
 /// loader reports the file; an unusual value keeps its string form).
 fn code_enum(path: &std::path::Path, out: &mut String) {
-    let Ok(text) = std::fs::read_to_string(path) else {
+    let Some((id, label, codes)) = read_table(path, "code_table", "code", "value") else {
         return;
     };
-    let Ok(doc) = text.parse::<toml::Table>() else {
-        return;
-    };
-    let str_of = |t: &toml::Value, k: &str| t.get(k).and_then(|v| v.as_str()).map(str::to_owned);
-    let Some(table) = doc.get("code_table") else {
-        return;
-    };
-    let (Some(id), label) = (
-        str_of(table, "id"),
-        str_of(table, "label").unwrap_or_default(),
-    ) else {
-        return;
-    };
-    let codes: Vec<(String, String)> = doc
-        .get("code")
-        .and_then(|c| c.as_array())
-        .map(|a| {
-            a.iter()
-                .filter_map(|c| Some((str_of(c, "value")?, str_of(c, "label").unwrap_or_default())))
-                .collect()
-        })
-        .unwrap_or_default();
     if codes.is_empty()
         || codes
             .iter()
@@ -218,4 +174,34 @@ fn code_enum(path: &std::path::Path, out: &mut String) {
         let _ = writeln!(out, "                {name}::C{value} => {value:?},");
     }
     let _ = writeln!(out, "            }}\n        }}\n    }}");
+}
+
+/// The `id` and `label` of the table `head` of the TOML file at `path`, and the (`key`,
+/// `label`) of each element of its array of tables `array`; `None` if the file cannot be read
+/// or parsed or has no such table with an id.
+#[allow(clippy::type_complexity)]
+fn read_table(
+    path: &std::path::Path,
+    head: &str,
+    array: &str,
+    key: &str,
+) -> Option<(String, String, Vec<(String, String)>)> {
+    let doc = std::fs::read_to_string(path)
+        .ok()?
+        .parse::<toml::Table>()
+        .ok()?;
+    let str_of = |t: &toml::Value, k: &str| t.get(k).and_then(|v| v.as_str()).map(str::to_owned);
+    let table = doc.get(head)?;
+    let id = str_of(table, "id")?;
+    let label = str_of(table, "label").unwrap_or_default();
+    let elements = doc
+        .get(array)
+        .and_then(|a| a.as_array())
+        .map(|a| {
+            a.iter()
+                .filter_map(|e| Some((str_of(e, key)?, str_of(e, "label").unwrap_or_default())))
+                .collect()
+        })
+        .unwrap_or_default();
+    Some((id, label, elements))
 }
