@@ -15,8 +15,10 @@
 //! - `reading`: a name's reading matches a dictionary reading of its kanji (surname and given
 //!   name);
 //! - `parent_age`: parents (世帯主 and spouse) at least 15 years older than the children;
-//! - `dates`: birth ≤ 資格取得日 ≤ 基準日 ≤ …, 届出日 ≥ 資格取得日, no one insured on or after
-//!   the 75th birthday;
+//! - `dates`: the date orders `schemas/` declares (`[[entity.order]]`: birth ≤ 資格取得日,
+//!   届出日 ≥ 資格取得日, birth ≤ 死亡年月日 and 住民となった年月日, 国保世帯資格取得 ≤ 喪失; some
+//!   declare another rule name: `history_loss`, `history_notice`), 資格取得日 ≤ 基準日, no one
+//!   insured on or after the 75th birthday;
 //! - `income`: each 所得 within its 収入, 総所得金額等 the sum of the 所得 items, 0 for 未申告;
 //! - `assessment`: 年税額 the sum of the parts, no part above its levies, no 法定軽減 for a
 //!   household with a 未申告 member; the household, 納税義務者 and insurer exist;

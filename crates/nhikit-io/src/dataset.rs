@@ -12,7 +12,7 @@ use crate::manifest::{
 use crate::plan::EntityPlan;
 use crate::protect::{EncryptedManifest, Encryption, FileEncryptor, FileOut, Written, finish_file};
 use crate::text::{self, CsvSink, JsonlSink, TextRow};
-use nhikit_schema::{Encoding, ItemType, RowWriter, Schema};
+use nhikit_schema::{Cell, Encoding, ItemType, RowWriter, Schema};
 use parquet::arrow::ArrowWriter;
 use parquet::basic::{Compression, ZstdLevel};
 use parquet::file::properties::WriterProperties;
@@ -401,6 +401,7 @@ impl DatasetWriter {
             jsonl: None,
             csv: Vec::new(),
             done: false,
+            remap: None,
         };
         if let Err(e) = writer.open_sinks(&self.options, &stem) {
             // Some of its files may exist: the dataset cannot be completed.
@@ -871,6 +872,10 @@ pub struct PartWriter {
     jsonl: Option<JsonlSink>,
     csv: Vec<CsvSink>,
     done: bool,
+    /// For records written by item name ([`RowWriter::record`]): per item of this entity, the
+    /// position of its value among the generator's items (`None`: absent), set by the first
+    /// record; empty when the two orders are the same.
+    remap: Option<Vec<Option<usize>>>,
 }
 
 impl std::fmt::Debug for PartWriter {
@@ -1308,6 +1313,34 @@ impl RowWriter for PartWriter {
                 t.bool(i, value);
             }
         }
+    }
+
+    fn record(&mut self, items: &[&str], cells: &[Cell<'_>]) {
+        // The schema this part is written with may differ from the generator's (an item
+        // more): values go to their items by id, and the rest stay absent.
+        let remap = self.remap.get_or_insert_with(|| {
+            let same = self.plan.items.len() == items.len()
+                && self.plan.items.iter().zip(items).all(|(p, id)| p.id == *id);
+            if same {
+                Vec::new()
+            } else {
+                let at = |id: &str| items.iter().position(|i| *i == id);
+                self.plan.items.iter().map(|p| at(&p.id)).collect()
+            }
+        });
+        if remap.is_empty() {
+            for c in cells {
+                c.write(self);
+            }
+        } else {
+            let remap = std::mem::take(remap);
+            for at in &remap {
+                let cell = at.and_then(|i| cells.get(i)).copied().unwrap_or_default();
+                cell.write(self);
+            }
+            self.remap = Some(remap);
+        }
+        self.end_row();
     }
 
     fn end_row(&mut self) {

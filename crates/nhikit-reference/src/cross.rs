@@ -6,6 +6,7 @@
 //! runs when the tables held rows before the import. A reference with a missing key item is not
 //! reported here (the record's `missing` rejection says it).
 
+use nhikit_schema::names::{household, insurer, person, qualification};
 use nhikit_schema::{Entity, Value};
 use nhikit_target::{Rejection, RejectionCode};
 // FxHash: the keys are our own identifiers, never iterated (no order reaches the output), and
@@ -168,12 +169,12 @@ impl Facts {
             message,
         };
         match entity.id.as_str() {
-            "insurer" => {
+            insurer::ENTITY => {
                 if let Some(n) = text(values, s.insurer_number) {
                     self.insurers.insert(n.into());
                 }
             }
-            "household" => {
+            household::ENTITY => {
                 if let (Some(lg), Some(hn)) =
                     (text(values, s.lgcode), text(values, s.household_number))
                 {
@@ -190,7 +191,7 @@ impl Facts {
                     ));
                 }
             }
-            "person" => {
+            person::ENTITY => {
                 let (Some(lg), Some(an)) = (text(values, s.lgcode), text(values, s.address_number))
                 else {
                     return;
@@ -211,7 +212,7 @@ impl Facts {
                     ));
                 }
             }
-            "qualification" => {
+            qualification::ENTITY => {
                 let (Some(lg), Some(an)) = (text(values, s.lgcode), text(values, s.address_number))
                 else {
                     return;

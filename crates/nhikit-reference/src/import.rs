@@ -13,6 +13,7 @@ use crate::store::{self, Checker, Problem};
 use crate::{Fault, Reference};
 use nhikit_io::contain::Root;
 use nhikit_io::{DataFile, Format, Manifest};
+use nhikit_schema::names::{household, insurer, person, qualification};
 use nhikit_schema::{Encoding, Entity, Layout, Value};
 use nhikit_target::{
     ErrorCode, ImportRequest, ImportResponse, Rejection, RejectionCode, TargetError,
@@ -247,10 +248,10 @@ fn partition_of(path: &str) -> (Option<i64>, Option<String>, i64) {
 
 fn entity_rank(e: &str) -> u8 {
     match e {
-        "insurer" => 0,
-        "household" => 1,
-        "person" => 2,
-        "qualification" => 3,
+        insurer::ENTITY => 0,
+        household::ENTITY => 1,
+        person::ENTITY => 2,
+        qualification::ENTITY => 3,
         _ => 4,
     }
 }

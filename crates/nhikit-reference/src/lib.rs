@@ -313,9 +313,20 @@ impl Reference {
         Ok(r)
     }
 
+    /// A reference on a fresh in-memory database whose tables and record checks follow
+    /// `schema` instead of the shipped one (a copy with an item more, say:
+    /// docs/schema-format.md, "Adding an item").
+    pub fn in_memory_with_schema(schema: nhikit_schema::Schema) -> Result<Reference, Error> {
+        Reference::with_schema(Connection::open_in_memory()?, schema)
+    }
+
     fn with_connection(conn: Connection) -> Result<Reference, Error> {
-        tune(&conn)?;
         let schema = nhikit_schema::embedded().map_err(|e| Error::Schema(e.to_string()))?;
+        Reference::with_schema(conn, schema)
+    }
+
+    fn with_schema(conn: Connection, schema: nhikit_schema::Schema) -> Result<Reference, Error> {
+        tune(&conn)?;
         store::create_tables(&conn, &schema)?;
         Ok(Reference {
             conn: Mutex::new(conn),

@@ -1,7 +1,8 @@
 //! Tables derived from the schema's entities, value encoding, and the per-record checks.
 
 use nhikit_core::date::NaiveDate;
-use nhikit_schema::{Entity, Item, ItemType, Record, Schema, Value};
+use nhikit_schema::rules::{EntityRules, ItemFault, ItemRule, RuleKind};
+use nhikit_schema::{Entity, Item, ItemType, Record, Schema, Value, names};
 use nhikit_target::RejectionCode;
 use rusqlite::Connection;
 
@@ -61,12 +62,12 @@ pub(crate) fn create_tables(conn: &Connection, schema: &Schema) -> rusqlite::Res
 /// (one sort instead of a B-tree insertion per row), inside its transaction.
 pub(crate) const SECONDARY_INDEXES: [(&str, &str, &str); 2] = [
     (
-        "person",
+        names::person::ENTITY,
         "person_household",
         "CREATE INDEX IF NOT EXISTS person_household ON \"e_person\" (lgcode, household_number)",
     ),
     (
-        "person",
+        names::person::ENTITY,
         "person_mynumber",
         "CREATE INDEX IF NOT EXISTS person_mynumber ON \"e_person\" (mynumber)",
     ),
@@ -127,13 +128,29 @@ pub(crate) fn sql_value(v: &Value) -> rusqlite::types::ToSqlOutput<'_> {
 /// A problem of a record: the item, the rejection code, the message.
 pub(crate) type Problem = (String, RejectionCode, String);
 
+/// The rejection code of a fault of a declared rule (`nhikit_schema::rules`): the mapping
+/// from the schema's rule kinds to the codes of docs/target-interface.md.
+pub(crate) fn rejection_code(kind: RuleKind) -> RejectionCode {
+    match kind {
+        RuleKind::Item(ItemRule::Required) => RejectionCode::Missing,
+        RuleKind::Item(ItemRule::Length) => RejectionCode::BadLength,
+        RuleKind::Item(ItemRule::Chars) => RejectionCode::BadCharacter,
+        RuleKind::Item(ItemRule::Check) => RejectionCode::CheckDigit,
+        RuleKind::Item(ItemRule::Code) => RejectionCode::UnknownCode,
+        RuleKind::Order => RejectionCode::ImpossibleDate,
+        RuleKind::Reference => RejectionCode::UnknownReference,
+        RuleKind::UniqueKey => RejectionCode::DuplicateKey,
+        _ => RejectionCode::InvalidValue,
+    }
+}
+
 /// Checks records of one entity without looking anything up by name per record: the items
-/// sorted by id (to spread a record's sorted keys into item order), code tables resolved.
+/// sorted by id (to spread a record's sorted keys into item order), the declared rules
+/// resolved once ([`EntityRules`]).
 pub(crate) struct Checker<'s> {
     entity: &'s Entity,
     sorted: Vec<(&'s str, usize)>,
-    codes: Vec<Option<&'s nhikit_schema::CodeTable>>,
-    dates: Vec<(usize, usize, &'static str)>,
+    rules: EntityRules<'s>,
     /// Per item, the last text value that had no problem: the item rules are pure functions
     /// of the text, and rows repeat many values (地方公共団体コード, 保険者番号, 世帯番号 of
     /// consecutive members), so a repeat skips the check digits and character classes.
@@ -150,29 +167,16 @@ impl<'s> Checker<'s> {
             .map(|(i, item)| (item.id.as_str(), i))
             .collect();
         sorted.sort_unstable();
-        let codes = entity
-            .items
-            .iter()
-            .map(|i| i.code.as_deref().and_then(|t| schema.code_table(t)))
-            .collect();
-        let index = |id: &str| entity.items.iter().position(|i| i.id == id);
-        let dates = date_pairs(&entity.id)
-            .iter()
-            .filter_map(|(a, b, what)| Some((index(a)?, index(b)?, *what)))
-            .collect();
         Checker {
             entity,
             sorted,
-            codes,
-            dates,
+            rules: EntityRules::new(schema, entity),
             passed: vec![String::new(); entity.items.len()],
         }
     }
 
     /// Moves the record's values into `values` (item order, `Null` where absent) and pushes
-    /// every problem: unknown items, the schema's item rules (nhikit-schema's model: types,
-    /// lengths, character classes, check rules, code tables, bounds, required items), and the
-    /// record's own date order.
+    /// every problem: unknown items, the schema's item rules and the record's date orders.
     pub(crate) fn check(
         &mut self,
         record: Record,
@@ -197,36 +201,44 @@ impl<'s> Checker<'s> {
     }
 
     /// Pushes every problem of a row (values in item order, as the `nhikit_io` row readers
-    /// give them): the schema's item rules and the record's own date order.
+    /// give them): the schema's item rules and the record's declared date orders.
     pub(crate) fn check_row(&mut self, values: &[Value], out: &mut Vec<Problem>) {
-        let items = self.entity.items.iter().zip(&self.codes);
-        for (((item, table), value), passed) in items.zip(values).zip(&mut self.passed) {
+        for (i, ((item, value), passed)) in self
+            .entity
+            .items
+            .iter()
+            .zip(values)
+            .zip(&mut self.passed)
+            .enumerate()
+        {
             if let Value::Str(s) = value {
                 if !s.is_empty() && s == passed {
                     continue;
                 }
                 let before = out.len();
-                item_problems(item, *table, value, out);
+                item_problems(&self.rules, i, item, value, out);
                 if out.len() == before {
                     passed.clear();
                     passed.push_str(s);
                 }
             } else {
-                item_problems(item, *table, value, out);
+                item_problems(&self.rules, i, item, value, out);
             }
         }
-        for (a, b, what) in &self.dates {
-            if let (Value::Date(x), Value::Date(y)) = (&values[*a], &values[*b])
-                && y < x
-            {
-                let (ea, eb) = (&self.entity.items[*a].id, &self.entity.items[*b].id);
-                out.push((
-                    eb.clone(),
-                    RejectionCode::ImpossibleDate,
-                    format!("{what}: {eb} {y} < {ea} {x}"),
-                ));
-            }
-        }
+        let date = |i: usize| match values.get(i) {
+            Some(Value::Date(d)) => Some(*d),
+            _ => None,
+        };
+        self.rules.order_faults(date, |f| {
+            out.push((
+                f.order.later.clone(),
+                rejection_code(RuleKind::Order),
+                format!(
+                    "{}: {} {} < {} {}",
+                    f.order.reason, f.order.later, f.later, f.order.earlier, f.earlier
+                ),
+            ));
+        });
     }
 }
 
@@ -236,111 +248,47 @@ pub(crate) fn record_problems(schema: &Schema, e: &Entity, r: &Record, out: &mut
     Checker::new(schema, e).check(r.clone(), &mut values, out);
 }
 
+/// The faults of the item at `index` ([`EntityRules::item_faults`]) in the reference
+/// target's words.
 fn item_problems(
+    rules: &EntityRules<'_>,
+    index: usize,
     item: &Item,
-    table: Option<&nhikit_schema::CodeTable>,
     value: &Value,
     out: &mut Vec<Problem>,
 ) {
-    let mut push = |code, msg: String| out.push((item.id.clone(), code, msg));
-    match (item.ty, value) {
-        (_, Value::Null) => {
-            if !item.nullable {
-                push(
-                    RejectionCode::Missing,
-                    format!("{} ({}) is required", item.id, item.label),
-                );
-            }
-        }
-        (ItemType::String | ItemType::Code, Value::Str(s)) => {
-            let n = s.chars().count();
-            if item.length.is_some_and(|max| n > max as usize)
-                || item.min_length.is_some_and(|min| n < min as usize)
-            {
-                push(
-                    RejectionCode::BadLength,
-                    format!(
-                        "{s:?}: {n} characters; allowed {}–{}",
-                        item.min_length.unwrap_or(0),
-                        item.length.map_or("∞".to_owned(), |m| m.to_string())
-                    ),
-                );
-            }
-            if let Some(class) = item.chars
-                && let Err(e) = class.check(s)
-            {
-                push(RejectionCode::BadCharacter, format!("{s:?}: {e}"));
-            }
-            if let Some(rule) = item.check
-                && let Err(e) = rule.check(s)
-            {
-                push(
-                    RejectionCode::CheckDigit,
-                    format!("{s:?} is not a valid {}: {e}", rule.name()),
-                );
-            }
-            if let Some(table_id) = &item.code {
-                match table {
-                    Some(t) if t.codes.iter().any(|c| c.value == *s) => {}
-                    Some(t) => push(
-                        RejectionCode::UnknownCode,
-                        format!("{s:?} is not a code of {} ({})", t.id, t.label),
-                    ),
-                    None => push(
-                        RejectionCode::UnknownCode,
-                        format!("code table `{table_id}` is not in the schema"),
-                    ),
-                }
-            }
-        }
-        (ItemType::Integer | ItemType::Yen, Value::Int(i)) => {
-            if item.min.is_some_and(|m| *i < m) || item.max.is_some_and(|m| *i > m) {
-                push(RejectionCode::InvalidValue, format!("{i} is out of bounds"));
-            }
-        }
-        (ItemType::Date, Value::Date(_)) | (ItemType::Boolean, Value::Bool(_)) => {}
-        (ty, v) => push(
-            RejectionCode::InvalidValue,
-            format!("expected a value of type {}, found {v}", ty.name()),
-        ),
-    }
-}
-
-/// Pairs of dates that must be in order (`earlier` ≤ `later`), per entity.
-fn date_pairs(entity: &str) -> &'static [(&'static str, &'static str, &'static str)] {
-    match entity {
-        "person" => &[
-            ("birth_date", "death_date", "死亡年月日 before 生年月日"),
-            (
-                "birth_date",
-                "resident_since",
-                "住民となった年月日 before 生年月日",
+    rules.item_faults(index, value, |fault| {
+        let code = rejection_code(RuleKind::Item(fault.rule()));
+        let message = match fault {
+            ItemFault::Missing => format!("{} ({}) is required", item.id, item.label),
+            ItemFault::TooLong { found, .. } | ItemFault::TooShort { found, .. } => format!(
+                "{value}: {found} characters; allowed {}–{}",
+                item.min_length.unwrap_or(0),
+                item.length.map_or("∞".to_owned(), |m| m.to_string())
             ),
-        ],
-        "qualification" => &[
-            (
-                "birth_date",
-                "acquisition_date",
-                "資格取得日 before 生年月日",
+            ItemFault::Chars(why) => format!("{value}: {why}"),
+            ItemFault::Check(why) => format!(
+                "{value} is not a valid {}: {why}",
+                item.check.map_or("", |c| c.name())
             ),
-            (
-                "acquisition_date",
-                "loss_date",
-                "資格喪失日 before 資格取得日",
+            ItemFault::NotACode => match rules.table(index) {
+                Some(t) => format!("{value} is not a code of {} ({})", t.id, t.label),
+                None => format!("{value} is not a code"),
+            },
+            ItemFault::NoCodeTable => format!(
+                "code table `{}` is not in the schema",
+                item.code.as_deref().unwrap_or_default()
             ),
-            (
-                "acquisition_date",
-                "acquisition_notified_date",
-                "取得届出日 before 資格取得日",
-            ),
-        ],
-        "household" => &[(
-            "nhi_acquisition_date",
-            "nhi_loss_date",
-            "国保資格喪失日 before 国保資格取得日",
-        )],
-        _ => &[],
-    }
+            ItemFault::BelowMin(_) | ItemFault::AboveMax(_) => {
+                format!("{value} is out of bounds")
+            }
+            ItemFault::WrongType => {
+                format!("expected a value of type {}, found {value}", item.ty.name())
+            }
+            _ => format!("{value} breaks a rule of {}", item.id),
+        };
+        out.push((item.id.clone(), code, message));
+    });
 }
 
 #[cfg(test)]

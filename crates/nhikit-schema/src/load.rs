@@ -3,7 +3,7 @@
 use crate::error::{Problem, SchemaError, SchemaErrors};
 use crate::model::{
     CharClass, CheckRule, Code, CodeTable, Encoding, Entity, Item, ItemType, Layout, LineEnding,
-    Reference, Schema,
+    Order, Reference, Schema,
 };
 use serde::Deserialize;
 use std::collections::BTreeMap;
@@ -275,6 +275,17 @@ struct RawEntity {
     primary_key: Option<Vec<Spanned<String>>>,
     #[serde(default)]
     references: Vec<Spanned<RawReference>>,
+    #[serde(default)]
+    order: Vec<Spanned<RawOrder>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawOrder {
+    items: Spanned<Vec<Spanned<String>>>,
+    rule: Option<Spanned<String>>,
+    message: Spanned<String>,
+    reason: Spanned<String>,
 }
 
 #[derive(Deserialize)]
@@ -847,6 +858,7 @@ fn build_entity(
             }
         }
     }
+    let orders = build_orders(f, &eid, &raw.entity.order, &items, errors);
     let entity = Entity {
         id: eid,
         label: raw.entity.label.clone(),
@@ -854,10 +866,120 @@ fn build_entity(
         sources: raw.entity.sources.clone(),
         primary_key,
         references: Vec::new(),
+        orders,
         items,
         file: f.path.clone(),
     };
     (entity, raw.entity)
+}
+
+/// The `[[entity.order]]` declarations: two distinct `date` items of the entity, a rule name
+/// that is an id, a message naming both values and a reason.
+fn build_orders(
+    f: &SourceFile,
+    eid: &str,
+    raw: &[Spanned<RawOrder>],
+    items: &[Item],
+    errors: &mut Vec<SchemaError>,
+) -> Vec<Order> {
+    let mut orders = Vec::new();
+    for spanned in raw {
+        let (line, _) = f.position(spanned.span().start);
+        let o = spanned.get_ref();
+        let before = errors.len();
+        let names = o.items.get_ref();
+        if names.len() != 2 {
+            errors.push(f.error(
+                o.items.span(),
+                Some(eid),
+                None,
+                Problem::BadValue(format!(
+                    "an order names exactly two items (earlier, later), found {}",
+                    names.len()
+                )),
+            ));
+        }
+        for n in names {
+            let id = n.get_ref();
+            match items.iter().find(|i| &i.id == id) {
+                None => errors.push(f.error(
+                    n.span(),
+                    Some(eid),
+                    Some(id),
+                    Problem::UnknownItem {
+                        entity: eid.to_owned(),
+                        item: id.clone(),
+                    },
+                )),
+                Some(i) if i.ty != ItemType::Date => errors.push(f.error(
+                    n.span(),
+                    Some(eid),
+                    Some(id),
+                    Problem::BadValue(format!(
+                        "an order compares dates; `{id}` is of type {}",
+                        i.ty.name()
+                    )),
+                )),
+                Some(_) => {}
+            }
+        }
+        if let [a, b] = names.as_slice()
+            && a.get_ref() == b.get_ref()
+        {
+            errors.push(f.error(
+                b.span(),
+                Some(eid),
+                Some(b.get_ref()),
+                Problem::BadValue("an order compares two different items".into()),
+            ));
+        }
+        let rule = o
+            .rule
+            .as_ref()
+            .map_or_else(|| "dates".to_owned(), |r| r.get_ref().clone());
+        if let Some(r) = &o.rule
+            && !valid_id(r.get_ref())
+        {
+            errors.push(f.error(
+                r.span(),
+                Some(eid),
+                None,
+                Problem::InvalidId(r.get_ref().clone()),
+            ));
+        }
+        let message = o.message.get_ref();
+        for hole in ["{earlier}", "{later}"] {
+            if !message.contains(hole) {
+                errors.push(f.error(
+                    o.message.span(),
+                    Some(eid),
+                    None,
+                    Problem::BadValue(format!("an order's message must show the value {hole}")),
+                ));
+            }
+        }
+        if o.reason.get_ref().trim().is_empty() {
+            errors.push(f.error(
+                o.reason.span(),
+                Some(eid),
+                None,
+                Problem::BadValue("an order's reason must not be empty".into()),
+            ));
+        }
+        if errors.len() == before
+            && let [a, b] = names.as_slice()
+        {
+            orders.push(Order {
+                earlier: a.get_ref().clone(),
+                later: b.get_ref().clone(),
+                rule,
+                message: message.clone(),
+                reason: o.reason.get_ref().clone(),
+                line,
+            });
+        }
+    }
+    orders
 }
 
 fn build_layout(

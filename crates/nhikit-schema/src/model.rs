@@ -51,6 +51,8 @@ pub struct Entity {
     pub primary_key: Vec<String>,
     /// Foreign keys.
     pub references: Vec<Reference>,
+    /// Date orders: pairs of items that must be in order when both are present.
+    pub orders: Vec<Order>,
     /// Items in file order.
     pub items: Vec<Item>,
     /// The file the entity was loaded from.
@@ -71,6 +73,37 @@ pub struct Reference {
     pub items: Vec<String>,
     /// The referenced entity.
     pub entity: String,
+}
+
+/// A date order (`[[entity.order]]`): `later` is on or after `earlier` when both are present.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Order {
+    /// The item that comes first.
+    pub earlier: String,
+    /// The item that must not be before `earlier`.
+    pub later: String,
+    /// The rule name `nhikit validate` reports a violation under (default `dates`).
+    pub rule: String,
+    /// `nhikit validate`'s message; `{earlier}` and `{later}` stand for the two values.
+    pub message: String,
+    /// A short statement of the violation (`資格喪失日 before 資格取得日`), used by the
+    /// reference target's rejections.
+    pub reason: String,
+    /// 1-based line of the declaration.
+    pub line: usize,
+}
+
+impl Order {
+    /// `nhikit validate`'s message for the values `earlier` and `later`.
+    pub fn message(
+        &self,
+        earlier: &dyn std::fmt::Display,
+        later: &dyn std::fmt::Display,
+    ) -> String {
+        self.message
+            .replace("{earlier}", &earlier.to_string())
+            .replace("{later}", &later.to_string())
+    }
 }
 
 /// One item (column) of an entity.

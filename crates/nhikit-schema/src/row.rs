@@ -22,6 +22,118 @@ pub trait RowWriter {
     fn bool(&mut self, value: bool);
     /// Ends the record.
     fn end_row(&mut self);
+    /// Writes a whole record given by item name ([`Cells`]): `items` are the item ids in the
+    /// order of the shipped schema (`crate::names`), `cells` their values; then ends it.
+    ///
+    /// The default writes the values in that order. A writer built from a schema of its own
+    /// (one with an item more, say) overrides this to place each value by its item id and
+    /// leave the items the generator does not know absent.
+    fn record(&mut self, items: &[&str], cells: &[Cell<'_>]) {
+        let _ = items;
+        for c in cells {
+            c.write(self);
+        }
+        self.end_row();
+    }
+}
+
+/// One value of a record written by item name (see [`Cells`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Cell<'a> {
+    /// Absent (also an item the generator did not set).
+    #[default]
+    Null,
+    /// A `string` or `code` value.
+    Str(&'a str),
+    /// An `integer` or `yen` value.
+    Int(i64),
+    /// A `date` value.
+    Date(NaiveDate),
+    /// A `boolean` value.
+    Bool(bool),
+}
+
+impl Cell<'_> {
+    /// Writes the value into `out`.
+    pub fn write<W: RowWriter + ?Sized>(&self, out: &mut W) {
+        match *self {
+            Cell::Null => out.null(),
+            Cell::Str(s) => out.str(s),
+            Cell::Int(i) => out.int(i),
+            Cell::Date(d) => out.date(d),
+            Cell::Bool(b) => out.bool(b),
+        }
+    }
+}
+
+/// The typed item names of one entity of the shipped schema, generated into `crate::names`.
+pub trait ItemOf: Copy {
+    /// The entity id.
+    const ENTITY: &'static str;
+    /// The entity's item ids, in item order.
+    const ITEMS: &'static [&'static str];
+    /// The item's position in the item order.
+    fn index(self) -> usize;
+}
+
+/// A record of one entity being written by item name: `names::person::Cells` and the like.
+/// Items not set are absent. No allocation: the values borrow the generator's text.
+#[derive(Debug, Clone)]
+pub struct Cells<'a, I: ItemOf, const N: usize> {
+    cells: [Cell<'a>; N],
+    item: std::marker::PhantomData<I>,
+}
+
+impl<I: ItemOf, const N: usize> Default for Cells<'_, I, N> {
+    fn default() -> Self {
+        Cells {
+            cells: [Cell::Null; N],
+            item: std::marker::PhantomData,
+        }
+    }
+}
+
+impl<'a, I: ItemOf, const N: usize> Cells<'a, I, N> {
+    /// A record with every item absent.
+    pub fn new() -> Self {
+        Self::default()
+    }
+    /// Sets a `string` or `code` item.
+    pub fn str(&mut self, item: I, value: &'a str) -> &mut Self {
+        self.set(item, Cell::Str(value))
+    }
+    /// Sets a `string` or `code` item, or leaves it absent.
+    pub fn opt_str(&mut self, item: I, value: Option<&'a str>) -> &mut Self {
+        self.set(item, value.map_or(Cell::Null, Cell::Str))
+    }
+    /// Sets an `integer` or `yen` item.
+    pub fn int(&mut self, item: I, value: i64) -> &mut Self {
+        self.set(item, Cell::Int(value))
+    }
+    /// Sets a `date` item.
+    pub fn date(&mut self, item: I, value: NaiveDate) -> &mut Self {
+        self.set(item, Cell::Date(value))
+    }
+    /// Sets a `date` item, or leaves it absent.
+    pub fn opt_date(&mut self, item: I, value: Option<NaiveDate>) -> &mut Self {
+        self.set(item, value.map_or(Cell::Null, Cell::Date))
+    }
+    /// Sets a `boolean` item.
+    pub fn bool(&mut self, item: I, value: bool) -> &mut Self {
+        self.set(item, Cell::Bool(value))
+    }
+    /// Sets an item to `cell`.
+    pub fn set(&mut self, item: I, cell: Cell<'a>) -> &mut Self {
+        // The generated items of an entity are its positions 0..N.
+        if let Some(slot) = self.cells.get_mut(item.index()) {
+            *slot = cell;
+        }
+        self
+    }
+    /// Writes the record into `out` ([`RowWriter::record`]).
+    pub fn write<W: RowWriter + ?Sized>(&self, out: &mut W) {
+        out.record(I::ITEMS, &self.cells);
+    }
 }
 
 /// A generated record of one entity of `schemas/`.
@@ -90,6 +202,26 @@ impl RowWriter for RecordCollector<'_> {
     }
     fn bool(&mut self, value: bool) {
         self.put(crate::Value::Bool(value));
+    }
+    fn record(&mut self, items: &[&str], cells: &[Cell<'_>]) {
+        // By item id: an item of the collector's entity that the writer does not know stays
+        // absent, a value of an item the entity lacks is an error.
+        for (id, cell) in items.iter().zip(cells) {
+            if self.entity.item(id).is_none() && *cell != Cell::Null {
+                self.errors.push(format!(
+                    "record {}: `{}` has no item `{id}`",
+                    self.records.len(),
+                    self.entity.id
+                ));
+            }
+        }
+        for item in &self.entity.items {
+            match items.iter().position(|id| *id == item.id) {
+                Some(i) => cells.get(i).copied().unwrap_or_default().write(self),
+                None => self.null(),
+            }
+        }
+        self.end_row();
     }
     fn end_row(&mut self) {
         if self.next_item < self.entity.items.len() {

@@ -1,6 +1,7 @@
 //! Validating records against an entity: every violation, not just the first.
 
 use crate::model::{Entity, Item, ItemType, Schema};
+use crate::rules::{ItemFault, item_faults};
 use nhikit_core::date::NaiveDate;
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
@@ -158,69 +159,48 @@ impl Entity {
     }
 }
 
-/// All reasons `value` is not a valid value of `item`.
+/// All reasons `value` is not a valid value of `item`: the faults of
+/// [`crate::rules::item_faults`] in the words of `nhikit validate`.
 fn check_value(schema: &Schema, item: &Item, value: &Value) -> Vec<String> {
     let mut reasons = Vec::new();
-    match (item.ty, value) {
-        (_, Value::Null) => {
-            if !item.nullable {
-                reasons.push(format!("required ({}) but missing", item.label));
+    let table = item.code.as_deref().and_then(|t| schema.code_table(t));
+    item_faults(item, table, value, |fault| {
+        reasons.push(match fault {
+            ItemFault::Missing => format!("required ({}) but missing", item.label),
+            ItemFault::TooLong { found, max } => {
+                format!("{found} characters; at most {max} allowed")
             }
-        }
-        (ItemType::String | ItemType::Code, Value::Str(s)) => {
-            let n = s.chars().count();
-            if let Some(max) = item.length
-                && n > max as usize
-            {
-                reasons.push(format!("{n} characters; at most {max} allowed"));
+            ItemFault::TooShort { found, min } => {
+                format!("{found} characters; at least {min} required")
             }
-            if let Some(min) = item.min_length
-                && n < min as usize
-            {
-                reasons.push(format!("{n} characters; at least {min} required"));
+            ItemFault::Chars(why) => why,
+            ItemFault::Check(why) => format!(
+                "{value} is not a valid {}: {why}",
+                item.check.map_or("", |c| c.name())
+            ),
+            ItemFault::NotACode => match table {
+                Some(t) => format!(
+                    "{value} is not a code of {} ({}); allowed: {}",
+                    t.id,
+                    t.label,
+                    t.codes
+                        .iter()
+                        .map(|c| c.value.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+                None => format!("{value} is not a code"),
+            },
+            ItemFault::NoCodeTable => format!(
+                "code table `{}` is not in the schema",
+                item.code.as_deref().unwrap_or_default()
+            ),
+            ItemFault::BelowMin(min) => format!("{value} is below the minimum {min}"),
+            ItemFault::AboveMax(max) => format!("{value} is above the maximum {max}"),
+            ItemFault::WrongType => {
+                format!("expected a value of type {}, found {value}", item.ty.name())
             }
-            if let Some(class) = item.chars
-                && let Err(e) = class.check(s)
-            {
-                reasons.push(e.to_string());
-            }
-            if let Some(rule) = item.check
-                && let Err(e) = rule.check(s)
-            {
-                reasons.push(format!("{s:?} is not a valid {}: {e}", rule.name()));
-            }
-            if let Some(table_id) = &item.code {
-                match schema.code_table(table_id) {
-                    Some(table) if table.get(s).is_none() => reasons.push(format!(
-                        "{s:?} is not a code of {} ({}); allowed: {}",
-                        table.id,
-                        table.label,
-                        table
-                            .codes
-                            .iter()
-                            .map(|c| c.value.as_str())
-                            .collect::<Vec<_>>()
-                            .join(", ")
-                    )),
-                    Some(_) => {}
-                    None => reasons.push(format!("code table `{table_id}` is not in the schema")),
-                }
-            }
-        }
-        (ItemType::Integer | ItemType::Yen, Value::Int(i)) => {
-            if let Some(min) = item.min
-                && *i < min
-            {
-                reasons.push(format!("{i} is below the minimum {min}"));
-            }
-            if let Some(max) = item.max
-                && *i > max
-            {
-                reasons.push(format!("{i} is above the maximum {max}"));
-            }
-        }
-        (ItemType::Date, Value::Date(_)) | (ItemType::Boolean, Value::Bool(_)) => {}
-        (ty, v) => reasons.push(format!("expected a value of type {}, found {v}", ty.name())),
-    }
+        })
+    });
     reasons
 }

@@ -27,6 +27,10 @@ use crate::plan::MAX_MUNICIPALITY_HOUSEHOLDS;
 use crate::rows::{HouseholdCtx, digits};
 use nhikit_core::date::{FiscalYear, NaiveDate, age_on, date_reaching_age};
 use nhikit_rng::Rng;
+use nhikit_schema::names::codes::{
+    CardClass, FictiveHeadFlag, HeadFamilyClass, InsuredClass, ResidentStatus,
+};
+use nhikit_schema::names::{household, person, qualification, qualification_event};
 use nhikit_schema::{Row, RowWriter};
 
 /// The history window: fiscal years (年度) `from..=to`.
@@ -1331,45 +1335,36 @@ struct FormerPersonRow<'a> {
 }
 
 impl Row for FormerPersonRow<'_> {
-    const ENTITY: &'static str = "person";
+    const ENTITY: &'static str = person::ENTITY;
     fn write<W: RowWriter + ?Sized>(&self, out: &mut W) {
+        use person as x;
         let (c, f) = (self.ctx, self.former);
-        out.str(&c.m.municipality.lgcode);
-        out.str(self.address_number);
-        out.str(self.household_number);
-        match self.my_number {
-            Some(n) => out.str(n),
-            None => out.null(),
-        }
-        out.str(self.name);
-        out.str(self.kana);
-        out.null();
-        out.date(f.birth);
-        out.str(f.sex.code());
-        out.str(f.relationship);
-        out.str(if f.foreign { "2" } else { "1" });
-        match f.departure {
-            Departure::MovedOut(d) => {
-                out.str("2");
-                out.date(f.resident_since);
-                out.date(d);
-                out.null();
-            }
-            Departure::Died(d) => {
-                out.str("3");
-                out.date(f.resident_since);
-                out.null();
-                out.date(d);
-            }
-            Departure::Stayed => {
-                out.str("1");
-                out.date(f.resident_since);
-                out.null();
-                out.null();
-            }
-        }
-        out.bool(false);
-        out.end_row();
+        // 住民状態 (住民, 転出者, 死亡者), 転出年月日, 死亡年月日.
+        let (status, moved_out, died) = match f.departure {
+            Departure::MovedOut(d) => (ResidentStatus::C2, Some(d), None),
+            Departure::Died(d) => (ResidentStatus::C3, None, Some(d)),
+            Departure::Stayed => (ResidentStatus::C1, None, None),
+        };
+        let mut row = x::Cells::new();
+        row.str(x::LGCODE, &c.m.municipality.lgcode)
+            .str(x::ADDRESS_NUMBER, self.address_number)
+            .str(x::HOUSEHOLD_NUMBER, self.household_number)
+            .opt_str(x::MYNUMBER, self.my_number)
+            .str(x::NAME, self.name)
+            .str(x::NAME_KANA, self.kana)
+            .date(x::BIRTH_DATE, f.birth)
+            .str(x::SEX, f.sex.code())
+            .str(x::RELATIONSHIP, f.relationship)
+            .str(
+                x::RESIDENT_KIND,
+                crate::rows::resident_kind(f.foreign).code(),
+            )
+            .str(x::RESIDENT_STATUS, status.code())
+            .date(x::RESIDENT_SINCE, f.resident_since)
+            .opt_date(x::MOVED_OUT_DATE, moved_out)
+            .opt_date(x::DEATH_DATE, died)
+            .bool(x::SUPPORT_MEASURE, false);
+        row.write(out);
     }
 }
 
@@ -1388,26 +1383,25 @@ struct FormerHouseholdRow<'a> {
 }
 
 impl Row for FormerHouseholdRow<'_> {
-    const ENTITY: &'static str = "household";
+    const ENTITY: &'static str = household::ENTITY;
     fn write<W: RowWriter + ?Sized>(&self, out: &mut W) {
+        use household as h;
         let c = self.ctx;
-        out.str(&c.m.municipality.lgcode);
-        out.str(self.household_number);
-        out.str(&c.m.insurer_number_text);
-        c.write_symbol(out);
-        out.str(self.insured_number);
-        out.str(self.head_address_number);
-        out.str(self.head_name);
-        out.str(self.head_kana);
-        out.str("0");
-        match c.postal_code {
-            Some(p) => out.str(p),
-            None => out.null(),
-        }
-        out.str(&c.text.address);
-        out.date(self.acquired);
-        out.date(self.lost);
-        out.end_row();
+        let mut row = h::Cells::new();
+        row.str(h::LGCODE, &c.m.municipality.lgcode)
+            .str(h::HOUSEHOLD_NUMBER, self.household_number)
+            .str(h::INSURER_NUMBER, &c.m.insurer_number_text)
+            .opt_str(h::INSURED_SYMBOL, c.symbol())
+            .str(h::INSURED_NUMBER, self.insured_number)
+            .str(h::HEAD_ADDRESS_NUMBER, self.head_address_number)
+            .str(h::HEAD_NAME, self.head_name)
+            .str(h::HEAD_NAME_KANA, self.head_kana)
+            .str(h::FICTIVE_HEAD_FLAG, FictiveHeadFlag::C0.code())
+            .opt_str(h::POSTAL_CODE, c.postal_code)
+            .str(h::ADDRESS, &c.text.address)
+            .date(h::NHI_ACQUISITION_DATE, self.acquired)
+            .date(h::NHI_LOSS_DATE, self.lost);
+        row.write(out);
     }
 }
 
@@ -1427,40 +1421,44 @@ struct PeriodRow<'a> {
 }
 
 impl Row for PeriodRow<'_> {
-    const ENTITY: &'static str = "qualification";
+    const ENTITY: &'static str = qualification::ENTITY;
     fn write<W: RowWriter + ?Sized>(&self, out: &mut W) {
+        use qualification as q;
         let (c, p) = (self.ctx, self.period);
         let mut b = [0u8; 20];
-        out.str(&c.m.municipality.lgcode);
-        out.str(self.address_number);
-        out.int(i64::from(p.seq));
-        out.str(&c.m.insurer_number_text);
-        out.str(self.household_number);
-        c.write_symbol(out);
-        out.str(self.insured_number);
-        out.str(digits(p.edaban, 2, &mut b));
-        match self.my_number {
-            Some(n) => out.str(n),
-            None => out.null(),
-        }
-        out.str(self.name);
-        out.str(self.kana);
-        out.date(self.birth);
-        out.str(self.sex.code());
-        out.str("1");
-        out.str(if self.head { "1" } else { "2" });
-        out.str("01");
-        out.date(p.acquired);
-        out.str(p.reason);
-        out.date(p.notified);
-        out.date(p.loss.date);
-        out.str(p.loss.reason);
-        match p.loss.notified {
-            Some(n) => out.date(n),
-            None => out.null(),
-        }
-        out.bool(false);
-        out.end_row();
+        let mut row = q::Cells::new();
+        row.str(q::LGCODE, &c.m.municipality.lgcode)
+            .str(q::ADDRESS_NUMBER, self.address_number)
+            .int(q::QUALIFICATION_SEQ, i64::from(p.seq))
+            .str(q::INSURER_NUMBER, &c.m.insurer_number_text)
+            .str(q::HOUSEHOLD_NUMBER, self.household_number)
+            .opt_str(q::INSURED_SYMBOL, c.symbol())
+            .str(q::INSURED_NUMBER, self.insured_number)
+            .str(q::EDABAN, digits(p.edaban, 2, &mut b))
+            .opt_str(q::MYNUMBER, self.my_number)
+            .str(q::NAME, self.name)
+            .str(q::NAME_KANA, self.kana)
+            .date(q::BIRTH_DATE, self.birth)
+            .str(q::SEX, self.sex.code())
+            .str(q::INSURED_CLASS, InsuredClass::C1.code())
+            .str(
+                q::HEAD_FAMILY_CLASS,
+                if self.head {
+                    HeadFamilyClass::C1
+                } else {
+                    HeadFamilyClass::C2
+                }
+                .code(),
+            )
+            .str(q::CARD_CLASS, CardClass::C01.code())
+            .date(q::ACQUISITION_DATE, p.acquired)
+            .str(q::ACQUISITION_REASON, p.reason)
+            .date(q::ACQUISITION_NOTIFIED_DATE, p.notified)
+            .date(q::LOSS_DATE, p.loss.date)
+            .str(q::LOSS_REASON, p.loss.reason)
+            .opt_date(q::LOSS_NOTIFIED_DATE, p.loss.notified)
+            .bool(q::JUSHOCHI_TOKUREI, false);
+        row.write(out);
     }
 }
 
@@ -1475,36 +1473,32 @@ struct EventRow<'a> {
 }
 
 impl Row for EventRow<'_> {
-    const ENTITY: &'static str = "qualification_event";
+    const ENTITY: &'static str = qualification_event::ENTITY;
     fn write<W: RowWriter + ?Sized>(&self, out: &mut W) {
+        use qualification_event as x;
         let (c, e) = (self.ctx, self.event);
         let mut b = [0u8; 20];
-        let opt = |out: &mut W, v: Option<&str>| match v {
-            Some(s) => out.str(s),
-            None => out.null(),
-        };
-        out.str(&c.m.municipality.lgcode);
-        out.str(self.address_number);
-        out.int(self.event_seq);
-        out.int(i64::from(e.qualification_seq));
-        out.str(&c.m.insurer_number_text);
-        out.str(self.household_number);
-        match e.previous_household {
-            Some(k) => out.str(digits(c.ids.household_number(k), 10, &mut b)),
-            None => out.null(),
-        }
-        out.str(e.kind);
-        out.date(e.date);
-        match e.notified {
-            Some(n) => out.date(n),
-            None => out.null(),
-        }
-        out.date(e.processed);
-        opt(out, e.acquisition_reason);
-        opt(out, e.loss_reason);
-        opt(out, self.previous_name.map(|p| p.0));
-        opt(out, self.previous_name.map(|p| p.1));
-        out.end_row();
+        let mut row = x::Cells::new();
+        row.str(x::LGCODE, &c.m.municipality.lgcode)
+            .str(x::ADDRESS_NUMBER, self.address_number)
+            .int(x::EVENT_SEQ, self.event_seq)
+            .int(x::QUALIFICATION_SEQ, i64::from(e.qualification_seq))
+            .str(x::INSURER_NUMBER, &c.m.insurer_number_text)
+            .str(x::HOUSEHOLD_NUMBER, self.household_number)
+            .opt_str(
+                x::PREVIOUS_HOUSEHOLD_NUMBER,
+                e.previous_household
+                    .map(|k| digits(c.ids.household_number(k), 10, &mut b)),
+            )
+            .str(x::EVENT_KIND, e.kind)
+            .date(x::EVENT_DATE, e.date)
+            .opt_date(x::NOTIFIED_DATE, e.notified)
+            .date(x::PROCESSED_DATE, e.processed)
+            .opt_str(x::ACQUISITION_REASON, e.acquisition_reason)
+            .opt_str(x::LOSS_REASON, e.loss_reason)
+            .opt_str(x::PREVIOUS_NAME, self.previous_name.map(|p| p.0))
+            .opt_str(x::PREVIOUS_NAME_KANA, self.previous_name.map(|p| p.1));
+        row.write(out);
     }
 }
 

@@ -1,10 +1,15 @@
 //! Generated rows of the entities `insurer`, `household`, `person` and `qualification`,
-//! written item by item in the order of `schemas/entities/*.toml` (a test checks the order
-//! and every value against the schema).
+//! written by item name (`nhikit_schema::names`: a wrong item does not compile; a test checks
+//! every value against the schema).
 
 use crate::model::{BUILDINGS, Household, Model};
 use crate::plan::PlannedMunicipality;
 use nhikit_core::date::NaiveDate;
+use nhikit_schema::names::codes::{
+    CardClass, FictiveHeadFlag, HeadFamilyClass, InsuredClass, InsurerKind, ResidentKind,
+    ResidentStatus,
+};
+use nhikit_schema::names::{household, insurer, person, qualification};
 use nhikit_schema::{Row, RowWriter};
 
 /// Formats `n` as exactly `width` decimal digits (zero-padded) into `buf`, no allocation.
@@ -102,6 +107,15 @@ pub fn kaihoken() -> NaiveDate {
     NaiveDate::from_ymd_opt(1961, 4, 1).unwrap_or_default()
 }
 
+/// 住民種別: 外国人住民 or 日本人住民.
+pub(crate) fn resident_kind(foreign: bool) -> ResidentKind {
+    if foreign {
+        ResidentKind::C2
+    } else {
+        ResidentKind::C1
+    }
+}
+
 /// A row of `insurer`.
 pub struct InsurerRow<'a> {
     /// The planned municipality.
@@ -111,24 +125,27 @@ pub struct InsurerRow<'a> {
 }
 
 impl Row for InsurerRow<'_> {
-    const ENTITY: &'static str = "insurer";
+    const ENTITY: &'static str = insurer::ENTITY;
     fn write<W: RowWriter + ?Sized>(&self, out: &mut W) {
+        use insurer as i;
         let mut b = [0u8; 20];
         let mu = &self.m.municipality;
-        out.str(&self.m.insurer_number_text);
-        out.str("1");
-        out.str(&mu.name);
-        if mu.name_kana.is_empty() {
-            out.null()
-        } else {
-            out.str(&mu.name_kana)
-        }
-        out.str(digits(u64::from(mu.prefecture_code), 2, &mut b));
-        out.str(&mu.lgcode);
-        out.str(self.premium_form);
-        out.date(kaihoken());
-        out.null();
-        out.end_row();
+        let mut row = i::Cells::new();
+        row.str(i::INSURER_NUMBER, &self.m.insurer_number_text)
+            .str(i::INSURER_KIND, InsurerKind::C1.code())
+            .str(i::NAME, &mu.name)
+            .opt_str(
+                i::NAME_KANA,
+                (!mu.name_kana.is_empty()).then_some(mu.name_kana.as_str()),
+            )
+            .str(
+                i::PREFECTURE_CODE,
+                digits(u64::from(mu.prefecture_code), 2, &mut b),
+            )
+            .str(i::LGCODE, &mu.lgcode)
+            .str(i::PREMIUM_FORM, self.premium_form)
+            .date(i::VALID_FROM, kaihoken());
+        row.write(out);
     }
 }
 
@@ -262,11 +279,9 @@ pub struct HouseholdCtx<'a> {
 }
 
 impl HouseholdCtx<'_> {
-    pub(crate) fn write_symbol<W: RowWriter + ?Sized>(&self, out: &mut W) {
-        match self.hid.symbol {
-            Some(_) => out.str(self.id_text.symbol()),
-            None => out.null(),
-        }
+    /// 被保険者記号, if the municipality uses one.
+    pub(crate) fn symbol(&self) -> Option<&str> {
+        self.hid.symbol.map(|_| self.id_text.symbol())
     }
 
     /// The earliest 資格取得日 of the insured members.
@@ -285,28 +300,37 @@ impl HouseholdCtx<'_> {
 pub struct HouseholdRow<'a>(pub &'a HouseholdCtx<'a>);
 
 impl Row for HouseholdRow<'_> {
-    const ENTITY: &'static str = "household";
+    const ENTITY: &'static str = household::ENTITY;
     fn write<W: RowWriter + ?Sized>(&self, out: &mut W) {
+        use household as h;
         let c = self.0;
         let head = &c.h.members[0];
-        out.str(&c.m.municipality.lgcode);
-        out.str(c.id_text.household_number());
-        out.str(&c.m.insurer_number_text);
-        c.write_symbol(out);
-        out.str(c.id_text.insured_number());
-        out.str(c.id_text.address_number(head.slot as usize));
         let (name, kana) = c.text.name(0);
-        out.str(name);
-        out.str(kana);
-        out.str(if c.h.fictive_head { "1" } else { "0" });
-        match c.postal_code {
-            Some(p) => out.str(p),
-            None => out.null(),
-        }
-        out.str(&c.text.address);
-        out.date(c.first_acquisition());
-        out.null();
-        out.end_row();
+        let mut row = h::Cells::new();
+        row.str(h::LGCODE, &c.m.municipality.lgcode)
+            .str(h::HOUSEHOLD_NUMBER, c.id_text.household_number())
+            .str(h::INSURER_NUMBER, &c.m.insurer_number_text)
+            .opt_str(h::INSURED_SYMBOL, c.symbol())
+            .str(h::INSURED_NUMBER, c.id_text.insured_number())
+            .str(
+                h::HEAD_ADDRESS_NUMBER,
+                c.id_text.address_number(head.slot as usize),
+            )
+            .str(h::HEAD_NAME, name)
+            .str(h::HEAD_NAME_KANA, kana)
+            .str(
+                h::FICTIVE_HEAD_FLAG,
+                if c.h.fictive_head {
+                    FictiveHeadFlag::C1
+                } else {
+                    FictiveHeadFlag::C0
+                }
+                .code(),
+            )
+            .opt_str(h::POSTAL_CODE, c.postal_code)
+            .str(h::ADDRESS, &c.text.address)
+            .date(h::NHI_ACQUISITION_DATE, c.first_acquisition());
+        row.write(out);
     }
 }
 
@@ -314,39 +338,32 @@ impl Row for HouseholdRow<'_> {
 pub struct PersonRow<'a>(pub &'a HouseholdCtx<'a>, pub usize);
 
 impl Row for PersonRow<'_> {
-    const ENTITY: &'static str = "person";
+    const ENTITY: &'static str = person::ENTITY;
     fn write<W: RowWriter + ?Sized>(&self, out: &mut W) {
+        use person as x;
         let (c, i) = (self.0, self.1);
         let p = &c.h.members[i];
-        out.str(&c.m.municipality.lgcode);
-        out.str(c.id_text.address_number(i));
-        out.str(c.id_text.household_number());
-        if p.has_my_number {
-            out.str(c.id_text.my_number(i));
-        } else {
-            out.null();
-        }
         let (name, kana) = c.text.name(i);
-        out.str(name);
-        out.str(kana);
-        match p
+        let alias = p
             .edge_name
             .and_then(|e| c.model.edge_names().names.get(usize::from(e)))
-            .and_then(|e| e.alias.as_deref())
-        {
-            Some(alias) => out.str(alias),
-            None => out.null(),
-        }
-        out.date(p.birth);
-        out.str(p.sex.code());
-        out.str(p.relationship);
-        out.str(if p.foreign { "2" } else { "1" });
-        out.str("1");
-        out.date(p.resident_since);
-        out.null();
-        out.null();
-        out.bool(p.support_measure);
-        out.end_row();
+            .and_then(|e| e.alias.as_deref());
+        let mut row = x::Cells::new();
+        row.str(x::LGCODE, &c.m.municipality.lgcode)
+            .str(x::ADDRESS_NUMBER, c.id_text.address_number(i))
+            .str(x::HOUSEHOLD_NUMBER, c.id_text.household_number())
+            .opt_str(x::MYNUMBER, p.has_my_number.then(|| c.id_text.my_number(i)))
+            .str(x::NAME, name)
+            .str(x::NAME_KANA, kana)
+            .opt_str(x::ALIAS_NAME, alias)
+            .date(x::BIRTH_DATE, p.birth)
+            .str(x::SEX, p.sex.code())
+            .str(x::RELATIONSHIP, p.relationship)
+            .str(x::RESIDENT_KIND, resident_kind(p.foreign).code())
+            .str(x::RESIDENT_STATUS, ResidentStatus::C1.code())
+            .date(x::RESIDENT_SINCE, p.resident_since)
+            .bool(x::SUPPORT_MEASURE, p.support_measure);
+        row.write(out);
     }
 }
 
@@ -354,39 +371,42 @@ impl Row for PersonRow<'_> {
 pub struct QualificationRow<'a>(pub &'a HouseholdCtx<'a>, pub usize);
 
 impl Row for QualificationRow<'_> {
-    const ENTITY: &'static str = "qualification";
+    const ENTITY: &'static str = qualification::ENTITY;
     fn write<W: RowWriter + ?Sized>(&self, out: &mut W) {
+        use qualification as q;
         let (c, i) = (self.0, self.1);
         let p = &c.h.members[i];
-        out.str(&c.m.municipality.lgcode);
-        out.str(c.id_text.address_number(i));
-        out.int(1);
-        out.str(&c.m.insurer_number_text);
-        out.str(c.id_text.household_number());
-        c.write_symbol(out);
-        out.str(c.id_text.insured_number());
-        out.str(c.id_text.edaban(i));
-        if p.has_my_number {
-            out.str(c.id_text.my_number(i));
-        } else {
-            out.null();
-        }
         let (name, kana) = c.text.name(i);
-        out.str(name);
-        out.str(kana);
-        out.date(p.birth);
-        out.str(p.sex.code());
-        out.str("1");
-        out.str(if i == 0 { "1" } else { "2" });
-        out.str("01");
-        out.date(p.acquired);
-        out.str(p.acquisition_reason);
-        out.date(p.notified);
-        out.null();
-        out.null();
-        out.null();
-        out.bool(false);
-        out.end_row();
+        let mut row = q::Cells::new();
+        row.str(q::LGCODE, &c.m.municipality.lgcode)
+            .str(q::ADDRESS_NUMBER, c.id_text.address_number(i))
+            .int(q::QUALIFICATION_SEQ, 1)
+            .str(q::INSURER_NUMBER, &c.m.insurer_number_text)
+            .str(q::HOUSEHOLD_NUMBER, c.id_text.household_number())
+            .opt_str(q::INSURED_SYMBOL, c.symbol())
+            .str(q::INSURED_NUMBER, c.id_text.insured_number())
+            .str(q::EDABAN, c.id_text.edaban(i))
+            .opt_str(q::MYNUMBER, p.has_my_number.then(|| c.id_text.my_number(i)))
+            .str(q::NAME, name)
+            .str(q::NAME_KANA, kana)
+            .date(q::BIRTH_DATE, p.birth)
+            .str(q::SEX, p.sex.code())
+            .str(q::INSURED_CLASS, InsuredClass::C1.code())
+            .str(
+                q::HEAD_FAMILY_CLASS,
+                if i == 0 {
+                    HeadFamilyClass::C1
+                } else {
+                    HeadFamilyClass::C2
+                }
+                .code(),
+            )
+            .str(q::CARD_CLASS, CardClass::C01.code())
+            .date(q::ACQUISITION_DATE, p.acquired)
+            .str(q::ACQUISITION_REASON, p.acquisition_reason)
+            .date(q::ACQUISITION_NOTIFIED_DATE, p.notified)
+            .bool(q::JUSHOCHI_TOKUREI, false);
+        row.write(out);
     }
 }
 

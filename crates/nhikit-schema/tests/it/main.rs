@@ -2,5 +2,6 @@
 #![allow(clippy::unwrap_used)]
 
 mod broken;
+mod orders;
 mod records;
 mod shipped;

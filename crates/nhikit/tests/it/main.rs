@@ -2,6 +2,7 @@
 #![allow(clippy::unwrap_used)]
 
 mod adapters;
+mod add_item;
 mod calc;
 mod closed_pipe;
 mod compare;
