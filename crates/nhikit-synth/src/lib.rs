@@ -40,21 +40,21 @@
 #[doc = include_str!("../../../docs/library.md")]
 struct LibraryDocs;
 
-pub mod assess;
+mod assess;
 pub mod benefit;
 #[cfg(feature = "fake")]
 pub mod dummy;
 pub mod edge;
 pub mod history;
 pub mod ids;
-pub mod income;
-pub mod model;
-pub mod payment;
+mod income;
+mod model;
+mod payment;
 pub mod permute;
 pub mod plan;
 pub mod record;
-pub mod reference;
-pub mod rows;
+mod reference;
+mod rows;
 #[cfg(feature = "proptest")]
 pub mod strategy;
 
