@@ -7,8 +7,8 @@
 
 use crate::data::{Model, in_force};
 use crate::select::{date_of, str_of};
-use nhikit_core::date::{FiscalYear, NaiveDate};
-use nhikit_rules::high_cost::{HighCostTables, HouseholdMonth};
+use nhikit_core::date::FiscalYear;
+use nhikit_rules::high_cost::HighCostTables;
 use nhikit_rules::params::{Part, RuleSet};
 use nhikit_rules::premium::input::PremiumRequest;
 use nhikit_target::{
@@ -163,17 +163,9 @@ impl Oracle {
 
     /// `high_cost_limit`.
     pub fn high_cost(&self, req: &HighCostRequest) -> Result<Answer, String> {
-        let Ok(month) = NaiveDate::parse_from_str(&format!("{}-01", req.service_month), "%Y-%m-%d")
-        else {
-            return Ok(Answer::Error(ErrorCode::InvalidRequest));
-        };
-        let input = HouseholdMonth {
-            service_month: month,
-            under70_category: req.under70_category.clone(),
-            over70_category: req.over70_category.clone(),
-            many_times: req.many_times,
-            claims: req.claims.clone(),
-            turning_75: req.turning_75.clone(),
+        let input = match req.household_month() {
+            Ok(input) => input,
+            Err(e) => return Ok(Answer::Error(e.code)),
         };
         let r = nhikit_rules::high_cost::compute_month(&self.high_cost, &input)
             .map_err(|e| format!("oracle: {e}"))?;

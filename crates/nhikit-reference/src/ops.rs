@@ -8,7 +8,7 @@ use nhikit_core::Yen;
 use nhikit_core::date::{FiscalYear, NaiveDate, age_on, date_reaching_age};
 use nhikit_rules::copay::{CopayCategory, CopayResult, KoureiIncome, copay_ratio_with};
 use nhikit_rules::eligibility::{koki_koreisha_date, mishugaku_until};
-use nhikit_rules::high_cost::{HouseholdMonth, compute_month_with};
+use nhikit_rules::high_cost::compute_month_with;
 use nhikit_rules::params::{Params, Part};
 use nhikit_rules::premium::{self, Household, Member, Reduction, Status};
 use nhikit_schema::{Record, Value};
@@ -919,21 +919,7 @@ impl Reference {
     }
 
     fn high_cost_impl(&self, req: &HighCostRequest) -> Result<HighCostResponse, TargetError> {
-        let month = NaiveDate::parse_from_str(&format!("{}-01", req.service_month), "%Y-%m-%d")
-            .map_err(|_| {
-                TargetError::invalid(
-                    "service_month",
-                    format!("{:?} is not a month YYYY-MM", req.service_month),
-                )
-            })?;
-        let input = HouseholdMonth {
-            service_month: month,
-            under70_category: req.under70_category.clone(),
-            over70_category: req.over70_category.clone(),
-            many_times: req.many_times,
-            claims: req.claims.clone(),
-            turning_75: req.turning_75.clone(),
-        };
+        let input = req.household_month()?;
         let r = compute_month_with(&self.high_cost, &input, false).map_err(rules_error)?;
         Ok(HighCostResponse {
             table: r.table,

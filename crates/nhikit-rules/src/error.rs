@@ -1,7 +1,7 @@
 //! The oracle's error type.
 
 /// Everything that can go wrong computing an expected value: bad parameters or bad input.
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
     /// An input item is missing or out of range.
@@ -43,6 +43,14 @@ pub enum Error {
         fiscal_year: i32,
         /// The fiscal years that have parameters.
         known: Vec<i32>,
+    },
+    /// A per-income-year table (e.g. `schemas/rules/resident_tax.toml`) starts after the year.
+    #[error("unknown income year {income_year}: the table starts with {first}")]
+    UnknownIncomeYear {
+        /// The requested income year (所得年).
+        income_year: i32,
+        /// The first income year the table covers.
+        first: i32,
     },
     /// The municipality has no rates for the fiscal year.
     #[error("municipality `{municipality}` has no rates for fiscal year {fiscal_year}")]

@@ -191,6 +191,14 @@ pub struct BasicDeduction {
     pub tiers: Vec<[i64; 2]>,
 }
 
+impl BasicDeduction {
+    /// The deduction for a 合計所得金額 `total_income`: that of the first tier whose limit it
+    /// does not exceed, 0 above the last.
+    pub fn for_total(&self, total_income: i64) -> i64 {
+        tier_deduction(&self.tiers, total_income)
+    }
+}
+
 /// 法定軽減 (7割/5割/2割) judgement parameters.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -260,6 +268,12 @@ impl NationalParams {
         let p: NationalParams = toml::from_str(text).map_err(|e| toml_error(e, text, source))?;
         p.validate(source)?;
         Ok(p)
+    }
+
+    /// 基礎控除 (住民税) for a 合計所得金額 `total_income` of the income year: the deduction of
+    /// the first tier whose limit it does not exceed, 0 above the last.
+    pub fn basic_deduction_for(&self, total_income: i64) -> i64 {
+        self.basic_deduction.for_total(total_income)
     }
 
     fn validate(&self, source: &str) -> Result<(), Error> {
@@ -728,13 +742,20 @@ impl Params {
 
     /// 基礎控除 for a 合計所得金額.
     pub fn basic_deduction_for(&self, total_income: i64) -> i64 {
-        for [limit, ded] in &self.basic_deduction[..self.basic_deduction_len] {
-            if total_income <= *limit {
-                return *ded;
-            }
-        }
-        0
+        tier_deduction(
+            &self.basic_deduction[..self.basic_deduction_len],
+            total_income,
+        )
     }
+}
+
+/// The deduction of the first `[limit, deduction]` tier whose limit `total_income` does not
+/// exceed; 0 above the last.
+fn tier_deduction(tiers: &[[i64; 2]], total_income: i64) -> i64 {
+    tiers
+        .iter()
+        .find(|[limit, _]| total_income <= *limit)
+        .map_or(0, |[_, ded]| *ded)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -925,6 +946,16 @@ impl RuleSet {
             })
     }
 
+    /// 基礎控除 (住民税) of income year `income_year` (the premium of fiscal year
+    /// `income_year + 1` is levied on it) for a 合計所得金額 `total_income`: the figure that
+    /// turns 総所得金額等 into 旧ただし書き所得. An error when no national parameters exist for
+    /// that fiscal year.
+    pub fn basic_deduction(&self, income_year: i32, total_income: i64) -> Result<i64, Error> {
+        Ok(self
+            .national(income_year + 1)?
+            .basic_deduction_for(total_income))
+    }
+
     /// Resolved parameters for (municipality, fiscal year).
     pub fn params(&self, id: &str, fiscal_year: i32) -> Result<Params, Error> {
         let n = self.national(fiscal_year)?;
@@ -966,6 +997,22 @@ mod tests {
         assert!(p.warnings.is_empty(), "{:?}", p.warnings);
         let p26 = r.params("natori", 2026).unwrap();
         assert!(!p26.warnings.is_empty());
+    }
+
+    // 住民税 基礎控除 by income year: 33万 for 2019 income (大垣市 https://www.city.ogaki.lg.jp/0000065706.html);
+    // 43万 from 2020 income, 29万 above 2,400万, 15万 above 2,450万, 0 above 2,500万 (葉山町
+    // https://www.town.hayama.lg.jp/soshiki/choumin/10/2/3/1649.html).
+    #[test]
+    fn the_basic_deduction_follows_the_income_year() {
+        let r = RuleSet::builtin().unwrap();
+        assert_eq!(r.basic_deduction(2019, 3_000_000), Ok(330_000));
+        assert_eq!(r.basic_deduction(2024, 3_000_000), Ok(430_000));
+        assert_eq!(r.basic_deduction(2024, 24_000_000), Ok(430_000));
+        assert_eq!(r.basic_deduction(2024, 24_000_001), Ok(290_000));
+        assert_eq!(r.basic_deduction(2024, 24_500_001), Ok(150_000));
+        assert_eq!(r.basic_deduction(2024, 25_000_001), Ok(0));
+        let e = r.basic_deduction(2010, 0).unwrap_err().to_string();
+        assert!(e.contains("2011"), "{e}");
     }
 
     #[test]

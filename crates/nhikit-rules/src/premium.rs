@@ -414,6 +414,37 @@ fn range_mask(lo: u32, hi: u32) -> u16 {
     }
 }
 
+/// The largest income item the oracle takes (1,000億円): far above any real income, low enough
+/// that sums in micro-yen cannot overflow.
+const MAX_INCOME_ITEM: i64 = 100_000_000_000;
+
+/// Checks a member's income items (and the 専従者給与 paid): each 0 ≤ x ≤ 1,000億円. The one
+/// check of the request parser ([`input`]) and of [`assess`]; `item` names an item
+/// (`members[1].income.salary_revenue`).
+pub(crate) fn check_income_items(
+    inc: &Income,
+    family_employee_salary_paid: i64,
+    item: impl Fn(&str) -> String,
+) -> Result<(), Error> {
+    for (name, v) in [
+        ("salary_revenue", inc.salary_revenue),
+        ("pension_revenue", inc.pension_revenue),
+        ("other_income", inc.other_income),
+        ("separate_gains", inc.separate_gains),
+        ("special_deduction", inc.special_deduction),
+        ("fixed_asset_tax", inc.fixed_asset_tax),
+        ("family_employee_salary_paid", family_employee_salary_paid),
+    ] {
+        if v < 0 {
+            return Err(invalid(item(name), "must be ≥ 0"));
+        }
+        if v > MAX_INCOME_ITEM {
+            return Err(invalid(item(name), "must be ≤ 100,000,000,000"));
+        }
+    }
+    Ok(())
+}
+
 fn invalid(item: String, reason: impl Into<String>) -> Error {
     Error::InvalidInput {
         item,
@@ -452,22 +483,9 @@ fn assess_inner<E: Explain>(h: &Household, p: &Params, e: &mut E) -> Result<Asse
 
     for (i, m) in h.members.iter().enumerate() {
         let inc = &m.income;
-        for (name, v) in [
-            ("salary_revenue", inc.salary_revenue),
-            ("pension_revenue", inc.pension_revenue),
-            ("other_income", inc.other_income),
-            ("separate_gains", inc.separate_gains),
-            ("special_deduction", inc.special_deduction),
-            ("fixed_asset_tax", inc.fixed_asset_tax),
-            ("family_employee_salary_paid", m.family_employee_salary_paid),
-        ] {
-            if !(0..=100_000_000_000).contains(&v) {
-                return Err(invalid(
-                    format!("members[{i}].income.{name}"),
-                    "must be 0 ≤ x ≤ 100,000,000,000",
-                ));
-            }
-        }
+        check_income_items(inc, m.family_employee_salary_paid, |name| {
+            format!("members[{i}].income.{name}")
+        })?;
         let b = Ymd::of(m.birth);
         // 65 on December 31 of the income year ⇔ the 65th birthday is on or before January 1.
         let aged_65 = b.birthday(65).0 <= i64::from(p.income_year + 1) * 10_000 + 101;

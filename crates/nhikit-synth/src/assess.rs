@@ -137,6 +137,7 @@ pub fn apply_edge_income(
     incomes: &mut [PersonIncome],
     facts: &HeadFacts,
     params: &Params,
+    resident: &income::TaxYear,
 ) {
     let Some(head) = h.members.first() else {
         return;
@@ -165,7 +166,7 @@ pub fn apply_edge_income(
     if let Some(p) = incomes.first_mut() {
         p.business_income = target;
         p.declaration = income::declaration::DECLARED;
-        income::finish(p, head.birth, params);
+        income::finish(p, head.birth, params, resident);
     }
 }
 

@@ -7,10 +7,10 @@
 //!
 //! Assumptions (with numbers in `docs/generator.md`):
 //! - 出産育児一時金: paid per child by the birth date and whether the facility is covered by
-//!   産科医療補償制度 ([`childbirth_lump_sum`]); 1 in 100 births is a 多胎 (twins), 99 in 100 are
-//!   covered, 9 in 10 use 直接支払制度.
-//! - 葬祭費: a municipal amount ([`funeral_amount`]) claimed for 9 in 10 deaths, within the
-//!   2 years of 時効.
+//!   産科医療補償制度 (the oracle's table, [`nhikit_rules::benefit::ChildbirthTable`]); 1 in 100
+//!   births is a 多胎 (twins), 99 in 100 are covered, 9 in 10 use 直接支払制度.
+//! - 葬祭費: the municipality's amount ([`nhikit_rules::benefit::FuneralTable`]) claimed for 9
+//!   in 10 deaths, within the 2 years of 時効.
 //! - 高額療養費: a chance per insured person-month of a large 入院 bill, by age; the 所得区分,
 //!   the 負担割合, the limit and the refund come from the oracle (`nhikit_rules`).
 
@@ -23,11 +23,13 @@ use crate::rows::{HouseholdCtx, digits};
 use nhikit_core::Yen;
 use nhikit_core::date::{NaiveDate, age_on};
 use nhikit_rng::Rng;
+use nhikit_rules::benefit::BenefitRules;
 use nhikit_rules::copay::{self, CopayCategory, KoureiIncome};
 use nhikit_rules::high_cost::{
     self, AgeGroup, Claim, HighCostTables, HouseholdMonth, Setting, compute_month_with,
 };
 use nhikit_rules::params::{Params, RuleSet};
+use nhikit_rules::resident_tax::ResidentTax;
 use nhikit_schema::{Row, RowWriter};
 
 /// Which benefit entities a run writes.
@@ -69,34 +71,6 @@ pub struct Sinks<'s, 'a> {
     pub high_cost: Option<&'s mut (dyn RowWriter + 'a)>,
 }
 
-/// 出産育児一時金 per child born on `birth`, with `scheme` when the facility is covered by
-/// 産科医療補償制度 (22 weeks or more): 500,000円 (488,000円 without) for births from
-/// 2023-04-01, 420,000円 (408,000円) from 2022-01-01, 420,000円 (404,000円) before — 鹿屋市
-/// and 安城市 pages (docs/statistics-sources.md §6; DOMAIN-FACTS S107–S110).
-pub fn childbirth_lump_sum(birth: NaiveDate, scheme: bool) -> Yen {
-    let from = |y, m, d| NaiveDate::from_ymd_opt(y, m, d).unwrap_or(NaiveDate::MIN);
-    let (covered, not_covered) = if birth >= from(2023, 4, 1) {
-        (500_000, 488_000)
-    } else if birth >= from(2022, 1, 1) {
-        (420_000, 408_000)
-    } else {
-        (420_000, 404_000)
-    };
-    Yen(if scheme { covered } else { not_covered })
-}
-
-/// 葬祭費 of municipality `lgcode`: 70,000円 in the 東京23区 (lgcode 131016–131237; 文京区's
-/// page and the 23区 list, docs/statistics-sources.md §6), 50,000円 elsewhere (the most common
-/// amount of the municipalities collected there: 日高市, 匝瑳市, 東松島市, 安城市, 郡上市; some
-/// pay 30,000円 or 20,000円).
-pub fn funeral_amount(lgcode: &str) -> Yen {
-    let special_ward = lgcode
-        .get(..5)
-        .and_then(|c| c.parse::<u32>().ok())
-        .is_some_and(|c| (13101..=13123).contains(&c));
-    Yen(if special_ward { 70_000 } else { 50_000 })
-}
-
 /// The 限度額適用認定証区分 code (`schemas/codes/income_category_under70.toml`,
 /// `income_category_70_74.toml`) of the oracle's 区分 name.
 fn category_code(name: &str) -> Option<&'static str> {
@@ -132,8 +106,12 @@ fn high_cost_per_mille(age: u32) -> u64 {
 pub(crate) struct Benefits {
     kinds: Kinds,
     window: (NaiveDate, NaiveDate),
+    /// 出産育児一時金 and 葬祭費 amounts.
+    amounts: BenefitRules,
     tables: HighCostTables,
     params: Vec<Params>,
+    /// The 住民税 figures of the income year of each entry of `params`.
+    tax: Vec<income::TaxYear>,
     /// Fiscal year of `rates[0]`.
     first_fy: i32,
     /// Per fiscal year from `first_fy`, per planned municipality: the index into `params` of
@@ -237,11 +215,15 @@ impl Benefits {
     ) -> Result<Benefits, Error> {
         let tables = HighCostTables::embedded()
             .map_err(|e| Error::Config(format!("loading the 高額療養費 tables: {e}")))?;
+        let amounts = BenefitRules::builtin()
+            .map_err(|e| Error::Config(format!("loading the benefit tables: {e}")))?;
         let mut b = Benefits {
             kinds,
             window,
+            amounts,
             tables,
             params: Vec::new(),
+            tax: Vec::new(),
             first_fy: copay::income_year_for(window.0) + 1,
             rates: Vec::new(),
         };
@@ -250,6 +232,8 @@ impl Benefits {
         }
         let rules =
             RuleSet::builtin().map_err(|e| Error::Config(format!("loading schemas/rules: {e}")))?;
+        let resident = ResidentTax::builtin()
+            .map_err(|e| Error::Config(format!("loading schemas/rules: {e}")))?;
         let last_fy = copay::income_year_for(as_of) + 1;
         let mut ids: Vec<(&str, i32)> = Vec::new();
         for fy in b.first_fy..=last_fy {
@@ -258,10 +242,14 @@ impl Benefits {
                 let id = crate::assess::rates_for(&rules, &pm.municipality.lgcode, fy);
                 let i = match ids.iter().position(|x| *x == (id, fy)) {
                     Some(i) => Some(i),
-                    None => match rules.params(id, fy) {
-                        Ok(p) => {
+                    None => match rules.params(id, fy).and_then(|p| {
+                        let t = income::TaxYear::new(&rules, &resident, p.income_year)?;
+                        Ok((p, t))
+                    }) {
+                        Ok((p, t)) => {
                             ids.push((id, fy));
                             b.params.push(p);
+                            b.tax.push(t);
                             Some(b.params.len() - 1)
                         }
                         Err(_) => None,
@@ -274,11 +262,12 @@ impl Benefits {
         Ok(b)
     }
 
-    /// The premium parameters of planned municipality `m` for fiscal year `fy`, if shipped.
-    fn params(&self, m: usize, fy: i32) -> Option<&Params> {
+    /// The premium parameters of planned municipality `m` for fiscal year `fy`, if shipped,
+    /// with the 住民税 figures of their income year.
+    fn params(&self, m: usize, fy: i32) -> Option<(&Params, &income::TaxYear)> {
         let i = usize::try_from(fy - self.first_fy).ok()?;
         let p = (*self.rates.get(i)?.get(m)?)?;
-        self.params.get(p)
+        Some((self.params.get(p)?, self.tax.get(p)?))
     }
 
     /// Writes the benefit rows of the household of `ctx` (planned municipality `m`), whose
@@ -394,8 +383,11 @@ impl Benefits {
                 later(&mut rng, c.birth, 14, 120)
             };
             let dates = Dates::draw(&mut rng, application, as_of);
-            let (Some(mother), Some(dates)) = (Benefits::mother(ctx, history, c.birth), dates)
-            else {
+            let (Some(mother), Some(dates), Ok(per_child)) = (
+                Benefits::mother(ctx, history, c.birth),
+                dates,
+                self.amounts.childbirth.per_child(c.birth, scheme),
+            ) else {
                 continue;
             };
             seq += 1;
@@ -408,7 +400,7 @@ impl Benefits {
                 children,
                 scheme,
                 direct,
-                amount: Yen(childbirth_lump_sum(c.birth, scheme).0 * children),
+                amount: Yen(per_child.0 * children),
                 dates,
             }
             .write(out);
@@ -482,7 +474,7 @@ impl Benefits {
                 funeral,
                 organizer,
                 organizer_kana,
-                amount: funeral_amount(&ctx.m.municipality.lgcode),
+                amount: self.amounts.funeral.amount(&ctx.m.municipality.lgcode),
                 dates,
             }
             .write(out);
@@ -562,7 +554,7 @@ impl Benefits {
                 continue;
             }
             let fy = copay::income_year_for(this) + 1;
-            let Some(params) = self.params(m, fy) else {
+            let Some((params, resident)) = self.params(m, fy) else {
                 continue;
             };
             let inc = match incomes.iter().position(|(y, _)| *y == fy) {
@@ -575,11 +567,12 @@ impl Benefits {
                         h,
                         as_of,
                         params,
+                        resident,
                         &mut v,
                     );
                     if h.edge_income.is_some() {
                         let facts = crate::assess::head_facts(h, as_of);
-                        crate::assess::apply_edge_income(h, &mut v, &facts, params);
+                        crate::assess::apply_edge_income(h, &mut v, &facts, params, resident);
                     }
                     incomes.push((fy, v));
                     &incomes[incomes.len() - 1].1
@@ -839,32 +832,6 @@ impl Row for HighCostRow<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn d(y: i32, m: u32, day: u32) -> NaiveDate {
-        NaiveDate::from_ymd_opt(y, m, day).unwrap_or_default()
-    }
-
-    // 鹿屋市 / 安城市 (docs/statistics-sources.md §6): 500,000 / 488,000 from 2023-04-01,
-    // 420,000 / 408,000 before, 404,000 not covered before 2022-01-01.
-    #[test]
-    fn the_lump_sum_follows_the_birth_date() {
-        assert_eq!(childbirth_lump_sum(d(2023, 4, 1), true), Yen(500_000));
-        assert_eq!(childbirth_lump_sum(d(2023, 4, 1), false), Yen(488_000));
-        assert_eq!(childbirth_lump_sum(d(2023, 3, 31), true), Yen(420_000));
-        assert_eq!(childbirth_lump_sum(d(2022, 1, 1), false), Yen(408_000));
-        assert_eq!(childbirth_lump_sum(d(2021, 12, 31), false), Yen(404_000));
-        assert_eq!(childbirth_lump_sum(d(2021, 12, 31), true), Yen(420_000));
-    }
-
-    // 文京区 (131059) 70,000円; 八王子市 (132012) 50,000円 (docs/statistics-sources.md §6).
-    #[test]
-    fn the_special_wards_pay_70000_yen() {
-        assert_eq!(funeral_amount("131016"), Yen(70_000));
-        assert_eq!(funeral_amount("131059"), Yen(70_000));
-        assert_eq!(funeral_amount("131237"), Yen(70_000));
-        assert_eq!(funeral_amount("132012"), Yen(50_000));
-        assert_eq!(funeral_amount("011002"), Yen(50_000));
-    }
 
     #[test]
     fn claim_numbers_carry_the_household_and_the_claim() {

@@ -13,7 +13,8 @@ use crate::model::{Household, stream};
 use nhikit_core::date::{NaiveDate, date_reaching_age};
 use nhikit_rng::Rng;
 use nhikit_rules::income::{pension_income, salary_income};
-use nhikit_rules::params::Params;
+use nhikit_rules::params::{BasicDeduction, Params, RuleSet};
+use nhikit_rules::resident_tax::ResidentTax;
 
 /// 申告区分 codes (`schemas/codes/declaration_status.toml`).
 pub mod declaration {
@@ -37,10 +38,34 @@ pub mod tax {
     pub const UNKNOWN: &str = "9";
 }
 
-/// 基礎控除 used for the 住民税 taxable income (住民税: 43万円).
-const RESIDENT_TAX_BASIC_DEDUCTION: i64 = 430_000;
-/// 均等割 非課税限度額 of a single person (1級地, 地方税法施行令 第47条の3: 45万円 since 2021).
-const PER_CAPITA_EXEMPT_LIMIT: i64 = 450_000;
+/// The 住民税 figures the generator applies to one income year, from the oracle's tables: the
+/// 基礎控除 (`schemas/rules/national/`) and the 非課税 limit of a person alone
+/// (`schemas/rules/resident_tax.toml`).
+///
+/// Income years before the first year of `resident_tax.toml` (2020: only FY2020's, assessed
+/// for 大垣市) get the figures of that first year, as the generator always has: the 2019
+/// figures (基礎控除 33万円, a lower 非課税 limit) would change the output and are left to a
+/// versioned change (`OUTPUT_VERSION`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TaxYear {
+    basic_deduction: BasicDeduction,
+    per_capita_exempt_limit: i64,
+}
+
+impl TaxYear {
+    /// The figures for `income_year` (see the type's doc for years before the table).
+    pub fn new(
+        rules: &RuleSet,
+        resident: &ResidentTax,
+        income_year: i32,
+    ) -> Result<TaxYear, nhikit_rules::Error> {
+        let year = income_year.max(resident.first_income_year());
+        Ok(TaxYear {
+            basic_deduction: rules.national(year + 1)?.basic_deduction.clone(),
+            per_capita_exempt_limit: resident.for_income_year(year)?.per_capita_exempt_limit.0,
+        })
+    }
+}
 
 /// One person's income for the income year, in yen.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -65,7 +90,7 @@ pub struct PersonIncome {
     pub interest_dividend_income: i64,
     /// 総所得金額等.
     pub total_income: i64,
-    /// 住民税課税標準額 (approximation: 総所得金額等 − 基礎控除 43万円).
+    /// 住民税課税標準額 (approximation: 総所得金額等 − 基礎控除, [`TaxYear`]).
     pub taxable_income: i64,
     /// 非自発的失業者 軽減 for the fiscal year: 離職年月日 and 離職理由 code.
     pub involuntary: Option<(NaiveDate, &'static str)>,
@@ -98,8 +123,8 @@ pub fn aged_65_in(birth: NaiveDate, income_year: i32) -> bool {
 }
 
 /// Completes `p` from its revenues and 所得: the derived 所得, 総所得金額等, taxable income and
-/// 課税区分.
-pub fn finish(p: &mut PersonIncome, birth: NaiveDate, params: &Params) {
+/// 課税区分 (with the 住民税 figures `resident` of the income year of `params`).
+pub fn finish(p: &mut PersonIncome, birth: NaiveDate, params: &Params, resident: &TaxYear) {
     p.salary_income = salary_income(p.salary_revenue, params.salary_table);
     let non_pension = p.salary_income + p.other_income();
     p.pension_income = pension_income(
@@ -108,10 +133,10 @@ pub fn finish(p: &mut PersonIncome, birth: NaiveDate, params: &Params) {
         non_pension,
     );
     p.total_income = non_pension + p.pension_income;
-    p.taxable_income = (p.total_income - RESIDENT_TAX_BASIC_DEDUCTION).max(0);
+    p.taxable_income = (p.total_income - resident.basic_deduction.for_total(p.total_income)).max(0);
     p.tax_status = if !p.declared() {
         tax::UNKNOWN
-    } else if p.total_income <= PER_CAPITA_EXEMPT_LIMIT {
+    } else if p.total_income <= resident.per_capita_exempt_limit {
         tax::EXEMPT
     } else if p.taxable_income == 0 {
         tax::PER_CAPITA_ONLY
@@ -121,7 +146,8 @@ pub fn finish(p: &mut PersonIncome, birth: NaiveDate, params: &Params) {
 }
 
 /// Draws the incomes of the members of `h` (household `local` of the municipality with
-/// reference `ordinal`) for the income year of `params` into `out`, one per member.
+/// reference `ordinal`) for the income year of `params` (住民税 figures `resident`) into `out`, one
+/// per member.
 /// Edge-profile incomes that depend on the premium parameters (thresholds, caps) are set
 /// afterwards by the assessment module.
 ///
@@ -136,6 +162,7 @@ pub fn draw(
     h: &Household,
     as_of: NaiveDate,
     params: &Params,
+    resident: &TaxYear,
     out: &mut Vec<PersonIncome>,
 ) {
     out.clear();
@@ -168,7 +195,7 @@ pub fn draw(
                 vary(&mut yearly, &mut p);
             }
         }
-        finish(&mut p, m.birth, params);
+        finish(&mut p, m.birth, params, resident);
         out.push(p);
     }
 }

@@ -29,24 +29,40 @@
 //! assert_eq!(h.0, 100);
 //! assert!(p.0 > 100 && q.0 > 100);
 //! ```
+//!
+//! For Rust callers (`docs/library.md` in the repository):
+//! [`Generator::records`] gives households as plain values ([`HouseholdRecord`]); the feature
+//! `proptest` adds `strategy::{household, person, household_with, person_with}`, and the
+//! feature `fake` implements `fake::Dummy` for the record types (module `dummy`).
 
-pub mod assess;
+/// The examples of `docs/library.md`, run as doctests (they use both features).
+#[cfg(all(doctest, feature = "proptest", feature = "fake"))]
+#[doc = include_str!("../../../docs/library.md")]
+struct LibraryDocs;
+
+mod assess;
 pub mod benefit;
+#[cfg(feature = "fake")]
+pub mod dummy;
 pub mod edge;
 pub mod history;
 pub mod ids;
-pub mod income;
-pub mod model;
-pub mod payment;
+mod income;
+mod model;
+mod payment;
 pub mod permute;
 pub mod plan;
-pub mod reference;
-pub mod rows;
+pub mod record;
+mod reference;
+mod rows;
+#[cfg(feature = "proptest")]
+pub mod strategy;
 
 pub use edge::{Profile, Tag};
 pub use history::Window;
-pub use model::{Household, Member, Model};
+pub use model::{Household, Member, Model, Sex};
 pub use plan::{Part, Plan, PlannedMunicipality, Segment, Shard};
+pub use record::{Address, HouseholdRecord, NameReading, PersonRecord, QualificationRecord};
 pub use reference::{Reference, ReferenceTexts};
 
 use nhikit_core::date::NaiveDate;
@@ -343,6 +359,8 @@ pub struct Generator<'r> {
     extras: Extras,
     /// Resolved premium parameters, one per rate set and fiscal year used.
     params: Vec<nhikit_rules::params::Params>,
+    /// The 住民税 figures of the income year of each entry of `params`.
+    tax: Vec<income::TaxYear>,
     /// The due dates of each entry of `params` ([`payment::schedule`]).
     schedules: Vec<Vec<NaiveDate>>,
     /// Per planned municipality, its index into `params` for the fiscal year of the reference
@@ -386,6 +404,7 @@ impl<'r> Generator<'r> {
             premium_forms,
             extras: Extras::default(),
             params: Vec::new(),
+            tax: Vec::new(),
             schedules: Vec::new(),
             rates: Vec::new(),
             past: Vec::new(),
@@ -412,9 +431,11 @@ impl<'r> Generator<'r> {
         if extras.income || extras.assessment {
             let rules = nhikit_rules::params::RuleSet::builtin()
                 .map_err(|e| Error::Config(format!("loading schemas/rules: {e}")))?;
+            let resident = nhikit_rules::resident_tax::ResidentTax::builtin()
+                .map_err(|e| Error::Config(format!("loading schemas/rules: {e}")))?;
             let fy = nhikit_core::date::FiscalYear::of(self.model.as_of()).0;
             let mut ids: Vec<(&str, i32)> = Vec::new();
-            self.rates = self.resolve(&rules, fy, &mut ids).map_err(|e| {
+            self.rates = self.resolve(&rules, &resident, fy, &mut ids).map_err(|e| {
                 Error::Config(format!(
                     "incomes and assessments for FY{fy} (the fiscal year of the reference date {}): {e}",
                     self.model.as_of()
@@ -424,7 +445,7 @@ impl<'r> Generator<'r> {
             // (schemas/rules; the others are left out, docs/generator.md).
             if let Some(w) = extras.history {
                 for year in w.from..fy {
-                    if let Ok(rates) = self.resolve(&rules, year, &mut ids) {
+                    if let Ok(rates) = self.resolve(&rules, &resident, year, &mut ids) {
                         self.past.push((year, rates));
                     }
                 }
@@ -438,11 +459,12 @@ impl<'r> Generator<'r> {
         Ok(self)
     }
 
-    /// Per planned municipality, the index into `params` of its rate set for fiscal year
-    /// `fy`, resolving each (rate set, year) once (`ids`).
+    /// Per planned municipality, the index into `params` (and `tax`) of its rate set for
+    /// fiscal year `fy`, resolving each (rate set, year) once (`ids`).
     fn resolve<'a>(
         &mut self,
         rules: &'a nhikit_rules::params::RuleSet,
+        resident: &nhikit_rules::resident_tax::ResidentTax,
         fy: i32,
         ids: &mut Vec<(&'a str, i32)>,
     ) -> Result<Vec<usize>, String> {
@@ -455,8 +477,11 @@ impl<'r> Generator<'r> {
                     let params = rules
                         .params(id, fy)
                         .map_err(|e| format!("rate set `{id}`: {e}"))?;
+                    let tax = income::TaxYear::new(rules, resident, params.income_year)
+                        .map_err(|e| format!("住民税 figures of {}: {e}", params.income_year))?;
                     ids.push((id, fy));
                     self.params.push(params);
+                    self.tax.push(tax);
                     ids.len() - 1
                 }
             };
@@ -682,6 +707,7 @@ impl<'r> Generator<'r> {
                         &past,
                         self.model.as_of(),
                         params,
+                        &self.tax[i],
                         &mut incomes,
                     );
                     let facts = assess::head_facts(&past, start);
@@ -707,11 +733,12 @@ impl<'r> Generator<'r> {
                     &h,
                     self.model.as_of(),
                     params,
+                    &self.tax[current],
                     &mut incomes,
                 );
                 let facts = assess::head_facts(&h, self.model.as_of());
                 if h.edge_income.is_some() {
-                    assess::apply_edge_income(&h, &mut incomes, &facts, params);
+                    assess::apply_edge_income(&h, &mut incomes, &facts, params, &self.tax[current]);
                 }
                 self.write_year(
                     &ctx,

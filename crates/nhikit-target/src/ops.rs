@@ -4,7 +4,7 @@
 use nhikit_core::Yen;
 use nhikit_core::date::NaiveDate;
 use nhikit_rules::copay::{CopayCategory, CopayRatio, KoureiIncome};
-use nhikit_rules::high_cost::Claim;
+use nhikit_rules::high_cost::{Claim, HouseholdMonth};
 use nhikit_rules::premium::{Income, Reduction, SpecifiedHousehold};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -426,6 +426,31 @@ pub struct HighCostRequest {
     pub claims: Vec<Claim>,
 }
 
+impl HighCostRequest {
+    /// The oracle's input for this request (`nhikit_rules::high_cost::compute_month`): the one
+    /// conversion the reference target, the conformance oracle and `nhikit calc high-cost` share.
+    /// An invalid `service_month` is an [`crate::ErrorCode::InvalidRequest`] naming the item.
+    pub fn household_month(&self) -> Result<HouseholdMonth, crate::TargetError> {
+        let service_month =
+            NaiveDate::parse_from_str(&format!("{}-01", self.service_month), "%Y-%m-%d").map_err(
+                |_| {
+                    crate::TargetError::invalid(
+                        "service_month",
+                        format!("{:?} is not a month YYYY-MM", self.service_month),
+                    )
+                },
+            )?;
+        Ok(HouseholdMonth {
+            service_month,
+            under70_category: self.under70_category.clone(),
+            over70_category: self.over70_category.clone(),
+            many_times: self.many_times,
+            claims: self.claims.clone(),
+            turning_75: self.turning_75.clone(),
+        })
+    }
+}
+
 /// The 高額療養費 of the month.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct HighCostResponse {
@@ -536,6 +561,30 @@ pub struct CertificateResponse {
 mod tests {
     use super::*;
     use crate::TargetError;
+
+    /// The one request → oracle conversion: the month's first day, the fields as given; a bad
+    /// month is an `invalid_request` naming `service_month`.
+    #[test]
+    fn a_high_cost_request_converts_to_the_oracle_month() {
+        let mut req: HighCostRequest = serde_json::from_str(
+            r#"{"service_month":"2025-10","under70_category":"ウ","many_times":true,
+                "claims":[{"person":"1","age_group":"under70","setting":"入院",
+                           "medical_cost":1000000,"copay":300000}]}"#,
+        )
+        .unwrap();
+        let m = req.household_month().unwrap();
+        assert_eq!(
+            m.service_month,
+            NaiveDate::from_ymd_opt(2025, 10, 1).unwrap()
+        );
+        assert_eq!(m.under70_category.as_deref(), Some("ウ"));
+        assert!(m.many_times && m.over70_category.is_none());
+        assert_eq!(m.claims, req.claims);
+        req.service_month = "2025-13".into();
+        let e = req.household_month().unwrap_err();
+        assert_eq!(e.code, crate::ErrorCode::InvalidRequest);
+        assert_eq!(e.item.as_deref(), Some("service_month"));
+    }
 
     /// The examples of `docs/target-interface.md`, as (marker, JSON text).
     fn examples() -> Vec<(String, String)> {

@@ -31,6 +31,9 @@ enum CalcCommand {
     /// 高額療養費 annual limits of one August–July period: the 70–74 外来 年間上限 (144,000円)
     /// or the 年間上限 from 2026-08.
     Annual(BenefitArgs),
+    /// 出産育児一時金 (by birth date, 産科医療補償制度, children) or 葬祭費 (by municipality): the
+    /// amount and its source.
+    Benefit(BenefitArgs),
 }
 
 #[derive(clap::Args, Debug)]
@@ -67,6 +70,7 @@ pub fn run(args: CalcArgs) -> anyhow::Result<ExitCode> {
         CalcCommand::HighCost(a) => calc_benefit::calc_high_cost(&a.input, a.explain),
         CalcCommand::Copay(a) => calc_benefit::calc_copay(&a.input, a.explain),
         CalcCommand::Annual(a) => calc_benefit::calc_annual(&a.input, a.explain),
+        CalcCommand::Benefit(a) => calc_benefit::calc_benefit_amount(&a.input, a.explain),
     }
 }
 

@@ -7,15 +7,18 @@
 use anyhow::Context;
 use nhikit_core::Yen;
 use nhikit_core::date::NaiveDate;
+use nhikit_rules::benefit::BenefitRules;
 use nhikit_rules::copay::{self, CopayCategory, CopayRatio, KoureiIncome};
 use nhikit_rules::eligibility;
 use nhikit_rules::explain::Derivation;
 use nhikit_rules::high_cost::{
-    self, AgeGroup, Claim, HighCostTables, HouseholdMonth, MonthOptions, Setting, SpecifiedDisease,
+    self, AgeGroup, Claim, HighCostTables, MonthOptions, Setting, SpecifiedDisease,
 };
+use nhikit_target::HighCostRequest;
 use serde::{Deserialize, Serialize};
 use std::path::Path;
 use std::process::ExitCode;
+use std::str::FromStr;
 
 /// `calc high-cost` input: one household's service month.
 #[derive(Deserialize)]
@@ -95,6 +98,43 @@ struct Under70Income {
     mishinkoku: bool,
 }
 
+/// `calc benefit` input: one 出産育児一時金 or 葬祭費 claim.
+#[derive(Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
+enum BenefitInput {
+    /// 出産育児一時金.
+    Childbirth {
+        /// `YYYY-MM-DD`.
+        birth_date: String,
+        /// Covered by 産科医療補償制度 (a member facility, 22 weeks or more).
+        compensation_scheme: bool,
+        /// Children born (多胎: 2 or more).
+        #[serde(default = "one")]
+        children: i64,
+    },
+    /// 葬祭費.
+    Funeral {
+        /// 全国地方公共団体コード of the insurer.
+        lgcode: String,
+    },
+}
+
+fn one() -> i64 {
+    1
+}
+
+/// `calc benefit` output.
+#[derive(Serialize)]
+struct BenefitOutput {
+    kind: &'static str,
+    amount: Yen,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    per_child: Option<Yen>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    scheme_premium: Option<Yen>,
+    source: String,
+}
+
 /// `calc copay` input: one person on one service date.
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -158,11 +198,6 @@ fn parse_date(text: &str, item: &str) -> anyhow::Result<NaiveDate> {
         .with_context(|| format!("input item `{item}`: expected a date YYYY-MM-DD, got {text:?}"))
 }
 
-fn parse_month(text: &str, item: &str) -> anyhow::Result<NaiveDate> {
-    NaiveDate::parse_from_str(&format!("{text}-01"), "%Y-%m-%d")
-        .with_context(|| format!("input item `{item}`: expected a month YYYY-MM, got {text:?}"))
-}
-
 fn print_json<T: Serialize>(value: &T) -> anyhow::Result<()> {
     let text = serde_json::to_string_pretty(value).context("writing the result as JSON")?;
     crate::out::print(&format!("{text}\n"))?;
@@ -172,7 +207,6 @@ fn print_json<T: Serialize>(value: &T) -> anyhow::Result<()> {
 /// Runs `nhikit calc high-cost`: reads one household month, prints the 高額療養費 result.
 pub fn calc_high_cost(input: &Path, explain: bool) -> anyhow::Result<ExitCode> {
     let raw: HighCostInput = read_json(input)?;
-    let service_month = parse_month(&raw.service_month, "service_month")?;
     let under70_category = match (raw.under70_category, raw.under70_income) {
         (Some(_), Some(_)) => anyhow::bail!(
             "input item `under70_income`: give either `under70_category` or `under70_income`, not both"
@@ -199,14 +233,25 @@ pub fn calc_high_cost(input: &Path, explain: bool) -> anyhow::Result<ExitCode> {
             copay: c.copay,
         });
     }
-    let month = HouseholdMonth {
-        service_month,
+    // The target's request is the oracle's input less the CLI's extensions (`under70_income`,
+    // `specified_disease`): one conversion to the oracle's month, shared with the targets.
+    let month = HighCostRequest {
+        service_month: raw.service_month,
         under70_category,
         over70_category: raw.over70_category,
         many_times: raw.many_times,
-        claims,
         turning_75: raw.turning_75,
-    };
+        claims,
+    }
+    .household_month()
+    .map_err(|e| {
+        anyhow::anyhow!(
+            "input item `{}`: {}",
+            e.item.as_deref().unwrap_or("service_month"),
+            e.message
+        )
+    })?;
+    let service_month = month.service_month;
     let result = high_cost::compute_month_ext(&tables, &month, &options, explain)
         .with_context(|| format!("computing 高額療養費 for {}", input.display()))?;
     if explain {
@@ -281,6 +326,68 @@ pub fn calc_annual(input: &Path, explain: bool) -> anyhow::Result<ExitCode> {
         refund,
         derivation: explain.then_some(&derivation),
     })?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Runs `nhikit calc benefit`: the 出産育児一時金 or 葬祭費 of one claim, from
+/// `schemas/rules/benefit/` (the same tables the generator and the validator read).
+pub fn calc_benefit_amount(input: &Path, explain: bool) -> anyhow::Result<ExitCode> {
+    let raw: BenefitInput = read_json(input)?;
+    let rules = BenefitRules::builtin().context("loading the embedded benefit tables")?;
+    let out = match raw {
+        BenefitInput::Childbirth {
+            birth_date,
+            compensation_scheme,
+            children,
+        } => {
+            let birth = parse_date(&birth_date, "birth_date")?;
+            if !(1..=10).contains(&children) {
+                anyhow::bail!("input item `children`: expected 1–10, got {children}");
+            }
+            let period = rules.childbirth.period(birth)?;
+            let per_child = rules.childbirth.per_child(birth, compensation_scheme)?;
+            BenefitOutput {
+                kind: "childbirth",
+                amount: Yen(per_child.0 * children),
+                per_child: Some(per_child),
+                scheme_premium: Some(if compensation_scheme {
+                    period.scheme_premium
+                } else {
+                    Yen::ZERO
+                }),
+                source: period.source.clone(),
+            }
+        }
+        BenefitInput::Funeral { lgcode } => {
+            nhikit_core::id::LgCode::from_str(&lgcode).map_err(|e| {
+                anyhow::anyhow!("input item `lgcode`: {lgcode:?} is not a 地方公共団体コード: {e}")
+            })?;
+            let f = &rules.funeral;
+            let source = lgcode
+                .get(..5)
+                .and_then(|c| c.parse::<u32>().ok())
+                .and_then(|c| {
+                    f.municipal
+                        .iter()
+                        .find(|m| (m.code_from..=m.code_to).contains(&c))
+                })
+                .map_or_else(
+                    || "schemas/rules/benefit/funeral.toml `default`".to_owned(),
+                    |m| format!("{}: {}", m.name, m.source),
+                );
+            BenefitOutput {
+                kind: "funeral",
+                amount: f.amount(&lgcode),
+                per_child: None,
+                scheme_premium: None,
+                source,
+            }
+        }
+    };
+    if explain {
+        crate::out::errln!("{}: {} ({})", out.kind, out.amount.0, out.source);
+    }
+    print_json(&out)?;
     Ok(ExitCode::SUCCESS)
 }
 

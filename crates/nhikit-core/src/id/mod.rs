@@ -12,8 +12,11 @@
 //!
 //! Every type has a validating `FromStr`, a `Display` of its canonical form, serde as that
 //! string, and a `from_draw(u64)` that maps any random draw to a valid value
-//! deterministically, so that generators need no retry loops.
+//! deterministically, so that generators need no retry loops. With the `fake` feature each
+//! also implements `fake::Dummy<Faker>` through `from_draw`.
 
+#[cfg(feature = "fake")]
+mod dummy;
 mod insured;
 mod insurer;
 mod lg_code;

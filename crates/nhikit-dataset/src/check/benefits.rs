@@ -50,7 +50,9 @@ pub(crate) fn benefit_rules(
             if let (Some(birth), Some(Value::Bool(scheme))) =
                 (d(r, "birth_date"), r.get("compensation_scheme"))
             {
-                let want = nhikit_synth::benefit::childbirth_lump_sum(birth, *scheme).0
+                let want = nhikit_rules::BenefitRules::shared()
+                    .and_then(|b| b.childbirth.per_child(birth, *scheme))
+                    .map_or(0, |y| y.0)
                     * int(r, "children_count");
                 if int(r, "amount") != want {
                     v(

@@ -4,7 +4,7 @@
 
 use super::{
     Assessment, Household, Income, MAX_MEMBERS, Member, Perinatal, Reduction, SpecifiedHousehold,
-    Status, installments,
+    Status, check_income_items, installments,
 };
 use crate::error::Error;
 use crate::explain::Derivation;
@@ -288,28 +288,17 @@ fn members_household(
             ));
         }
         let inc = &m.income;
-        for (name, v) in [
-            ("salary_revenue", inc.salary_revenue),
-            ("pension_revenue", inc.pension_revenue),
-            ("other_income", inc.other_income),
-            ("separate_gains", inc.separate_gains),
-            ("special_deduction", inc.special_deduction),
-            ("fixed_asset_tax", inc.fixed_asset_tax),
-            (
-                "family_employee_salary_paid",
-                inc.family_employee_salary_paid,
-            ),
-        ] {
-            if v < 0 {
-                return Err(invalid(at(&format!("income.{name}")), "must be ≥ 0"));
-            }
-            if v > 100_000_000_000 {
-                return Err(invalid(
-                    at(&format!("income.{name}")),
-                    "must be ≤ 100,000,000,000",
-                ));
-            }
-        }
+        let income = Income {
+            salary_revenue: inc.salary_revenue,
+            pension_revenue: inc.pension_revenue,
+            other_income: inc.other_income,
+            separate_gains: inc.separate_gains,
+            special_deduction: inc.special_deduction,
+            fixed_asset_tax: inc.fixed_asset_tax,
+        };
+        check_income_items(&income, inc.family_employee_salary_paid, |name| {
+            at(&format!("income.{name}"))
+        })?;
         let former_dependant_since = m
             .former_dependant_since
             .as_deref()
@@ -365,14 +354,7 @@ fn members_household(
             householder: m.householder,
             acquired,
             lost,
-            income: Income {
-                salary_revenue: inc.salary_revenue,
-                pension_revenue: inc.pension_revenue,
-                other_income: inc.other_income,
-                separate_gains: inc.separate_gains,
-                special_deduction: inc.special_deduction,
-                fixed_asset_tax: inc.fixed_asset_tax,
-            },
+            income,
             involuntary_unemployed: m.involuntary_unemployed,
             income_declared: m.income_declared,
             perinatal,

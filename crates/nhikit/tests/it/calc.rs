@@ -232,3 +232,35 @@ fn premium_explain_prints_a_keisanrei() {
     );
     assert!(err.contains("年税額 333,900円"), "{err}");
 }
+
+// 出産育児一時金 (鹿屋市, 安城市: 500,000円 per child covered by 産科医療補償制度 from
+// 2023-04-01) and 葬祭費 (文京区 70,000円; docs/statistics-sources.md §6).
+#[test]
+fn benefit_amounts_come_from_the_rules() {
+    let v = run_json(
+        &["calc", "benefit"],
+        r#"{ "kind": "childbirth", "birth_date": "2024-05-01", "compensation_scheme": true, "children": 2 }"#,
+    );
+    assert_eq!(v["amount"], 1_000_000);
+    assert_eq!(v["per_child"], 500_000);
+    assert_eq!(v["scheme_premium"], 12_000);
+    let v = run_json(
+        &["calc", "benefit"],
+        r#"{ "kind": "funeral", "lgcode": "131059" }"#,
+    );
+    assert_eq!(v["amount"], 70_000);
+    let f = write(
+        r#"{ "kind": "childbirth", "birth_date": "2010-05-01", "compensation_scheme": true }"#,
+    );
+    let o = nhikit(&["calc", "benefit", "--input", f.path().to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    assert!(text(&o).contains("birth_date"), "{}", text(&o));
+}
+
+#[test]
+fn high_cost_bad_month_exits_1_naming_the_item() {
+    let f = write(r#"{ "service_month": "2025-13", "claims": [] }"#);
+    let o = nhikit(&["calc", "high-cost", "--input", f.path().to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    assert!(text(&o).contains("service_month"), "{}", text(&o));
+}
