@@ -491,7 +491,10 @@ impl Report {
             let name = if s.outcome == Outcome::Pass {
                 format!("<code>{}</code>", html(&s.id))
             } else {
-                format!("<a href=\"#s-{id}\"><code>{id}</code></a>", id = html(&s.id))
+                format!(
+                    "<a href=\"#s-{id}\"><code>{id}</code></a>",
+                    id = html(&s.id)
+                )
             };
             let _ = writeln!(
                 h,

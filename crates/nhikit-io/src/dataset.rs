@@ -250,7 +250,8 @@ pub fn remove_partials() -> Vec<PathBuf> {
             continue;
         };
         let gone = if meta.is_dir() {
-            (0..5).any(|_| remove_tree(&path).is_ok() || output_state(&path).ok().flatten().is_none())
+            (0..5)
+                .any(|_| remove_tree(&path).is_ok() || output_state(&path).ok().flatten().is_none())
         } else {
             std::fs::remove_file(&path).is_ok()
         };

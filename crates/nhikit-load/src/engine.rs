@@ -157,7 +157,9 @@ async fn probe(endpoint: &Endpoint, timeout: Duration) -> Result<(), Error> {
         ))
     };
     let transport = |kind: &str| matches!(kind, "connect" | "timeout" | "io" | "request");
-    let health = "/health".parse::<hyper::Uri>().map_err(|e| Error::Usage(e.to_string()))?;
+    let health = "/health"
+        .parse::<hyper::Uri>()
+        .map_err(|e| Error::Usage(e.to_string()))?;
     if let (Outcome::Error(kind), _) = conn.send(health, None, timeout).await
         && transport(&kind)
     {

@@ -181,7 +181,11 @@ fn chart(title: &str, y_label: &str, series: &[Series], rules: &[Rule], x_axis: 
         legend += 1.0;
     }
     for (i, s) in series.iter().enumerate() {
-        let color = if s.faint { "#999" } else { COLORS[i % COLORS.len()] };
+        let color = if s.faint {
+            "#999"
+        } else {
+            COLORS[i % COLORS.len()]
+        };
         let path: Vec<String> = s
             .points
             .iter()
@@ -245,15 +249,20 @@ fn latency_rules(key: &str, limits: Option<&Limits>) -> Vec<Rule> {
     let Some(l) = limits else {
         return Vec::new();
     };
-    [("p50", l.p50), ("p95", l.p95), ("p99", l.p99), ("max", l.max)]
-        .into_iter()
-        .filter_map(|(name, span)| {
-            span.map(|s| Rule {
-                label: format!("{key} {name} ≤ {s}"),
-                y: s.0.as_secs_f64() * 1000.0,
-            })
+    [
+        ("p50", l.p50),
+        ("p95", l.p95),
+        ("p99", l.p99),
+        ("max", l.max),
+    ]
+    .into_iter()
+    .filter_map(|(name, span)| {
+        span.map(|s| Rule {
+            label: format!("{key} {name} ≤ {s}"),
+            y: s.0.as_secs_f64() * 1000.0,
         })
-        .collect()
+    })
+    .collect()
 }
 
 /// Renders `results` as one HTML page.
@@ -519,6 +528,9 @@ mod tests {
     fn the_percentile_axis_names_round_percentiles_the_data_reaches() {
         let labels = |n| -> Vec<String> { nines_ticks(n).into_iter().map(|(_, l)| l).collect() };
         assert_eq!(labels(150), ["p0", "p50", "p90", "p99"]);
-        assert_eq!(labels(20_000), ["p0", "p50", "p90", "p99", "p99.9", "p99.99"]);
+        assert_eq!(
+            labels(20_000),
+            ["p0", "p50", "p90", "p99", "p99.9", "p99.99"]
+        );
     }
 }

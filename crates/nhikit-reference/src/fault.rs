@@ -92,12 +92,8 @@ impl Fault {
     /// of the fault table in docs/target-interface.md).
     pub fn defect(self) -> &'static str {
         match self {
-            Fault::RoundHouseholdTotal => {
-                "the household total rounded once instead of each part"
-            }
-            Fault::IgnoreFictiveHeadIncome => {
-                "the 擬制世帯主's income left out of the 軽減判定"
-            }
+            Fault::RoundHouseholdTotal => "the household total rounded once instead of each part",
+            Fault::IgnoreFictiveHeadIncome => "the 擬制世帯主's income left out of the 軽減判定",
             Fault::SeventyFiveOffByOne => "NHI taken to end the day after the 75th birthday",
             Fault::ProrateLossMonth => "月割 counts the month of loss",
             Fault::PreschoolBeforeReduction => {
@@ -109,9 +105,7 @@ impl Fault {
             Fault::AcceptBadCheckDigit => "check digits not verified",
             Fault::NonAtomicImport => "import keeps what came before the first bad record",
             Fault::ExportReorderColumns => "氏名 and 氏名カナ swapped in `person_csv`",
-            Fault::LookupIgnoresAsOf => {
-                "lookups return the latest qualification whatever the date"
-            }
+            Fault::LookupIgnoresAsOf => "lookups return the latest qualification whatever the date",
             Fault::AcceptOverlappingQualifications => "overlapping qualifications accepted",
             Fault::AcceptEventsAfterDeath => "events after death accepted",
             Fault::KoureiFromBirthdayMonth => "高齢受給者 2割 from the month of the 70th birthday",

@@ -181,7 +181,9 @@ fn gitlab(kind: Kind, url: &str) -> String {
     let mut y = String::from(
         "# GitLab CI: nhikit conformance (and load) against your system, with JUnit and HTML reports.\nnhikit:\n  image: rust:latest\n",
     );
-    y.push_str("  script:\n    - cargo install --locked --git https://example.invalid/nhikit nhikit\n");
+    y.push_str(
+        "  script:\n    - cargo install --locked --git https://example.invalid/nhikit nhikit\n",
+    );
     if kind == Kind::Http {
         y.push_str(&format!(
             "    # NHIKIT_TOKEN: a masked CI/CD variable holding your system's bearer token; without it\n    # the stand-in reference below is started with a placeholder.\n    - export NHIKIT_TOKEN=\"${{NHIKIT_TOKEN:-{STAND_IN_TOKEN}}}\"\n"
@@ -318,7 +320,10 @@ pub fn run(args: InitArgs) -> anyhow::Result<ExitCode> {
         (".github/workflows/nhikit.yml", github(kind, url)),
         (".gitlab-ci.yml", gitlab(kind, url)),
         ("README.md", readme(kind, url)),
-        (".gitignore", "reports/\nwork/\nserve.log\n__pycache__/\n".to_owned()),
+        (
+            ".gitignore",
+            "reports/\nwork/\nserve.log\n__pycache__/\n".to_owned(),
+        ),
     ]);
     for (rel, text) in &files {
         write(t, rel, text)?;
@@ -344,9 +349,15 @@ pub fn run(args: InitArgs) -> anyhow::Result<ExitCode> {
     }
     crate::out::outln!(text);
     let first = match kind {
-        Kind::Http => "edit target.toml to map your API (as written it expects nhikit's own routes)",
-        Kind::Process => "wire your system into adapter.py (as written it hands every operation to nhikit's reference)",
-        Kind::Files => "replace the command in target.toml with your system's (as written it runs nhikit's reference)",
+        Kind::Http => {
+            "edit target.toml to map your API (as written it expects nhikit's own routes)"
+        }
+        Kind::Process => {
+            "wire your system into adapter.py (as written it hands every operation to nhikit's reference)"
+        }
+        Kind::Files => {
+            "replace the command in target.toml with your system's (as written it runs nhikit's reference)"
+        }
     };
     crate::out::outln!(text, "Next: {first}, then run, in {}:", dir.display());
     for c in commands(kind, url) {

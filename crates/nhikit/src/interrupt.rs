@@ -4,7 +4,7 @@
 //! `manifest merge`) stop at once: every unfinished output this process registered with
 //! `nhikit_io` (temporary directories, a database being created, output locks) is removed,
 //! each removal is said on stderr, and the process exits with [`EXIT`]. Runs (`conform`,
-//! `load`) stop gracefully instead: the first signal asks them to stop ([`requested`]), they
+//! `load`) stop gracefully instead: the first signal runs their hooks ([`graceful`]), they
 //! write what they have marked *interrupted* and exit with [`EXIT`]; a second signal stops at
 //! once like a writer.
 
@@ -14,16 +14,10 @@ use std::sync::atomic::{AtomicBool, Ordering};
 /// The exit code of an interrupted command (128 + SIGINT, as a shell reports it).
 pub const EXIT: u8 = 130;
 
-static REQUESTED: AtomicBool = AtomicBool::new(false);
 static GRACEFUL: AtomicBool = AtomicBool::new(false);
 type Hook = Box<dyn Fn() + Send>;
 static HOOKS: Mutex<Vec<Hook>> = Mutex::new(Vec::new());
 static NOTE: Mutex<Option<String>> = Mutex::new(None);
-
-/// Whether a stop was asked for (by a signal).
-pub fn requested() -> bool {
-    REQUESTED.load(Ordering::SeqCst)
-}
 
 /// Makes the first signal a request to stop (see the module doc) and runs `hook` when it
 /// comes (e.g. to stop a load run's clients).
@@ -37,7 +31,9 @@ pub fn graceful(hook: impl Fn() + Send + 'static) {
 
 /// A line said when the process is stopped by a signal (e.g. what stays as it was).
 pub fn note(text: impl Into<String>) {
-    *NOTE.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = Some(text.into());
+    *NOTE
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(text.into());
 }
 
 /// Starts listening for SIGINT and SIGTERM (a thread of its own). Until this is called, a
@@ -58,12 +54,19 @@ pub fn install() -> anyhow::Result<()> {
         .name("nhikit-signals".into())
         .spawn(move || {
             runtime.block_on(async move {
+                let mut first_at: Option<std::time::Instant> = None;
                 loop {
                     let name = tokio::select! {
                         _ = int.recv() => "Ctrl-C",
                         _ = term.recv() => "SIGTERM",
                     };
-                    let first = !REQUESTED.swap(true, Ordering::SeqCst);
+                    // One signal sent to the process and again to its group (`timeout`, some
+                    // CI runners) arrives twice at once: a second within a second is the same.
+                    if first_at.is_some_and(|t| t.elapsed() < std::time::Duration::from_secs(1)) {
+                        continue;
+                    }
+                    let first = first_at.is_none();
+                    first_at.get_or_insert_with(std::time::Instant::now);
                     if first && GRACEFUL.load(Ordering::SeqCst) {
                         crate::out::errln!(
                             "\ninterrupted ({name}): stopping — finishing what is in flight and \
@@ -103,6 +106,8 @@ fn stop_now(name: &str) -> ! {
     {
         crate::out::errln!("{note}");
     }
-    crate::out::errln!("error: interrupted ({name}): stopped before the end; nothing half-written is left");
+    crate::out::errln!(
+        "error: interrupted ({name}): stopped before the end; nothing half-written is left"
+    );
     std::process::exit(i32::from(EXIT));
 }

@@ -150,14 +150,16 @@ fn run_scenario(args: RunArgs) -> anyhow::Result<ExitCode> {
 /// finished run is never thrown away for want of a directory, and a path that cannot be
 /// written is refused at once.
 fn prepare_outputs(outputs: &Outputs) -> anyhow::Result<()> {
-    for path in [&outputs.out, &outputs.html, &outputs.junit].into_iter().flatten() {
+    for path in [&outputs.out, &outputs.html, &outputs.junit]
+        .into_iter()
+        .flatten()
+    {
         if path.is_dir() {
             anyhow::bail!("{} is a directory; give a file name", path.display());
         }
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir).with_context(|| {
-                format!("cannot create the output directory {}", dir.display())
-            })?;
+            std::fs::create_dir_all(dir)
+                .with_context(|| format!("cannot create the output directory {}", dir.display()))?;
         }
     }
     Ok(())

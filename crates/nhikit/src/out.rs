@@ -187,7 +187,6 @@ pub fn with_rate(style: indicatif::ProgressStyle) -> indicatif::ProgressStyle {
     style.with_key(
         "rate",
         |state: &indicatif::ProgressState, w: &mut dyn std::fmt::Write| {
-            use std::fmt::Write as _;
             let _ = write!(w, "{}/s", thousands(state.per_sec().round() as u64));
         },
     )

@@ -227,7 +227,9 @@ pub fn run(args: ReferenceArgs) -> anyhow::Result<ExitCode> {
                 files: Vec::new(),
             });
             spinner.finish_and_clear();
-            created.iter().for_each(|p| nhikit_io::unregister_partial(p));
+            created
+                .iter()
+                .for_each(|p| nhikit_io::unregister_partial(p));
             match result {
                 Ok(resp) => print(&resp),
                 Err(e) => Ok(failed(&e, "--db")),

@@ -96,7 +96,10 @@ fn hostile(command: &str) {
         t.contains("does not answer") && t.contains("no scenario was run"),
         "{command}: {t}"
     );
-    assert!(!report.join("report.json").exists(), "{command}: nothing ran");
+    assert!(
+        !report.join("report.json").exists(),
+        "{command}: nothing ran"
+    );
     assert!(
         started.elapsed().as_secs() < 60,
         "{command}: the run must not hang ({:?})",

@@ -166,7 +166,10 @@ fn demo_with_a_fault_fails_and_its_report_shows_the_diff() {
     assert!(failures < matrix, "the failures come first");
     // The screenshots stay beside the report (CI keeps the report directory as an artifact):
     // a laptop's width and a phone's.
-    for (name, size) in [("report.png", "1280,2000"), ("report-narrow.png", "390,2000")] {
+    for (name, size) in [
+        ("report.png", "1280,2000"),
+        ("report-narrow.png", "390,2000"),
+    ] {
         let shot = out.join("conformance").join(name);
         let s = chromium_run(
             &chromium,

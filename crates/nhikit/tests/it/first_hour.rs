@@ -132,14 +132,22 @@ fn init_and_run(kind: &str, url: Option<&str>) {
     assert_eq!(github, gitlab, "GitHub and GitLab run the same commands");
     assert_eq!(github, readme, "the README shows the commands CI runs");
     assert!(github[0].starts_with("nhikit conform "), "{github:?}");
-    assert_eq!(github.len(), if kind == "http" { 2 } else { 1 }, "{github:?}");
+    assert_eq!(
+        github.len(),
+        if kind == "http" { 2 } else { 1 },
+        "{github:?}"
+    );
     for line in &github {
         let started = Instant::now();
         if line.starts_with("nhikit load ") {
             // The shipped 3-minute peak, cut short for a test; thresholds depend on this
             // machine's speed, so 1 (breached) is a finished run too.
             let o = outside.sh(&project, &format!("{line} --duration 2s --households 200"));
-            assert!(matches!(o.status.code(), Some(0 | 1)), "{line}\n{}", text(&o));
+            assert!(
+                matches!(o.status.code(), Some(0 | 1)),
+                "{line}\n{}",
+                text(&o)
+            );
             for f in ["results.json", "report.html", "junit.xml"] {
                 assert!(project.join("reports/load").join(f).is_file(), "{f}");
             }
@@ -200,8 +208,7 @@ fn load_takes_a_shipped_scenario_by_name_outside_the_tree() {
     let o = outside.nhikit(outside.path(), &["load", "--scenario", "no-such-scenario"]);
     assert_eq!(o.status.code(), Some(1), "{}", text(&o));
     assert!(
-        text(&o).contains("nor a shipped scenario (shipped: ")
-            && text(&o).contains("lookup-storm"),
+        text(&o).contains("nor a shipped scenario (shipped: ") && text(&o).contains("lookup-storm"),
         "{}",
         text(&o)
     );
@@ -241,10 +248,17 @@ fn conform_and_load_fail_fast_against_a_target_that_is_not_there() {
         );
         let t = text(&o);
         assert_eq!(o.status.code(), Some(1), "{t}");
-        assert!(t.contains("does not answer") && t.contains("no scenario was run"), "{t}");
+        assert!(
+            t.contains("does not answer") && t.contains("no scenario was run"),
+            "{t}"
+        );
         let errors = t.lines().filter(|l| l.starts_with("error:")).count();
         assert_eq!(errors, 1, "one message, not one per scenario: {t}");
-        assert!(started.elapsed() < Duration::from_secs(20), "{:?}", started.elapsed());
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "{:?}",
+            started.elapsed()
+        );
 
         let started = Instant::now();
         let o = outside.nhikit(
@@ -255,7 +269,11 @@ fn conform_and_load_fail_fast_against_a_target_that_is_not_there() {
         assert_eq!(o.status.code(), Some(1), "{t}");
         assert!(t.contains("does not answer"), "{t}");
         // lookup-storm's request timeout is its probe's.
-        assert!(started.elapsed() < Duration::from_secs(40), "{:?}", started.elapsed());
+        assert!(
+            started.elapsed() < Duration::from_secs(40),
+            "{:?}",
+            started.elapsed()
+        );
     }
 }
 
@@ -293,7 +311,13 @@ fn an_error_pointer_that_matches_nothing_is_a_profile_problem() {
     .unwrap();
     let o = outside.nhikit(
         outside.path(),
-        &["conform", "--target", "target.toml", "--filter", "id-check-digit"],
+        &[
+            "conform",
+            "--target",
+            "target.toml",
+            "--filter",
+            "id-check-digit",
+        ],
     );
     assert!(o.status.success(), "{}", text(&o));
 }
@@ -307,7 +331,10 @@ fn output_places_are_made_or_refused_before_the_run() {
     let o = outside.nhikit(outside.path(), &["conform", "--report", "taken/report"]);
     let t = text(&o);
     assert_eq!(o.status.code(), Some(1), "{t}");
-    assert!(t.contains("cannot create the output directory taken/report"), "{t}");
+    assert!(
+        t.contains("cannot create the output directory taken/report"),
+        "{t}"
+    );
     assert!(!t.contains("scenarios:"), "refused before running: {t}");
     let o = outside.nhikit(
         outside.path(),
@@ -323,8 +350,14 @@ fn output_places_are_made_or_refused_before_the_run() {
     );
     let t = text(&o);
     assert_eq!(o.status.code(), Some(1), "{t}");
-    assert!(t.contains("cannot create the output directory taken"), "{t}");
-    assert!(!t.contains("does not answer"), "refused before the probe: {t}");
+    assert!(
+        t.contains("cannot create the output directory taken"),
+        "{t}"
+    );
+    assert!(
+        !t.contains("does not answer"),
+        "refused before the probe: {t}"
+    );
 }
 
 fn interrupt(child: &Child, signal: &str) {
@@ -339,7 +372,11 @@ fn interrupt(child: &Child, signal: &str) {
 fn wait_for(path: &Path, limit: Duration) {
     let started = Instant::now();
     while !path.exists() {
-        assert!(started.elapsed() < limit, "{} never appeared", path.display());
+        assert!(
+            started.elapsed() < limit,
+            "{} never appeared",
+            path.display()
+        );
         std::thread::sleep(Duration::from_millis(50));
     }
 }
@@ -349,14 +386,25 @@ fn an_interrupted_conform_reports_what_ran_marked_interrupted_and_exits_130() {
     let outside = Outside::new();
     let child = outside.spawn(
         outside.path(),
-        &["conform", "--jobs", "1", "--report", "r", "--junit", "j/junit.xml"],
+        &[
+            "conform",
+            "--jobs",
+            "1",
+            "--report",
+            "r",
+            "--junit",
+            "j/junit.xml",
+        ],
     );
     std::thread::sleep(Duration::from_secs(3));
     interrupt(&child, "INT");
     let o = child.wait_with_output().unwrap();
     let t = text(&o);
     assert_eq!(o.status.code(), Some(130), "{t}");
-    assert!(t.contains("interrupted") && t.contains("were not run"), "{t}");
+    assert!(
+        t.contains("interrupted") && t.contains("were not run"),
+        "{t}"
+    );
     let report: serde_json::Value = serde_json::from_str(
         &std::fs::read_to_string(outside.path().join("r/report.json")).unwrap(),
     )
@@ -365,7 +413,10 @@ fn an_interrupted_conform_reports_what_ran_marked_interrupted_and_exits_130() {
     let not_run = report["not_run"].as_array().unwrap().len();
     let ran = report["totals"]["scenarios"].as_u64().unwrap() as usize;
     assert!(not_run > 0, "{report}");
-    assert!(ran + not_run >= 60, "every scenario is either run or listed as not run");
+    assert!(
+        ran + not_run >= 60,
+        "every scenario is either run or listed as not run"
+    );
     assert!(outside.path().join("j/junit.xml").is_file());
 }
 
@@ -424,18 +475,32 @@ fn ctrl_c_in_gen_leaves_nothing_behind() {
     std::fs::create_dir(&work).unwrap();
     let child = outside.spawn(
         &work,
-        &["gen", "--households", "3000000", "--seed", "7", "--out", "big"],
+        &[
+            "gen",
+            "--households",
+            "3000000",
+            "--seed",
+            "7",
+            "--out",
+            "big",
+        ],
     );
     // Under way: its temporary directory is there.
     let started = Instant::now();
     loop {
-        let partial = std::fs::read_dir(&work)
-            .unwrap()
-            .any(|e| e.unwrap().file_name().to_string_lossy().contains(".nhikit-partial-"));
+        let partial = std::fs::read_dir(&work).unwrap().any(|e| {
+            e.unwrap()
+                .file_name()
+                .to_string_lossy()
+                .contains(".nhikit-partial-")
+        });
         if partial {
             break;
         }
-        assert!(started.elapsed() < Duration::from_secs(60), "gen never started");
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "gen never started"
+        );
         std::thread::sleep(Duration::from_millis(50));
     }
     std::thread::sleep(Duration::from_millis(500));
@@ -443,7 +508,10 @@ fn ctrl_c_in_gen_leaves_nothing_behind() {
     let o = child.wait_with_output().unwrap();
     let t = text(&o);
     assert_eq!(o.status.code(), Some(130), "{t}");
-    assert!(t.contains("removed the unfinished output") && t.contains(".nhikit-partial-"), "{t}");
+    assert!(
+        t.contains("removed the unfinished output") && t.contains(".nhikit-partial-"),
+        "{t}"
+    );
     assert!(t.contains("error: interrupted (Ctrl-C)"), "{t}");
     assert_eq!(entries_but(&work, &[]), Vec::<PathBuf>::new(), "{t}");
 }
@@ -456,7 +524,17 @@ fn ctrl_c_in_reference_import_removes_the_database_it_was_creating() {
     std::fs::create_dir(&work).unwrap();
     let o = outside.nhikit(
         &work,
-        &["gen", "--households", "60000", "--seed", "3", "--out", "ds", "--format", "csv"],
+        &[
+            "gen",
+            "--households",
+            "60000",
+            "--seed",
+            "3",
+            "--out",
+            "ds",
+            "--format",
+            "csv",
+        ],
     );
     assert!(o.status.success(), "{}", text(&o));
     let child = outside.spawn(&work, &["reference", "import", "--db", "ref.db", "ds"]);
@@ -470,6 +548,57 @@ fn ctrl_c_in_reference_import_removes_the_database_it_was_creating() {
         return;
     }
     assert_eq!(o.status.code(), Some(130), "{t}");
-    assert!(t.contains("removed the unfinished output") && t.contains("ref.db"), "{t}");
+    assert!(
+        t.contains("removed the unfinished output") && t.contains("ref.db"),
+        "{t}"
+    );
     assert_eq!(entries_but(&work, &["ds"]), Vec::<PathBuf>::new(), "{t}");
+}
+
+/// The README of examples/python-testee says the toy passes none of the catalog, every result
+/// coming from an operation it does not implement: checked, so the README stays honest.
+#[test]
+fn the_python_testee_covers_what_its_readme_says() {
+    if !Path::new("/usr/bin/python3").exists() {
+        eprintln!("skipped: python3 is missing");
+        return;
+    }
+    let readme =
+        std::fs::read_to_string(crate::workspace().join("examples/python-testee/README.md"))
+            .unwrap();
+    assert!(
+        readme.contains("What it covers of the catalog: nothing."),
+        "{readme}"
+    );
+    let outside = Outside::new();
+    let testee = crate::workspace().join("examples/python-testee/testee.py");
+    let target = format!("process:python3 {}", testee.display());
+    let o = outside.nhikit(
+        outside.path(),
+        &[
+            "conform",
+            "--target",
+            &target,
+            "--report",
+            "r",
+            "--timeout",
+            "10",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    let report: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(outside.path().join("r/report.json")).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(report["totals"]["pass"], 0, "{}", report["totals"]);
+    for s in report["scenarios"].as_array().unwrap() {
+        let message = s["failure"]["message"].as_str().unwrap_or_default();
+        let actual = s["failure"]["actual"].to_string();
+        assert!(
+            message.contains("this toy testee does not implement")
+                || actual.contains("this toy testee does not implement"),
+            "{}: {message} {actual}",
+            s["id"]
+        );
+    }
 }
