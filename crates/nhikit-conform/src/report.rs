@@ -404,9 +404,9 @@ impl Report {
             }
         }
         if self.interrupted {
-            let _ = write!(
+            let _ = writeln!(
                 x,
-                "    <testcase name=\"run complete\" classname=\"conformance\">\n      <error message=\"interrupted\" type=\"interrupted\">{} scenario(s) not run: {}</error>\n    </testcase>\n",
+                "    <testcase name=\"run complete\" classname=\"conformance\">\n      <error message=\"interrupted\" type=\"interrupted\">{} scenario(s) not run: {}</error>\n    </testcase>",
                 self.not_run.len(),
                 xml(&self.not_run.join(", "))
             );
@@ -588,9 +588,9 @@ impl Report {
                 };
                 match (pretty(&f.expected), pretty(&f.actual)) {
                     (Some(e), Some(a)) => {
-                        let _ = write!(
+                        let _ = writeln!(
                             h,
-                            "<div class=\"pair\"><div><h4>expected</h4><pre>{}</pre></div><div><h4>actual</h4><pre>{}</pre></div></div>\n",
+                            "<div class=\"pair\"><div><h4>expected</h4><pre>{}</pre></div><div><h4>actual</h4><pre>{}</pre></div></div>",
                             marked(&e, &a),
                             marked(&a, &e)
                         );
