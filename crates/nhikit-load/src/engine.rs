@@ -103,7 +103,9 @@ pub fn run(
         message: e.to_string(),
     })?;
     // Once, before the pool is generated: a target that is not there fails in seconds.
-    runtime.block_on(probe(&endpoint, scenario.workload.timeout()))?;
+    let only_health =
+        scenario.ops().iter().all(|(o, _)| *o == LoadOp::Health) && !scenario.needs_pool();
+    runtime.block_on(probe(&endpoint, scenario.workload.timeout(), !only_health))?;
     let mut pool = if scenario.needs_pool() {
         Pool::generate(&scenario.pool, needs_import_op, options.tmp.as_deref())?
     } else {
@@ -144,10 +146,11 @@ async fn interrupted() -> bool {
     }
 }
 
-/// Checks once that the target answers within `timeout` (`GET /health`) and takes the bearer
-/// token (an operation's route, asked for a person no pool has): a target that refuses, stays
-/// silent or turns the token away is an error before the run, not a run of errors.
-async fn probe(endpoint: &Endpoint, timeout: Duration) -> Result<(), Error> {
+/// Checks once that the target answers within `timeout` (`GET /health`) and, when the run
+/// calls operations (`operations`), takes the bearer token (an operation's route, asked for a
+/// person no pool has): a target that refuses, stays silent or turns the token away is an
+/// error before the run, not a run of errors.
+async fn probe(endpoint: &Endpoint, timeout: Duration, operations: bool) -> Result<(), Error> {
     let mut conn = Connection::new(endpoint.clone());
     let unreachable = |what: &str| {
         Error::Target(format!(
@@ -164,6 +167,9 @@ async fn probe(endpoint: &Endpoint, timeout: Duration) -> Result<(), Error> {
         && transport(&kind)
     {
         return Err(unreachable(&format!("GET /health: {kind}")));
+    }
+    if !operations {
+        return Ok(());
     }
     let op = nhikit_target::wire::Operation::LookupPerson;
     let path = op
