@@ -170,7 +170,7 @@ pub fn connect(spec: &str, options: &ConnectOptions) -> Result<SharedTarget, Ada
 /// within the timeout, without changing what it holds: a read of a person that does not exist
 /// (`lookup_person` of 000000/0000000000), whose answer — found or an error — only has to
 /// arrive. An HTTP target whose error answer is JSON must also carry the error code where the
-/// profile's `[errors] code` pointer looks ([`AdapterError::Profile`] otherwise: every error
+/// profile's `[errors] code` pointer looks ([`AdapterError::ErrorPointer`] otherwise: every error
 /// would be misread as `invalid_request`). A files target is not called (each call is a
 /// command of its own).
 pub fn probe(spec: &str, options: &ConnectOptions) -> Result<(), AdapterError> {
