@@ -10,8 +10,8 @@ and reads exactly one reply line per request on its stdout, in order:
     {"id": 1, "response": {...}}      or      {"id": 1, "error": {"code": "...", "message": "..."}}
 
 This toy keeps the persons it is told about by `register_event` (資格取得 / 喪失 / 変更) in memory
-and answers `lookup_person` for them; every other operation is answered with a well-formed
-error. A real system would call its own API or database here. Run it with
+and answers `lookup_person` for them, and `reset` (the test hook that forgets everything);
+every other operation is answered with a well-formed error. A real system would call its own API or database here. Run it with
 
     nhikit conform --target "process:python3 examples/python-testee/testee.py" ...
 
@@ -120,7 +120,14 @@ def lookup_person(request):
             "qualification": qualification(p, q) if q else None}
 
 
-OPERATIONS = {"register_event": register_event, "lookup_person": lookup_person}
+def reset(request):
+    """The test hook `nhikit conform` calls before each scenario: forget everything."""
+    removed = len(PEOPLE)
+    PEOPLE.clear()
+    return {"removed": {"person": removed}}
+
+
+OPERATIONS = {"register_event": register_event, "lookup_person": lookup_person, "reset": reset}
 
 
 def answer(line):

@@ -117,6 +117,8 @@ impl Transport for FilesTarget {
                 "response" => Some(resp_path.display().to_string()),
                 "exchange" => Some(c.exchange_dir.display().to_string()),
                 "profile_dir" => Some(c.profile_dir.display().to_string()),
+                // The running nhikit, else the one on PATH.
+                "nhikit" => Some(crate::nhikit_bin().unwrap_or_else(|| "nhikit".to_owned())),
                 "id" => Some(stem.clone()),
                 _ => c
                     .vars
@@ -151,6 +153,9 @@ impl Transport for FilesTarget {
 fn run(op: Operation, argv: &[String], c: &FilesConfig) -> Result<Outcome, TargetError> {
     let program = argv.first().map(String::as_str).unwrap_or_default();
     let mut cmd = Command::new(program);
+    if let Some(exe) = crate::nhikit_bin() {
+        cmd.env(crate::NHIKIT_BIN, exe);
+    }
     if let Some(dir) = &c.cwd {
         cmd.current_dir(dir);
     }

@@ -44,6 +44,19 @@ enum Header {
 }
 
 /// A target reached over HTTP(S).
+/// What a probe found wrong (see [`crate::probe`]).
+pub(crate) enum ProbeProblem {
+    /// No answer: refused, closed, timed out.
+    Unreachable(String),
+    /// A JSON error answer without a code at the error pointer.
+    ErrorPointer {
+        /// The pointer in force.
+        pointer: String,
+        /// `HTTP <status> <start of the body>`.
+        body: String,
+    },
+}
+
 pub(crate) struct HttpTarget {
     agent: Agent,
     base_url: String,
@@ -262,6 +275,46 @@ impl HttpTarget {
         if self.archive && op == Operation::Export {
             return self.download(m, request);
         }
+        let (what, status, text) = self.exchange(op, m, &request)?;
+        decode_response(op, &what, status, &text, m)
+    }
+
+    /// One lookup that changes nothing (see [`crate::probe`]): any answer will do, but a JSON
+    /// error answer must carry its code where the mapping's error pointer looks.
+    pub(crate) fn probe(&self, request: &Value) -> Result<(), ProbeProblem> {
+        let op = Operation::LookupPerson;
+        let Some(m) = self.ops.get(&op) else {
+            return Ok(());
+        };
+        let (_, status, text) = match self.exchange(op, m, request) {
+            Ok(answer) => answer,
+            // A request the mapping cannot build says nothing about the target.
+            Err(e) if e.code != ErrorCode::Io => return Ok(()),
+            Err(e) => return Err(ProbeProblem::Unreachable(self.redact(e.message))),
+        };
+        if status < 400 {
+            return Ok(());
+        }
+        let Ok(body) = serde_json::from_str::<Value>(&text) else {
+            return Ok(());
+        };
+        if body.pointer(&m.errors.code).is_none() && m.errors.status.is_empty() {
+            return Err(ProbeProblem::ErrorPointer {
+                pointer: m.errors.code.clone(),
+                body: format!("HTTP {status} {}", snippet(&self.redact(text), QUOTE)),
+            });
+        }
+        Ok(())
+    }
+
+    /// Sends `op` as the mapping says; (what was sent, for messages; status; body).
+    fn exchange(
+        &self,
+        op: Operation,
+        m: &OpMapping,
+        request: &Value,
+    ) -> Result<(String, u16, String), TargetError> {
+        let request = request.clone();
         let path = m
             .path
             .render(|f| field(&request, f).map(text_of), encode_segment)
@@ -324,7 +377,7 @@ impl HttpTarget {
         let mut response = result.map_err(|e| self.transport_error(op, &what, &e))?;
         let status = response.status().as_u16();
         let text = self.body_text(op, &what, &mut response)?;
-        decode_response(op, &what, status, &text, m)
+        Ok((what, status, text))
     }
 
     /// `import` as an upload: the request's dataset or files packed into an archive (in a

@@ -115,6 +115,32 @@ pub enum AdapterError {
         /// The profile key naming it.
         key: String,
     },
+    /// The target did not answer the probe before a run (refused, closed, timed out, or
+    /// answered with something that is not an answer).
+    #[error("target `{spec}` does not answer: {reason}")]
+    Unreachable {
+        /// The `--target` given.
+        spec: String,
+        /// What happened.
+        reason: String,
+    },
+    /// The profile's `[errors] code` JSON pointer (default `/code`) finds nothing in the
+    /// target's JSON error answer: every error would be misread as `invalid_request`, so the
+    /// run would report the profile's mistake as the target's failures.
+    #[error(
+        "{spec}: the error-code pointer `{pointer}` ([errors] code) matches nothing in the \
+         target's error answer to a lookup of an unknown person: {body} — every error would be \
+         read as `invalid_request`; point [errors] code at the code in that answer \
+         (docs/adapters.md)"
+    )]
+    ErrorPointer {
+        /// The `--target` given (a profile, or a URL using nhikit's own routes).
+        spec: String,
+        /// The JSON pointer in force.
+        pointer: String,
+        /// The start of the error answer's body.
+        body: String,
+    },
     /// The child process could not be started.
     #[error("starting `{command}`: {source}")]
     Spawn {
@@ -132,6 +158,61 @@ pub enum AdapterError {
 /// ARG…` (split at whitespace: use a profile for arguments with spaces), or a path to a
 /// `*.toml` target profile.
 pub fn connect(spec: &str, options: &ConnectOptions) -> Result<SharedTarget, AdapterError> {
+    Ok(match open(spec, options)? {
+        Opened::Builtin(t) => t,
+        Opened::Http(t) => Box::new(Adapted(t)),
+        Opened::Process(t) => Box::new(Adapted(t)),
+        Opened::Files(t) => Box::new(Adapted(t)),
+    })
+}
+
+/// Checks, once and before a run, that the target named by `spec` can be reached and answers
+/// within the timeout, without changing what it holds: a read of a person that does not exist
+/// (`lookup_person` of 000000/0000000000), whose answer — found or an error — only has to
+/// arrive. An HTTP target whose error answer is JSON must also carry the error code where the
+/// profile's `[errors] code` pointer looks ([`AdapterError::ErrorPointer`] otherwise: every error
+/// would be misread as `invalid_request`). A files target is not called (each call is a
+/// command of its own).
+pub fn probe(spec: &str, options: &ConnectOptions) -> Result<(), AdapterError> {
+    let unreachable = |reason: String| AdapterError::Unreachable {
+        spec: spec.to_owned(),
+        reason,
+    };
+    match open(spec, options)? {
+        Opened::Builtin(_) | Opened::Files(_) => Ok(()),
+        Opened::Http(t) => match t.probe(&probe_request()) {
+            Ok(()) => Ok(()),
+            Err(http::ProbeProblem::Unreachable(reason)) => Err(unreachable(reason)),
+            Err(http::ProbeProblem::ErrorPointer { pointer, body }) => {
+                Err(AdapterError::ErrorPointer {
+                    spec: spec.to_owned(),
+                    pointer,
+                    body,
+                })
+            }
+        },
+        Opened::Process(t) => t.probe(&probe_request()).map_err(unreachable),
+    }
+}
+
+/// The probe's request: a person no dataset has, so the answer changes nothing.
+fn probe_request() -> Value {
+    serde_json::json!({
+        "lgcode": "000000",
+        "address_number": "0000000000",
+        "as_of": "2026-04-01",
+    })
+}
+
+/// A target opened, by transport.
+enum Opened {
+    Builtin(SharedTarget),
+    Http(http::HttpTarget),
+    Process(process::ProcessTarget),
+    Files(files::FilesTarget),
+}
+
+fn open(spec: &str, options: &ConnectOptions) -> Result<Opened, AdapterError> {
     let spec_err = |reason: &str| AdapterError::Spec {
         spec: spec.to_owned(),
         reason: reason.to_owned(),
@@ -147,7 +228,7 @@ pub fn connect(spec: &str, options: &ConnectOptions) -> Result<SharedTarget, Ada
     };
     let timeout = options.timeout.unwrap_or(DEFAULT_TIMEOUT);
     if spec == "builtin" {
-        return builtin(None, &options.faults);
+        return builtin(None, &options.faults).map(Opened::Builtin);
     }
     if spec.starts_with("http://") || spec.starts_with("https://") {
         no_faults()?;
@@ -158,7 +239,7 @@ pub fn connect(spec: &str, options: &ConnectOptions) -> Result<SharedTarget, Ada
         });
         let t = http::HttpTarget::default_mapping(spec, timeout, token)
             .map_err(|reason| spec_err(&reason))?;
-        return Ok(Box::new(Adapted(t)));
+        return Ok(Opened::Http(t));
     }
     if let Some(command) = spec.strip_prefix("process:") {
         no_faults()?;
@@ -169,7 +250,7 @@ pub fn connect(spec: &str, options: &ConnectOptions) -> Result<SharedTarget, Ada
             ));
         }
         let t = process::ProcessTarget::spawn(&process::ProcessConfig::new(argv, timeout))?;
-        return Ok(Box::new(Adapted(t)));
+        return Ok(Opened::Process(t));
     }
     if spec.ends_with(".toml") {
         return from_profile(Path::new(spec), options);
@@ -192,7 +273,7 @@ fn builtin(db: Option<&Path>, faults: &[String]) -> Result<SharedTarget, Adapter
     Ok(Box::new(reference.with_faults(&faults)))
 }
 
-fn from_profile(path: &Path, options: &ConnectOptions) -> Result<SharedTarget, AdapterError> {
+fn from_profile(path: &Path, options: &ConnectOptions) -> Result<Opened, AdapterError> {
     let profile = profile::Profile::load(path)?;
     if profile.kind() != Kind::Builtin && !options.faults.is_empty() {
         return Err(AdapterError::Spec {
@@ -203,25 +284,23 @@ fn from_profile(path: &Path, options: &ConnectOptions) -> Result<SharedTarget, A
     match profile {
         profile::Profile::Builtin { db, mut faults } => {
             faults.extend(options.faults.iter().cloned());
-            builtin(db.as_deref(), &faults)
+            builtin(db.as_deref(), &faults).map(Opened::Builtin)
         }
         profile::Profile::Http(p) => {
             let timeout = options.timeout.or(p.timeout).unwrap_or(DEFAULT_TIMEOUT);
-            Ok(Box::new(Adapted(http::HttpTarget::from_profile(
-                *p, timeout,
-            )?)))
+            Ok(Opened::Http(http::HttpTarget::from_profile(*p, timeout)?))
         }
         profile::Profile::Process(mut p) => {
             if let Some(t) = options.timeout {
                 p.timeout = t;
             }
-            Ok(Box::new(Adapted(process::ProcessTarget::spawn(&p)?)))
+            Ok(Opened::Process(process::ProcessTarget::spawn(&p)?))
         }
         profile::Profile::Files(mut p) => {
             if let Some(t) = options.timeout {
                 p.timeout = t;
             }
-            Ok(Box::new(Adapted(files::FilesTarget::new(*p)?)))
+            Ok(Opened::Files(files::FilesTarget::new(*p)?))
         }
     }
 }
@@ -325,6 +404,19 @@ impl<T: Transport> Target for Adapted<T> {
     ) -> Result<nhikit_target::ResetResponse, TargetError> {
         self.run(Operation::Reset, request)
     }
+}
+
+/// The environment variable that tells a process or files target's commands which `nhikit`
+/// started them (the running executable), so that an adapter delegating to nhikit's reference
+/// (`$NHIKIT_BIN serve --stdio`) works without `nhikit` on `PATH`. A profile's own `env` wins.
+pub const NHIKIT_BIN: &str = "NHIKIT_BIN";
+
+/// The running executable when it is `nhikit` itself (not a test or another program using this
+/// library): the value of `{nhikit}` in a files command and of [`NHIKIT_BIN`].
+pub(crate) fn nhikit_bin() -> Option<String> {
+    let exe = std::env::current_exe().ok()?;
+    let stem = exe.file_stem()?.to_str()?;
+    (stem == "nhikit").then(|| exe.display().to_string())
 }
 
 /// An `io` error of a transport, blaming the operation.

@@ -148,6 +148,9 @@ impl ProcessTarget {
     pub(crate) fn spawn(config: &ProcessConfig) -> Result<ProcessTarget, AdapterError> {
         let program = config.argv.first().cloned().unwrap_or_default();
         let mut cmd = Command::new(&program);
+        if let Some(exe) = crate::nhikit_bin() {
+            cmd.env(crate::NHIKIT_BIN, exe);
+        }
         cmd.args(config.argv.iter().skip(1))
             .envs(&config.env)
             .stdin(Stdio::piped())
@@ -280,6 +283,21 @@ fn snippet_end(s: &str, max: usize) -> String {
         start += 1;
     }
     format!("…{}", &s[start..])
+}
+
+impl ProcessTarget {
+    /// One request that changes nothing (see [`crate::probe`]): any reply line that is a
+    /// reply — a response or the target's own error — will do; a child that exits, stays
+    /// silent past the timeout or writes something else fails.
+    pub(crate) fn probe(&self, request: &Value) -> Result<(), String> {
+        let result = self.call(Operation::LookupPerson, request.clone());
+        // A reply, success or error, is all the probe asks for.
+        drop(result);
+        match &self.lock().dead {
+            Some(reason) => Err(reason.clone()),
+            None => Ok(()),
+        }
+    }
 }
 
 impl Transport for ProcessTarget {

@@ -26,7 +26,8 @@ pub use property::{PropertyFailure, PropertyOptions, PropertyRun, run_property};
 pub use report::{Outcome, Report, ScenarioResult, Totals};
 pub use run::{Connect, RunOptions, Runner, SharedTarget, read_expected_failures, run};
 pub use scenario::{
-    Catalog, InlineData, Scenario, find_catalog, load_all, load_scenario, parse_scenario,
+    Catalog, InlineData, Scenario, find_catalog, load_all, load_scenario, load_texts,
+    parse_scenario,
 };
 
 use std::path::PathBuf;

@@ -16,7 +16,7 @@ use serde_json::{Value, json};
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 /// A target shared between the runner's threads.
@@ -35,6 +35,16 @@ pub struct RunOptions {
     pub timeout: Duration,
     /// Scenario ids expected to fail (`--expected-failures`).
     pub expected_failures: BTreeSet<String>,
+    /// Set (e.g. by a Ctrl-C handler) to stop the run: scenarios already started finish, the
+    /// others are not started and have no result.
+    pub stop: Option<Arc<AtomicBool>>,
+}
+
+impl RunOptions {
+    /// Whether [`RunOptions::stop`] was set.
+    pub fn stopped(&self) -> bool {
+        self.stop.as_ref().is_some_and(|s| s.load(Ordering::SeqCst))
+    }
 }
 
 impl Default for RunOptions {
@@ -43,6 +53,7 @@ impl Default for RunOptions {
             jobs: 1,
             timeout: Duration::from_secs(30),
             expected_failures: BTreeSet::new(),
+            stop: None,
         }
     }
 }
@@ -130,6 +141,9 @@ impl Runner {
             for _ in 0..options.jobs.clamp(1, scenarios.len().max(1)) {
                 scope.spawn(|| {
                     loop {
+                        if options.stopped() {
+                            break;
+                        }
                         let i = next.fetch_add(1, Ordering::Relaxed);
                         let Some(s) = scenarios.get(i) else { break };
                         let r = run_scenario(s, connect, &self.cache, &self.oracle, options);

@@ -41,8 +41,13 @@ pub struct Catalog {
 impl Catalog {
     /// Reads `requirements.toml`; a duplicate id is an error naming its line.
     pub fn load(path: &Path) -> Result<Catalog, Error> {
-        let text = read(path)?;
-        let file: CatalogFile = toml::from_str(&text).map_err(|e| toml_error(path, &text, &e))?;
+        Catalog::parse(path, &read(path)?)
+    }
+
+    /// Parses the text of a requirement catalog (`path` names it in errors), e.g. the one
+    /// embedded in the binary.
+    pub fn parse(path: &Path, text: &str) -> Result<Catalog, Error> {
+        let file: CatalogFile = toml::from_str(text).map_err(|e| toml_error(path, text, &e))?;
         let mut requirements = BTreeMap::new();
         for r in file.requirements {
             let span = r.span();
@@ -50,7 +55,7 @@ impl Catalog {
             if requirements.contains_key(&r.id) {
                 return Err(at(
                     path,
-                    &text,
+                    text,
                     span.start,
                     format!("requirement `{}` twice", r.id),
                 ));
@@ -659,17 +664,41 @@ pub fn load_all(path: &Path) -> Result<(Catalog, Vec<Scenario>), Error> {
     let mut scenarios: Vec<Scenario> = Vec::new();
     for f in files {
         let s = load_scenario(&f, &catalog)?;
-        if let Some(other) = scenarios.iter().find(|o| o.id == s.id) {
-            return Err(Error::Load {
-                path: f,
-                line: 1,
-                column: 1,
-                reason: format!("id `{}` is already used by {}", s.id, other.path.display()),
-            });
-        }
-        scenarios.push(s);
+        add_unique(&mut scenarios, s)?;
     }
     Ok((catalog, scenarios))
+}
+
+/// Like [`load_all`] on texts instead of files: the requirement catalog and the scenario
+/// files as (path, text), e.g. the shipped catalog embedded in the binary. The paths name the
+/// files in errors and reports; scenarios come back in path order.
+pub fn load_texts(
+    catalog: (&Path, &str),
+    files: &[(PathBuf, &str)],
+) -> Result<(Catalog, Vec<Scenario>), Error> {
+    let catalog = Catalog::parse(catalog.0, catalog.1)?;
+    let mut sorted: Vec<&(PathBuf, &str)> = files.iter().collect();
+    sorted.sort_by(|a, b| a.0.cmp(&b.0));
+    let mut scenarios: Vec<Scenario> = Vec::new();
+    for (path, text) in sorted {
+        let s = parse_scenario(path, text, &catalog)?;
+        add_unique(&mut scenarios, s)?;
+    }
+    Ok((catalog, scenarios))
+}
+
+/// Adds `s` unless its id is taken (an error naming both files).
+fn add_unique(scenarios: &mut Vec<Scenario>, s: Scenario) -> Result<(), Error> {
+    if let Some(other) = scenarios.iter().find(|o| o.id == s.id) {
+        return Err(Error::Load {
+            path: s.path.clone(),
+            line: 1,
+            column: 1,
+            reason: format!("id `{}` is already used by {}", s.id, other.path.display()),
+        });
+    }
+    scenarios.push(s);
+    Ok(())
 }
 
 /// The requirement catalog of a scenario file or directory: `requirements.toml` in it (a

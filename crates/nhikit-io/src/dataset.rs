@@ -212,6 +212,56 @@ fn active() -> MutexGuard<'static, BTreeSet<PathBuf>> {
     ACTIVE.lock().unwrap_or_else(|e| e.into_inner())
 }
 
+/// Unfinished outputs of this process that are not dataset writers' temporary directories
+/// (a decryption's staging directory, a database an import is creating) and the lock files of
+/// held [`OutputLock`]s: what [`remove_partials`] removes besides [`ACTIVE`].
+static PARTIALS: Mutex<BTreeSet<PathBuf>> = Mutex::new(BTreeSet::new());
+
+fn partials() -> MutexGuard<'static, BTreeSet<PathBuf>> {
+    PARTIALS.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// Registers `path` (a file or a directory tree this process is creating) as unfinished
+/// output: [`remove_partials`] removes it unless [`unregister_partial`] was called first. The
+/// dataset writers' temporary directories and output locks are registered on their own.
+pub fn register_partial(path: &Path) {
+    partials().insert(path.to_path_buf());
+}
+
+/// Marks `path` finished (or removed by its owner): [`remove_partials`] leaves it alone.
+pub fn unregister_partial(path: &Path) {
+    partials().remove(path);
+}
+
+/// Removes every unfinished output of this process — the temporary directories of dataset
+/// writers and shard merges that have not committed, the paths given to
+/// [`register_partial`], and the output locks held — and returns what it removed. For a
+/// Ctrl-C / SIGTERM handler that is about to end the process: `OUT` itself is never touched
+/// (it only ever appears complete), so nothing half-written is left beside it.
+///
+/// Writers may still be running while this runs; a directory that gains a file while it is
+/// being removed is removed again, a few times at most.
+pub fn remove_partials() -> Vec<PathBuf> {
+    let dirs: Vec<PathBuf> = active().iter().cloned().collect();
+    let others: Vec<PathBuf> = partials().iter().cloned().collect();
+    let mut removed = Vec::new();
+    for path in dirs.into_iter().chain(others) {
+        let Ok(Some(meta)) = output_state(&path) else {
+            continue;
+        };
+        let gone = if meta.is_dir() {
+            (0..5)
+                .any(|_| remove_tree(&path).is_ok() || output_state(&path).ok().flatten().is_none())
+        } else {
+            std::fs::remove_file(&path).is_ok()
+        };
+        if gone {
+            removed.push(path);
+        }
+    }
+    removed
+}
+
 /// Writes a dataset directory atomically.
 ///
 /// Files go to `OUT.nhikit-partial-<pid>` beside `OUT`; [`DatasetWriter::finish`] writes
@@ -545,6 +595,7 @@ impl OutputLock {
             let held = file.metadata().map_err(io(&path))?;
             match std::fs::symlink_metadata(&path) {
                 Ok(now) if now.dev() == held.dev() && now.ino() == held.ino() => {
+                    register_partial(&path);
                     return Ok(OutputLock {
                         path,
                         file: Some(file),
@@ -566,6 +617,7 @@ impl Drop for OutputLock {
     fn drop(&mut self) {
         // Removed while still locked, then unlocked by closing (see `acquire`).
         let _ = std::fs::remove_file(&self.path);
+        unregister_partial(&self.path);
         drop(self.file.take());
     }
 }

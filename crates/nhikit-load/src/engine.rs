@@ -88,11 +88,6 @@ pub fn run(
     }
     let as_of = scenario.pool.as_of_date().map_err(Error::Usage)?;
     let needs_import_op = scenario.ops().iter().any(|(o, _)| *o == LoadOp::Import);
-    let mut pool = if scenario.needs_pool() {
-        Pool::generate(&scenario.pool, needs_import_op, options.tmp.as_deref())?
-    } else {
-        Pool::empty(as_of)
-    };
     let runtime = if options.threads <= 1 {
         tokio::runtime::Builder::new_current_thread()
             .enable_all()
@@ -107,15 +102,25 @@ pub fn run(
         path: PathBuf::from("<tokio runtime>"),
         message: e.to_string(),
     })?;
+    // Once, before the pool is generated: a target that is not there fails in seconds.
+    let only_health =
+        scenario.ops().iter().all(|(o, _)| *o == LoadOp::Health) && !scenario.needs_pool();
+    runtime.block_on(probe(&endpoint, scenario.workload.timeout(), !only_health))?;
+    let mut pool = if scenario.needs_pool() {
+        Pool::generate(&scenario.pool, needs_import_op, options.tmp.as_deref())?
+    } else {
+        Pool::empty(as_of)
+    };
     runtime.block_on(async {
         if options.ctrl_c {
             let stop = stop.clone();
             tokio::spawn(async move {
-                if tokio::signal::ctrl_c().await.is_ok() {
+                if interrupted().await {
                     // A closed stderr loses the note, never the run.
                     let _ = writeln!(
                         std::io::stderr().lock(),
-                        "\ninterrupted: finishing the requests in flight (results are kept)"
+                        "\ninterrupted: finishing the requests in flight (results are kept, \
+                         marked interrupted)"
                     );
                     stop.stop();
                 }
@@ -127,6 +132,68 @@ pub fn run(
         let ctx = Arc::new(Ctx::new(scenario, endpoint, pool, options.segment)?);
         Ok(execute(ctx, scenario, options, stop).await)
     })
+}
+
+/// Waits for Ctrl-C or SIGTERM; false when neither can be listened for.
+async fn interrupted() -> bool {
+    use tokio::signal::unix::{SignalKind, signal};
+    let Ok(mut term) = signal(SignalKind::terminate()) else {
+        return tokio::signal::ctrl_c().await.is_ok();
+    };
+    tokio::select! {
+        r = tokio::signal::ctrl_c() => r.is_ok(),
+        r = term.recv() => r.is_some(),
+    }
+}
+
+/// Checks once that the target answers within `timeout` (`GET /health`) and, when the run
+/// calls operations (`operations`), takes the bearer token (an operation's route, asked for a
+/// person no pool has): a target that refuses, stays silent or turns the token away is an
+/// error before the run, not a run of errors.
+async fn probe(endpoint: &Endpoint, timeout: Duration, operations: bool) -> Result<(), Error> {
+    let mut conn = Connection::new(endpoint.clone());
+    let unreachable = |what: &str| {
+        Error::Target(format!(
+            "{} does not answer ({what} within {} s); is it running? (no request of the scenario was sent)",
+            endpoint.authority,
+            timeout.as_secs_f64()
+        ))
+    };
+    let transport = |kind: &str| matches!(kind, "connect" | "timeout" | "io" | "request");
+    let health = "/health"
+        .parse::<hyper::Uri>()
+        .map_err(|e| Error::Usage(e.to_string()))?;
+    if let (Outcome::Error(kind), _) = conn.send(health, None, timeout).await
+        && transport(&kind)
+    {
+        return Err(unreachable(&format!("GET /health: {kind}")));
+    }
+    if !operations {
+        return Ok(());
+    }
+    let op = nhikit_target::wire::Operation::LookupPerson;
+    let path = op
+        .http_path()
+        .parse::<hyper::Uri>()
+        .map_err(|e| Error::Usage(e.to_string()))?;
+    let body = Bytes::from_static(
+        br#"{"lgcode":"000000","address_number":"0000000000","as_of":"2026-04-01"}"#,
+    );
+    match conn.send(path, Some(body), timeout).await {
+        (Outcome::Error(kind), _) if transport(&kind) => {
+            Err(unreachable(&format!("POST {}: {kind}", op.http_path())))
+        }
+        (Outcome::Error(_), answer) => {
+            match serde_json::from_slice::<nhikit_target::TargetError>(&answer) {
+                Ok(e) if e.item.as_deref() == Some("authorization") => Err(Error::Target(format!(
+                    "{} refuses the bearer token (set NHIKIT_TOKEN to the target's token): {}",
+                    endpoint.authority, e.message
+                ))),
+                _ => Ok(()),
+            }
+        }
+        (Outcome::Ok, _) => Ok(()),
+    }
 }
 
 /// Loads the pool into the target when the scenario asks for it.
@@ -271,8 +338,10 @@ struct Ctx {
     done: AtomicU64,
     failed: AtomicU64,
     in_flight: AtomicU64,
-    /// The run's one-second intervals: each task adds a second once it has moved past it, so
-    /// memory grows with the run's length, not with its length times its tasks.
+    /// The width of the timeline's intervals (see [`crate::results::interval_ms_for`]).
+    interval_ms: u64,
+    /// The run's intervals: each task adds an interval once it has moved past it, so memory
+    /// grows with the run's length, not with its length times its tasks.
     timeline: std::sync::Mutex<Vec<Interval>>,
 }
 
@@ -312,6 +381,7 @@ impl Ctx {
             done: AtomicU64::new(0),
             failed: AtomicU64::new(0),
             in_flight: AtomicU64::new(0),
+            interval_ms: crate::results::interval_ms_for(scenario.workload.planned_length()),
             timeline: std::sync::Mutex::new(Vec::new()),
         })
     }
@@ -475,10 +545,8 @@ impl Recorder {
                 ..Interval::default()
             });
         }
-        let into = &mut timeline[iv.second as usize];
-        into.requests += iv.requests;
-        into.errors += iv.errors;
-        let _ = into.histogram.add(&iv.histogram);
+        // Same histogram layout: adding cannot fail.
+        let _ = timeline[iv.second as usize].add(&iv);
     }
 
     /// Records a request issued (due) `at` after the start that took `latency`.
@@ -488,7 +556,7 @@ impl Recorder {
             return;
         }
         let us = (latency.as_micros() as u64).max(1);
-        let second = (at - self.warmup).as_secs();
+        let second = (at - self.warmup).as_millis() as u64 / self.ctx.interval_ms.max(1);
         if self.current.as_ref().is_some_and(|iv| iv.second != second) {
             self.flush();
         }
@@ -501,6 +569,7 @@ impl Recorder {
         });
         iv.requests += 1;
         iv.histogram.record(us);
+        iv.ops.entry(op.name().to_owned()).or_default().record(us);
         if let Outcome::Error(kind) = outcome {
             r.errors += 1;
             *r.errors_by_kind.entry(kind.clone()).or_default() += 1;
@@ -515,6 +584,9 @@ type TaskOut = (Recorder, u64);
 async fn execute(ctx: Arc<Ctx>, scenario: &Scenario, options: &RunOptions, stop: Stop) -> Results {
     let seg = options.segment;
     let start = Instant::now();
+    let started_at = chrono::DateTime::<chrono::Utc>::from(std::time::SystemTime::now())
+        .format("%Y-%m-%dT%H:%M:%SZ")
+        .to_string();
     let (warmup, model) = match &scenario.workload {
         Workload::Closed { warmup, .. } => (warmup.0, "closed"),
         Workload::Open { warmup, .. } => (warmup.0, "open"),
@@ -619,6 +691,22 @@ async fn execute(ctx: Arc<Ctx>, scenario: &Scenario, options: &RunOptions, stop:
     }
     .saturating_sub(warmup)
     .as_secs_f64();
+    let planned_rate = match &scenario.workload {
+        Workload::Open {
+            start_rate, stages, ..
+        } => {
+            // The arrivals due in the measured window, over its length.
+            let schedule = Schedule::new(*start_rate, stages);
+            let window = schedule.length().saturating_sub(warmup).as_secs_f64();
+            let share = seg.share(schedule.total());
+            let measured = (0..share)
+                .filter_map(|j| schedule.due(seg.global(j)))
+                .filter(|d| *d >= warmup)
+                .count();
+            (window > 0.0).then(|| measured as f64 / window)
+        }
+        Workload::Closed { .. } => None,
+    };
     let mut results = Results {
         format: FORMAT.into(),
         scenario: scenario.name.clone(),
@@ -630,6 +718,11 @@ async fn execute(ctx: Arc<Ctx>, scenario: &Scenario, options: &RunOptions, stop:
         warmup_requests,
         unsent,
         interrupted: stop.stopped(),
+        target: format!("http://{}", ctx.endpoint.authority),
+        date: started_at,
+        nhikit_version: env!("CARGO_PKG_VERSION").to_owned(),
+        planned_rate,
+        interval_ms: ctx.interval_ms,
         ops,
         all: OpResults {
             histogram: Hist::default(),

@@ -79,17 +79,25 @@ fn escape(s: &str) -> String {
     out
 }
 
-/// JUnit XML: one `<testcase>` per threshold, a `<failure>` for a breached one.
+/// JUnit XML: one `<testcase>` per threshold, a `<failure>` for a breached one; an
+/// interrupted run adds a `run complete` case with an `<error>` (partial results are no
+/// verdict, so the suite never reads green).
 pub fn junit(results: &Results) -> String {
     let failures = results.checks.iter().filter(|c| !c.passed).count();
+    let errors = usize::from(results.interrupted);
+    let tests = results.checks.len() + errors;
     let suite = escape(&format!("nhikit load {}", results.scenario));
     let mut x = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
     x.push_str(&format!(
-        "<testsuites tests=\"{}\" failures=\"{failures}\">\n  <testsuite name=\"{suite}\" tests=\"{}\" failures=\"{failures}\" errors=\"0\" time=\"{:.3}\">\n",
-        results.checks.len(),
-        results.checks.len(),
+        "<testsuites tests=\"{tests}\" failures=\"{failures}\" errors=\"{errors}\">\n  <testsuite name=\"{suite}\" tests=\"{tests}\" failures=\"{failures}\" errors=\"{errors}\" time=\"{:.3}\">\n",
         results.duration_s
     ));
+    if results.interrupted {
+        x.push_str(&format!(
+            "    <testcase classname=\"{suite}\" name=\"run complete\">\n      <error message=\"interrupted\" type=\"interrupted\">the run was interrupted after {:.1} s; the thresholds below were measured on partial data</error>\n    </testcase>\n",
+            results.duration_s
+        ));
+    }
     for c in &results.checks {
         x.push_str(&format!(
             "    <testcase classname=\"{suite}\" name=\"{}\"",
@@ -135,6 +143,11 @@ mod tests {
             warmup_requests: 0,
             unsent: 0,
             interrupted: false,
+            target: "http://127.0.0.1:8080".into(),
+            date: "2026-12-07T22:00:00Z".into(),
+            nhikit_version: "0.1.0".into(),
+            planned_rate: Some(1.0),
+            interval_ms: 1000,
             ops: BTreeMap::from([("assess".to_owned(), op)]),
             all: OpResults::default(),
             timeline: Vec::new(),

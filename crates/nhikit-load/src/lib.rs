@@ -49,11 +49,14 @@ pub enum Error {
         message: String,
     },
     /// A scenario file is invalid.
-    #[error("{}: {message}", file.display())]
+    #[error("{}:{}{message}", file.display(), at.map_or(" ".to_owned(), |(l, c)| format!("{l}:{c}: ")))]
     Scenario {
         /// The scenario file.
         file: PathBuf,
-        /// Where (line, item) and why.
+        /// 1-based (line, column), when the problem has a place (a rule between items names
+        /// the item in `message` instead).
+        at: Option<(usize, usize)>,
+        /// Why.
         message: String,
     },
     /// A command-line value is invalid.

@@ -185,10 +185,11 @@ pub struct Summary {
     pub error_rate: f64,
 }
 
-/// One second of the run (all operations).
+/// One interval of the run ([`Results::interval_ms`] long; a second unless the run is short).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Interval {
-    /// Seconds since the start of the measured window.
+    /// The interval's index since the start of the measured window: it starts at
+    /// `second × interval_ms` milliseconds (whole seconds when `interval_ms` is 1000).
     pub second: u64,
     /// Requests completed in it.
     pub requests: u64,
@@ -196,6 +197,40 @@ pub struct Interval {
     pub errors: u64,
     /// Their latencies, µs.
     pub histogram: Hist,
+    /// The latencies per operation, µs.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub ops: BTreeMap<String, Hist>,
+}
+
+impl Interval {
+    /// Adds `other`'s counts and histograms (same layout: exact).
+    pub fn add(&mut self, other: &Interval) -> Result<(), Error> {
+        self.requests += other.requests;
+        self.errors += other.errors;
+        self.histogram.add(&other.histogram)?;
+        for (op, h) in &other.ops {
+            self.ops.entry(op.clone()).or_default().add(h)?;
+        }
+        Ok(())
+    }
+}
+
+/// The interval width of a run planned to last `length` (unknown: `None`): whole seconds for
+/// a run of a minute or more, down to a tenth of a second for a run of seconds, so that even a
+/// 5-second run draws its curves from tens of points.
+pub fn interval_ms_for(length: Option<std::time::Duration>) -> u64 {
+    let Some(length) = length else {
+        return 1000;
+    };
+    let per_point = length.as_millis() as u64 / 60;
+    [100, 200, 250, 500]
+        .into_iter()
+        .find(|&ms| per_point <= ms)
+        .unwrap_or(1000)
+}
+
+fn default_interval_ms() -> u64 {
+    1000
 }
 
 /// The outcome of one threshold.
@@ -232,8 +267,24 @@ pub struct Results {
     pub warmup_requests: u64,
     /// Open model: arrivals not sent because the run was stopped.
     pub unsent: u64,
-    /// Whether a run was stopped early (Ctrl-C).
+    /// Whether a run was stopped early (Ctrl-C, SIGTERM).
     pub interrupted: bool,
+    /// The target run against (`http://HOST:PORT`; merged: the first part's).
+    #[serde(default)]
+    pub target: String,
+    /// When the run started, UTC (`YYYY-MM-DDTHH:MM:SSZ`; merged: the earliest).
+    #[serde(default)]
+    pub date: String,
+    /// The nhikit version that ran it.
+    #[serde(default)]
+    pub nhikit_version: String,
+    /// Open model: the arrival rate the schedule offered over the measured window, per
+    /// second (this run's segments together); closed model: none.
+    #[serde(default)]
+    pub planned_rate: Option<f64>,
+    /// The width of each [`Interval`] of the timeline, in milliseconds.
+    #[serde(default = "default_interval_ms")]
+    pub interval_ms: u64,
     /// Per operation.
     pub ops: BTreeMap<String, OpResults>,
     /// All operations together.
@@ -333,6 +384,24 @@ impl Results {
                 }
                 into.histogram.add(&op.histogram)?;
             }
+            if r.interval_ms != first.interval_ms {
+                return Err(Error::Results(format!(
+                    "merge: input {} has intervals of {} ms, input 1 of {} ms (run the segments \
+                     with the same --duration)",
+                    i + 1,
+                    r.interval_ms,
+                    first.interval_ms
+                )));
+            }
+            if i > 0 {
+                out.planned_rate = match (out.planned_rate, r.planned_rate) {
+                    (Some(a), Some(b)) => Some(a + b),
+                    _ => None,
+                };
+                if !r.date.is_empty() && (out.date.is_empty() || r.date < out.date) {
+                    out.date = r.date.clone();
+                }
+            }
             for iv in &r.timeline {
                 let pos = out.timeline.partition_point(|x| x.second < iv.second);
                 if out.timeline.get(pos).is_none_or(|x| x.second != iv.second) {
@@ -344,10 +413,7 @@ impl Results {
                         },
                     );
                 }
-                let into = &mut out.timeline[pos];
-                into.requests += iv.requests;
-                into.errors += iv.errors;
-                into.histogram.add(&iv.histogram)?;
+                out.timeline[pos].add(iv)?;
             }
         }
         out.segments.sort();

@@ -87,6 +87,32 @@ impl Fault {
     }
 }
 
+impl Fault {
+    /// What the fault breaks, in one line (`nhikit serve --list-faults`; the "defect" column
+    /// of the fault table in docs/target-interface.md).
+    pub fn defect(self) -> &'static str {
+        match self {
+            Fault::RoundHouseholdTotal => "the household total rounded once instead of each part",
+            Fault::IgnoreFictiveHeadIncome => "the 擬制世帯主's income left out of the 軽減判定",
+            Fault::SeventyFiveOffByOne => "NHI taken to end the day after the 75th birthday",
+            Fault::ProrateLossMonth => "月割 counts the month of loss",
+            Fault::PreschoolBeforeReduction => {
+                "未就学児 ½ and 軽減 both taken from the full 均等割"
+            }
+            Fault::CapOnTotal => "the 賦課限度額 applied to the total instead of per part",
+            Fault::KanaTruncate20 => "氏名カナ stored in 20 characters",
+            Fault::SurrogateToGeta => "characters outside the BMP stored as 〓",
+            Fault::AcceptBadCheckDigit => "check digits not verified",
+            Fault::NonAtomicImport => "import keeps what came before the first bad record",
+            Fault::ExportReorderColumns => "氏名 and 氏名カナ swapped in `person_csv`",
+            Fault::LookupIgnoresAsOf => "lookups return the latest qualification whatever the date",
+            Fault::AcceptOverlappingQualifications => "overlapping qualifications accepted",
+            Fault::AcceptEventsAfterDeath => "events after death accepted",
+            Fault::KoureiFromBirthdayMonth => "高齢受給者 2割 from the month of the 70th birthday",
+        }
+    }
+}
+
 impl fmt::Display for Fault {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.name())

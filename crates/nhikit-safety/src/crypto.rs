@@ -603,6 +603,8 @@ pub fn decrypt(
         builder.mode(0o700);
     }
     builder.create(&staging).map_err(io(&staging))?;
+    // Removed by an interrupt handler that ends the process (`nhikit_io::remove_partials`).
+    nhikit_io::register_partial(&staging);
     let mut guard = Staging(Some((parent_path.clone(), PathBuf::from(&staging_name))));
     let sroot = Root::open(&staging)?;
     let mut bytes = 0;
@@ -654,6 +656,7 @@ pub fn decrypt(
     }
     let final_path = parent_path.join(&name);
     std::fs::rename(&staging, &final_path).map_err(io(out))?;
+    nhikit_io::unregister_partial(&staging);
     guard.0 = None;
     drop(lock);
     Ok(Decryption {
@@ -680,6 +683,7 @@ impl Drop for Staging {
             && let Ok(root) = Root::open(&parent)
         {
             let _ = remove_tree(&root, &name);
+            nhikit_io::unregister_partial(&parent.join(&name));
         }
     }
 }

@@ -18,9 +18,10 @@ pub struct ConformArgs {
     /// Switch on a seeded fault of the builtin reference (repeatable), e.g. cap-on-total.
     #[arg(long = "fault", value_name = "NAME")]
     pub faults: Vec<String>,
-    /// A scenario file or a directory of them (recursively).
-    #[arg(long, default_value = "scenarios/conformance")]
-    pub scenarios: PathBuf,
+    /// A scenario file or a directory of them (recursively), with a `requirements.toml` in it
+    /// or above it. Default: the shipped catalog built into this binary.
+    #[arg(long, value_name = "PATH")]
+    pub scenarios: Option<PathBuf>,
     /// Only scenarios with this id or tag (repeatable: any of them).
     #[arg(long = "filter", value_name = "TAG|ID")]
     pub filters: Vec<String>,
@@ -71,11 +72,14 @@ pub struct ConformArgs {
 /// Runs `nhikit conform`: exit 0 when every scenario passes or fails as expected, 1 otherwise.
 pub fn run(args: ConformArgs) -> anyhow::Result<ExitCode> {
     let started = Instant::now();
-    let (catalog, mut scenarios) = if args.property {
-        let path = nhikit_conform::find_catalog(&args.scenarios)?;
-        (nhikit_conform::Catalog::load(&path)?, Vec::new())
-    } else {
-        nhikit_conform::load_all(&args.scenarios)?
+    let (catalog, mut scenarios) = match (&args.scenarios, args.property) {
+        (Some(dir), true) => {
+            let path = nhikit_conform::find_catalog(dir)?;
+            (nhikit_conform::Catalog::load(&path)?, Vec::new())
+        }
+        (Some(dir), false) => nhikit_conform::load_all(dir)?,
+        (None, true) => (crate::shipped::conformance()?.0, Vec::new()),
+        (None, false) => crate::shipped::conformance()?,
     };
     if !args.filters.is_empty() {
         scenarios.retain(|s| args.filters.iter().any(|f| s.matches(f)));
@@ -112,11 +116,12 @@ pub fn run(args: ConformArgs) -> anyhow::Result<ExitCode> {
         timeout: Some(timeout),
         ..Default::default()
     };
-    // Fail early (a bad spec or fault name is a usage problem, not a scenario error).
-    drop(
-        nhikit_adapters::connect(&args.target, &options)
-            .with_context(|| format!("--target {}", args.target))?,
-    );
+    // Every output's place is made (or refused) before the run, not after it.
+    prepare_outputs(&args)?;
+    // Fail early and once: a bad spec or fault name, a target that refuses or does not
+    // answer, a profile that would misread every error — not one error per scenario.
+    nhikit_adapters::probe(&args.target, &options)
+        .with_context(|| format!("--target {} (no scenario was run)", args.target))?;
     // A target other than the in-process reference outlives one scenario (one server, one
     // child, one file system): each scenario starts by resetting it (the `reset` test hook),
     // and scenarios run one at a time so that a reset never wipes a running scenario's data.
@@ -150,11 +155,20 @@ pub fn run(args: ConformArgs) -> anyhow::Result<ExitCode> {
         }
         Ok(Arc::from(target))
     };
+    // Ctrl-C / SIGTERM: the scenarios running finish, no new one starts, and what ran is
+    // reported, marked interrupted (exit 130).
+    let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    {
+        let stop = stop.clone();
+        crate::interrupt::graceful(move || stop.store(true, std::sync::atomic::Ordering::SeqCst));
+    }
     let run_options = RunOptions {
         jobs,
         timeout,
         expected_failures,
+        stop: Some(stop.clone()),
     };
+    let planned: Vec<String> = scenarios.iter().map(|s| s.id.clone()).collect();
     let results = if args.property {
         property(&args, &catalog, &connect, run_options)?
     } else {
@@ -167,16 +181,19 @@ pub fn run(args: ConformArgs) -> anyhow::Result<ExitCode> {
         bar.finish_and_clear();
         results
     };
-    let report = Report::new(
+    let mut report = Report::new(
         &args.target,
         &args.faults,
         &catalog,
         results,
         started.elapsed().as_secs_f64() * 1000.0,
     );
+    let interrupted = stop.load(std::sync::atomic::Ordering::SeqCst);
+    if interrupted {
+        report.interrupt(&planned);
+    }
     crate::out::errprint!("{}", painted(&report));
     if let Some(dir) = &args.report {
-        std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
         for (name, text) in [
             ("report.json", report.to_json()),
             ("junit.xml", report.to_junit()),
@@ -191,11 +208,46 @@ pub fn run(args: ConformArgs) -> anyhow::Result<ExitCode> {
             .with_context(|| format!("writing {}", path.display()))?;
     }
     record(&args, &report)?;
+    if interrupted {
+        crate::out::errln!(
+            "error: interrupted: {} of {} scenarios were not run; the reports hold those that were, \
+             marked interrupted",
+            report.not_run.len(),
+            planned.len()
+        );
+        return Ok(ExitCode::from(crate::interrupt::EXIT));
+    }
     Ok(if report.ok() {
         ExitCode::SUCCESS
     } else {
         ExitCode::from(1)
     })
+}
+
+/// Creates the directories the outputs go to (`--report`, `--junit`'s parent, `--property`'s
+/// `--write-failure`) before anything runs: a run is never thrown away at the end for want of
+/// a directory, and a path that cannot be one is refused at once.
+fn prepare_outputs(args: &ConformArgs) -> anyhow::Result<()> {
+    let parent = |p: &PathBuf| {
+        p.parent()
+            .filter(|d| !d.as_os_str().is_empty())
+            .map(std::path::Path::to_path_buf)
+    };
+    let mut dirs: Vec<PathBuf> = Vec::new();
+    dirs.extend(args.report.clone());
+    dirs.extend(args.junit.as_ref().and_then(parent));
+    if args.property {
+        match &args.write_failure {
+            Some(p) if p.extension().is_some_and(|e| e == "toml") => dirs.extend(parent(p)),
+            Some(dir) => dirs.push(dir.clone()),
+            None => {}
+        }
+    }
+    for dir in dirs {
+        std::fs::create_dir_all(&dir)
+            .with_context(|| format!("cannot create the output directory {}", dir.display()))?;
+    }
+    Ok(())
 }
 
 /// `--property`: runs the random cases, writes a shrunk failure, and gives the results.
@@ -242,14 +294,20 @@ fn property(
         .with_context(|| format!("writing {}", path.display()))?;
     // The file names requirements: it needs a catalog in its directory or above to load.
     if nhikit_conform::find_catalog(&path).is_err() {
-        let from = nhikit_conform::find_catalog(&args.scenarios)?;
         let to = path
             .parent()
             .filter(|d| !d.as_os_str().is_empty())
             .unwrap_or(std::path::Path::new("."))
             .join("requirements.toml");
-        std::fs::copy(&from, &to)
-            .with_context(|| format!("copying {} to {}", from.display(), to.display()))?;
+        match &args.scenarios {
+            Some(dir) => {
+                let from = nhikit_conform::find_catalog(dir)?;
+                std::fs::copy(&from, &to)
+                    .with_context(|| format!("copying {} to {}", from.display(), to.display()))?;
+            }
+            None => std::fs::write(&to, crate::shipped::requirements()?)
+                .with_context(|| format!("writing {}", to.display()))?,
+        }
         crate::out::errln!(
             "property: copied the requirement catalog to {} so that the case loads",
             to.display()
@@ -284,7 +342,10 @@ fn record(args: &ConformArgs, report: &Report) -> anyhow::Result<()> {
         "conform",
         &crate::audit_cmd::operator(args.operator.as_deref()),
     );
-    entry.path = Some(args.scenarios.display().to_string());
+    entry.path = Some(match &args.scenarios {
+        Some(p) => p.display().to_string(),
+        None => "(the shipped catalog)".to_owned(),
+    });
     entry.details = serde_json::json!({
         "target": args.target,
         "faults": args.faults,

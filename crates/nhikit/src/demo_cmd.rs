@@ -14,11 +14,6 @@ use std::process::{Child, Command, ExitCode, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-/// The shipped `scenarios/` tree, embedded by build.rs.
-mod embedded {
-    include!(concat!(env!("OUT_DIR"), "/scenarios.rs"));
-}
-
 /// Marks a directory written by `nhikit demo`, so that a rerun may replace it.
 const MARKER: &str = ".nhikit-demo";
 
@@ -154,32 +149,6 @@ fn prepare(out: &Path) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Writes the embedded `scenarios/` tree under `dir`.
-pub fn write_scenarios(dir: &Path, only: Option<&str>) -> anyhow::Result<usize> {
-    let mut n = 0;
-    for (rel, bytes) in embedded::FILES {
-        if only.is_some_and(|prefix| !rel.starts_with(prefix)) {
-            continue;
-        }
-        let path = dir.join(rel);
-        if let Some(parent) = path.parent() {
-            std::fs::create_dir_all(parent)
-                .with_context(|| format!("cannot create {}", parent.display()))?;
-        }
-        std::fs::write(&path, bytes).with_context(|| format!("cannot write {}", path.display()))?;
-        n += 1;
-    }
-    Ok(n)
-}
-
-/// One embedded scenario file by its path relative to `scenarios/`.
-pub fn embedded_file(rel: &str) -> Option<&'static [u8]> {
-    embedded::FILES
-        .iter()
-        .find(|(r, _)| *r == rel)
-        .map(|(_, b)| *b)
-}
-
 fn s(p: &Path) -> String {
     p.display().to_string()
 }
@@ -222,7 +191,7 @@ pub fn run(args: DemoArgs) -> anyhow::Result<ExitCode> {
     if !ok {
         bail!("generation failed (see above)");
     }
-    let files = write_scenarios(&scenarios, None)?;
+    let files = crate::shipped::write_scenarios(&scenarios, None)?;
     crate::out::sayln!(
         "wrote the shipped catalog ({files} files) to {}\n",
         scenarios.display()

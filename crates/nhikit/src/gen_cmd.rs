@@ -438,10 +438,10 @@ fn progress_bar(total: u64, quiet: bool) -> ProgressBar {
         return ProgressBar::hidden();
     }
     let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr());
-    bar.set_style(
-        ProgressStyle::with_template("{bar:40} {pos}/{len} households  {per_sec}  eta {eta}")
+    bar.set_style(crate::out::with_rate(
+        ProgressStyle::with_template("{bar:40} {pos}/{len} households  {rate}  eta {eta}")
             .unwrap_or_else(|_| ProgressStyle::default_bar()),
-    );
+    ));
     bar
 }
 

@@ -78,9 +78,11 @@ token_env = "NHIKIT_TOKEN"               # sends `Authorization: Bearer $NHIKIT_
 
 const PROCESS_PROFILE: &str = r#"# nhikit target profile: a program of yours that speaks the process protocol — one JSON
 # request per line on stdin, one JSON reply per line on stdout (docs/adapter-protocol.md).
-# examples/python-testee/testee.py in nhikit's repository is a small starting point.
+# As written it runs adapter.py (beside this file), which delegates every operation to
+# nhikit's reference until you wire in your system there.
 kind = "process"
 command = @COMMAND@
+cwd = "."                 # the program runs in this file's folder
 timeout_secs = 30
 "#;
 
@@ -90,10 +92,11 @@ kind = "files"
 exchange_dir = "work/exchange"
 timeout_secs = 120
 
-# Placeholders: {op}, {request}, {response}, {exchange}, {id}, {profile_dir}, and top-level
-# fields of the request (e.g. {dataset} of import, {dir} of export). As written it drives
-# nhikit's own reference target, so the project works before you point it at your system.
-command = ["nhikit", "reference", "call", "--db", "{profile_dir}/work/ref.db", "--op", "{op}",
+# Placeholders: {op}, {request}, {response}, {exchange}, {id}, {profile_dir}, {nhikit} (the
+# nhikit that runs this profile), and top-level fields of the request (e.g. {dataset} of
+# import, {dir} of export). As written it drives nhikit's own reference target, so the project
+# works before you point it at your system.
+command = ["{nhikit}", "reference", "call", "--db", "{profile_dir}/work/ref.db", "--op", "{op}",
            "--request", "{request}", "--response", "{response}"]
 
 # Your bulk-import tool, for example:
@@ -106,71 +109,150 @@ const EXPECTED_FAILURES: &str = r#"# Scenarios your system is known to fail, one
 # reported as an unexpected pass, so this list only shrinks.
 "#;
 
-const GITHUB: &str = r#"# GitHub Actions: nhikit conformance and load against your system, with JUnit and HTML reports.
-name: nhikit
-on: [push, pull_request]
-jobs:
-  nhikit:
-    runs-on: ubuntu-latest
-    steps:
-      - uses: actions/checkout@v4
-      - name: Install nhikit
-        run: cargo install --locked --git https://example.invalid/nhikit nhikit
-      # Start your system here (or point target.toml at a test environment).
-      - name: Conformance
-        run: nhikit conform --target target.toml --expected-failures expected-failures.txt --report reports/conformance
-        env:
-          NHIKIT_TOKEN: ${{ secrets.NHIKIT_TOKEN }}
-      - name: Load
-        if: always()
-        env:
-          NHIKIT_TOKEN: ${{ secrets.NHIKIT_TOKEN }}
-        run: nhikit load --scenario performance/counter-peak.toml --target @URL@ --out reports/load/results.json --html reports/load/report.html --junit reports/load/junit.xml
-      - name: Publish reports
-        if: always()
-        uses: actions/upload-artifact@v4
-        with:
-          name: nhikit-reports
-          path: reports/
-"#;
+/// The conformance run, as every file of the project spells it.
+const CONFORM: &str = "nhikit conform --target target.toml --expected-failures expected-failures.txt --report reports/conformance";
 
-const GITLAB: &str = r#"# GitLab CI: nhikit conformance and load against your system, with JUnit and HTML reports.
-nhikit:
-  image: rust:latest
-  # NHIKIT_TOKEN: a masked CI/CD variable holding your system's bearer token.
-  script:
-    - cargo install --locked --git https://example.invalid/nhikit nhikit
-    # Start your system here (or point target.toml at a test environment).
-    - nhikit conform --target target.toml --expected-failures expected-failures.txt --report reports/conformance
-    - nhikit load --scenario performance/counter-peak.toml --target @URL@ --out reports/load/results.json --html reports/load/report.html --junit reports/load/junit.xml
-  artifacts:
-    when: always
-    paths: [reports/]
-    reports:
-      junit: [reports/conformance/junit.xml, reports/load/junit.xml]
-"#;
+/// The load run (HTTP targets only), as every file of the project spells it.
+const LOAD: &str = "nhikit load --scenario performance/counter-peak.toml --target @URL@ --out reports/load/results.json --html reports/load/report.html --junit reports/load/junit.xml";
 
-const README: &str = r#"# Testing a system with nhikit
+/// The bearer token of the stand-in reference in CI when no secret is set (it guards nothing:
+/// the reference holds only the run's synthetic data and listens on loopback).
+const STAND_IN_TOKEN: &str = "stand-in-reference-token";
 
-This project was made by `nhikit init`. Its files:
+/// The project's commands, in the order they run: conformance, then (HTTP) load.
+fn commands(kind: Kind, url: &str) -> Vec<String> {
+    let mut out = vec![CONFORM.to_owned()];
+    if kind == Kind::Http {
+        out.push(LOAD.replace("@URL@", url));
+    }
+    out
+}
 
-| file | what |
-|---|---|
-| `target.toml` | how nhikit reaches your system (docs/adapters.md) |
-| `expected-failures.txt` | scenario ids known to fail, one a line |
-| `performance/counter-peak.toml` | the April counter peak load scenario, to edit (docs/load-format.md) |
-| `.github/workflows/nhikit.yml`, `.gitlab-ci.yml` | CI that runs both and publishes JUnit and HTML |
+/// `HOST:PORT` of a loopback `http://` URL: where the stand-in reference listens in CI.
+fn loopback_addr(url: &str) -> Option<&str> {
+    let rest = url.strip_prefix("http://")?;
+    let addr = rest.split('/').next()?;
+    (addr.starts_with("127.0.0.1:") || addr.starts_with("localhost:")).then_some(addr)
+}
 
-Run:
+fn github(kind: Kind, url: &str) -> String {
+    let mut y = String::from(
+        "# GitHub Actions: nhikit conformance (and load) against your system, with JUnit and HTML reports.\n\
+         name: nhikit\n\
+         on: [push, pull_request]\n\
+         jobs:\n  nhikit:\n    runs-on: ubuntu-latest\n",
+    );
+    if kind == Kind::Http {
+        y.push_str(&format!(
+            "    env:\n      # The bearer token (target.toml: token_env). Set the secret for your system; without\n      # it the stand-in reference below is started with a placeholder.\n      NHIKIT_TOKEN: ${{{{ secrets.NHIKIT_TOKEN || '{STAND_IN_TOKEN}' }}}}\n"
+        ));
+    }
+    y.push_str(
+        "    steps:\n      - uses: actions/checkout@v4\n      - name: Install nhikit\n        run: cargo install --locked --git https://example.invalid/nhikit nhikit\n",
+    );
+    if kind == Kind::Http {
+        match loopback_addr(url) {
+            Some(addr) => y.push_str(&format!(
+                "      # As written, nhikit's reference stands in for your system on {url}, so the job passes\n      # before your system is wired in: replace this step with starting yours.\n      - name: Start the system under test\n        run: |\n          nhikit serve --addr {addr} > serve.log 2>&1 &\n          for i in $(seq 50); do grep -q 'listening on' serve.log && break; sleep 0.2; done\n"
+            )),
+            None => y.push_str("      # Start your system here, or point target.toml at a test environment.\n"),
+        }
+    }
+    let mut first = true;
+    for c in commands(kind, url) {
+        let name = if first { "Conformance" } else { "Load" };
+        y.push_str(&format!("      - name: {name}\n"));
+        if !first {
+            y.push_str("        if: always()\n");
+        }
+        y.push_str(&format!("        run: {c}\n"));
+        first = false;
+    }
+    if kind != Kind::Http {
+        y.push_str("      # `nhikit load` speaks HTTP only: give your system's HTTP endpoint to run a load scenario.\n");
+    }
+    y.push_str(
+        "      - name: Publish reports\n        if: always()\n        uses: actions/upload-artifact@v4\n        with:\n          name: nhikit-reports\n          path: reports/\n",
+    );
+    y
+}
 
-```sh
-nhikit conform --target target.toml --expected-failures expected-failures.txt --report reports/conformance
-nhikit load --scenario performance/counter-peak.toml --target @URL@ --html reports/load/report.html
-```
+fn gitlab(kind: Kind, url: &str) -> String {
+    let mut y = String::from(
+        "# GitLab CI: nhikit conformance (and load) against your system, with JUnit and HTML reports.\nnhikit:\n  image: rust:latest\n",
+    );
+    y.push_str(
+        "  script:\n    - cargo install --locked --git https://example.invalid/nhikit nhikit\n",
+    );
+    if kind == Kind::Http {
+        y.push_str(&format!(
+            "    # NHIKIT_TOKEN: a masked CI/CD variable holding your system's bearer token; without it\n    # the stand-in reference below is started with a placeholder.\n    - export NHIKIT_TOKEN=\"${{NHIKIT_TOKEN:-{STAND_IN_TOKEN}}}\"\n"
+        ));
+        match loopback_addr(url) {
+            Some(addr) => y.push_str(&format!(
+                "    # As written, nhikit's reference stands in for your system: replace with starting yours.\n    - nhikit serve --addr {addr} > serve.log 2>&1 &\n    - for i in $(seq 50); do grep -q 'listening on' serve.log && break; sleep 0.2; done\n"
+            )),
+            None => y.push_str("    # Start your system here, or point target.toml at a test environment.\n"),
+        }
+    }
+    for c in commands(kind, url) {
+        y.push_str(&format!("    - {c}\n"));
+    }
+    y.push_str("  artifacts:\n    when: always\n    paths: [reports/]\n    reports:\n      junit: [reports/conformance/junit.xml");
+    if kind == Kind::Http {
+        y.push_str(", reports/load/junit.xml");
+    }
+    y.push_str("]\n");
+    y
+}
 
-`nhikit conform` exits 1 when any scenario fails that is not listed as expected; open
-`reports/conformance/report.html` for the diffs.
-"#;
+fn readme(kind: Kind, url: &str) -> String {
+    let mut r = String::from(
+        "# Testing a system with nhikit\n\nThis project was made by `nhikit init`. Its files:\n\n| file | what |\n|---|---|\n| `target.toml` | how nhikit reaches your system (docs/adapters.md) |\n",
+    );
+    if kind == Kind::Process {
+        r.push_str("| `adapter.py` | the adapter program: nhikit's process protocol, delegating to nhikit's reference until you wire in your system |\n");
+    }
+    r.push_str(
+        "| `expected-failures.txt` | scenario ids known to fail, one a line |\n| `performance/counter-peak.toml` | the April counter peak load scenario, to edit (docs/load-format.md) |\n| `.github/workflows/nhikit.yml`, `.gitlab-ci.yml` | CI that runs the commands below and publishes JUnit and HTML |\n\n",
+    );
+    match kind {
+        Kind::Http => {
+            r.push_str(&format!(
+                "`target.toml` points at {url} and sends the bearer token in `NHIKIT_TOKEN`. To try the\nproject before your system is up, start nhikit's reference there in another terminal:\n\n```sh\nexport NHIKIT_TOKEN=choose-a-token-of-16-or-more-characters\nnhikit serve --addr {}\n```\n\n",
+                loopback_addr(url).unwrap_or("127.0.0.1:8080")
+            ));
+        }
+        Kind::Process => r.push_str(
+            "As written, `adapter.py` hands every operation to nhikit's reference (`nhikit serve\n--stdio`), so the commands below pass at once; then move the operations to your system one by\none (see the top of `adapter.py`).\n\n",
+        ),
+        Kind::Files => r.push_str(
+            "As written, `target.toml` drives nhikit's reference through `nhikit reference call`, so\nthe commands below pass at once; then replace its `command` with your system's.\n\n",
+        ),
+    }
+    r.push_str("Run:\n\n```sh\n");
+    for c in commands(kind, url) {
+        r.push_str(&c);
+        r.push('\n');
+    }
+    r.push_str("```\n\n");
+    r.push_str(
+        "`nhikit conform` runs the catalog built into nhikit and exits 1 when any scenario fails that\nis not listed as expected; open `reports/conformance/report.html` for what failed and why.\n",
+    );
+    if kind == Kind::Http {
+        r.push_str(
+            "`nhikit load` exits 1 when a threshold of `performance/counter-peak.toml` is breached; its\nreport is `reports/load/report.html` (add `--duration 10s` for a short try).\n",
+        );
+    } else {
+        r.push_str(
+            "`nhikit load` speaks HTTP only: to run the load scenario, give your system's HTTP endpoint\n(`nhikit load --scenario performance/counter-peak.toml --target http://HOST:PORT`).\n",
+        );
+    }
+    r
+}
+
+/// The adapter skeleton of `--kind process` (Python, standard library only).
+const ADAPTER_PY: &str = include_str!("../templates/adapter.py");
 
 fn write(dir: &Path, rel: &str, text: &str) -> anyhow::Result<()> {
     let path = dir.join(rel);
@@ -217,54 +299,70 @@ pub fn run(args: InitArgs) -> anyhow::Result<ExitCode> {
         .with_context(|| format!("cannot write into {}", parent.display()))?;
     let t = tmp.path();
     let url = args.url.trim_end_matches('/');
-    let profile = match args.kind {
+    let kind = args.kind;
+    let profile = match kind {
         Kind::Http => HTTP_PROFILE.replace("@URL@", url),
         Kind::Process => PROCESS_PROFILE.replace("@COMMAND@", &toml_command(&args.command)),
         Kind::Files => FILES_PROFILE.to_owned(),
     };
-    write(t, "target.toml", &profile)?;
-    write(t, "expected-failures.txt", EXPECTED_FAILURES)?;
-    let peak = crate::demo_cmd::embedded_file("performance/counter-peak.toml")
+    let mut files: Vec<(&str, String)> = vec![("target.toml", profile)];
+    if kind == Kind::Process {
+        files.push(("adapter.py", ADAPTER_PY.to_owned()));
+    }
+    let peak = crate::shipped::file("performance/counter-peak.toml")
         .context("the binary carries no performance/counter-peak.toml (a build problem)")?;
-    write(
-        t,
-        "performance/counter-peak.toml",
-        &String::from_utf8_lossy(peak),
-    )?;
-    write(
-        t,
-        ".github/workflows/nhikit.yml",
-        &GITHUB.replace("@URL@", url),
-    )?;
-    write(t, ".gitlab-ci.yml", &GITLAB.replace("@URL@", url))?;
-    write(t, "README.md", &README.replace("@URL@", url))?;
-    write(t, ".gitignore", "reports/\nwork/\n")?;
+    files.extend([
+        ("expected-failures.txt", EXPECTED_FAILURES.to_owned()),
+        (
+            "performance/counter-peak.toml",
+            String::from_utf8_lossy(peak).into_owned(),
+        ),
+        (".github/workflows/nhikit.yml", github(kind, url)),
+        (".gitlab-ci.yml", gitlab(kind, url)),
+        ("README.md", readme(kind, url)),
+        (
+            ".gitignore",
+            "reports/\nwork/\nserve.log\n__pycache__/\n".to_owned(),
+        ),
+    ]);
+    for (rel, text) in &files {
+        write(t, rel, text)?;
+    }
     if dir.exists() {
         std::fs::remove_dir(dir).with_context(|| format!("cannot replace {}", dir.display()))?;
     }
     let kept = tmp.keep();
     std::fs::rename(&kept, dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    let how = match kind {
+        Kind::Http => format!("over HTTP at {url}"),
+        Kind::Process => format!("through the program `{}` (process protocol)", args.command),
+        Kind::Files => "through commands and request/response files".to_owned(),
+    };
     let mut text = String::new();
-    crate::out::outln!(text, "created {} ({:?} target):", dir.display(), args.kind);
-    for f in [
-        "target.toml",
-        "expected-failures.txt",
-        "performance/counter-peak.toml",
-        ".github/workflows/nhikit.yml",
-        ".gitlab-ci.yml",
-        "README.md",
-    ] {
-        crate::out::outln!(text, "  {}", dir.join(f).display());
-    }
-    crate::out::outln!(text);
-    crate::out::outln!(text, "next: edit target.toml, then");
     crate::out::outln!(
         text,
-        "  nhikit conform --target {} --expected-failures {} --report {}",
-        dir.join("target.toml").display(),
-        dir.join("expected-failures.txt").display(),
-        dir.join("reports/conformance").display()
+        "Created {}: a project to test a system reached {how}.",
+        dir.display()
     );
+    for (rel, _) in files.iter().filter(|(rel, _)| *rel != ".gitignore") {
+        crate::out::outln!(text, "  {}", dir.join(rel).display());
+    }
+    crate::out::outln!(text);
+    let first = match kind {
+        Kind::Http => {
+            "edit target.toml to map your API (as written it expects nhikit's own routes)"
+        }
+        Kind::Process => {
+            "wire your system into adapter.py (as written it hands every operation to nhikit's reference)"
+        }
+        Kind::Files => {
+            "replace the command in target.toml with your system's (as written it runs nhikit's reference)"
+        }
+    };
+    crate::out::outln!(text, "Next: {first}, then run, in {}:", dir.display());
+    for c in commands(kind, url) {
+        crate::out::outln!(text, "  {c}");
+    }
     crate::out::print(&text)?;
     Ok(ExitCode::SUCCESS)
 }

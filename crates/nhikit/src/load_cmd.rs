@@ -46,8 +46,9 @@ pub struct Outputs {
 /// Arguments of a run.
 #[derive(Args, Debug)]
 pub struct RunArgs {
-    /// The scenario file (`scenarios/performance/*.toml`).
-    #[arg(long)]
+    /// The scenario file (`scenarios/performance/*.toml`), or the name of a scenario shipped
+    /// in this binary: `counter-peak`, `lookup-storm`, `bulk-import`, `honsantei-batch`.
+    #[arg(long, value_name = "FILE|NAME")]
     pub scenario: Option<PathBuf>,
     /// The target: http://HOST:PORT (e.g. `nhikit serve`).
     #[arg(long, env = "NHIKIT_TARGET", default_value = "http://127.0.0.1:8080")]
@@ -103,7 +104,8 @@ fn run_scenario(args: RunArgs) -> anyhow::Result<ExitCode> {
         Some(Ok(s)) => s,
         Some(Err(e)) => return Ok(usage(&e.to_string())),
     };
-    let mut scenario = Scenario::load(path)?;
+    let (path, mut scenario) = load_scenario(path)?;
+    let path = &path;
     if let Some(d) = &args.duration {
         match d.parse::<nhikit_load::scenario::Span>() {
             Ok(span) => scenario = scenario.with_duration(span.0),
@@ -113,11 +115,14 @@ fn run_scenario(args: RunArgs) -> anyhow::Result<ExitCode> {
     if let Some(n) = args.households {
         scenario.pool.households = n;
     }
+    // Every output's place is made (or refused) before the run, not after it.
+    prepare_outputs(&args.outputs)?;
     let options = RunOptions {
         segment,
         threads: args.threads.max(1),
         progress: !crate::out::quiet() && std::io::stderr().is_terminal(),
-        ctrl_c: true,
+        // Ctrl-C and SIGTERM come through the CLI's handler (below).
+        ctrl_c: false,
         tmp: args.tmp.clone(),
         token: std::env::var("NHIKIT_TOKEN")
             .ok()
@@ -131,9 +136,54 @@ fn run_scenario(args: RunArgs) -> anyhow::Result<ExitCode> {
             args.target
         );
     }
-    let results = nhikit_load::run(&scenario, &args.target, &options, Stop::default())
+    let stop = Stop::default();
+    {
+        let stop = stop.clone();
+        crate::interrupt::graceful(move || stop.stop());
+    }
+    let results = nhikit_load::run(&scenario, &args.target, &options, stop)
         .with_context(|| format!("running {}", path.display()))?;
     report(&results, &args.outputs, crate::out::quiet())
+}
+
+/// Creates the parent directories of `--out`, `--html` and `--junit` before anything runs: a
+/// finished run is never thrown away for want of a directory, and a path that cannot be
+/// written is refused at once.
+fn prepare_outputs(outputs: &Outputs) -> anyhow::Result<()> {
+    for path in [&outputs.out, &outputs.html, &outputs.junit]
+        .into_iter()
+        .flatten()
+    {
+        if path.is_dir() {
+            anyhow::bail!("{} is a directory; give a file name", path.display());
+        }
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir)
+                .with_context(|| format!("cannot create the output directory {}", dir.display()))?;
+        }
+    }
+    Ok(())
+}
+
+/// The scenario of `--scenario`: the file, or — when no such file exists and the argument is a
+/// bare name — the shipped scenario of that name.
+fn load_scenario(arg: &Path) -> anyhow::Result<(PathBuf, Scenario)> {
+    let bare = arg.components().count() == 1;
+    if !arg.exists()
+        && bare
+        && let Some((shown, text)) = arg.to_str().and_then(crate::shipped::performance)
+    {
+        let scenario = Scenario::parse_file(&shown, text)?;
+        return Ok((shown, scenario));
+    }
+    if !arg.exists() && bare {
+        anyhow::bail!(
+            "{}: no such file, nor a shipped scenario (shipped: {})",
+            arg.display(),
+            crate::shipped::performance_names().join(", ")
+        );
+    }
+    Ok((arg.to_path_buf(), Scenario::load(arg)?))
 }
 
 /// A usage error: exit 2.
@@ -149,6 +199,7 @@ fn merge(args: MergeArgs) -> anyhow::Result<ExitCode> {
         .map(|f| Results::load(f))
         .collect::<Result<Vec<_>, _>>()?;
     let merged = Results::merge(&parts)?;
+    prepare_outputs(&args.outputs)?;
     report(&merged, &args.outputs, false)
 }
 
@@ -216,20 +267,34 @@ fn report(results: &Results, outputs: &Outputs, quiet: bool) -> anyhow::Result<E
         }
         for c in &results.checks {
             crate::out::errln!(
-                "  threshold {}: {} (measured {:.3})",
+                "  threshold {}: {} (measured {:.3}){}",
                 c.name,
                 if c.passed {
                     crate::out::paint_err(crate::out::Tone::Good, "ok")
                 } else {
                     crate::out::paint_err(crate::out::Tone::Bad, "BREACHED")
                 },
-                c.actual
+                c.actual,
+                if results.interrupted {
+                    ", on an interrupted run: not a verdict"
+                } else {
+                    ""
+                }
             );
         }
     }
     let breaches = gate::breaches(results);
     for b in &breaches {
         crate::out::errln!("{b}");
+    }
+    if results.interrupted {
+        // A cancelled run proves nothing: never a green gate.
+        crate::out::errln!(
+            "error: interrupted after {:.1} s: the results written are partial and marked \
+             interrupted; the thresholds were not judged",
+            results.duration_s
+        );
+        return Ok(ExitCode::from(crate::interrupt::EXIT));
     }
     Ok(if breaches.is_empty() {
         ExitCode::SUCCESS

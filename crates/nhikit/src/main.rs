@@ -1,6 +1,7 @@
 //! The `nhikit` command line: parses arguments, calls the library crates, prints.
 //!
-//! Exit codes: 0 success, 1 the input (or a target) failed a check, 2 usage error.
+//! Exit codes: 0 success, 1 the input (or a target) failed a check, 2 usage error, 130
+//! interrupted (Ctrl-C or SIGTERM; see interrupt.rs).
 
 mod audit_cmd;
 mod calc;
@@ -13,6 +14,7 @@ mod destroy_cmd;
 mod gen_cmd;
 mod id_cmd;
 mod init_cmd;
+mod interrupt;
 mod load_cmd;
 mod manifest_cmd;
 mod operator_cmd;
@@ -22,6 +24,7 @@ mod scan_cmd;
 mod schema_cmd;
 mod serve_cmd;
 mod shell_cmd;
+mod shipped;
 mod stats_cmd;
 mod validate_cmd;
 mod verify_cmd;
@@ -32,7 +35,7 @@ use std::process::ExitCode;
 /// nhikit: realistic but fictitious Japanese NHI (国民健康保険) data, an exact oracle for
 /// premiums and benefits, and conformance and load runs against standard-spec systems.
 ///
-/// Exit codes: 0 success, 1 invalid input or a failed check, 2 usage error.
+/// Exit codes: 0 success, 1 invalid input or a failed check, 2 usage error, 130 interrupted.
 #[derive(Parser)]
 #[command(
     name = "nhikit",
@@ -158,6 +161,20 @@ enum Command {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     out::init(cli.quiet, cli.color);
+    // Commands that write an output or run against a target handle Ctrl-C and SIGTERM
+    // themselves (interrupt.rs); the others (serve, shell tools) keep their own or the default.
+    let handles_signals = matches!(
+        &cli.command,
+        Command::Gen(_)
+            | Command::Decrypt(_)
+            | Command::Reference(_)
+            | Command::Manifest(_)
+            | Command::Conform(_)
+            | Command::Load(_)
+    );
+    if handles_signals && let Err(e) = interrupt::install() {
+        crate::out::errln!("warning: Ctrl-C will not clean up: {e}");
+    }
     let result = match cli.command {
         Command::Demo(args) => demo_cmd::run(args),
         Command::Init(args) => init_cmd::run(args),

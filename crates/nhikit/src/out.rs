@@ -181,6 +181,30 @@ pub fn paint_out(tone: Tone, text: &str) -> String {
     paint(UI.get().is_some_and(|u| u.color_stdout), tone, text)
 }
 
+/// Adds the key `{rate}` to a progress style: items per second rounded to a whole number
+/// (`1,736/s`, not indicatif's `{per_sec}` `1,735.6794/s`).
+pub fn with_rate(style: indicatif::ProgressStyle) -> indicatif::ProgressStyle {
+    style.with_key(
+        "rate",
+        |state: &indicatif::ProgressState, w: &mut dyn std::fmt::Write| {
+            let _ = write!(w, "{}/s", thousands(state.per_sec().round() as u64));
+        },
+    )
+}
+
+/// `1234567` as `1,234,567`.
+fn thousands(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
 /// A progress bar on stderr counting `len` `unit` (the message shows the last item done);
 /// hidden when quiet or stderr is not a terminal. Finish it with `finish_and_clear()`.
 pub fn progress(len: u64, unit: &str) -> indicatif::ProgressBar {

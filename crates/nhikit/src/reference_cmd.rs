@@ -195,10 +195,31 @@ fn failed(e: &TargetError, flag: &str) -> ExitCode {
     ExitCode::from(1)
 }
 
+/// The database file and the files SQLite keeps beside it (`-wal`, `-shm`, `-journal`).
+fn sqlite_files(db: &Path) -> Vec<PathBuf> {
+    let mut out = vec![db.to_path_buf()];
+    for suffix in ["-wal", "-shm", "-journal"] {
+        let mut p = db.as_os_str().to_owned();
+        p.push(suffix);
+        out.push(PathBuf::from(p));
+    }
+    out
+}
+
 /// Runs `nhikit reference`.
 pub fn run(args: ReferenceArgs) -> anyhow::Result<ExitCode> {
     match args.command {
         ReferenceCommand::Import { db, dataset, fault } => {
+            // Interrupted, an import commits nothing; a database it was creating is removed.
+            let created = sqlite_files(&db);
+            if db.exists() {
+                crate::interrupt::note(format!(
+                    "{} is as it was: an interrupted import commits nothing",
+                    db.display()
+                ));
+            } else {
+                created.iter().for_each(|p| nhikit_io::register_partial(p));
+            }
             let r = open(&db, &fault)?;
             let spinner = crate::out::spinner(&format!("importing {}", dataset.display()));
             let result = r.import(&ImportRequest {
@@ -206,6 +227,9 @@ pub fn run(args: ReferenceArgs) -> anyhow::Result<ExitCode> {
                 files: Vec::new(),
             });
             spinner.finish_and_clear();
+            created
+                .iter()
+                .for_each(|p| nhikit_io::unregister_partial(p));
             match result {
                 Ok(resp) => print(&resp),
                 Err(e) => Ok(failed(&e, "--db")),

@@ -71,7 +71,7 @@ pub struct ServeArgs {
     /// A seeded fault to switch on (repeatable); see --list-faults.
     #[arg(long, value_name = "NAME", value_parser = parse_fault)]
     fault: Vec<Fault>,
-    /// Print the names of the seeded faults, one per line, and exit.
+    /// Print the seeded faults, one per line: the name and what it breaks; then exit.
     #[arg(long)]
     list_faults: bool,
     /// Speak the process protocol (JSON Lines, docs/adapter-protocol.md) on stdin/stdout
@@ -97,8 +97,9 @@ fn parse_fault(name: &str) -> Result<Fault, String> {
 pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
     if args.list_faults {
         let mut out = crate::out::stdout();
+        let width = Fault::ALL.iter().map(|f| f.name().len()).max().unwrap_or(0);
         for f in Fault::ALL {
-            writeln!(out, "{}", f.name())?;
+            writeln!(out, "{:<width$}  {}", f.name(), f.defect())?;
         }
         return Ok(ExitCode::SUCCESS);
     }

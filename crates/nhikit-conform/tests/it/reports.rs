@@ -71,6 +71,7 @@ fn mixed_report() -> Report {
         jobs: 2,
         timeout: Duration::from_secs(2),
         expected_failures: ["char-ivs", "high-cost-shitara"].map(str::to_owned).into(),
+        stop: None,
     };
     let results = nhikit_conform::run(&scenarios, &connect, &options).unwrap();
     Report::new(

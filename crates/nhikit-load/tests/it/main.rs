@@ -183,16 +183,30 @@ fn merge_is_exact_for_identical_inputs() {
     assert_eq!(merged.all.summary.p99_ms, r.all.summary.p99_ms);
 }
 
+/// Issue 22: a target that is down is found by the probe before the run — one error naming
+/// it, not a run of connection errors (a target dying mid-run is counted as errors:
+/// `crates/nhikit/tests/it/hostile.rs`).
 #[test]
-fn a_target_that_is_down_is_counted_as_errors_not_a_panic() {
+fn a_target_that_is_down_is_refused_before_the_run() {
     // Bind and drop: nothing listens there.
     let addr = std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
         .unwrap();
-    let r = run(&open(50, 0.2, 2, "health = 1"), addr, Segment::ALL);
-    assert_eq!(r.errors, r.requests);
-    assert_eq!(r.all.errors_by_kind.get("connect"), Some(&r.requests));
+    let started = Instant::now();
+    let e = nhikit_load::run(
+        &open(50, 0.2, 2, "health = 1"),
+        &format!("http://{addr}"),
+        &RunOptions::default(),
+        Stop::default(),
+    )
+    .unwrap_err();
+    let text = e.to_string();
+    assert!(
+        text.contains(&addr.to_string()) && text.contains("does not answer"),
+        "{text}"
+    );
+    assert!(started.elapsed() < Duration::from_secs(10));
 }
 
 fn workspace() -> std::path::PathBuf {

@@ -160,29 +160,39 @@ fn demo_with_a_fault_fails_and_its_report_shows_the_diff() {
         dom.contains("expected") && dom.contains("actual"),
         "a diff is shown"
     );
-    // The screenshot stays beside the report (CI keeps the report directory as an artifact).
-    let shot = out.join("conformance/report.png");
-    let s = chromium_run(
-        &chromium,
-        &profile,
-        &[
-            format!("--screenshot={}", shot.display()),
-            "--window-size=1280,2000".into(),
-            format!("file://{}", page.display()),
-        ],
-    );
-    assert!(s.status.success(), "{}", String::from_utf8_lossy(&s.stderr));
-    let png = std::fs::read(&shot).unwrap();
-    assert!(
-        png.starts_with(b"\x89PNG") && png.len() > 10_000,
-        "{} bytes",
-        png.len()
-    );
-    if let Ok(keep) = std::env::var("NHIKIT_ARTIFACTS") {
-        let dest = Path::new(&keep).join("demo-fault-report");
-        std::fs::create_dir_all(&dest).unwrap();
-        std::fs::copy(&page, dest.join("report.html")).unwrap();
-        std::fs::copy(&shot, dest.join("report.png")).unwrap();
+    // The failures come before the requirement matrix (issue 22: read in ten seconds).
+    let failures = dom.find("id=\"failures\"").expect("a failures section");
+    let matrix = dom.find("id=\"matrix\"").expect("the matrix");
+    assert!(failures < matrix, "the failures come first");
+    // The screenshots stay beside the report (CI keeps the report directory as an artifact):
+    // a laptop's width and a phone's.
+    for (name, size) in [
+        ("report.png", "1280,2000"),
+        ("report-narrow.png", "390,2000"),
+    ] {
+        let shot = out.join("conformance").join(name);
+        let s = chromium_run(
+            &chromium,
+            &profile,
+            &[
+                format!("--screenshot={}", shot.display()),
+                format!("--window-size={size}"),
+                format!("file://{}", page.display()),
+            ],
+        );
+        assert!(s.status.success(), "{}", String::from_utf8_lossy(&s.stderr));
+        let png = std::fs::read(&shot).unwrap();
+        assert!(
+            png.starts_with(b"\x89PNG") && png.len() > 10_000,
+            "{name}: {} bytes",
+            png.len()
+        );
+        if let Ok(keep) = std::env::var("NHIKIT_ARTIFACTS") {
+            let dest = Path::new(&keep).join("demo-fault-report");
+            std::fs::create_dir_all(&dest).unwrap();
+            std::fs::copy(&page, dest.join("report.html")).unwrap();
+            std::fs::copy(&shot, dest.join(name)).unwrap();
+        }
     }
 }
 

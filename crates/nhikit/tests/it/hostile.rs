@@ -1,8 +1,10 @@
 //! Hostile HTTP targets (issue 8): a server that hangs, drips its answer a byte at a time,
 //! sends an endless body, invalid UTF-8, the wrong content type, HTTP 500s, closes the
 //! connection, or dies mid-run. Both runners (`conform` through the HTTP adapter, `load`
-//! through its own client) must finish within their timeouts with error results, write their
-//! reports and exit 1. The process adapter's hostile children are in `conform_targets.rs`.
+//! through its own client) must finish within their timeouts and exit 1: a target that gives no
+//! answer at all is refused by the probe before the run (issue 22); one that answers badly, or
+//! dies mid-run, gives error results and reports. The process adapter's hostile children are in
+//! `conform_targets.rs`.
 
 use crate::{nhikit, text};
 use std::io::{BufRead, BufReader, Read, Write};
@@ -113,8 +115,42 @@ fn totals(report_dir: &Path) -> serde_json::Value {
     serde_json::from_str::<serde_json::Value>(&text).unwrap()["totals"].clone()
 }
 
-/// Two scenarios through the HTTP adapter with a 1-second timeout: error results, reports
-/// written, exit 1, no hang.
+/// A target that does not answer at all (hangs, drips past the timeout, closes, sends an
+/// unreadable or endless body) is refused by the probe before the run (issue 22): one message,
+/// exit 1, no scenario run, well within the timeouts.
+fn conform_refuses(mode: Mode) {
+    let url = hostile_server(mode);
+    let tmp = tempfile::tempdir().unwrap();
+    let report = tmp.path().join("r");
+    let started = Instant::now();
+    let o = nhikit(&[
+        "conform",
+        "--target",
+        &url,
+        "--timeout",
+        "1",
+        "--report",
+        report.to_str().unwrap(),
+    ]);
+    let t = text(&o);
+    assert_eq!(o.status.code(), Some(1), "{mode:?}: {t}");
+    assert!(
+        t.contains("does not answer") && t.contains("no scenario was run"),
+        "{mode:?}: {t}"
+    );
+    assert!(
+        !report.join("report.json").exists(),
+        "{mode:?}: nothing ran"
+    );
+    assert!(
+        started.elapsed() < Duration::from_secs(20),
+        "{mode:?}: took {:?}",
+        started.elapsed()
+    );
+}
+
+/// Two scenarios through the HTTP adapter with a 1-second timeout against a target that
+/// answers, badly: error results, reports written, exit 1, no hang.
 fn conform_against(mode: Mode) {
     let url = hostile_server(mode);
     let tmp = tempfile::tempdir().unwrap();
@@ -200,22 +236,22 @@ fn error_kinds(r: &serde_json::Value) -> Vec<String> {
 
 #[test]
 fn conform_survives_a_target_that_hangs() {
-    conform_against(Mode::Hang);
+    conform_refuses(Mode::Hang);
 }
 
 #[test]
 fn conform_survives_a_target_that_drips() {
-    conform_against(Mode::Drip);
+    conform_refuses(Mode::Drip);
 }
 
 #[test]
 fn conform_survives_an_endless_body() {
-    conform_against(Mode::Endless);
+    conform_refuses(Mode::Endless);
 }
 
 #[test]
 fn conform_survives_invalid_utf8() {
-    conform_against(Mode::InvalidUtf8);
+    conform_refuses(Mode::InvalidUtf8);
 }
 
 #[test]
@@ -230,19 +266,16 @@ fn conform_survives_server_errors() {
 
 #[test]
 fn conform_survives_closed_connections() {
-    conform_against(Mode::Close);
+    conform_refuses(Mode::Close);
 }
 
 #[test]
 fn load_survives_every_hostile_mode() {
-    let expected = [
-        (Mode::Hang, "timeout"),
-        (Mode::Drip, "timeout"),
+    // Answers, badly: the run goes on and counts the errors by kind.
+    for (mode, kind) in [
         (Mode::Endless, "body_too_large"),
         (Mode::ServerError, "http_500"),
-        (Mode::Close, "io"),
-    ];
-    for (mode, kind) in expected {
+    ] {
         let url = hostile_server(mode);
         let r = load_against(&url, &format!("{mode:?}"), || {});
         let kinds = error_kinds(&r);
@@ -250,6 +283,34 @@ fn load_survives_every_hostile_mode() {
             kinds.iter().any(|k| k == kind),
             "{mode:?}: kinds {kinds:?}, want {kind}"
         );
+    }
+    // No answer at all: the probe refuses the target before the run (issue 22).
+    for mode in [Mode::Hang, Mode::Drip, Mode::Close] {
+        let url = hostile_server(mode);
+        let tmp = tempfile::tempdir().unwrap();
+        let scenario = tmp.path().join("s.toml");
+        std::fs::write(
+            &scenario,
+            "name = \"hostile\"\n[workload]\nmodel = \"closed\"\nvus = 2\nduration = \"2s\"\n\
+             timeout = \"1s\"\n[mix]\nhealth = 1\n",
+        )
+        .unwrap();
+        let out = tmp.path().join("results.json");
+        let started = Instant::now();
+        let o = nhikit(&[
+            "load",
+            "--scenario",
+            scenario.to_str().unwrap(),
+            "--target",
+            &url,
+            "--out",
+            out.to_str().unwrap(),
+        ]);
+        let t = text(&o);
+        assert_eq!(o.status.code(), Some(1), "{mode:?}: {t}");
+        assert!(t.contains("does not answer"), "{mode:?}: {t}");
+        assert!(!out.exists(), "{mode:?}: no run, no results");
+        assert!(started.elapsed() < Duration::from_secs(20), "{mode:?}");
     }
 }
 

@@ -14,6 +14,7 @@ mod crypto;
 mod demo;
 mod deps;
 mod engines;
+mod first_hour;
 mod generate;
 mod hostile;
 mod id;

@@ -8,25 +8,33 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 #[test]
-fn list_faults_prints_the_fifteen_names() {
+fn list_faults_prints_the_fifteen_names_and_what_each_breaks() {
     let o = nhikit(&["serve", "--list-faults"]);
     assert!(o.status.success(), "{}", text(&o));
-    let names: Vec<String> = String::from_utf8(o.stdout)
+    // Each line: the name, two spaces or more, the defect.
+    let listed: Vec<(String, String)> = String::from_utf8(o.stdout)
         .unwrap()
         .lines()
-        .map(str::to_owned)
+        .map(|l| {
+            let (name, defect) = l.split_once("  ").unwrap();
+            (name.to_owned(), defect.trim().to_owned())
+        })
         .collect();
-    // The fault table of docs/target-interface.md.
+    // The fault table of docs/target-interface.md: name and defect columns.
     let doc = std::fs::read_to_string(workspace().join("docs/target-interface.md")).unwrap();
-    let documented: Vec<&str> = doc
+    let documented: Vec<(String, String)> = doc
         .lines()
         .skip_while(|l| !l.starts_with("## Seeded faults"))
         .skip(1)
         .take_while(|l| !l.starts_with("## "))
-        .filter_map(|l| l.strip_prefix("| `")?.split('`').next())
+        .filter_map(|l| {
+            let mut cells = l.strip_prefix("| `")?.split(" | ");
+            let name = cells.next()?.trim_end_matches('`');
+            Some((name.to_owned(), cells.next()?.trim().to_owned()))
+        })
         .collect();
-    assert_eq!(names.len(), 15);
-    assert_eq!(names, documented);
+    assert_eq!(listed.len(), 15);
+    assert_eq!(listed, documented);
 }
 
 #[test]
