@@ -13,6 +13,7 @@ mod demo;
 mod deps;
 mod engines;
 mod generate;
+mod golden;
 mod hostile;
 mod id;
 mod load;
