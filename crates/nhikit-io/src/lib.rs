@@ -24,7 +24,7 @@ mod text;
 
 pub use dataset::{
     DatasetWriter, NHIKIT_VERSION, OutputLock, PartSummary, PartWriter, Partition, PartitionLevel,
-    UnknownPartitionLevel, WriterOptions,
+    UnknownPartitionLevel, WriterOptions, part_paths, part_stem,
 };
 pub use error::{Error, Result};
 pub use format::{Format, parse_encoding, parse_format_list};
