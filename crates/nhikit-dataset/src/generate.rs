@@ -141,12 +141,11 @@ fn write_unit(
         .iter()
         .map(|e| writer.part(e, partition, number))
         .collect::<Result<Vec<_>, _>>()?;
-    let mut sinks = extra_sinks(
+    let sinks = &mut extra_sinks(
         &entities,
         writers.iter_mut().map(|w| w as &mut dyn RowWriter),
     );
-    let counts = generator.write_part_with(&unit.part, &mut h, &mut p, &mut q, &mut sinks);
-    drop(sinks);
+    let counts = generator.write_part_with(&unit.part, &mut h, &mut p, &mut q, sinks);
     h.finish()?;
     p.finish()?;
     q.finish()?;

@@ -630,7 +630,7 @@ fn verify_work(
     for ((e, rows), (_, stem)) in generated.iter().zip(&keys) {
         if scratch.is_none() {
             out.regenerated += rows.len() as u64;
-            if rows.len() > 0 {
+            if !rows.is_empty() {
                 out.firsts
                     .push((e.id.clone(), stem.clone(), rows.row(0).to_vec()));
             }

@@ -290,8 +290,8 @@ fn with_names(given: &[String], extras: Extras) -> Vec<String> {
         profile: extras.profile,
         ..Extras::default()
     };
-    let names = given.iter().flat_map(|n| n.split(','));
-    if names.map(|n| selected.add(n, window)).all(|known| known) && selected == extras {
+    let mut names = given.iter().flat_map(|n| n.split(','));
+    if names.all(|n| selected.add(n, window)) && selected == extras {
         return given.to_vec();
     }
     let b = extras.benefits;
