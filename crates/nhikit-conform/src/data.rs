@@ -442,7 +442,8 @@ pub fn generate(
     )
 }
 
-/// [`generate`] with a population profile (`nhikit gen --profile`).
+/// [`generate`] with a population profile (`nhikit gen --profile`). The manifest records the
+/// run ([`nhikit_dataset::RunSpec`]), so `nhikit verify` regenerates the dataset.
 pub fn generate_profile(
     dir: &Path,
     seed: u64,
@@ -454,52 +455,24 @@ pub fn generate_profile(
         path: dir.to_path_buf(),
         reason,
     };
-    let schema = nhikit_schema::embedded().map_err(|e| fail(e.to_string()))?;
-    let reference = nhikit_synth::Reference::embedded().map_err(|e| fail(e.to_string()))?;
-    let options = nhikit_synth::Options {
+    let spec = nhikit_dataset::RunSpec {
         seed,
         households,
         municipalities: municipalities.to_vec(),
-        ..nhikit_synth::Options::default()
-    };
-    let g = nhikit_synth::Generator::new(&reference, &options)
-        .and_then(|g| {
-            g.with_extras(nhikit_synth::Extras {
-                profile,
-                ..nhikit_synth::Extras::default()
-            })
-        })
-        .map_err(|e| fail(e.to_string()))?;
-    let w = DatasetWriter::create(
-        dir,
-        &schema,
-        WriterOptions {
-            formats: vec![Format::Jsonl, Format::Csv],
-            ..WriterOptions::default()
+        formats: vec![Format::Jsonl, Format::Csv],
+        extras: nhikit_synth::Extras {
+            profile,
+            ..nhikit_synth::Extras::default()
         },
-    )
-    .map_err(|e| fail(e.to_string()))?;
-    let io = |e: nhikit_io::Error| fail(e.to_string());
-    let mut ins = w.table_part("insurer", 0).map_err(io)?;
-    g.write_insurers(&mut ins);
-    ins.finish().map_err(io)?;
-    for part in &g.plan().parts {
-        let partition = Partition::prefecture(part.prefecture);
-        let mut h = w.part("household", &partition, part.number).map_err(io)?;
-        let mut p = w.part("person", &partition, part.number).map_err(io)?;
-        let mut q = w
-            .part("qualification", &partition, part.number)
-            .map_err(io)?;
-        g.write_part(part, &mut h, &mut p, &mut q);
-        h.finish().map_err(io)?;
-        p.finish().map_err(io)?;
-        q.finish().map_err(io)?;
-    }
-    w.finish(ManifestInfo {
-        seed,
-        ..ManifestInfo::default()
-    })
-    .map_err(io)?;
+        ..nhikit_dataset::RunSpec::default()
+    };
+    let schema = nhikit_schema::embedded().map_err(|e| fail(e.to_string()))?;
+    let options = WriterOptions {
+        formats: spec.formats.clone(),
+        ..WriterOptions::default()
+    };
+    let w = DatasetWriter::create(dir, &schema, options).map_err(|e| fail(e.to_string()))?;
+    nhikit_dataset::generate(&spec, w, 1, &|_, _| {}).map_err(|e| fail(e.to_string()))?;
     Ok(())
 }
 

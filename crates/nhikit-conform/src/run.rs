@@ -16,7 +16,7 @@ use serde_json::{Value, json};
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 /// A target shared between the runner's threads.
@@ -132,33 +132,19 @@ impl Runner {
         options: &RunOptions,
         done: &(dyn Fn(&ScenarioResult) + Sync),
     ) -> Vec<ScenarioResult> {
-        let next = AtomicUsize::new(0);
-        let slots: Vec<std::sync::Mutex<Option<ScenarioResult>>> = scenarios
-            .iter()
-            .map(|_| std::sync::Mutex::new(None))
-            .collect();
-        std::thread::scope(|scope| {
-            for _ in 0..options.jobs.clamp(1, scenarios.len().max(1)) {
-                scope.spawn(|| {
-                    loop {
-                        if options.stopped() {
-                            break;
-                        }
-                        let i = next.fetch_add(1, Ordering::Relaxed);
-                        let Some(s) = scenarios.get(i) else { break };
-                        let r = run_scenario(s, connect, &self.cache, &self.oracle, options);
-                        done(&r);
-                        if let Ok(mut slot) = slots[i].lock() {
-                            *slot = Some(r);
-                        }
-                    }
-                });
+        nhikit_dataset::for_each_parallel(scenarios, options.jobs, |s| {
+            // Interrupted: the scenarios not yet started are not run (the report lists them).
+            if options.stopped() {
+                return Ok(None);
             }
-        });
-        slots
-            .into_iter()
-            .filter_map(|m| m.into_inner().ok().flatten())
-            .collect()
+            let r = run_scenario(s, connect, &self.cache, &self.oracle, options);
+            done(&r);
+            Ok::<_, std::convert::Infallible>(Some(r))
+        })
+        .unwrap_or_else(|never| match never {})
+        .into_iter()
+        .flatten()
+        .collect()
     }
 }
 

@@ -111,6 +111,35 @@ impl Partition {
     }
 }
 
+/// Where part `part` goes below `FORMAT/TABLE/`, without extension:
+/// `prefecture=PP[/municipality=CCCCCC]/part-NNNNN`, or `part-NNNNN` without a partition.
+pub fn part_stem(partition: Option<&Partition>, part: u32) -> Result<String> {
+    Ok(match partition {
+        Some(p) => format!("{}/part-{part:05}", p.dir()?),
+        None => format!("part-{part:05}"),
+    })
+}
+
+/// Every file a part of `entity` with path stem `stem` ([`part_stem`]) is written to, in
+/// `formats` order: `FORMAT/ENTITY/STEM.EXT`, and for CSV `csv/LAYOUT/STEM.csv` per layout of
+/// the entity.
+pub fn part_paths(schema: &Schema, entity: &str, stem: &str, formats: &[Format]) -> Vec<String> {
+    let mut out = Vec::new();
+    for &f in formats {
+        match f {
+            Format::Csv => out.extend(
+                schema
+                    .layouts
+                    .iter()
+                    .filter(|l| l.entity == entity)
+                    .map(|l| f.part_path(&l.id, stem)),
+            ),
+            _ => out.push(f.part_path(entity, stem)),
+        }
+    }
+    out
+}
+
 /// How finely `nhikit gen` partitions its output directories (Hive style, read as columns by
 /// DuckDB, pyarrow and Spark).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -131,20 +160,6 @@ impl PartitionLevel {
         match self {
             PartitionLevel::Prefecture => "prefecture",
             PartitionLevel::Municipality => "municipality",
-        }
-    }
-
-    /// The level recorded in a manifest's options (`options.partition`), `prefecture` when
-    /// absent (datasets written before the option existed).
-    pub fn of_options(
-        options: &serde_json::Value,
-    ) -> std::result::Result<PartitionLevel, UnknownPartitionLevel> {
-        match options.get("partition") {
-            None | Some(serde_json::Value::Null) => Ok(PartitionLevel::Prefecture),
-            Some(serde_json::Value::String(s)) => s.parse(),
-            Some(other) => Err(UnknownPartitionLevel {
-                name: other.to_string(),
-            }),
         }
     }
 }
@@ -420,11 +435,7 @@ impl DatasetWriter {
             .ok_or_else(|| Error::UnknownEntity {
                 entity: entity_id.to_owned(),
             })?;
-        let dir = match partition {
-            Some(p) => format!("{}/", p.dir()?),
-            None => String::new(),
-        };
-        let stem = format!("{dir}part-{part:05}");
+        let stem = part_stem(partition, part)?;
         let key = format!("{entity_id}/{stem}");
         {
             let mut state = self.shared.lock();
@@ -977,7 +988,7 @@ impl PartWriter {
         for &format in &options.formats {
             match format {
                 Format::Parquet => {
-                    let rel = format!("parquet/{entity}/{stem}.parquet");
+                    let rel = Format::Parquet.part_path(&entity, stem);
                     let file = create_file(&tmp, &rel, self.encryptor.as_deref())?;
                     let mut props = WriterProperties::builder()
                         .set_compression(Compression::ZSTD(ZstdLevel::default()))
@@ -1003,7 +1014,7 @@ impl PartWriter {
                     self.parquet = Some((rel, writer));
                 }
                 Format::Arrow => {
-                    let rel = format!("arrow/{entity}/{stem}.arrow");
+                    let rel = Format::Arrow.part_path(&entity, stem);
                     let file = create_file(&tmp, &rel, self.encryptor.as_deref())?;
                     let arrow_err = |source| Error::Arrow {
                         file: rel.clone(),
@@ -1022,7 +1033,7 @@ impl PartWriter {
                 }
                 Format::Csv => {
                     for (i, layout) in self.plan.layouts.iter().enumerate() {
-                        let rel = format!("csv/{}/{stem}.csv", layout.id);
+                        let rel = Format::Csv.part_path(&layout.id, stem);
                         self.csv.push(CsvSink::create(
                             &tmp,
                             rel,
@@ -1033,7 +1044,7 @@ impl PartWriter {
                     }
                 }
                 Format::Jsonl => {
-                    let rel = format!("jsonl/{entity}/{stem}.jsonl");
+                    let rel = Format::Jsonl.part_path(&entity, stem);
                     self.jsonl = Some(JsonlSink::create(
                         &tmp,
                         rel,

@@ -38,6 +38,12 @@ impl Format {
     pub fn extension(self) -> &'static str {
         self.name()
     }
+
+    /// A data file's path in a dataset: `FORMAT/TABLE/STEM.EXT`, where the table is the
+    /// entity (or for CSV the layout) and the stem [`crate::part_stem`].
+    pub fn part_path(self, table: &str, stem: &str) -> String {
+        format!("{}/{table}/{stem}.{}", self.name(), self.extension())
+    }
 }
 
 impl fmt::Display for Format {

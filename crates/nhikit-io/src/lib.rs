@@ -24,7 +24,8 @@ mod text;
 
 pub use dataset::{
     DatasetWriter, NHIKIT_VERSION, OutputLock, PartSummary, PartWriter, Partition, PartitionLevel,
-    UnknownPartitionLevel, WriterOptions, register_partial, remove_partials, unregister_partial,
+    UnknownPartitionLevel, WriterOptions, part_paths, part_stem, register_partial, remove_partials,
+    unregister_partial,
 };
 pub use error::{Error, Result};
 pub use format::{Format, parse_encoding, parse_format_list};

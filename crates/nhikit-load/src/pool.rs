@@ -4,8 +4,9 @@
 use crate::Error;
 use crate::scenario::PoolSpec;
 use nhikit_core::date::NaiveDate;
+use nhikit_dataset::RunSpec;
 use nhikit_schema::RowWriter;
-use nhikit_synth::{Generator, Options, Reference};
+use nhikit_synth::Reference;
 use std::path::{Path, PathBuf};
 
 /// A household key: 地方公共団体コード + 世帯番号.
@@ -92,15 +93,11 @@ impl Pool {
     /// pool.
     pub fn generate(spec: &PoolSpec, write: bool, tmp: Option<&Path>) -> Result<Pool, Error> {
         let as_of = spec.as_of_date().map_err(Error::Usage)?;
-        let reference = Reference::embedded().map_err(|e| Error::Pool(e.to_string()))?;
-        let options = Options {
-            seed: spec.seed,
-            households: spec.households,
-            municipalities: spec.municipalities.clone(),
-            as_of,
-        };
-        let generator =
-            Generator::new(&reference, &options).map_err(|e| Error::Pool(e.to_string()))?;
+        let run = run_spec(spec, as_of);
+        let reference = Reference::shared().map_err(|e| Error::Pool(e.to_string()))?;
+        let generator = run
+            .generator(reference)
+            .map_err(|e| Error::Pool(e.to_string()))?;
         let (mut h, mut q) = (Keys::default(), Keys::default());
         for part in &generator.plan().parts {
             generator.write_part(part, &mut h, &mut Discard, &mut q);
@@ -135,7 +132,7 @@ impl Pool {
             }
             .map_err(|e| Error::Pool(format!("creating a temporary directory: {e}")))?;
             let out = dir.path().join("dataset");
-            write_dataset(&generator, &out, spec)?;
+            write_dataset(&run, &out)?;
             pool.dataset = Some(out);
             pool._dir = Some(dir);
         }
@@ -143,46 +140,28 @@ impl Pool {
     }
 }
 
-fn write_dataset(generator: &Generator<'_>, out: &Path, spec: &PoolSpec) -> Result<(), Error> {
-    use nhikit_io::{DatasetWriter, GeneratorInfo, ManifestInfo, Partition, WriterOptions};
-    let io = |e: nhikit_io::Error| Error::Pool(format!("writing {}: {e}", out.display()));
-    let schema = nhikit_schema::embedded().map_err(|e| Error::Pool(e.to_string()))?;
-    let writer = DatasetWriter::create(out, &schema, WriterOptions::default()).map_err(io)?;
-    let mut w = writer.table_part("insurer", 0).map_err(io)?;
-    generator.write_insurers(&mut w);
-    w.finish().map_err(io)?;
-    for part in &generator.plan().parts {
-        let partition = Partition::prefecture(part.prefecture);
-        let mut h = writer
-            .part("household", &partition, part.number)
-            .map_err(io)?;
-        let mut p = writer.part("person", &partition, part.number).map_err(io)?;
-        let mut q = writer
-            .part("qualification", &partition, part.number)
-            .map_err(io)?;
-        generator.write_part(part, &mut h, &mut p, &mut q);
-        h.finish().map_err(io)?;
-        p.finish().map_err(io)?;
-        q.finish().map_err(io)?;
+/// The run of the pool's dataset: the pool's seed, size, municipalities and date, Parquet,
+/// recorded in its manifest (`written_by: nhikit load`) so that `nhikit verify` regenerates it.
+fn run_spec(spec: &PoolSpec, as_of: NaiveDate) -> RunSpec {
+    RunSpec {
+        seed: spec.seed,
+        households: spec.households,
+        municipalities: spec.municipalities.clone(),
+        as_of,
+        written_by: Some("nhikit load".into()),
+        ..RunSpec::default()
     }
-    writer
-        .finish(ManifestInfo {
-            generator: GeneratorInfo {
-                name: "nhikit-synth".into(),
-                output_version: nhikit_synth::OUTPUT_VERSION,
-            },
-            seed: spec.seed,
-            options: serde_json::json!({
-                "households": spec.households,
-                "municipalities": spec.municipalities,
-                "as_of": spec.as_of,
-                "formats": ["parquet"],
-                "written_by": "nhikit load",
-            }),
-            shard: None,
-            created: None,
-        })
-        .map_err(io)?;
+}
+
+fn write_dataset(run: &RunSpec, out: &Path) -> Result<(), Error> {
+    let fail = |e: &dyn std::fmt::Display| Error::Pool(format!("writing {}: {e}", out.display()));
+    let schema = nhikit_schema::embedded().map_err(|e| Error::Pool(e.to_string()))?;
+    let options = nhikit_io::WriterOptions {
+        formats: run.formats.clone(),
+        ..nhikit_io::WriterOptions::default()
+    };
+    let writer = nhikit_io::DatasetWriter::create(out, &schema, options).map_err(|e| fail(&e))?;
+    nhikit_dataset::generate(run, writer, 1, &|_, _| {}).map_err(|e| fail(&e))?;
     Ok(())
 }
 
@@ -213,5 +192,29 @@ mod tests {
                 .iter()
                 .all(|p| pool.households.iter().any(|h| h.lgcode == p.lgcode))
         );
+    }
+
+    #[test]
+    fn the_written_pool_records_its_run_and_verifies() {
+        let spec = PoolSpec {
+            households: 40,
+            seed: 5,
+            municipalities: vec!["131016".into()],
+            ..PoolSpec::default()
+        };
+        let tmp = tempfile::tempdir().unwrap();
+        let pool = Pool::generate(&spec, true, Some(tmp.path())).unwrap();
+        let dir = pool.dataset.clone().unwrap();
+        let manifest = nhikit_io::Manifest::read(&dir).unwrap();
+        assert_eq!(manifest.options["written_by"], "nhikit load");
+        assert!(manifest.options["rng_algorithm_version"].is_u64());
+        let schema = nhikit_schema::embedded().unwrap();
+        let report =
+            nhikit_dataset::verify(&dir, &schema, &nhikit_dataset::VerifyOptions::default())
+                .unwrap();
+        assert!(report.is_ok(), "{:#?}", report.findings);
+        // Households, persons and qualifications were regenerated and compared.
+        assert!(report.records_regenerated > 3 * 40, "{report:?}");
+        assert_eq!(report.records_compared, report.records_regenerated);
     }
 }

@@ -3,7 +3,8 @@
 //!
 //! - [`verify()`]: provenance — every file's SHA-256 against the manifest, and every record
 //!   regenerated from the manifest's seed and options and compared with the files (`nhikit
-//!   verify`).
+//!   verify`); it lives in nhikit-dataset beside the generator's run spec and is re-exported
+//!   here.
 //! - [`scan()`]: leak scan — reads a target system's export and reports every record that is
 //!   not a synthetic record of the dataset: a possible real person in a test environment
 //!   (`nhikit scan`).
@@ -55,13 +56,11 @@ pub use operators::{
 mod error;
 mod keys;
 pub use keys::{AuditKey, config_dir, default_key_path, new_dataset_id, random_seed};
-mod provenance;
-mod records;
 mod scan;
 pub use scan::{Mapping, ScanOptions, ScanReport, Suspect, scan};
 
 pub use error::{Error, Result};
-pub use provenance::{Finding, FindingKind, VerifyOptions, VerifyReport, verify};
+pub use nhikit_dataset::{Finding, FindingKind, VerifyOptions, VerifyReport, verify};
 
 /// A crash injected for tests of crash recovery: in debug builds, when `NHIKIT_FAULT` names
 /// this point, the process aborts here as `kill -9` would stop it (no destructor runs).

@@ -8,18 +8,16 @@
 //! it is reported as a [`Suspect`].
 
 use crate::error::{Error, Result};
-use crate::records::{FlatRows, Regeneration};
+use nhikit_dataset::{FlatRows, RunSpec, for_each_parallel};
 use nhikit_io::contain::Root;
 use nhikit_io::{MANIFEST_FILE, Manifest};
 use nhikit_schema::{Entity, Schema, Value};
-use nhikit_synth::{Generator, Reference};
+use nhikit_synth::Reference;
 use serde::Deserialize;
 use std::collections::{BTreeMap, HashMap};
 use std::fmt;
 use std::io::BufRead;
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
-use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// Which export column holds which `person` item.
 ///
@@ -131,7 +129,7 @@ pub fn scan(
         manifest_path.to_path_buf()
     };
     let manifest = read_manifest_file(&manifest_file)?;
-    let regen = Regeneration::from_manifest(&manifest, &manifest_file)?;
+    let spec = RunSpec::regenerable(&manifest, &manifest_file)?;
     let person = schema.entity("person").ok_or_else(|| Error::NotADataset {
         path: manifest_file.clone(),
         reason: "the schema has no `person` entity".into(),
@@ -182,48 +180,37 @@ pub fn scan(
         .collect();
     let compared: Vec<usize> = mapped.iter().map(|m| m.1).collect();
 
-    // Regenerate the persons, keeping the compared items only.
-    let reference = Reference::shared()?;
-    // The profile and the history change the persons; incomes and assessments do not.
-    let persons_only = nhikit_synth::Extras {
-        profile: regen.extras.profile,
-        history: regen.extras.history,
-        ..nhikit_synth::Extras::default()
+    // Regenerate the persons, keeping the compared items only. The profile and the history
+    // change the persons; incomes and assessments do not.
+    let persons_only = RunSpec {
+        extras: nhikit_synth::Extras {
+            profile: spec.extras.profile,
+            history: spec.extras.history,
+            ..nhikit_synth::Extras::default()
+        },
+        ..spec.clone()
     };
-    let generator = Generator::new(reference, &regen.options)?.with_extras(persons_only)?;
-    let parts: Vec<&nhikit_synth::Part> = generator.plan().parts_of(regen.shard).collect();
-    let next = AtomicUsize::new(0);
-    let chunks: Mutex<Vec<(usize, Vec<Vec<String>>)>> = Mutex::new(Vec::new());
+    let generator = persons_only.generator(Reference::shared()?)?;
+    let parts: Vec<&nhikit_synth::Part> = generator.plan().parts_of(spec.shard).collect();
     let (h_width, q_width) = (
         schema.entity("household").map_or(1, |e| e.items.len()),
         schema.entity("qualification").map_or(1, |e| e.items.len()),
     );
-    std::thread::scope(|scope| {
-        for _ in 0..options.threads.max(1).min(parts.len().max(1)) {
-            scope.spawn(|| {
-                loop {
-                    let i = next.fetch_add(1, Ordering::Relaxed);
-                    let Some(part) = parts.get(i) else { break };
-                    let mut h = Discard::new(h_width);
-                    let mut q = Discard::new(q_width);
-                    let mut p = FlatRows::new(person.items.len());
-                    generator.write_part(part, &mut h.0, &mut p, &mut q.0);
-                    let rows = (0..p.len())
-                        .map(|r| {
-                            let row = p.row(r);
-                            compared.iter().map(|&c| text(&row[c])).collect()
-                        })
-                        .collect();
-                    if let Ok(mut all) = chunks.lock() {
-                        all.push((i, rows));
-                    }
-                }
-            });
-        }
-    });
-    let mut chunks = chunks.into_inner().unwrap_or_default();
-    chunks.sort_by_key(|c| c.0);
-    let persons: Vec<Vec<String>> = chunks.into_iter().flat_map(|c| c.1).collect();
+    let chunks = for_each_parallel(&parts, options.threads, |part| {
+        let mut h = Discard::new(h_width);
+        let mut q = Discard::new(q_width);
+        let mut p = FlatRows::new(person.items.len());
+        generator.write_part(part, &mut h.0, &mut p, &mut q.0);
+        let rows: Vec<Vec<String>> = (0..p.len())
+            .map(|r| {
+                let row = p.row(r);
+                compared.iter().map(|&c| text(&row[c])).collect()
+            })
+            .collect();
+        Ok::<_, std::convert::Infallible>(rows)
+    })
+    .unwrap_or_else(|never| match never {});
+    let persons: Vec<Vec<String>> = chunks.into_iter().flatten().collect();
     // The key's positions among the compared items.
     let key_pos: Vec<usize> = key_items
         .iter()

@@ -30,12 +30,12 @@ pub struct VerifyArgs {
 pub fn run(args: VerifyArgs) -> anyhow::Result<ExitCode> {
     let started = Instant::now();
     let schema = crate::schema_cmd::load(args.schemas.as_deref())?;
-    let mut options = nhikit_safety::VerifyOptions::default();
+    let mut options = nhikit_dataset::VerifyOptions::default();
     if let Some(t) = args.threads {
         options.threads = t.max(1);
     }
     let spinner = crate::out::spinner(&format!("verifying {}", args.dir.display()));
-    let report = nhikit_safety::verify(&args.dir, &schema, &options);
+    let report = nhikit_dataset::verify(&args.dir, &schema, &options);
     spinner.finish_and_clear();
     let report = report.map_err(|e| anyhow::anyhow!("{}: {e}", args.dir.display()))?;
     if args.json {

@@ -8,6 +8,7 @@ mod faults;
 mod loading;
 mod property;
 mod reports;
+mod verified;
 
 use nhikit_conform::{Catalog, RunOptions, Runner, Scenario, ScenarioResult, SharedTarget};
 use nhikit_reference::{Fault, Reference};

@@ -124,11 +124,9 @@ pub fn validate(dir: &Path, schema: &Schema) -> Result<Report, Error> {
             message: m.problem(),
         });
     }
-    let as_of = manifest
-        .options
-        .get("as_of")
-        .and_then(|v| v.as_str())
-        .and_then(|t| NaiveDate::parse_from_str(t, "%Y-%m-%d").ok());
+    // A manifest whose options do not read is still checked, without the dated rules.
+    let spec = crate::RunSpec::from_manifest(&manifest, root.path()).ok();
+    let as_of = spec.as_ref().map(|s| s.as_of);
     // Read one format: the first of parquet, arrow, jsonl, csv that the dataset has.
     let format = [Format::Parquet, Format::Arrow, Format::Jsonl, Format::Csv]
         .into_iter()
@@ -142,15 +140,8 @@ pub fn validate(dir: &Path, schema: &Schema) -> Result<Report, Error> {
             .iter()
             .any(|e| e.entity == qualification_event::ENTITY),
         window: {
-            let year = |k: &str| {
-                manifest
-                    .options
-                    .get("history")
-                    .and_then(|h| h.get(k))
-                    .and_then(|v| v.as_i64())
-                    .and_then(|y| i32::try_from(y).ok())
-            };
-            history_window(year("from"), year("to"), as_of)
+            let history = spec.as_ref().and_then(|s| s.extras.history);
+            history_window(history.map(|w| w.from), history.map(|w| w.to), as_of)
         },
         ..Keys::default()
     };

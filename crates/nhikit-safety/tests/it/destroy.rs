@@ -15,7 +15,7 @@ fn destroys_a_dataset_and_the_record_verifies() {
     let schema = nhikit_schema::embedded().unwrap();
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().join("d");
-    generate(&dir, &schema, &options(7, 40), "parquet,csv", None);
+    generate(&dir, &schema, &options(7, 40), "parquet,csv");
     let id = dataset_id(&dir).unwrap();
     let manifest = nhikit_io::Manifest::read(&dir).unwrap();
     let log = crate::keyed(tmp.path().join("audit.jsonl"));
@@ -44,7 +44,7 @@ fn refuses_a_directory_that_is_not_a_dataset_or_has_extra_files() {
     assert!(destroy(&plain, &opts("alice"), &log).is_err());
     assert!(plain.join("precious.txt").exists());
     let dir = tmp.path().join("d");
-    generate(&dir, &schema, &options(7, 20), "jsonl", None);
+    generate(&dir, &schema, &options(7, 20), "jsonl");
     std::fs::write(dir.join("notes.txt"), "mine").unwrap();
     let err = destroy(&dir, &opts("alice"), &log).unwrap_err();
     assert!(err.to_string().contains("does not list"), "{err}");
@@ -57,7 +57,7 @@ fn two_person_destruction_needs_a_distinct_second_operator() {
     let tmp = tempfile::tempdir().unwrap();
     let log = crate::keyed(tmp.path().join("audit.jsonl"));
     let dir = tmp.path().join("d");
-    generate(&dir, &schema, &options(7, 20), "jsonl", None);
+    generate(&dir, &schema, &options(7, 20), "jsonl");
     let mut o = opts("alice");
     o.two_person = true;
     assert!(destroy(&dir, &o, &log).is_err());

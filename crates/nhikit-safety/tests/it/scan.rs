@@ -25,9 +25,9 @@ fn finds_exactly_the_planted_records_in_a_reordered_csv_subset() {
     let schema = nhikit_schema::embedded().unwrap();
     let tmp = tempfile::tempdir().unwrap();
     let (ours, theirs) = (tmp.path().join("ours"), tmp.path().join("theirs"));
-    generate(&ours, &schema, &options(7, 150), "csv", None);
+    generate(&ours, &schema, &options(7, 150), "csv");
     // Real-looking records that are not ours: the same model with another seed.
-    generate(&theirs, &schema, &options(8, 20), "csv", None);
+    generate(&theirs, &schema, &options(8, 20), "csv");
     let mine = person_rows(&ours);
     let planted = person_rows(&theirs);
     // person_csv columns: 0 lgcode, 1 address_number, 3 mynumber, 4 name, 5 kana, 7 birth, 8 sex.
@@ -79,7 +79,7 @@ fn default_mapping_reads_nhikit_jsonl_and_needs_a_key() {
     let schema = nhikit_schema::embedded().unwrap();
     let tmp = tempfile::tempdir().unwrap();
     let ours = tmp.path().join("ours");
-    generate(&ours, &schema, &options(7, 60), "jsonl", None);
+    generate(&ours, &schema, &options(7, 60), "jsonl");
     let file = ours.join("jsonl/person/prefecture=13/part-00000.jsonl");
     let report = scan(
         &file,

@@ -641,3 +641,38 @@ fn corrupt_matching(
     }
     panic!("no {entity} record to corrupt");
 }
+
+#[test]
+fn zero_households_and_a_file_in_the_way_are_refused_with_the_reason() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("x");
+    let o = nhikit(&["gen", "--households", "0", "--out", out.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    assert!(text(&o).contains("at least 1 household"), "{}", text(&o));
+    assert!(!out.exists());
+
+    let file = tmp.path().join("afile");
+    std::fs::write(&file, "x").unwrap();
+    let o = nhikit(&["gen", "--households", "5", "--out", file.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    let t = text(&o);
+    assert!(t.contains("afile") && t.contains("a file is there"), "{t}");
+    assert!(t.contains("--overwrite"), "{t}");
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), "x");
+
+    let sub = file.join("sub");
+    let o = nhikit(&["gen", "--households", "5", "--out", sub.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    assert!(
+        text(&o).contains(&format!("{} is a file", file.display())),
+        "{}",
+        text(&o)
+    );
+
+    let full = tmp.path().join("full");
+    std::fs::create_dir(&full).unwrap();
+    std::fs::write(full.join("keep.txt"), "x").unwrap();
+    let o = nhikit(&["gen", "--households", "5", "--out", full.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    assert!(text(&o).contains("add --overwrite"), "{}", text(&o));
+}

@@ -16,6 +16,7 @@ mod deps;
 mod engines;
 mod first_hour;
 mod generate;
+mod golden;
 mod hostile;
 mod id;
 mod load;

@@ -1,7 +1,7 @@
 //! `verify`: fresh output of every format passes; each kind of alteration is found and named.
 
-use crate::{generate, options};
-use nhikit_safety::{FindingKind, VerifyOptions, VerifyReport, verify};
+use crate::{generate_tampered, spec, writer};
+use nhikit_dataset::{FindingKind, VerifyOptions, VerifyReport, generate, verify};
 use std::path::Path;
 
 fn run(dir: &Path) -> VerifyReport {
@@ -11,13 +11,8 @@ fn run(dir: &Path) -> VerifyReport {
 
 fn fresh(dir: &Path) {
     let schema = nhikit_schema::embedded().unwrap();
-    generate(
-        dir,
-        &schema,
-        &options(7, 120),
-        "parquet,csv,arrow,jsonl",
-        None,
-    );
+    let spec = spec(7, 120, "parquet,csv,arrow,jsonl");
+    generate(&spec, writer(dir, &schema, &spec), 2, &|_, _| {}).unwrap();
 }
 
 #[test]
@@ -48,12 +43,11 @@ fn a_changed_value_is_found_even_when_the_manifest_was_rewritten_to_match() {
     fresh(&dir);
     let schema = nhikit_schema::embedded().unwrap();
     let other = tmp.path().join("tampered");
-    generate(
+    generate_tampered(
         &other,
         &schema,
-        &options(7, 120),
-        "parquet,csv,arrow,jsonl",
-        Some((0, 4, "改竄　花子")),
+        &spec(7, 120, "parquet,csv,arrow,jsonl"),
+        (0, 4, "改竄　花子"),
     );
     let file = "jsonl/person/prefecture=27/part-00000.jsonl";
     std::fs::copy(other.join(file), dir.join(file)).unwrap();
@@ -86,12 +80,11 @@ fn a_changed_parquet_value_is_named() {
     // The same dataset with one person's name (item 4) changed in the third row of each part.
     let schema = nhikit_schema::embedded().unwrap();
     let other = tmp.path().join("tampered");
-    generate(
+    generate_tampered(
         &other,
         &schema,
-        &options(7, 120),
-        "parquet",
-        Some((2, 4, "改竄　太郎")),
+        &spec(7, 120, "parquet"),
+        (2, 4, "改竄　太郎"),
     );
     let file = "parquet/person/prefecture=13/part-00000.parquet";
     std::fs::copy(other.join(file), dir.join(file)).unwrap();
@@ -239,7 +232,7 @@ fn another_output_version_is_refused() {
     let schema = nhikit_schema::embedded().unwrap();
     let err = verify(&dir, &schema, &VerifyOptions::default()).unwrap_err();
     assert!(
-        matches!(err, nhikit_safety::Error::OutputVersion { found: 999, .. }),
+        matches!(err, nhikit_dataset::Error::OutputVersion { found: 999, .. }),
         "{err}"
     );
 }

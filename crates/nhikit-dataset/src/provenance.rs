@@ -2,17 +2,19 @@
 //! against the manifest, then every part is regenerated from the manifest's seed and options
 //! and compared, record by record and item by item, with each of its files.
 
-use crate::error::{Error, Result};
-use crate::records::{FlatRows, Regeneration, show, text_eq};
+use crate::generate::{Unit, extra_sinks};
+use crate::records::{FlatRows, show, text_eq};
+use crate::{Error, RunSpec, for_each_parallel, units};
 use nhikit_io::contain::Root;
 use nhikit_io::{DataFile, FileEntry, Format, MANIFEST_FILE, Manifest};
 use nhikit_schema::{Entity, Layout, RowWriter, Schema, Value};
-use nhikit_synth::{ExtraSinks, Extras, Generator, Reference};
+use nhikit_synth::{Extras, Generator, Reference};
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 use std::path::Path;
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
+
+type Result<T, E = Error> = std::result::Result<T, E>;
 
 /// How [`verify`] runs.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -187,9 +189,8 @@ pub fn verify(dir: &Path, schema: &Schema, options: &VerifyOptions) -> Result<Ve
             ..VerifyReport::default()
         });
     }
-    let regen = Regeneration::from_manifest(&manifest, &dir.join(MANIFEST_FILE))?;
-    let reference = Reference::shared()?;
-    let generator = regen.generator(reference)?;
+    let spec = RunSpec::regenerable(&manifest, &dir.join(MANIFEST_FILE))?;
+    let generator = spec.generator(Reference::shared()?)?;
     let mut report = VerifyReport {
         files: manifest.files.len() as u64,
         ..VerifyReport::default()
@@ -216,16 +217,9 @@ pub fn verify(dir: &Path, schema: &Schema, options: &VerifyOptions) -> Result<Ve
                 .push(file_finding(&f.path, FindingKind::UnexpectedFile)),
         }
     }
-    let formats = dataset_formats(&manifest)?;
-    let level = nhikit_io::PartitionLevel::of_options(&manifest.options).map_err(|e| {
-        Error::NotADataset {
-            path: dir.join(MANIFEST_FILE),
-            reason: format!("options.partition: {e}"),
-        }
-    })?;
-    let parts = units(&generator, regen.shard, level)?;
+    let parts = units(&generator, spec.shard, spec.partition)?;
     let mut work = Vec::new();
-    if regen.shard.index == 0 {
+    if spec.shard.index == 0 {
         work.push(Work::Insurers);
     }
     work.extend((0..parts.len()).map(Work::Part));
@@ -238,7 +232,7 @@ pub fn verify(dir: &Path, schema: &Schema, options: &VerifyOptions) -> Result<Ve
                 .get(&(entity.to_owned(), stem.clone()))
                 .map(Vec::as_slice)
                 .unwrap_or(&[]);
-            for path in expected_paths(schema, entity, &stem, &formats) {
+            for path in nhikit_io::part_paths(schema, entity, &stem, &spec.formats) {
                 if !files.iter().any(|f| f.path == path) {
                     report
                         .findings
@@ -261,49 +255,21 @@ pub fn verify(dir: &Path, schema: &Schema, options: &VerifyOptions) -> Result<Ve
         && !options.skip_hashes
         && manifest.nhikit_version == nhikit_io::NHIKIT_VERSION
     {
-        Some(Scratch::new(schema, &manifest, altered)?)
+        Some(Scratch::new(schema, &spec, &manifest, altered)?)
     } else {
         None
     };
-    let next = AtomicUsize::new(0);
-    let results: Mutex<Vec<PartResult>> = Mutex::new(Vec::new());
-    let first_error: Mutex<Option<Error>> = Mutex::new(None);
-    let threads = options.threads.max(1).min(work.len().max(1));
-    std::thread::scope(|scope| {
-        for _ in 0..threads {
-            scope.spawn(|| {
-                loop {
-                    let i = next.fetch_add(1, Ordering::Relaxed);
-                    let Some(w) = work.get(i) else { break };
-                    match verify_work(
-                        &root,
-                        schema,
-                        &generator,
-                        &parts,
-                        &by_part,
-                        scratch.as_ref(),
-                        *w,
-                    ) {
-                        Ok(r) => {
-                            if let Ok(mut all) = results.lock() {
-                                all.push(r);
-                            }
-                        }
-                        Err(e) => {
-                            if let Ok(mut slot) = first_error.lock() {
-                                slot.get_or_insert(e);
-                            }
-                            break;
-                        }
-                    }
-                }
-            });
-        }
-    });
-    if let Some(e) = first_error.into_inner().ok().flatten() {
-        return Err(e);
-    }
-    let results = results.into_inner().unwrap_or_default();
+    let results = for_each_parallel(&work, options.threads, |w| {
+        verify_work(
+            &root,
+            schema,
+            &generator,
+            &parts,
+            &by_part,
+            scratch.as_ref(),
+            *w,
+        )
+    })?;
     let mut firsts: Firsts = Vec::new();
     let mut pending = Vec::new();
     for r in results {
@@ -357,96 +323,6 @@ fn part_stem(path: &str) -> Option<String> {
     Some(stem.to_owned())
 }
 
-fn dataset_formats(manifest: &Manifest) -> Result<Vec<Format>> {
-    match manifest.options.get("formats").and_then(|v| v.as_array()) {
-        Some(list) => list
-            .iter()
-            .map(|v| {
-                v.as_str()
-                    .ok_or_else(|| Error::NotADataset {
-                        path: MANIFEST_FILE.into(),
-                        reason: format!("options.formats: {v} is not a string"),
-                    })?
-                    .parse::<Format>()
-                    .map_err(Error::from)
-            })
-            .collect(),
-        None => {
-            let mut seen: Vec<Format> = Vec::new();
-            for f in &manifest.files {
-                if !seen.contains(&f.format) {
-                    seen.push(f.format);
-                }
-            }
-            Ok(seen)
-        }
-    }
-}
-
-/// A unit of regeneration: a part of the plan, or with `--partition municipality` the share
-/// of a part in one municipality (written to its own files under the same part number).
-pub(crate) struct Unit {
-    part: nhikit_synth::Part,
-    partition: nhikit_io::Partition,
-    /// `prefecture=PP[/municipality=CCCCCC]/part-NNNNN`.
-    stem: String,
-}
-
-/// The units of `shard` of the generator's plan, partitioned as the dataset was written.
-fn units(
-    generator: &Generator<'_>,
-    shard: nhikit_synth::Shard,
-    level: nhikit_io::PartitionLevel,
-) -> Result<Vec<Unit>> {
-    let plan = generator.plan();
-    let mut out = Vec::new();
-    for part in plan.parts_of(shard) {
-        let mut push = |part: nhikit_synth::Part, partition: nhikit_io::Partition| {
-            let stem = format!("{}/part-{:05}", partition.dir()?, part.number);
-            out.push(Unit {
-                part,
-                partition,
-                stem,
-            });
-            Ok::<(), Error>(())
-        };
-        if level == nhikit_io::PartitionLevel::Municipality {
-            for segment in &part.segments {
-                let lgcode = &plan.municipalities[segment.municipality]
-                    .municipality
-                    .lgcode;
-                push(
-                    nhikit_synth::Part {
-                        prefecture: part.prefecture,
-                        number: part.number,
-                        segments: vec![*segment],
-                        count: segment.count,
-                    },
-                    nhikit_io::Partition::municipality(part.prefecture, lgcode),
-                )?;
-            }
-        } else {
-            push(
-                part.clone(),
-                nhikit_io::Partition::prefecture(part.prefecture),
-            )?;
-        }
-    }
-    Ok(out)
-}
-
-/// Points the sink of each extra entity at its writer (`writers` in `entities` order).
-fn extra_sinks<'a>(
-    entities: &[&'static str],
-    writers: impl Iterator<Item = &'a mut dyn RowWriter>,
-) -> ExtraSinks<'a> {
-    let mut sinks = ExtraSinks::default();
-    for (e, w) in entities.iter().zip(writers) {
-        sinks.set(e, w);
-    }
-    sinks
-}
-
 fn work_keys(w: Work, parts: &[Unit], extras: Extras) -> Vec<(&'static str, String)> {
     match w {
         Work::Insurers => vec![("insurer", "part-00000".to_owned())],
@@ -459,25 +335,6 @@ fn work_keys(w: Work, parts: &[Unit], extras: Extras) -> Vec<(&'static str, Stri
                 .collect()
         }
     }
-}
-
-fn expected_paths(schema: &Schema, entity: &str, stem: &str, formats: &[Format]) -> Vec<String> {
-    let mut out = Vec::new();
-    for f in formats {
-        match f {
-            Format::Csv => {
-                for l in schema.layouts.iter().filter(|l| l.entity == entity) {
-                    out.push(format!("csv/{}/{stem}.csv", l.id));
-                }
-            }
-            other => out.push(format!(
-                "{}/{entity}/{stem}.{}",
-                other.name(),
-                other.extension()
-            )),
-        }
-    }
-    out
 }
 
 /// A file none of whose records belong to its part: resolved once every part's first record
@@ -503,16 +360,21 @@ struct PartResult {
 /// hash equals the re-encoded file's holds exactly the regenerated records (files are
 /// byte-identical for the same records, docs/dataset-format.md), so only the other files need
 /// a record-by-record comparison.
-pub(crate) struct Scratch {
+struct Scratch {
     writer: nhikit_io::DatasetWriter,
     /// Files whose bytes do not match the manifest (they always get the slow path).
     altered: BTreeSet<String>,
 }
 
 impl Scratch {
-    fn new(schema: &Schema, manifest: &Manifest, altered: BTreeSet<String>) -> Result<Scratch> {
+    fn new(
+        schema: &Schema,
+        spec: &RunSpec,
+        manifest: &Manifest,
+        altered: BTreeSet<String>,
+    ) -> Result<Scratch> {
         static COUNTER: AtomicUsize = AtomicUsize::new(0);
-        let formats = dataset_formats(manifest)?;
+        let formats = spec.formats.clone();
         let mut encodings = manifest
             .files
             .iter()
@@ -768,7 +630,7 @@ fn verify_work(
     for ((e, rows), (_, stem)) in generated.iter().zip(&keys) {
         if scratch.is_none() {
             out.regenerated += rows.len() as u64;
-            if rows.len() > 0 {
+            if !rows.is_empty() {
                 out.firsts
                     .push((e.id.clone(), stem.clone(), rows.row(0).to_vec()));
             }
