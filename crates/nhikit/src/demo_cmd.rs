@@ -16,6 +16,9 @@ use std::time::{Duration, Instant};
 
 /// Marks a directory written by `nhikit demo`, so that a rerun may replace it.
 const MARKER: &str = ".nhikit-demo";
+/// Households of the demo's 現新比較 step: enough for every operation to meet a fault, small
+/// enough to take seconds over HTTP.
+const COMPARE_HOUSEHOLDS: u64 = 200;
 
 /// Arguments of `nhikit demo`.
 #[derive(Args, Debug)]
@@ -132,7 +135,7 @@ fn prepare(out: &Path) -> anyhow::Result<()> {
                 out.display()
             );
         }
-        for sub in ["scenarios", "conformance", "load"] {
+        for sub in ["scenarios", "conformance", "compare", "load"] {
             let p = out.join(sub);
             if p.exists() {
                 std::fs::remove_dir_all(&p)
@@ -163,6 +166,7 @@ pub fn run(args: DemoArgs) -> anyhow::Result<ExitCode> {
     let scenarios = out.join("scenarios");
     let conformance = out.join("conformance");
     let load = out.join("load");
+    let compare = out.join("compare");
 
     crate::out::sayln!("nhikit demo → {}\n", out.display());
     // A fresh bearer token for the reference target, handed to each command in its
@@ -170,7 +174,7 @@ pub fn run(args: DemoArgs) -> anyhow::Result<ExitCode> {
     let token = nhikit_server::Token::random();
     let token = token.reveal();
     crate::out::sayln!(
-        "[1/4] generate {} households (seed {})",
+        "[1/5] generate {} households (seed {})",
         args.households,
         args.seed
     );
@@ -197,10 +201,10 @@ pub fn run(args: DemoArgs) -> anyhow::Result<ExitCode> {
         scenarios.display()
     );
 
-    crate::out::sayln!("[2/4] start the reference target (the embedded default) over HTTP");
+    crate::out::sayln!("[2/5] start the reference target (the embedded default) over HTTP");
     let server = start_server(&exe, &args.faults, token)?;
 
-    crate::out::sayln!("[3/4] conformance catalog against {}", server.url);
+    crate::out::sayln!("[3/5] conformance catalog against {}", server.url);
     let conform_ok = stage(
         &exe,
         &[
@@ -215,15 +219,41 @@ pub fn run(args: DemoArgs) -> anyhow::Result<ExitCode> {
         token,
     )?;
 
+    // 現新比較: the embedded reference as the "current" system against the served target as
+    // the "new" one, the oracle as referee. With --fault the new side has a bug and the
+    // comparison finds it (exit 1, like a breached threshold: reported, not fatal to the demo).
+    crate::out::sayln!(
+        "[4/5] 現新比較: the reference (current) against {} (new)",
+        server.url
+    );
+    let compare_code = stage_code(
+        &exe,
+        &[
+            "compare".into(),
+            "--current".into(),
+            "builtin".into(),
+            "--new".into(),
+            server.url.clone(),
+            "--households".into(),
+            COMPARE_HOUSEHOLDS.to_string(),
+            "--seed".into(),
+            args.seed.to_string(),
+            "--report".into(),
+            s(&compare),
+        ],
+        token,
+    )?;
+    let compare_ok = matches!(compare_code, Some(0 | 1));
+
     // The load run fails the demo only when it cannot run; a breached threshold (exit 1) is a
     // fact about this machine's speed, reported but not fatal to a demonstration.
     let mut load_ok = true;
     let mut load_breached = false;
     if args.no_load {
-        crate::out::sayln!("[4/4] load scenario skipped (--no-load)\n");
+        crate::out::sayln!("[5/5] load scenario skipped (--no-load)\n");
     } else {
         crate::out::sayln!(
-            "[4/4] load: an online lookup storm for {}",
+            "[5/5] load: an online lookup storm for {}",
             args.load_duration
         );
         std::fs::create_dir_all(&load).with_context(|| format!("cannot create {}", s(&load)))?;
@@ -268,6 +298,7 @@ pub fn run(args: DemoArgs) -> anyhow::Result<ExitCode> {
     crate::out::sayln!("done in {:.1} s. Reports:", started.elapsed().as_secs_f64());
     crate::out::sayln!("  conformance  {}", s(&conformance.join("report.html")));
     crate::out::sayln!("               {}", s(&conformance.join("junit.xml")));
+    crate::out::sayln!("  現新比較     {}", s(&compare.join("compare.html")));
     if !args.no_load {
         crate::out::sayln!("  load         {}", s(&load.join("report.html")));
         crate::out::sayln!("               {}", s(&load.join("junit.xml")));
@@ -298,11 +329,14 @@ pub fn run(args: DemoArgs) -> anyhow::Result<ExitCode> {
              `nhikit load` alone exits 1 for that, which is what CI gates on"
         );
     }
-    if conform_ok && load_ok {
+    if conform_ok && compare_ok && load_ok {
         Ok(ExitCode::SUCCESS)
     } else {
         if !conform_ok {
             crate::out::errln!("conformance: some scenarios did not pass (report above)");
+        }
+        if !compare_ok {
+            crate::out::errln!("現新比較: the comparison could not run (see above)");
         }
         if !load_ok {
             crate::out::errln!("load: the run failed (see above)");

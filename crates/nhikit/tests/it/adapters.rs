@@ -137,10 +137,12 @@ fn every_adapter_gives_what_builtin_gives() {
     let example =
         std::fs::read_to_string(workspace().join("examples/files-reference/reference.toml"))
             .unwrap();
+    // `{nhikit}` is the running nhikit; this test binary is not, so name it by its path.
     let nhikit_path = serde_json::to_string(env!("CARGO_BIN_EXE_nhikit")).unwrap();
+    assert!(example.contains("[\"{nhikit}\","), "{example}");
     std::fs::write(
         &profile,
-        example.replacen("[\"nhikit\",", &format!("[{nhikit_path},"), 1),
+        example.replacen("[\"{nhikit}\",", &format!("[{nhikit_path},"), 1),
     )
     .unwrap();
     let got = run(
