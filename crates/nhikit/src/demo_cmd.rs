@@ -1,7 +1,8 @@
 //! `nhikit demo`: the whole product in one command, on the embedded defaults. It generates a
 //! small dataset, starts the reference target over HTTP (`nhikit serve`), runs the conformance
-//! catalog and a short load scenario against it, writes the HTML and JUnit reports, and says
-//! where they are and what to try next.
+//! catalog against it, compares it with the embedded reference (現新比較, `nhikit compare`),
+//! runs a short load scenario, writes the HTML and JUnit reports, and says where they are and
+//! what to try next.
 //!
 //! Each stage runs this same binary as a child process with the flags a user would type, and
 //! the command line is printed first: the demo is also a lesson in the commands.
