@@ -25,6 +25,8 @@ pub struct Header {
     pub seconds: f64,
 }
 
+/// Escapes text for HTML and XML (the JUnit file): a target's answer may hold control
+/// characters, which XML 1.0 cannot hold, so they become U+FFFD.
 fn esc(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
@@ -34,6 +36,7 @@ fn esc(s: &str) -> String {
             '>' => out.push_str("&gt;"),
             '"' => out.push_str("&quot;"),
             '\'' => out.push_str("&#39;"),
+            c if (c as u32) < 0x20 && !matches!(c, '\t' | '\n' | '\r') => out.push('\u{fffd}'),
             c => out.push(c),
         }
     }
@@ -307,4 +310,16 @@ fn html(run: &Comparison, header: &Header) -> String {
     }
     h.push_str("</body>\n</html>\n");
     h
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn escaped_text_is_valid_html_and_xml() {
+        // A hostile target's answer: markup, quotes and a control character.
+        assert_eq!(
+            super::esc("<a href=\"x\">&'\u{1}\t"),
+            "&lt;a href=&quot;x&quot;&gt;&amp;&#39;\u{fffd}\t"
+        );
+    }
 }
