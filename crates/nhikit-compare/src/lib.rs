@@ -370,6 +370,28 @@ impl Collector {
             }
         }
     }
+
+    /// One call of a household's case whose request is also its scenario's request, refereed
+    /// by the oracle's answer `oracle`.
+    fn add_refereed(
+        &mut self,
+        op: &str,
+        record: &str,
+        request: &Value,
+        (current, new): (Reply, Reply),
+        case: &HouseholdCase,
+        oracle: &Answer,
+    ) {
+        self.add(
+            op,
+            record,
+            request,
+            diff::compare(&current, &new, Some(oracle)),
+            Some(case),
+            &|| request.clone(),
+            Some(oracle),
+        );
+    }
 }
 
 fn reply<T: Serialize>(r: Result<T, TargetError>) -> Reply {
@@ -519,14 +541,13 @@ fn household(
             reply(new.lookup_household(&q)),
         );
         let request = json(&q);
-        c.add(
+        c.add_refereed(
             "lookup_household",
             &format!("{lg}/{hh} as_of {d}"),
             &request,
-            diff::compare(&rc, &rn, Some(&o)),
-            Some(case),
-            &|| request.clone(),
-            Some(&o),
+            (rc, rn),
+            case,
+            &o,
         );
         for an in &persons {
             let record = format!("{lg}/{an} as_of {d}");
@@ -542,15 +563,7 @@ fn household(
                 reply(new.lookup_person(&q)),
             );
             let request = json(&q);
-            c.add(
-                "lookup_person",
-                &record,
-                &request,
-                diff::compare(&rc, &rn, Some(&o)),
-                Some(case),
-                &|| request.clone(),
-                Some(&o),
-            );
+            c.add_refereed("lookup_person", &record, &request, (rc, rn), case, &o);
 
             let q = CopayRequest {
                 lgcode: lg.clone(),
@@ -561,15 +574,7 @@ fn household(
             let o = referee.copay(&model, &q)?;
             let (rc, rn) = (reply(current.copay_ratio(&q)), reply(new.copay_ratio(&q)));
             let request = json(&q);
-            c.add(
-                "copay_ratio",
-                &record,
-                &request,
-                diff::compare(&rc, &rn, Some(&o)),
-                Some(case),
-                &|| request.clone(),
-                Some(&o),
-            );
+            c.add_refereed("copay_ratio", &record, &request, (rc, rn), case, &o);
 
             let q = CertificateRequest {
                 lgcode: lg.clone(),
@@ -582,15 +587,7 @@ fn household(
                 reply(new.issue_certificate(&q)),
             );
             let request = json(&q);
-            c.add(
-                "issue_certificate",
-                &record,
-                &request,
-                diff::compare(&rc, &rn, Some(&o)),
-                Some(case),
-                &|| request.clone(),
-                Some(&o),
-            );
+            c.add_refereed("issue_certificate", &record, &request, (rc, rn), case, &o);
         }
     }
     for &fy in fiscal_years {
