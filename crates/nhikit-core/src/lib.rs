@@ -22,6 +22,7 @@
 //! assert_eq!(w.to_string(), "令和元年5月1日");
 //! ```
 
+pub mod calendar;
 pub mod chars;
 pub mod date;
 pub mod id;

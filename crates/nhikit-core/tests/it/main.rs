@@ -3,6 +3,7 @@
 #![allow(clippy::unwrap_used)]
 
 mod age;
+mod calendar;
 mod chars;
 mod ids;
 mod wareki;
