@@ -13,6 +13,7 @@ mod crash;
 mod crypto;
 mod demo;
 mod deps;
+mod docs;
 mod engines;
 mod first_hour;
 mod generate;
