@@ -18,7 +18,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 /// The documents whose commands are run (README first: it is the tour).
-const DOCS: &[&str] = &["README.md"];
+const DOCS: &[&str] = &["README.md", "docs/migration-safety.md"];
 
 /// One command of a document, with the output the document shows.
 #[derive(Debug)]
