@@ -18,7 +18,13 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 /// The documents whose commands are run (README first: it is the tour).
-const DOCS: &[&str] = &["README.md", "docs/migration-safety.md"];
+const DOCS: &[&str] = &[
+    "README.md",
+    "docs/conformance.md",
+    "docs/generator.md",
+    "docs/migration-safety.md",
+    "docs/scale-out.md",
+];
 
 /// One command of a document, with the output the document shows.
 #[derive(Debug)]
@@ -93,32 +99,39 @@ fn commands(doc: &str) -> Vec<Shown> {
     out
 }
 
-/// Runs the commands of every document (`slow`: only the slow ones, else only the others) and
-/// returns one message per command whose exit code or output differs.
+/// Runs the commands of every document (`slow`: only the slow ones, else only the others), each
+/// document in a thread of its own, and returns one message per command whose exit code or
+/// output differs.
 fn run_docs(slow: bool) -> Vec<String> {
+    std::thread::scope(|s| {
+        let runs: Vec<_> = DOCS
+            .iter()
+            .map(|doc| s.spawn(move || run_doc(doc, slow)))
+            .collect();
+        runs.into_iter().flat_map(|r| r.join().unwrap()).collect()
+    })
+}
+
+fn run_doc(doc: &str, slow: bool) -> Vec<String> {
     let root = crate::workspace();
-    let mut failures = Vec::new();
-    for doc in DOCS {
-        let text = std::fs::read_to_string(root.join(doc)).unwrap();
-        let scratch = tempfile::Builder::new()
-            .prefix("nhikit-docs-")
-            .tempdir()
-            .unwrap();
-        let dir = scratch.path().canonicalize().unwrap();
-        let bin = dir.join(".bin");
-        std::fs::create_dir_all(&bin).unwrap();
-        std::fs::create_dir_all(dir.join("home")).unwrap();
-        std::os::unix::fs::symlink(env!("CARGO_BIN_EXE_nhikit"), bin.join("nhikit")).unwrap();
-        for shared in ["examples", "schemas", "scenarios"] {
-            std::os::unix::fs::symlink(root.join(shared), dir.join(shared)).unwrap();
-        }
-        for c in commands(&text).into_iter().filter(|c| c.slow == slow) {
-            if let Some(failure) = run_one(doc, &dir, &bin, &c) {
-                failures.push(failure);
-            }
-        }
+    let text = std::fs::read_to_string(root.join(doc)).unwrap();
+    let scratch = tempfile::Builder::new()
+        .prefix("nhikit-docs-")
+        .tempdir()
+        .unwrap();
+    let dir = scratch.path().canonicalize().unwrap();
+    let bin = dir.join(".bin");
+    std::fs::create_dir_all(&bin).unwrap();
+    std::fs::create_dir_all(dir.join("home")).unwrap();
+    std::os::unix::fs::symlink(env!("CARGO_BIN_EXE_nhikit"), bin.join("nhikit")).unwrap();
+    for shared in ["examples", "schemas", "scenarios"] {
+        std::os::unix::fs::symlink(root.join(shared), dir.join(shared)).unwrap();
     }
-    failures
+    commands(&text)
+        .into_iter()
+        .filter(|c| c.slow == slow)
+        .filter_map(|c| run_one(doc, &dir, &bin, &c))
+        .collect()
 }
 
 fn run_one(doc: &str, dir: &Path, bin: &Path, c: &Shown) -> Option<String> {
