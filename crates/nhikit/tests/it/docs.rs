@@ -7,7 +7,8 @@
 //! `HOME` in the scratch directory, and `examples/`, `schemas/` and `scenarios/` reachable by
 //! those names. In the shown output, `...` on a line of its own stands for any lines and
 //! `[..]` for any text within a line (snapbox's wildcards); `[ROOT]` is the scratch directory.
-//! A command must exit 0 unless its line ends in a comment `# exit N`.
+//! A command must exit 0 unless its line ends in a comment `# exit N`. A line ending in `\`
+//! continues on the next, which may start with `> ` (a shell's continuation prompt).
 //!
 //! Directives, in an HTML comment on the line before a block's fence:
 //! - `<!-- doc-test: one command -->`: the block's first line is its only command, every other
@@ -20,6 +21,7 @@ use std::process::Command;
 /// The documents whose commands are run (README first: it is the tour).
 const DOCS: &[&str] = &[
     "README.md",
+    "docs/adapter-protocol.md",
     "docs/conformance.md",
     "docs/generator.md",
     "docs/migration-safety.md",
@@ -87,7 +89,9 @@ fn commands(doc: &str) -> Vec<Shown> {
             } else if let Some(c) = current.as_mut() {
                 if c.output.is_empty() && c.command.ends_with('\\') {
                     c.command.pop();
-                    c.command = format!("{} {}", c.command.trim_end(), line.trim_start());
+                    let next = line.trim_start();
+                    let next = next.strip_prefix("> ").unwrap_or(next).trim_start();
+                    c.command = format!("{} {}", c.command.trim_end(), next);
                 } else {
                     c.output.push_str(line);
                     c.output.push('\n');
@@ -186,7 +190,7 @@ fn the_slow_console_commands_of_the_docs_print_what_the_docs_show() {
 
 #[test]
 fn the_parser_reads_commands_outputs_exits_and_directives() {
-    let doc = "text\n```console\n$ nhikit a \\\n    --b\nout 1\n$ nhikit c   # exit 1\n```\n\
+    let doc = "text\n```console\n$ nhikit a \\\n>   --b\nout 1\n$ nhikit c   # exit 1\n```\n\
                ```sh\n$ not run\n```\n<!-- doc-test: one command, slow -->\n```console\n\
                $ nhikit demo\n$ nhikit gen\nshown\n```\n";
     let c = commands(doc);
