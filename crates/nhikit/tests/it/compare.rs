@@ -321,7 +321,7 @@ fn two_vendor_services_compared_through_profiles() {
             "--new".into(),
             path("new.toml"),
             "--households".into(),
-            "40".into(),
+            "20".into(),
             "--seed".into(),
             "7".into(),
             "--report".into(),
@@ -382,7 +382,9 @@ fn two_vendor_services_compared_through_profiles() {
             json["comparison"]["totals"]
         );
     }
-    let o = nhikit(&args(None).iter().map(String::as_str).collect::<Vec<_>>());
+    let mut without_known = args(None);
+    without_known.push("--no-export".into());
+    let o = nhikit(&without_known.iter().map(String::as_str).collect::<Vec<_>>());
     assert_eq!(o.status.code(), Some(1), "{}", text(&o));
     assert!(
         text(&o).contains("F001 current_wrong assess total"),
