@@ -448,6 +448,22 @@ fn reply<T: Serialize>(r: Result<T, TargetError>) -> Reply {
     }
 }
 
+/// `call` on both systems at once (the import and the export: one long call each), with the
+/// side's index (0 current, 1 new); the current system's answer first.
+fn both<T: Send>(
+    current: &(dyn Target + Sync),
+    new: &(dyn Target + Sync),
+    call: impl Fn(&dyn Target, usize) -> T + Sync,
+) -> (T, T) {
+    std::thread::scope(|s| {
+        let c = s.spawn(|| call(current, 0));
+        let n = call(new, 1);
+        // A panic of the current system's call is re-raised here, as if it were not threaded.
+        let c = c.join().unwrap_or_else(|e| std::panic::resume_unwind(e));
+        (c, n)
+    })
+}
+
 fn json<T: Serialize>(v: &T) -> Value {
     serde_json::to_value(v).unwrap_or(Value::Null)
 }
@@ -502,7 +518,7 @@ pub fn compare(
             dataset: Some(data.to_path_buf()),
             files: Vec::new(),
         };
-        let (rc, rn) = (reply(current.import(&req)), reply(new.import(&req)));
+        let (rc, rn) = both(current, new, |t, _| reply(t.import(&req)));
         // A generated dataset is valid: the oracle's answer is an accepted import.
         let oracle = Answer::Response(Value::Object(Default::default()));
         let diffs = diff::compare(&rc, &rn, Some(&oracle));
