@@ -101,8 +101,8 @@ fn next(
 }
 
 pub(crate) fn compare_exports(
-    current: &dyn Target,
-    new: &dyn Target,
+    current: &(dyn Target + Sync),
+    new: &(dyn Target + Sync),
     source: &Source,
     work: Option<&Path>,
     c: &mut Collector,
@@ -122,14 +122,13 @@ pub(crate) fn compare_exports(
         }
     };
     let dirs = [work.join("export-current"), work.join("export-new")];
-    let mut replies = Vec::new();
-    for (t, dir) in [current, new].into_iter().zip(&dirs) {
-        let req = ExportRequest {
-            dir: dir.clone(),
+    let (rc, rn) = crate::both(current, new, |t, side| {
+        crate::reply(t.export(&ExportRequest {
+            dir: dirs[side].clone(),
             overwrite: true,
-        };
-        replies.push(crate::reply(t.export(&req)));
-    }
+        }))
+    });
+    let replies = [rc, rn];
     let request = serde_json::json!({ "dir": "(a directory per system)" });
     let ok = crate::diff::outcome(&Ok(Value::Null));
     let (co, no) = (

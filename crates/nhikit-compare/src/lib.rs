@@ -86,13 +86,14 @@ pub enum Error {
 }
 
 /// The operations compared, in report order.
-pub const OPERATIONS: [&str; 7] = [
+pub const OPERATIONS: [&str; 8] = [
     "import",
     "lookup_household",
     "lookup_person",
     "assess",
     "copay_ratio",
     "issue_certificate",
+    "high_cost_limit",
     "export",
 ];
 
@@ -116,6 +117,10 @@ pub struct Options {
     /// The generator parameters of the dataset (seed, households), when it was generated
     /// (for the reproducing case of an export finding).
     pub generated: Option<(u64, u64)>,
+    /// Households compared at once (at least 1). The findings, their examples and smallest
+    /// cases do not depend on it: each thread collects a run of households and the runs are
+    /// merged in dataset order.
+    pub threads: usize,
 }
 
 impl Default for Options {
@@ -128,6 +133,7 @@ impl Default for Options {
             export: true,
             work_dir: None,
             generated: None,
+            threads: std::thread::available_parallelism().map_or(1, |n| n.get()),
         }
     }
 }
@@ -307,6 +313,47 @@ struct Collector {
 }
 
 impl Collector {
+    fn new() -> Collector {
+        Collector {
+            findings: BTreeMap::new(),
+            totals: BTreeMap::new(),
+        }
+    }
+
+    /// Adds what `later` collected from the households after this one's: the same findings,
+    /// examples and smallest cases as if one collector had seen them all in order (the first
+    /// three distinct records, the first case of the fewest records, the first derivation).
+    fn merge(&mut self, later: Collector) {
+        for (op, t) in later.totals {
+            let e = self.totals.entry(op).or_default();
+            e.calls += t.calls;
+            e.identical += t.identical;
+            e.differing += t.differing;
+            e.items += t.items;
+        }
+        for (key, f) in later.findings {
+            let a = match self.findings.entry(key) {
+                std::collections::btree_map::Entry::Vacant(v) => {
+                    v.insert(f);
+                    continue;
+                }
+                std::collections::btree_map::Entry::Occupied(o) => o.into_mut(),
+            };
+            a.count += f.count;
+            for e in f.examples {
+                if a.examples.len() < 3 && a.examples.iter().all(|x| x.record != e.record) {
+                    a.examples.push(e);
+                }
+            }
+            if let Some(s) = f.smallest
+                && a.smallest.as_ref().is_none_or(|x| s.records < x.records)
+            {
+                a.smallest_records = Some(s.records);
+                a.smallest = Some(s);
+            }
+        }
+    }
+
     #[allow(clippy::too_many_arguments)]
     fn add(
         &mut self,
@@ -401,15 +448,34 @@ fn reply<T: Serialize>(r: Result<T, TargetError>) -> Reply {
     }
 }
 
+/// `call` on both systems at once (the import and the export: one long call each), with the
+/// side's index (0 current, 1 new); the current system's answer first.
+fn both<T: Send>(
+    current: &(dyn Target + Sync),
+    new: &(dyn Target + Sync),
+    call: impl Fn(&dyn Target, usize) -> T + Sync,
+) -> (T, T) {
+    std::thread::scope(|s| {
+        let c = s.spawn(|| call(current, 0));
+        let n = call(new, 1);
+        // A panic of the current system's call is re-raised here, as if it were not threaded.
+        let c = c.join().unwrap_or_else(|e| std::panic::resume_unwind(e));
+        (c, n)
+    })
+}
+
 fn json<T: Serialize>(v: &T) -> Value {
     serde_json::to_value(v).unwrap_or(Value::Null)
 }
 
 /// Runs the comparison of `current` and `new` on the dataset `data` (a directory written by
 /// `nhikit gen` with JSON Lines among its formats, and CSV for the export comparison).
+///
+/// Households are compared on `options.threads` threads, so both targets serve concurrent
+/// callers (as the [`Target`] contract says they do).
 pub fn compare(
-    current: &dyn Target,
-    new: &dyn Target,
+    current: &(dyn Target + Sync),
+    new: &(dyn Target + Sync),
     data: &Path,
     options: &Options,
     progress: &mut dyn FnMut(&Progress),
@@ -419,10 +485,7 @@ pub fn compare(
     let rules =
         nhikit_rules::params::RuleSet::builtin().map_err(|e| Error::Oracle(e.to_string()))?;
     let mut out = Comparison::default();
-    let mut c = Collector {
-        findings: BTreeMap::new(),
-        totals: BTreeMap::new(),
-    };
+    let mut c = Collector::new();
     let as_of: Vec<NaiveDate> = if options.as_of.is_empty() {
         let d = source
             .as_of()
@@ -455,7 +518,7 @@ pub fn compare(
             dataset: Some(data.to_path_buf()),
             files: Vec::new(),
         };
-        let (rc, rn) = (reply(current.import(&req)), reply(new.import(&req)));
+        let (rc, rn) = both(current, new, |t, _| reply(t.import(&req)));
         // A generated dataset is valid: the oracle's answer is an accepted import.
         let oracle = Answer::Response(Value::Object(Default::default()));
         let diffs = diff::compare(&rc, &rn, Some(&oracle));
@@ -474,21 +537,35 @@ pub fn compare(
     progress(&Progress::Phase("households".into()));
     let total = source.households();
     let mut done = 0u64;
-    source.for_each_household(&mut |case| {
-        household(
-            current,
-            new,
-            &referee,
-            &rules,
-            &case,
-            &as_of,
-            &fiscal_years,
-            options,
-            &mut c,
-        )?;
-        done += 1;
-        if done.is_multiple_of(500) || done == total {
-            progress(&Progress::Households { done, total });
+    let threads = options.threads.max(1);
+    source.for_each_part(&mut |cases| {
+        // Runs of households small enough that every thread has several to take.
+        let run = cases.len().div_ceil(threads * 8).clamp(1, 64);
+        let runs: Vec<&[HouseholdCase]> = cases.chunks(run).collect();
+        let collected = nhikit_dataset::for_each_parallel(&runs, threads, |cases| {
+            let mut local = Collector::new();
+            for case in *cases {
+                household(
+                    current,
+                    new,
+                    &referee,
+                    &rules,
+                    case,
+                    &as_of,
+                    &fiscal_years,
+                    options,
+                    &mut local,
+                )?;
+            }
+            Ok(local)
+        })?;
+        for (cases, local) in runs.iter().zip(collected) {
+            c.merge(local);
+            let before = done;
+            done += cases.len() as u64;
+            if done / 500 > before / 500 || done == total {
+                progress(&Progress::Households { done, total });
+            }
         }
         Ok(())
     })?;
@@ -511,8 +588,8 @@ pub fn compare(
 
 #[allow(clippy::too_many_arguments)]
 fn household(
-    current: &dyn Target,
-    new: &dyn Target,
+    current: &(dyn Target + Sync),
+    new: &(dyn Target + Sync),
     referee: &Referee,
     rules: &nhikit_rules::params::RuleSet,
     case: &HouseholdCase,
@@ -590,6 +667,23 @@ fn household(
             c.add_refereed("issue_certificate", &record, &request, (rc, rn), case, &o);
         }
     }
+    for claim in &case.high_costs {
+        let q = &claim.request;
+        let o = referee.high_cost(q)?;
+        let (rc, rn) = (
+            reply(current.high_cost_limit(q)),
+            reply(new.high_cost_limit(q)),
+        );
+        let request = json(q);
+        c.add_refereed(
+            "high_cost_limit",
+            &format!("{lg}/{} {}", claim.claim_number, q.service_month),
+            &request,
+            (rc, rn),
+            case,
+            &o,
+        );
+    }
     for &fy in fiscal_years {
         let q = AssessRequest {
             lgcode: lg.clone(),
@@ -624,6 +718,30 @@ fn household(
             o.as_ref(),
         );
     }
+    Ok(())
+}
+
+/// Generates the dataset of a comparison into `dir` (which must not exist): the run `spec`, with
+/// its extras (`RunSpec::select_extras`: `income` for the assessments, `benefit_high_cost` for
+/// 高額療養費), written as JSON Lines and CSV whatever formats it names, on `threads` threads.
+pub fn generate(dir: &Path, spec: &nhikit_dataset::RunSpec, threads: usize) -> Result<(), Error> {
+    let fail = |reason: String| Error::Data {
+        path: dir.to_path_buf(),
+        reason,
+    };
+    let spec = nhikit_dataset::RunSpec {
+        formats: vec![nhikit_io::Format::Jsonl, nhikit_io::Format::Csv],
+        ..spec.clone()
+    };
+    let schema = nhikit_schema::embedded().map_err(|e| fail(e.to_string()))?;
+    let options = nhikit_io::WriterOptions {
+        formats: spec.formats.clone(),
+        ..nhikit_io::WriterOptions::default()
+    };
+    let w =
+        nhikit_io::DatasetWriter::create(dir, &schema, options).map_err(|e| fail(e.to_string()))?;
+    nhikit_dataset::generate(&spec, w, threads.max(1), &|_, _| {})
+        .map_err(|e| fail(e.to_string()))?;
     Ok(())
 }
 

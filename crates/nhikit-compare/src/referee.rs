@@ -10,7 +10,8 @@ use nhikit_conform::oracle::{Answer, Oracle};
 use nhikit_core::date::NaiveDate;
 use nhikit_rules::copay::KoureiIncome;
 use nhikit_target::{
-    AssessRequest, CertificateRequest, CopayRequest, ErrorCode, HouseholdQuery, PersonQuery,
+    AssessRequest, CertificateRequest, CopayRequest, ErrorCode, HighCostRequest, HouseholdQuery,
+    PersonQuery,
 };
 use serde_json::{Value, json};
 
@@ -44,6 +45,11 @@ impl Referee {
     /// `copay_ratio`.
     pub fn copay(&self, model: &Model, req: &CopayRequest) -> Result<Answer, crate::Error> {
         self.oracle.copay(model, req).map_err(crate::Error::Oracle)
+    }
+
+    /// `high_cost_limit` (高額療養費 of one household month).
+    pub fn high_cost(&self, req: &HighCostRequest) -> Result<Answer, crate::Error> {
+        self.oracle.high_cost(req).map_err(crate::Error::Oracle)
     }
 
     /// `lookup_person`.
@@ -317,6 +323,35 @@ pub fn derivation(op: &str, case: &HouseholdCase, request: &Value) -> String {
                 .collect::<Vec<_>>()
                 .join("; ")
         ),
+        "high_cost_limit" => {
+            let steps = serde_json::from_value::<HighCostRequest>(request.clone())
+                .map_err(|e| e.to_string())
+                .and_then(|q| q.household_month().map_err(|e| e.to_string()))
+                .and_then(|m| {
+                    let tables = nhikit_rules::high_cost::HighCostTables::embedded()
+                        .map_err(|e| e.to_string())?;
+                    nhikit_rules::high_cost::compute_month(&tables, &m).map_err(|e| e.to_string())
+                });
+            let row = case
+                .high_costs
+                .iter()
+                .find(|h| json(&h.request) == *request)
+                .map_or(String::new(), |h| format!("申請番号 {}, ", h.claim_number));
+            format!(
+                "{}rule: nhikit_rules::high_cost::compute_month — the limit of the 所得区分 in the \
+                 table of the service month (多数回該当: the 多数回 limit), 高額療養費 = the copays \
+                 above it (docs/oracle.md 高額療養費)\ninputs: {row}{}",
+                steps.map_or_else(
+                    |e| format!("compute_month: {e}\n"),
+                    |r| r.derivation.to_text()
+                ),
+                request
+            )
+        }
         _ => String::new(),
     }
+}
+
+fn json(q: &HighCostRequest) -> Value {
+    serde_json::to_value(q).unwrap_or(Value::Null)
 }

@@ -73,6 +73,7 @@ fn requirement(op: &str) -> &'static str {
         "lookup_household" => "HH-HEAD",
         "copay_ratio" => "AGE-70-COPAY",
         "issue_certificate" => "CERTIFICATE",
+        "high_cost_limit" => "HIGH-COST",
         _ => "IO-ROUND-TRIP",
     }
 }
@@ -149,7 +150,7 @@ pub(crate) fn render(f: &Finding, options: &Options) -> Option<String> {
         };
         let mut expect = toml::Table::new();
         match (f.operation.as_str(), s.oracle.as_ref()?) {
-            ("assess" | "copay_ratio" | "lookup_person", _) => {
+            ("assess" | "copay_ratio" | "high_cost_limit" | "lookup_person", _) => {
                 expect.insert("oracle".into(), toml::Value::Boolean(true));
             }
             (_, Answer::Error(code)) => {

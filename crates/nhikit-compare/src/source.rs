@@ -4,9 +4,13 @@
 
 use crate::Error;
 use nhikit_conform::data::{Model, Rec};
+use nhikit_core::Yen;
+use nhikit_core::date::NaiveDate;
 use nhikit_io::Manifest;
 use nhikit_io::contain::Root;
-use nhikit_target::IncomeFacts;
+use nhikit_rules::high_cost::{AgeGroup, Claim, Setting};
+use nhikit_target::{HighCostRequest, IncomeFacts};
+use serde_json::Value;
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
@@ -25,6 +29,110 @@ pub struct HouseholdCase {
     pub qualifications: Vec<Rec>,
     /// Their `income` rows (所得), when the dataset has them (`nhikit gen --with income`).
     pub incomes: Vec<Rec>,
+    /// The household's 高額療養費 claims (`benefit_high_cost` rows, `nhikit gen --with
+    /// benefits`), each as the `high_cost_limit` request of its service month.
+    pub high_costs: Vec<HighCostClaim>,
+}
+
+/// One `benefit_high_cost` row as the request both systems are sent.
+#[derive(Debug, Clone)]
+pub struct HighCostClaim {
+    /// 申請番号.
+    pub claim_number: String,
+    /// The service month with its one claim: 医療費総額 and 一部負担金等合計額 of the patient,
+    /// the 所得区分 (its label), 多数回該当.
+    pub request: HighCostRequest,
+}
+
+/// The labels (`ウ`, `一般`) of the 所得区分 codes (`A03`, `B04`) a `benefit_high_cost` row
+/// holds: the code tables of the embedded schema own them.
+#[derive(Debug, Default)]
+struct CategoryLabels {
+    under70: BTreeMap<String, String>,
+    over70: BTreeMap<String, String>,
+}
+
+impl CategoryLabels {
+    fn embedded() -> Result<CategoryLabels, String> {
+        let schema = nhikit_schema::embedded().map_err(|e| e.to_string())?;
+        let table = |id: &str| -> Result<BTreeMap<String, String>, String> {
+            let t = schema
+                .code_table(id)
+                .ok_or_else(|| format!("the embedded schema has no code table `{id}`"))?;
+            Ok(t.codes
+                .iter()
+                .map(|c| (c.value.clone(), c.label.clone()))
+                .collect())
+        };
+        Ok(CategoryLabels {
+            under70: table("income_category_under70")?,
+            over70: table("income_category_70_74")?,
+        })
+    }
+}
+
+/// The `high_cost_limit` request of a `benefit_high_cost` row: its one claim is the patient's
+/// 入院 (the generator's claims are all 入院 bills, docs/generator.md), of the age group its
+/// 所得区分 names (70歳未満 or 70〜74歳: exactly one is given). `Err` names the item.
+fn high_cost_claim(r: &Rec, labels: &CategoryLabels) -> Result<HighCostClaim, String> {
+    let text = |k: &str| {
+        r.get(k)
+            .and_then(Value::as_str)
+            .ok_or_else(|| format!("{k}: missing or not text"))
+    };
+    let yen = |k: &str| {
+        r.get(k)
+            .and_then(Value::as_i64)
+            .map(Yen)
+            .ok_or_else(|| format!("{k}: missing or not an amount in yen"))
+    };
+    let label = |k: &str, table: &BTreeMap<String, String>| match r.get(k) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(code)) => table
+            .get(code)
+            .map(|l| Some(l.clone()))
+            .ok_or_else(|| format!("{k}: unknown code {code:?}")),
+        Some(v) => Err(format!("{k}: {v} is not a code")),
+    };
+    let month = text("service_month")?;
+    let service_month = NaiveDate::parse_from_str(month, "%Y-%m-%d")
+        .map_err(|_| format!("service_month: {month:?} is not a date YYYY-MM-DD"))?
+        .format("%Y-%m")
+        .to_string();
+    let under70 = label("income_category_under70", &labels.under70)?;
+    let over70 = label("income_category_70_74", &labels.over70)?;
+    let age_group = match (&under70, &over70) {
+        (Some(_), None) => AgeGroup::Under70,
+        (None, Some(_)) => AgeGroup::Kourei,
+        _ => {
+            return Err(
+                "exactly one of income_category_under70 and income_category_70_74 must \
+                        be given (the patient's age group)"
+                    .into(),
+            );
+        }
+    };
+    let many_times = r
+        .get("many_times")
+        .and_then(Value::as_bool)
+        .ok_or("many_times: missing or not a boolean")?;
+    Ok(HighCostClaim {
+        claim_number: text("claim_number")?.to_owned(),
+        request: HighCostRequest {
+            service_month,
+            under70_category: under70,
+            over70_category: over70,
+            many_times,
+            turning_75: Vec::new(),
+            claims: vec![Claim {
+                person: "1".into(),
+                age_group,
+                setting: Setting::Inpatient,
+                medical_cost: yen("total_medical_cost")?,
+                copay: yen("copay_total")?,
+            }],
+        },
+    })
 }
 
 impl HouseholdCase {
@@ -99,6 +207,7 @@ struct Part {
     person: Vec<String>,
     qualification: Vec<String>,
     income: Vec<String>,
+    high_cost: Vec<String>,
 }
 
 /// A dataset opened for streaming.
@@ -109,6 +218,7 @@ pub struct Source {
     parts: BTreeMap<String, Part>,
     households: u64,
     as_of: Option<String>,
+    labels: CategoryLabels,
 }
 
 impl Source {
@@ -140,6 +250,7 @@ impl Source {
                 "person" => part.or_default().person.push(f.path.clone()),
                 "qualification" => part.or_default().qualification.push(f.path.clone()),
                 "income" => part.or_default().income.push(f.path.clone()),
+                "benefit_high_cost" => part.or_default().high_cost.push(f.path.clone()),
                 _ => {}
             }
         }
@@ -150,6 +261,11 @@ impl Source {
                     .into(),
             ));
         }
+        let labels = if parts.values().any(|p| !p.high_cost.is_empty()) {
+            CategoryLabels::embedded().map_err(crate::Error::Oracle)?
+        } else {
+            CategoryLabels::default()
+        };
         let mut src = Source {
             dir: dir.to_path_buf(),
             root,
@@ -161,6 +277,7 @@ impl Source {
                 .get("as_of")
                 .and_then(|v| v.as_str())
                 .map(str::to_owned),
+            labels,
         };
         let mut insurers = BTreeMap::new();
         for f in manifest
@@ -168,7 +285,7 @@ impl Source {
             .iter()
             .filter(|f| f.format == nhikit_io::Format::Jsonl && f.entity == "insurer")
         {
-            src.read_lines(&f.path, &mut |r| {
+            src.read_lines(&f.path, &mut |r, _| {
                 insurers.insert(str_of(&r, "insurer_number").to_owned(), r);
                 Ok(())
             })?;
@@ -195,7 +312,7 @@ impl Source {
     fn read_lines(
         &self,
         rel: &str,
-        each: &mut dyn FnMut(Rec) -> Result<(), Error>,
+        each: &mut dyn FnMut(Rec, usize) -> Result<(), Error>,
     ) -> Result<(), Error> {
         let path = self.root.display(rel);
         let file = self.root.open_file(rel).map_err(|e| Error::Data {
@@ -214,7 +331,7 @@ impl Source {
                 path: path.clone(),
                 reason: format!("line {}: {e}", i + 1),
             })?;
-            each(rec)?;
+            each(rec, i + 1)?;
         }
         Ok(())
     }
@@ -224,10 +341,19 @@ impl Source {
         &self,
         each: &mut dyn FnMut(HouseholdCase) -> Result<(), Error>,
     ) -> Result<(), Error> {
+        self.for_each_part(&mut |cases| cases.into_iter().try_for_each(&mut *each))
+    }
+
+    /// Calls `each` with the households of every part in turn, in file order: the unit a
+    /// parallel comparison shares out (one part in memory at a time).
+    pub fn for_each_part(
+        &self,
+        each: &mut dyn FnMut(Vec<HouseholdCase>) -> Result<(), Error>,
+    ) -> Result<(), Error> {
         for part in self.parts.values() {
             let mut persons: BTreeMap<(String, String), Vec<Rec>> = BTreeMap::new();
             for f in &part.person {
-                self.read_lines(f, &mut |r| {
+                self.read_lines(f, &mut |r, _| {
                     let key = (
                         str_of(&r, "lgcode").to_owned(),
                         str_of(&r, "household_number").to_owned(),
@@ -238,7 +364,7 @@ impl Source {
             }
             let mut quals: BTreeMap<(String, String), Vec<Rec>> = BTreeMap::new();
             for f in &part.qualification {
-                self.read_lines(f, &mut |r| {
+                self.read_lines(f, &mut |r, _| {
                     let key = (
                         str_of(&r, "lgcode").to_owned(),
                         str_of(&r, "address_number").to_owned(),
@@ -249,7 +375,7 @@ impl Source {
             }
             let mut incomes: BTreeMap<(String, String), Vec<Rec>> = BTreeMap::new();
             for f in &part.income {
-                self.read_lines(f, &mut |r| {
+                self.read_lines(f, &mut |r, _| {
                     let key = (
                         str_of(&r, "lgcode").to_owned(),
                         str_of(&r, "address_number").to_owned(),
@@ -258,8 +384,28 @@ impl Source {
                     Ok(())
                 })?;
             }
+            let mut high_costs: BTreeMap<(String, String), Vec<HighCostClaim>> = BTreeMap::new();
+            for f in &part.high_cost {
+                self.read_lines(f, &mut |r, line| {
+                    let claim =
+                        high_cost_claim(&r, &self.labels).map_err(|reason| Error::Data {
+                            path: self.root.display(f),
+                            reason: format!(
+                                "line {line}: benefit_high_cost {}: {reason}",
+                                str_of(&r, "claim_number")
+                            ),
+                        })?;
+                    let key = (
+                        str_of(&r, "lgcode").to_owned(),
+                        str_of(&r, "household_number").to_owned(),
+                    );
+                    high_costs.entry(key).or_default().push(claim);
+                    Ok(())
+                })?;
+            }
+            let mut cases = Vec::new();
             for f in &part.household {
-                self.read_lines(f, &mut |h| {
+                self.read_lines(f, &mut |h, _| {
                     let key = (
                         str_of(&h, "lgcode").to_owned(),
                         str_of(&h, "household_number").to_owned(),
@@ -272,15 +418,19 @@ impl Source {
                         qualifications.extend(quals.remove(&k).unwrap_or_default());
                     }
                     let insurer = self.insurers.get(str_of(&h, "insurer_number")).cloned();
-                    each(HouseholdCase {
+                    let high_costs = high_costs.remove(&key).unwrap_or_default();
+                    cases.push(HouseholdCase {
                         insurer,
                         household: h,
                         persons: members,
                         qualifications,
                         incomes: income,
-                    })
+                        high_costs,
+                    });
+                    Ok(())
                 })?;
             }
+            each(cases)?;
         }
         Ok(())
     }

@@ -44,6 +44,17 @@ pub struct CompareArgs {
     /// Only these 地方公共団体コード for --households (repeatable).
     #[arg(long = "municipality", value_name = "CODE")]
     pub municipalities: Vec<String>,
+    /// The extra entities generated with --households, as `nhikit gen --with` takes them:
+    /// `income` (the assessments use it), `benefit_high_cost` (compared through
+    /// `high_cost_limit`); `--with none` for the core entities only.
+    #[arg(
+        long,
+        value_name = "LIST",
+        value_delimiter = ',',
+        default_value = "income,benefit_high_cost",
+        conflicts_with = "data"
+    )]
+    pub with: Vec<String>,
     /// Do not reset and import: compare what both systems already hold.
     #[arg(long)]
     pub no_import: bool,
@@ -65,6 +76,10 @@ pub struct CompareArgs {
     /// Write compare.json, compare.junit.xml, compare.html and the findings' scenarios into DIR.
     #[arg(long, value_name = "DIR")]
     pub report: Option<PathBuf>,
+    /// Households compared at once (default: the number of cores); the findings and reports
+    /// do not depend on it.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+    pub threads: Option<u16>,
     /// The longest one target call may take, in seconds.
     #[arg(long, default_value_t = 30.0, value_name = "SECS")]
     pub timeout: f64,
@@ -103,6 +118,7 @@ pub fn run(args: CompareArgs) -> anyhow::Result<ExitCode> {
     };
     let current = connect(&args.current, &args.current_faults, "--current")?;
     let new = connect(&args.new, &args.new_faults, "--new")?;
+    let threads = args.threads.map_or(Options::default().threads, usize::from);
     let tmp = tempfile::Builder::new()
         .prefix("nhikit-compare-")
         .tempdir()
@@ -118,17 +134,31 @@ pub fn run(args: CompareArgs) -> anyhow::Result<ExitCode> {
             if !crate::out::quiet() {
                 crate::out::errln!("compare: generating {n} household(s), seed {}", args.seed);
             }
-            nhikit_conform::data::generate_profile(
-                &dir,
-                args.seed,
-                n,
-                &args.municipalities,
-                profile,
-            )?;
+            let with: Vec<String> = args
+                .with
+                .iter()
+                .filter(|w| !w.is_empty() && *w != "none")
+                .cloned()
+                .collect();
+            let mut spec = nhikit_dataset::RunSpec {
+                seed: args.seed,
+                households: n,
+                municipalities: args.municipalities.clone(),
+                ..nhikit_dataset::RunSpec::default()
+            };
+            spec.select_extras(profile, &with, None, None)
+                .with_context(|| format!("--with {}", args.with.join(",")))?;
+            nhikit_compare::generate(&dir, &spec, threads)?;
             let realistic = profile == nhikit_synth::Profile::Realistic;
             let label = format!(
-                "generated: --households {n} --seed {} --profile {}",
-                args.seed, args.profile
+                "generated: --households {n} --seed {} --profile {} --with {}",
+                args.seed,
+                args.profile,
+                if with.is_empty() {
+                    "none".to_owned()
+                } else {
+                    with.join(",")
+                }
             );
             (
                 dir,
@@ -146,6 +176,7 @@ pub fn run(args: CompareArgs) -> anyhow::Result<ExitCode> {
         export: !args.no_export,
         work_dir: Some(tmp.path().join("work")),
         generated,
+        threads,
     };
     let quiet = crate::out::quiet();
     let mut progress = |p: &Progress| {
