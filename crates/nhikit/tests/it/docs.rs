@@ -22,6 +22,7 @@ use std::process::Command;
 const DOCS: &[&str] = &[
     "README.md",
     "docs/adapter-protocol.md",
+    "docs/compare.md",
     "docs/conformance.md",
     "docs/generator.md",
     "docs/migration-safety.md",
@@ -35,8 +36,17 @@ struct Shown {
     line: usize,
     command: String,
     output: String,
-    exit: i32,
     slow: bool,
+}
+
+impl Shown {
+    /// The exit code the document gives (`# exit N` in the command's comment), else 0.
+    fn exit(&self) -> i32 {
+        self.command
+            .rsplit_once("# exit ")
+            .and_then(|(_, code)| code.split_whitespace().next()?.parse().ok())
+            .unwrap_or(0)
+    }
 }
 
 /// The commands of `doc`'s console blocks, in order.
@@ -74,16 +84,10 @@ fn commands(doc: &str) -> Vec<Shown> {
             let starts = line.starts_with("$ ") && (!one || current.is_none());
             if starts {
                 out.extend(current.take());
-                let command = line[2..].to_owned();
-                let exit = command
-                    .rsplit_once("# exit ")
-                    .and_then(|(_, code)| code.split_whitespace().next()?.parse().ok())
-                    .unwrap_or(0);
                 current = Some(Shown {
                     line: m + 1,
-                    command,
+                    command: line[2..].to_owned(),
                     output: String::new(),
-                    exit,
                     slow,
                 });
             } else if let Some(c) = current.as_mut() {
@@ -154,10 +158,10 @@ fn run_one(doc: &str, dir: &Path, bin: &Path, c: &Shown) -> Option<String> {
     let actual = String::from_utf8_lossy(&o.stdout).into_owned();
     let place = format!("{doc}:{}: `{}`", c.line, c.command);
     let code = o.status.code().unwrap_or(-1);
-    if code != c.exit {
+    if code != c.exit() {
         return Some(format!(
             "{place}: exit {code}, the document says {}\n{actual}",
-            c.exit
+            c.exit()
         ));
     }
     let mut redactions = snapbox::Redactions::new();
@@ -201,7 +205,7 @@ fn the_parser_reads_commands_outputs_exits_and_directives() {
                 c.line,
                 c.command.as_str(),
                 c.output.as_str(),
-                c.exit,
+                c.exit(),
                 c.slow,
             )
         })
