@@ -81,7 +81,7 @@ mod spec;
 mod stats;
 
 pub use check::{Report, Violation, validate};
-pub use generate::{Generated, Unit, check_output, generate, units};
+pub use generate::{Generated, Output, Unit, check_output, generate, generate_to, units};
 pub use parallel::for_each_parallel;
 pub use provenance::{Finding, FindingKind, VerifyOptions, VerifyReport, verify};
 pub use records::FlatRows;
