@@ -34,8 +34,9 @@
 //! - `read`: every data file parses in its format;
 //! - `schema`: each record against its entity (types, lengths, character classes, codes,
 //!   check digits, bounds, required items), primary keys unique;
-//! - `reference`: every person's household, every household's 世帯主, every qualification's
-//!   person, every insurer number exists;
+//! - `reference`: every reference `schemas/` declares (`[[entity.references]]`: a person's
+//!   household, a household's 世帯主, a qualification's person, household and insurer, a
+//!   payment's assessment, …) names a record that exists (`nhikit_schema::keys`);
 //! - `household`: exactly one 世帯主 (続柄 01) among the household's residents (former
 //!   members, 住民状態 転出者 or 死亡者, keep their last 続柄; all members when none lives there
 //!   any more), and it is the household's head;
@@ -48,15 +49,14 @@
 //!   insured on or after the 75th birthday;
 //! - `income`: each 所得 within its 収入, 総所得金額等 the sum of the 所得 items, 0 for 未申告;
 //! - `assessment`: 年税額 the sum of the parts, no part above its levies, no 法定軽減 for a
-//!   household with a 未申告 member; the household, 納税義務者 and insurer exist;
+//!   household with a 未申告 member;
 //! - `perinatal`: the 産前産後 exempt months match the expected birth month (4 from the month
 //!   before, 6 from 3 months before for 多胎, from 2024-01), the 届出 not more than 6 months
-//!   before it; the household and person exist;
+//!   before it;
 //! - `payment`: a receipt has an amount, a date and a method (an unpaid row none), none above
 //!   its installment or after the reference date; `payment_total`: an assessment's
 //!   installments add up to its 年税額 and no more is received;
-//! - `edge_case`: a known tag and scope; the household and person exist
-//!   (`reference` for incomes, assessments, edge cases, events and benefits too);
+//! - `edge_case`: a known tag and scope;
 //! - benefits (`nhikit gen --with benefit`), each rule named after its entity:
 //!   `benefit_childbirth` (出産育児一時金 = the amount per child for the birth date and
 //!   産科医療補償制度 × 出産児数), `benefit_funeral` (葬祭 not before the death; with histories, the
@@ -81,7 +81,7 @@ mod spec;
 mod stats;
 
 pub use check::{Report, Violation, validate};
-pub use generate::{Generated, Unit, check_output, generate, units};
+pub use generate::{Generated, Output, Unit, check_output, generate, generate_to, units};
 pub use parallel::for_each_parallel;
 pub use provenance::{Finding, FindingKind, VerifyOptions, VerifyReport, verify};
 pub use records::FlatRows;

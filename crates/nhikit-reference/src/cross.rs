@@ -2,24 +2,26 @@
 //! gathered as each row is inserted (the inserting thread has the values at hand), and the
 //! rules run over them at the end instead of as SQL joins over the tables.
 //!
-//! Same rules, items, messages and order as the SQL of `Reference::cross_rules`, which still
-//! runs when the tables held rows before the import. A reference with a missing key item is not
-//! reported here (the record's `missing` rejection says it).
+//! The references are the schema's, checked by its [`KeyIndex`] (as `nhikit validate` checks
+//! them); the duplicate keys are the table's primary key's to refuse, so only inserted rows are
+//! fed. Same rules, items, messages and order as the SQL of `Reference::cross_rules`, which
+//! runs when the tables held rows before the import. A reference with a missing key item is
+//! not reported (the record's `missing` rejection says it).
 
-use nhikit_schema::names::{household, insurer, person, qualification};
-use nhikit_schema::{Entity, Value};
+use crate::store::rejection_code;
+use nhikit_schema::keys::KeyIndex;
+use nhikit_schema::names::{person, qualification};
+use nhikit_schema::{Entity, Schema, Value};
 use nhikit_target::{Rejection, RejectionCode};
 // FxHash: the keys are our own identifiers, never iterated (no order reaches the output), and
 // SipHash was 3 % of an import's CPU (benches/README.md).
-use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
+use rustc_hash::FxHashMap as HashMap;
 
 /// Item positions in an entity's values (`usize::MAX`: the entity has no such item).
 #[derive(Clone, Copy)]
 struct Slots {
     lgcode: usize,
-    household_number: usize,
     address_number: usize,
-    insurer_number: usize,
     qualification_seq: usize,
     acquisition_date: usize,
     loss_date: usize,
@@ -37,9 +39,7 @@ impl Slots {
         };
         Slots {
             lgcode: at("lgcode"),
-            household_number: at("household_number"),
             address_number: at("address_number"),
-            insurer_number: at("insurer_number"),
             qualification_seq: at("qualification_seq"),
             acquisition_date: at("acquisition_date"),
             loss_date: at("loss_date"),
@@ -89,11 +89,9 @@ struct PersonFact {
 }
 
 /// What the rules need, gathered from the inserted rows of an import into empty tables.
-#[derive(Default)]
-pub(crate) struct Facts {
-    insurers: HashSet<Box<str>>,
-    /// `lgcode \x1f household_number`.
-    households: HashSet<Box<str>>,
+pub(crate) struct Facts<'s> {
+    /// The primary keys inserted and the references still to resolve: (file, row).
+    index: KeyIndex<'s, (u32, u64)>,
     /// `lgcode \x1f address_number` → index into `people`.
     person_ids: HashMap<Box<str>, u32>,
     people: Vec<PersonFact>,
@@ -101,19 +99,25 @@ pub(crate) struct Facts {
     /// The files, as reported, by index (`Qual::file`).
     files: Vec<String>,
     file_index: HashMap<String, u32>,
-    /// Persons whose household is not in the import.
-    person_household: Vec<Rejection>,
-    /// Qualifications whose person is not in the import.
-    qualification_person: Vec<Rejection>,
-    /// Households and qualifications whose insurer is not in the import (reported only when
-    /// the import has insurers).
-    household_insurer: Vec<Rejection>,
-    qualification_insurer: Vec<Rejection>,
     slots: HashMap<String, Slots>,
     key: String,
 }
 
-impl Facts {
+impl<'s> Facts<'s> {
+    /// No facts yet, for an import of records of `schema`.
+    pub(crate) fn new(schema: &'s Schema) -> Facts<'s> {
+        Facts {
+            index: KeyIndex::new(schema),
+            person_ids: HashMap::default(),
+            people: Vec::new(),
+            quals: Vec::new(),
+            files: Vec::new(),
+            file_index: HashMap::default(),
+            slots: HashMap::default(),
+            key: String::new(),
+        }
+    }
+
     fn slots(&mut self, entity: &Entity) -> Slots {
         if let Some(s) = self.slots.get(&entity.id) {
             return *s;
@@ -157,40 +161,14 @@ impl Facts {
         id
     }
 
-    /// Records an inserted row. The files come in entity order (insurers, households,
-    /// persons, qualifications), so a reference can be checked when its row arrives.
+    /// Records an inserted row (its references are checked at the end, whatever order the
+    /// files come in).
     pub(crate) fn inserted(&mut self, entity: &Entity, file: &str, row: u64, values: &[Value]) {
         let s = self.slots(entity);
-        let reject = |item: &str, code, message: String| Rejection {
-            file: file.to_owned(),
-            row,
-            item: item.to_owned(),
-            code,
-            message,
-        };
+        let file = self.file(file);
+        self.index
+            .feed(&entity.id, (file, row), |i| values.get(i), |_, _| {});
         match entity.id.as_str() {
-            insurer::ENTITY => {
-                if let Some(n) = text(values, s.insurer_number) {
-                    self.insurers.insert(n.into());
-                }
-            }
-            household::ENTITY => {
-                if let (Some(lg), Some(hn)) =
-                    (text(values, s.lgcode), text(values, s.household_number))
-                {
-                    let key: Box<str> = self.key(lg, hn).into();
-                    self.households.insert(key);
-                }
-                if let Some(n) = text(values, s.insurer_number)
-                    && !self.insurers.contains(n)
-                {
-                    self.household_insurer.push(reject(
-                        "household.insurer_number",
-                        RejectionCode::UnknownReference,
-                        format!("no insurer {n}"),
-                    ));
-                }
-            }
             person::ENTITY => {
                 let (Some(lg), Some(an)) = (text(values, s.lgcode), text(values, s.address_number))
                 else {
@@ -199,18 +177,6 @@ impl Facts {
                 let id = self.person_id(lg, an) as usize;
                 self.people[id].inserted = true;
                 self.people[id].death = day(values, s.death_date);
-                if let Some(hn) = text(values, s.household_number)
-                    && !{
-                        self.key(lg, hn);
-                        self.households.contains(self.key.as_str())
-                    }
-                {
-                    self.person_household.push(reject(
-                        "person.household_number",
-                        RejectionCode::UnknownReference,
-                        format!("household {lg}/{hn} does not exist"),
-                    ));
-                }
             }
             qualification::ENTITY => {
                 let (Some(lg), Some(an)) = (text(values, s.lgcode), text(values, s.address_number))
@@ -218,23 +184,6 @@ impl Facts {
                     return;
                 };
                 let person = self.person_id(lg, an);
-                if !self.people[person as usize].inserted {
-                    self.qualification_person.push(reject(
-                        "qualification.address_number",
-                        RejectionCode::UnknownReference,
-                        format!("person {lg}/{an} does not exist"),
-                    ));
-                }
-                if let Some(n) = text(values, s.insurer_number)
-                    && !self.insurers.contains(n)
-                {
-                    self.qualification_insurer.push(reject(
-                        "qualification.insurer_number",
-                        RejectionCode::UnknownReference,
-                        format!("no insurer {n}"),
-                    ));
-                }
-                let file = self.file(file);
                 self.quals.push(Qual {
                     person,
                     seq: int(values, s.qualification_seq),
@@ -250,20 +199,30 @@ impl Facts {
 
     /// Runs the rules, in the order of the SQL checks; `overlaps` and `after_death` say which of
     /// the two fault-switchable rules run.
-    pub(crate) fn finish(mut self, overlaps: bool, after_death: bool, out: &mut Vec<Rejection>) {
-        out.append(&mut self.person_household);
-        out.append(&mut self.qualification_person);
-        if !self.insurers.is_empty() {
-            out.append(&mut self.household_insurer);
-            out.append(&mut self.qualification_insurer);
-        }
-        let mut order: Vec<usize> = (0..self.quals.len()).collect();
+    pub(crate) fn finish(self, overlaps: bool, after_death: bool, out: &mut Vec<Rejection>) {
+        let Facts {
+            index,
+            people,
+            quals,
+            files,
+            ..
+        } = self;
+        index.finish(|(file, row), f| {
+            out.push(Rejection {
+                file: files[file as usize].clone(),
+                row,
+                item: f.item(),
+                code: rejection_code(f.kind()),
+                message: f.to_string(),
+            })
+        });
+        let mut order: Vec<usize> = (0..quals.len()).collect();
         order.sort_by_key(|&i| {
-            let q = &self.quals[i];
+            let q = &quals[i];
             (q.person, q.acquired, q.seq)
         });
         let reject = |q: &Qual, message: String| Rejection {
-            file: self.files[q.file as usize].clone(),
+            file: files[q.file as usize].clone(),
             row: q.row,
             item: "qualification.acquisition_date".to_owned(),
             code: RejectionCode::OverlappingQualification,
@@ -271,14 +230,14 @@ impl Facts {
         };
         if overlaps {
             // b overlaps an earlier a (by acquisition date, then number) of the same person.
-            for group in order.chunk_by(|&x, &y| self.quals[x].person == self.quals[y].person) {
+            for group in order.chunk_by(|&x, &y| quals[x].person == quals[y].person) {
                 for (k, &bi) in group.iter().enumerate() {
-                    let b = &self.quals[bi];
+                    let b = &quals[bi];
                     let (Some(b_seq), Some(b_acq)) = (b.seq, b.acquired) else {
                         continue;
                     };
                     for &ai in &group[..k] {
-                        let a = &self.quals[ai];
+                        let a = &quals[ai];
                         let (Some(a_seq), Some(a_acq)) = (a.seq, a.acquired) else {
                             continue;
                         };
@@ -298,8 +257,8 @@ impl Facts {
             }
         }
         if after_death {
-            for q in &self.quals {
-                let p = &self.people[q.person as usize];
+            for q in &quals {
+                let p = &people[q.person as usize];
                 let (true, Some(death), Some(seq)) = (p.inserted, p.death, q.seq) else {
                     continue;
                 };

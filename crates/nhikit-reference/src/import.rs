@@ -14,6 +14,7 @@ use crate::{Fault, Reference};
 use nhikit_io::contain::Root;
 use nhikit_io::{DataFile, Format, Manifest};
 use nhikit_schema::names::{household, insurer, person, qualification};
+use nhikit_schema::rules::RuleKind;
 use nhikit_schema::{Encoding, Entity, Layout, Value};
 use nhikit_target::{
     ErrorCode, ImportRequest, ImportResponse, Rejection, RejectionCode, TargetError,
@@ -504,15 +505,17 @@ impl Reference {
         }
         // Into empty tables, the cross-record rules run in memory over facts gathered while
         // inserting (crate::cross); else as SQL over the tables.
+        let empty = self
+            .schema
+            .entities
+            .iter()
+            .map(|e| format!("NOT EXISTS (SELECT 1 FROM {})", store::table(&e.id)))
+            .collect::<Vec<_>>()
+            .join(" AND ");
         let fresh: bool = tx
-            .query_row(
-                "SELECT NOT EXISTS (SELECT 1 FROM e_insurer) AND NOT EXISTS (SELECT 1 FROM e_household) \
-                 AND NOT EXISTS (SELECT 1 FROM e_person) AND NOT EXISTS (SELECT 1 FROM e_qualification)",
-                [],
-                |r| r.get(0),
-            )
+            .query_row(&format!("SELECT {empty}"), [], |r| r.get(0))
             .map_err(storage)?;
-        let mut facts = fresh.then(Facts::default);
+        let mut facts = fresh.then(|| Facts::new(&self.schema));
         // Secondary indexes of a table that is empty now are built once, after the inserts.
         let mut deferred = Vec::new();
         for (entity, name, create) in store::SECONDARY_INDEXES {
@@ -716,52 +719,93 @@ impl Reference {
 
     /// References, overlapping qualifications and events after death, over the rows of this
     /// import (files numbered `first_file` and up).
+    ///
+    /// The references are the schema's declarations (as [`nhikit_schema::keys::KeyIndex`]
+    /// checks them for an import into empty tables and for `nhikit validate`), here turned into
+    /// one `NOT EXISTS` query each: the tables are populated and indexed by their primary keys,
+    /// so a join costs the rows imported, where an index in memory would first have to read
+    /// every key the database holds.
     fn cross_rules(
         &self,
         tx: &rusqlite::Transaction<'_>,
         first_file: i64,
         out: &mut Vec<Rejection>,
     ) -> Result<(), TargetError> {
-        let has_insurers: bool = tx
-            .query_row("SELECT EXISTS (SELECT 1 FROM e_insurer)", [], |r| r.get(0))
-            .map_err(storage)?;
-        let mut checks: Vec<(&str, RejectionCode, String)> = vec![
-            (
-                "person.household_number",
-                RejectionCode::UnknownReference,
-                "SELECT f.path, t._row, 'household ' || t.lgcode || '/' || t.household_number || ' does not exist' \
-                 FROM e_person t JOIN _files f ON f.id = t._file WHERE t._file >= ?1 \
-                 AND t.lgcode IS NOT NULL AND t.household_number IS NOT NULL AND NOT EXISTS \
-                 (SELECT 1 FROM e_household h WHERE h.lgcode = t.lgcode AND h.household_number = t.household_number)"
-                    .to_owned(),
-            ),
-            (
-                "qualification.address_number",
-                RejectionCode::UnknownReference,
-                "SELECT f.path, t._row, 'person ' || t.lgcode || '/' || t.address_number || ' does not exist' \
-                 FROM e_qualification t JOIN _files f ON f.id = t._file WHERE t._file >= ?1 \
-                 AND t.lgcode IS NOT NULL AND t.address_number IS NOT NULL AND NOT EXISTS \
-                 (SELECT 1 FROM e_person p WHERE p.lgcode = t.lgcode AND p.address_number = t.address_number)"
-                    .to_owned(),
-            ),
-        ];
-        if has_insurers {
-            for e in ["household", "qualification"] {
-                checks.push((
-                    if e == "household" {
-                        "household.insurer_number"
-                    } else {
-                        "qualification.insurer_number"
-                    },
-                    RejectionCode::UnknownReference,
-                    format!(
-                        "SELECT f.path, t._row, 'no insurer ' || t.insurer_number FROM e_{e} t \
-                         JOIN _files f ON f.id = t._file WHERE t._file >= ?1 AND t.insurer_number IS NOT NULL AND NOT EXISTS \
-                         (SELECT 1 FROM e_insurer i WHERE i.insurer_number = t.insurer_number)"
+        for entity in &self.schema.entities {
+            let imported: bool = tx
+                .query_row(
+                    &format!(
+                        "SELECT EXISTS (SELECT 1 FROM {} WHERE _file >= ?1)",
+                        store::table(&entity.id)
                     ),
-                ));
+                    [first_file],
+                    |r| r.get(0),
+                )
+                .map_err(storage)?;
+            if !imported {
+                continue;
+            }
+            for reference in &entity.references {
+                let Some(target) = self.schema.entity(&reference.entity) else {
+                    continue;
+                };
+                if reference.optional {
+                    let held: bool = tx
+                        .query_row(
+                            &format!("SELECT EXISTS (SELECT 1 FROM {})", store::table(&target.id)),
+                            [],
+                            |r| r.get(0),
+                        )
+                        .map_err(storage)?;
+                    if !held {
+                        continue;
+                    }
+                }
+                let items: Vec<String> = reference
+                    .items
+                    .iter()
+                    .map(|i| format!("t.{}", store::col(i)))
+                    .collect();
+                let present: Vec<String> =
+                    items.iter().map(|i| format!("{i} IS NOT NULL")).collect();
+                let matches: Vec<String> = target
+                    .primary_key
+                    .iter()
+                    .zip(&items)
+                    .map(|(k, i)| format!("x.{} = {i}", store::col(k)))
+                    .collect();
+                let sql = format!(
+                    "SELECT f.path, t._row, {} FROM {} t JOIN _files f ON f.id = t._file \
+                     WHERE t._file >= ?1 AND {} AND NOT EXISTS (SELECT 1 FROM {} x WHERE {})",
+                    items.join(", "),
+                    store::table(&entity.id),
+                    present.join(" AND "),
+                    store::table(&target.id),
+                    matches.join(" AND "),
+                );
+                let mut stmt = tx.prepare(&sql).map_err(storage)?;
+                let mut rows = stmt.query([first_file]).map_err(storage)?;
+                while let Some(r) = rows.next().map_err(storage)? {
+                    let mut values = String::new();
+                    for (k, item) in reference.items.iter().enumerate() {
+                        if k > 0 {
+                            values.push('/');
+                        }
+                        let value =
+                            store::value_of(entity, item, r.get_ref(k + 2).map_err(storage)?);
+                        nhikit_schema::keys::write_value(&mut values, &value);
+                    }
+                    out.push(Rejection {
+                        file: r.get(0).map_err(storage)?,
+                        row: r.get::<_, i64>(1).map_err(storage)?.max(0) as u64,
+                        item: format!("{}.{}", entity.id, reference.items.join("+")),
+                        code: store::rejection_code(RuleKind::Reference),
+                        message: nhikit_schema::keys::unresolved_message(reference, &values),
+                    });
+                }
             }
         }
+        let mut checks: Vec<(&str, RejectionCode, String)> = Vec::new();
         if !self.has(Fault::AcceptOverlappingQualifications) {
             checks.push((
                 "qualification.acquisition_date",

@@ -113,6 +113,22 @@ pub(crate) fn from_days(n: i64) -> Option<NaiveDate> {
     NaiveDate::from_num_days_from_ce_opt(i32::try_from(n).ok()?)
 }
 
+/// The record value of a stored value of `item` of `entity` (dates back from day numbers);
+/// null for a value that is not of the item's type.
+pub(crate) fn value_of(entity: &Entity, item: &str, v: rusqlite::types::ValueRef<'_>) -> Value {
+    use rusqlite::types::ValueRef;
+    let ty = entity.item(item).map(|i| i.ty);
+    match (ty, v) {
+        (Some(ItemType::Date), ValueRef::Integer(n)) => {
+            from_days(n).map_or(Value::Null, Value::Date)
+        }
+        (Some(ItemType::Boolean), ValueRef::Integer(n)) => Value::Bool(n != 0),
+        (_, ValueRef::Integer(n)) => Value::Int(n),
+        (_, ValueRef::Text(t)) => Value::Str(String::from_utf8_lossy(t).into_owned()),
+        _ => Value::Null,
+    }
+}
+
 /// The SQLite value of a record value.
 pub(crate) fn sql_value(v: &Value) -> rusqlite::types::ToSqlOutput<'_> {
     use rusqlite::types::{ToSqlOutput, ValueRef};

@@ -293,6 +293,8 @@ struct RawOrder {
 struct RawReference {
     items: Vec<Spanned<String>>,
     entity: Spanned<String>,
+    #[serde(default)]
+    optional: bool,
 }
 
 #[derive(Deserialize)]
@@ -520,6 +522,7 @@ fn load_files(files: Vec<SourceFile>) -> Result<Schema, SchemaErrors> {
             refs.push(Reference {
                 items: r_ref.items.iter().map(|s| s.get_ref().clone()).collect(),
                 entity: target_id.clone(),
+                optional: r_ref.optional,
             });
         }
         built[k].1.references = refs;

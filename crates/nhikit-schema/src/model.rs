@@ -73,6 +73,9 @@ pub struct Reference {
     pub items: Vec<String>,
     /// The referenced entity.
     pub entity: String,
+    /// `optional = true`: the referenced entity may be left out of a dataset (`nhikit gen
+    /// --with`), and the reference is checked only when the dataset holds records of it.
+    pub optional: bool,
 }
 
 /// A date order (`[[entity.order]]`): `later` is on or after `earlier` when both are present.

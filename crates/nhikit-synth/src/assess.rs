@@ -21,6 +21,8 @@ use crate::rows::HouseholdCtx;
 use nhikit_core::date::{NaiveDate, age_on};
 use nhikit_rules::params::{DEFAULT_RATES, Params, Part, RuleSet};
 use nhikit_rules::premium::{self, Assessment, Reduction, SpecifiedHousehold, Status};
+use nhikit_schema::names::codes::{AssessmentKind, ReductionClass, SpecifiedHouseholdClass};
+use nhikit_schema::names::{self, assessment, edge_case, perinatal};
 use nhikit_schema::{Row, RowWriter};
 
 /// The rate-set id for municipality `lgcode` in `fiscal_year`: the reference target's default
@@ -348,44 +350,44 @@ pub struct IncomeRow<'a> {
 }
 
 impl Row for IncomeRow<'_> {
-    const ENTITY: &'static str = "income";
+    const ENTITY: &'static str = names::income::ENTITY;
     fn write<W: RowWriter + ?Sized>(&self, out: &mut W) {
+        use names::income as i;
         let c = self.ctx;
         let p = self.income;
-        out.str(&c.m.municipality.lgcode);
-        out.str(self.address_number);
-        out.int(i64::from(self.income_year));
-        out.str(p.declaration);
-        out.str(p.tax_status);
-        out.int(p.salary_revenue);
-        out.int(p.salary_income);
-        out.int(p.pension_revenue);
-        out.int(p.pension_income);
-        out.int(p.business_income);
-        out.int(p.real_estate_income);
-        out.int(p.interest_dividend_income);
-        out.int(0); // misc_income
-        out.int(0); // other_comprehensive_income
-        out.int(0); // separate_capital_gains
-        out.int(0); // separate_capital_gains_deduction
-        out.int(0); // stock_capital_gains
-        out.int(0); // family_employee_salary
-        out.bool(false); // is_family_employee
-        out.int(p.total_income);
-        out.int(p.taxable_income);
-        match p.involuntary {
-            Some((date, reason)) => {
-                out.bool(true);
-                out.date(date);
-                out.str(reason);
-            }
-            None => {
-                out.bool(false);
-                out.null();
-                out.null();
-            }
+        let mut row = i::Cells::new();
+        row.str(i::LGCODE, &c.m.municipality.lgcode)
+            .str(i::ADDRESS_NUMBER, self.address_number)
+            .int(i::INCOME_YEAR, i64::from(self.income_year))
+            .str(i::DECLARATION_STATUS, p.declaration)
+            .str(i::TAX_STATUS, p.tax_status)
+            .int(i::SALARY_REVENUE, p.salary_revenue)
+            .int(i::SALARY_INCOME, p.salary_income)
+            .int(i::PENSION_REVENUE, p.pension_revenue)
+            .int(i::PENSION_INCOME, p.pension_income)
+            .int(i::BUSINESS_INCOME, p.business_income)
+            .int(i::REAL_ESTATE_INCOME, p.real_estate_income)
+            .int(i::INTEREST_DIVIDEND_INCOME, p.interest_dividend_income);
+        // Incomes the model does not draw.
+        for item in [
+            i::MISC_INCOME,
+            i::OTHER_COMPREHENSIVE_INCOME,
+            i::SEPARATE_CAPITAL_GAINS,
+            i::SEPARATE_CAPITAL_GAINS_DEDUCTION,
+            i::STOCK_CAPITAL_GAINS,
+            i::FAMILY_EMPLOYEE_SALARY,
+        ] {
+            row.int(item, 0);
         }
-        out.end_row();
+        row.bool(i::IS_FAMILY_EMPLOYEE, false)
+            .int(i::TOTAL_INCOME, p.total_income)
+            .int(i::TAXABLE_INCOME, p.taxable_income)
+            .bool(i::INVOLUNTARY_UNEMPLOYED, p.involuntary.is_some());
+        if let Some((date, reason)) = p.involuntary {
+            row.date(i::SEPARATION_DATE, date)
+                .str(i::SEPARATION_REASON, reason);
+        }
+        row.write(out);
     }
 }
 
@@ -401,68 +403,125 @@ pub struct AssessmentRow<'a> {
     pub taxpayer: &'a str,
 }
 
-fn reduction_code(r: Reduction) -> &'static str {
+fn reduction_code(r: Reduction) -> ReductionClass {
     match r {
-        Reduction::None => "0",
-        Reduction::Twenty => "2",
-        Reduction::Fifty => "5",
-        Reduction::Seventy => "7",
+        Reduction::None => ReductionClass::C0,
+        Reduction::Twenty => ReductionClass::C2,
+        Reduction::Fifty => ReductionClass::C5,
+        Reduction::Seventy => ReductionClass::C7,
     }
 }
 
-fn specified_code(s: SpecifiedHousehold) -> &'static str {
+fn specified_code(s: SpecifiedHousehold) -> SpecifiedHouseholdClass {
     match s {
-        SpecifiedHousehold::None => "0",
-        SpecifiedHousehold::Specified => "1",
-        SpecifiedHousehold::Continuing => "2",
+        SpecifiedHousehold::None => SpecifiedHouseholdClass::C0,
+        SpecifiedHousehold::Specified => SpecifiedHouseholdClass::C1,
+        SpecifiedHousehold::Continuing => SpecifiedHouseholdClass::C2,
     }
 }
+
+/// The seven items of each part of an assessment (医療, 支援金, 介護, 子ども・子育て支援金), in
+/// [`Part::ALL`] order: 所得割, 資産割, 均等割, 平等割, 法定軽減, その他軽減, 賦課額.
+const PART_ITEMS: [[assessment::Item; 7]; 4] = {
+    use assessment as a;
+    [
+        [
+            a::MEDICAL_INCOME_LEVY,
+            a::MEDICAL_ASSET_LEVY,
+            a::MEDICAL_PER_CAPITA_LEVY,
+            a::MEDICAL_HOUSEHOLD_LEVY,
+            a::MEDICAL_STATUTORY_REDUCTION,
+            a::MEDICAL_OTHER_REDUCTION,
+            a::MEDICAL_AMOUNT,
+        ],
+        [
+            a::SUPPORT_INCOME_LEVY,
+            a::SUPPORT_ASSET_LEVY,
+            a::SUPPORT_PER_CAPITA_LEVY,
+            a::SUPPORT_HOUSEHOLD_LEVY,
+            a::SUPPORT_STATUTORY_REDUCTION,
+            a::SUPPORT_OTHER_REDUCTION,
+            a::SUPPORT_AMOUNT,
+        ],
+        [
+            a::CARE_INCOME_LEVY,
+            a::CARE_ASSET_LEVY,
+            a::CARE_PER_CAPITA_LEVY,
+            a::CARE_HOUSEHOLD_LEVY,
+            a::CARE_STATUTORY_REDUCTION,
+            a::CARE_OTHER_REDUCTION,
+            a::CARE_AMOUNT,
+        ],
+        [
+            a::CHILD_INCOME_LEVY,
+            a::CHILD_ASSET_LEVY,
+            a::CHILD_PER_CAPITA_LEVY,
+            a::CHILD_HOUSEHOLD_LEVY,
+            a::CHILD_STATUTORY_REDUCTION,
+            a::CHILD_OTHER_REDUCTION,
+            a::CHILD_AMOUNT,
+        ],
+    ]
+};
 
 impl Row for AssessmentRow<'_> {
-    const ENTITY: &'static str = "assessment";
+    const ENTITY: &'static str = assessment::ENTITY;
     fn write<W: RowWriter + ?Sized>(&self, out: &mut W) {
+        use assessment as s;
         let c = self.ctx;
         let f = self.facts;
         let a = &f.assessment;
-        out.str(&c.m.municipality.lgcode);
-        out.str(c.id_text.household_number());
-        out.int(i64::from(a.fiscal_year.0));
-        out.int(0);
-        out.str(&c.m.insurer_number_text);
-        out.str("1");
-        out.date(self.assessed_on);
-        out.str(self.taxpayer);
-        out.str(f.head.fictive_code);
-        out.str(reduction_code(a.reduction));
-        out.str(specified_code(f.head.specified));
-        out.bool(f.undeclared);
-        out.int(f.insured);
-        out.int(f.care_insured);
-        out.int(f.preschool);
-        out.int(f.specified_same);
-        out.int(f.earners);
-        out.int(a.judgement_income.0);
-        out.int(f.levy_base);
-        out.int(f.care_levy_base);
-        for part in Part::ALL {
+        let mut row = s::Cells::new();
+        row.str(s::LGCODE, &c.m.municipality.lgcode)
+            .str(s::HOUSEHOLD_NUMBER, c.id_text.household_number())
+            .int(s::FISCAL_YEAR, i64::from(a.fiscal_year.0))
+            .int(s::REVISION_SEQ, 0)
+            .str(s::INSURER_NUMBER, &c.m.insurer_number_text)
+            .str(s::ASSESSMENT_KIND, AssessmentKind::C1.code())
+            .date(s::ASSESSMENT_DATE, self.assessed_on)
+            .str(s::TAXPAYER_ADDRESS_NUMBER, self.taxpayer)
+            .str(s::FICTIVE_HEAD_FLAG, f.head.fictive_code)
+            .str(s::REDUCTION_CLASS, reduction_code(a.reduction).code())
+            .str(
+                s::SPECIFIED_HOUSEHOLD_CLASS,
+                specified_code(f.head.specified).code(),
+            )
+            .bool(s::UNDECLARED, f.undeclared)
+            .int(s::INSURED_COUNT, f.insured)
+            .int(s::CARE_INSURED_COUNT, f.care_insured)
+            .int(s::PRESCHOOL_COUNT, f.preschool)
+            .int(s::SPECIFIED_SAME_HOUSEHOLD_COUNT, f.specified_same)
+            .int(s::SALARY_EARNER_COUNT, f.earners)
+            .int(s::REDUCTION_JUDGEMENT_INCOME, a.judgement_income.0)
+            .int(s::LEVY_BASE_INCOME, f.levy_base)
+            .int(s::CARE_LEVY_BASE_INCOME, f.care_levy_base);
+        for (part, items) in Part::ALL.into_iter().zip(PART_ITEMS) {
             let x = a.part(part);
+            // 子ども・子育て支援金 before it is levied: absent.
             if part == Part::Child && !x.levied {
-                for _ in 0..7 {
-                    out.null();
-                }
                 continue;
             }
-            out.int(x.income_levy.0);
-            out.int(x.asset_levy.0);
-            out.int(x.per_capita_levy.0);
-            out.int(x.per_household_levy.0);
-            out.int(x.legal_reduction.0);
-            out.int(0); // other reductions: included in the levies (see the schema)
-            out.int(x.amount.0);
+            let [
+                income,
+                asset,
+                per_capita,
+                per_household,
+                legal,
+                other,
+                amount,
+            ] = items;
+            row.int(income, x.income_levy.0)
+                .int(asset, x.asset_levy.0)
+                .int(per_capita, x.per_capita_levy.0)
+                .int(per_household, x.per_household_levy.0)
+                .int(legal, x.legal_reduction.0)
+                // Other reductions: included in the levies (see the schema).
+                .int(other, 0)
+                .int(amount, x.amount.0);
         }
-        out.int(a.total.0);
-        out.int(i64::from(f.installments.max(1)));
-        out.end_row();
+        row.int(s::TOTAL_AMOUNT, a.total.0)
+            .int(s::INSTALLMENT_COUNT, i64::from(f.installments.max(1)));
+        row.write(out);
     }
 }
 
@@ -477,28 +536,24 @@ pub struct PerinatalRow<'a> {
 }
 
 impl Row for PerinatalRow<'_> {
-    const ENTITY: &'static str = "perinatal";
+    const ENTITY: &'static str = perinatal::ENTITY;
     fn write<W: RowWriter + ?Sized>(&self, out: &mut W) {
+        use perinatal as p;
         let c = self.ctx;
         let n = &self.notice;
-        out.str(&c.m.municipality.lgcode);
-        out.str(c.id_text.household_number());
-        out.str(c.id_text.address_number(self.member));
-        out.date(n.expected);
-        out.null(); // not born yet: the expected date is after the reference date
-        out.bool(n.multiple);
-        match n.exemption() {
-            Some((from, to)) => {
-                out.date(from);
-                out.date(to);
-            }
-            None => {
-                out.null();
-                out.null();
-            }
+        let mut row = p::Cells::new();
+        // 出産日 absent: not born yet, the expected date is after the reference date.
+        row.str(p::LGCODE, &c.m.municipality.lgcode)
+            .str(p::HOUSEHOLD_NUMBER, c.id_text.household_number())
+            .str(p::ADDRESS_NUMBER, c.id_text.address_number(self.member))
+            .date(p::EXPECTED_BIRTH_DATE, n.expected)
+            .bool(p::MULTIPLE, n.multiple);
+        if let Some((from, to)) = n.exemption() {
+            row.date(p::EXEMPTION_START, from)
+                .date(p::EXEMPTION_END, to);
         }
-        out.date(n.notified);
-        out.end_row();
+        row.date(p::NOTIFIED_DATE, n.notified);
+        row.write(out);
     }
 }
 
@@ -513,25 +568,29 @@ pub struct EdgeCaseRow<'a> {
 }
 
 impl Row for EdgeCaseRow<'_> {
-    const ENTITY: &'static str = "edge_case";
+    const ENTITY: &'static str = edge_case::ENTITY;
     fn write<W: RowWriter + ?Sized>(&self, out: &mut W) {
+        use edge_case as e;
         let c = self.ctx;
-        out.str(&c.m.municipality.lgcode);
-        out.str(c.id_text.household_number());
         // By person slot: a member's slot is its index; a former member's is past them.
         let slot = self.member.unwrap_or(0) as u64;
         let mut buf = [0u8; 20];
-        out.str(crate::rows::digits(
-            c.ids.address_number(c.h.local, slot),
-            10,
-            &mut buf,
-        ));
-        out.str(if self.member.is_some() {
-            "person"
-        } else {
-            "household"
-        });
-        out.str(self.tag.code());
-        out.end_row();
+        let mut row = e::Cells::new();
+        row.str(e::LGCODE, &c.m.municipality.lgcode)
+            .str(e::HOUSEHOLD_NUMBER, c.id_text.household_number())
+            .str(
+                e::ADDRESS_NUMBER,
+                crate::rows::digits(c.ids.address_number(c.h.local, slot), 10, &mut buf),
+            )
+            .str(
+                e::SCOPE,
+                if self.member.is_some() {
+                    "person"
+                } else {
+                    "household"
+                },
+            )
+            .str(e::TAG, self.tag.code());
+        row.write(out);
     }
 }

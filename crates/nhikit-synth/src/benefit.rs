@@ -30,7 +30,8 @@ use nhikit_rules::high_cost::{
 };
 use nhikit_rules::params::{Params, RuleSet};
 use nhikit_rules::resident_tax::ResidentTax;
-use nhikit_schema::{Row, RowWriter};
+use nhikit_schema::names::{benefit_childbirth, benefit_funeral, benefit_high_cost};
+use nhikit_schema::{Cells, ItemOf, Row, RowWriter};
 
 /// Which benefit entities a run writes.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -164,14 +165,12 @@ impl Dates {
         })
     }
 
-    fn write<W: RowWriter + ?Sized>(&self, out: &mut W) {
-        out.date(self.application);
-        for d in [self.decision, self.payment] {
-            match d {
-                Some(d) => out.date(d),
-                None => out.null(),
-            }
-        }
+    /// Sets 申請日, 決定日 and 支給日 (`items`, of the claim's entity) in `row`.
+    fn set<I: ItemOf, const N: usize>(&self, row: &mut Cells<'_, I, N>, items: [I; 3]) {
+        let [application, decision, payment] = items;
+        row.date(application, self.application)
+            .opt_date(decision, self.decision)
+            .opt_date(payment, self.payment);
     }
 }
 
@@ -736,23 +735,31 @@ struct ChildbirthRow<'a> {
 }
 
 impl Row for ChildbirthRow<'_> {
-    const ENTITY: &'static str = "benefit_childbirth";
+    const ENTITY: &'static str = benefit_childbirth::ENTITY;
     fn write<W: RowWriter + ?Sized>(&self, out: &mut W) {
+        use benefit_childbirth as b;
         let c = self.ctx;
-        let (mut a, mut b) = ([0u8; 20], [0u8; 20]);
-        out.str(&c.m.municipality.lgcode);
-        out.str(claim_number(b'S', c.h.local, self.seq, &mut a));
-        out.str(&c.m.insurer_number_text);
-        out.str(address_number(c, self.mother, &mut b));
-        out.str(c.id_text.household_number());
-        out.date(self.birth);
-        out.int(self.weeks);
-        out.int(self.children);
-        out.bool(self.scheme);
-        out.bool(self.direct);
-        out.int(self.amount.0);
-        self.dates.write(out);
-        out.end_row();
+        let (mut x, mut y) = ([0u8; 20], [0u8; 20]);
+        let mut row = b::Cells::new();
+        row.str(b::LGCODE, &c.m.municipality.lgcode)
+            .str(
+                b::CLAIM_NUMBER,
+                claim_number(b'S', c.h.local, self.seq, &mut x),
+            )
+            .str(b::INSURER_NUMBER, &c.m.insurer_number_text)
+            .str(b::ADDRESS_NUMBER, address_number(c, self.mother, &mut y))
+            .str(b::HOUSEHOLD_NUMBER, c.id_text.household_number())
+            .date(b::BIRTH_DATE, self.birth)
+            .int(b::GESTATION_WEEKS, self.weeks)
+            .int(b::CHILDREN_COUNT, self.children)
+            .bool(b::COMPENSATION_SCHEME, self.scheme)
+            .bool(b::DIRECT_PAYMENT, self.direct)
+            .int(b::AMOUNT, self.amount.0);
+        self.dates.set(
+            &mut row,
+            [b::APPLICATION_DATE, b::DECISION_DATE, b::PAYMENT_DATE],
+        );
+        row.write(out);
     }
 }
 
@@ -770,27 +777,39 @@ struct FuneralRow<'a> {
 }
 
 impl Row for FuneralRow<'_> {
-    const ENTITY: &'static str = "benefit_funeral";
+    const ENTITY: &'static str = benefit_funeral::ENTITY;
     fn write<W: RowWriter + ?Sized>(&self, out: &mut W) {
+        use benefit_funeral as f;
         let c = self.ctx;
         let (mut a, mut b, mut h) = ([0u8; 20], [0u8; 20], [0u8; 20]);
-        out.str(&c.m.municipality.lgcode);
-        out.str(claim_number(b'F', c.h.local, self.seq, &mut a));
-        out.str(&c.m.insurer_number_text);
-        out.str(address_number(c, Who::Former(self.slot), &mut b));
-        if self.own_household {
+        let household = if self.own_household {
             let k = history::former_household_index(c.h.local);
-            out.str(digits(c.ids.household_number(k), 10, &mut h));
+            digits(c.ids.household_number(k), 10, &mut h)
         } else {
-            out.str(c.id_text.household_number());
-        }
-        out.date(self.death);
-        out.date(self.funeral);
-        out.str(self.organizer);
-        out.str(self.organizer_kana);
-        out.int(self.amount.0);
-        self.dates.write(out);
-        out.end_row();
+            c.id_text.household_number()
+        };
+        let mut row = f::Cells::new();
+        row.str(f::LGCODE, &c.m.municipality.lgcode)
+            .str(
+                f::CLAIM_NUMBER,
+                claim_number(b'F', c.h.local, self.seq, &mut a),
+            )
+            .str(f::INSURER_NUMBER, &c.m.insurer_number_text)
+            .str(
+                f::ADDRESS_NUMBER,
+                address_number(c, Who::Former(self.slot), &mut b),
+            )
+            .str(f::HOUSEHOLD_NUMBER, household)
+            .date(f::DEATH_DATE, self.death)
+            .date(f::FUNERAL_DATE, self.funeral)
+            .str(f::ORGANIZER_NAME, self.organizer)
+            .str(f::ORGANIZER_NAME_KANA, self.organizer_kana)
+            .int(f::AMOUNT, self.amount.0);
+        self.dates.set(
+            &mut row,
+            [f::APPLICATION_DATE, f::DECISION_DATE, f::PAYMENT_DATE],
+        );
+        row.write(out);
     }
 }
 
@@ -803,29 +822,33 @@ struct HighCostRow<'a> {
 }
 
 impl Row for HighCostRow<'_> {
-    const ENTITY: &'static str = "benefit_high_cost";
+    const ENTITY: &'static str = benefit_high_cost::ENTITY;
     fn write<W: RowWriter + ?Sized>(&self, out: &mut W) {
+        use benefit_high_cost as k;
         let (x, c) = (self.ctx, self.c);
         let mut a = [0u8; 20];
-        let opt = |out: &mut W, v: Option<&str>| match v {
-            Some(s) => out.str(s),
-            None => out.null(),
-        };
-        out.str(&x.m.municipality.lgcode);
-        out.str(claim_number(b'K', x.h.local, self.seq, &mut a));
-        out.str(&x.m.insurer_number_text);
-        out.str(x.id_text.household_number());
-        out.str(x.id_text.address_number(0));
-        out.date(self.month);
-        opt(out, c.under70);
-        opt(out, c.over70);
-        out.bool(c.many_times);
-        out.int(c.cost.0);
-        out.int(c.copay.0);
-        out.int(c.limit.0);
-        out.int(c.refund.0);
-        self.dates.write(out);
-        out.end_row();
+        let mut row = k::Cells::new();
+        row.str(k::LGCODE, &x.m.municipality.lgcode)
+            .str(
+                k::CLAIM_NUMBER,
+                claim_number(b'K', x.h.local, self.seq, &mut a),
+            )
+            .str(k::INSURER_NUMBER, &x.m.insurer_number_text)
+            .str(k::HOUSEHOLD_NUMBER, x.id_text.household_number())
+            .str(k::APPLICANT_ADDRESS_NUMBER, x.id_text.address_number(0))
+            .date(k::SERVICE_MONTH, self.month)
+            .opt_str(k::INCOME_CATEGORY_UNDER70, c.under70)
+            .opt_str(k::INCOME_CATEGORY_70_74, c.over70)
+            .bool(k::MANY_TIMES, c.many_times)
+            .int(k::TOTAL_MEDICAL_COST, c.cost.0)
+            .int(k::COPAY_TOTAL, c.copay.0)
+            .int(k::LIMIT_AMOUNT, c.limit.0)
+            .int(k::BENEFIT_AMOUNT, c.refund.0);
+        self.dates.set(
+            &mut row,
+            [k::APPLICATION_DATE, k::DECISION_DATE, k::PAYMENT_DATE],
+        );
+        row.write(out);
     }
 }
 

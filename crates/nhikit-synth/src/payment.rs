@@ -24,18 +24,17 @@ use nhikit_core::date::NaiveDate;
 use nhikit_core::yen::Yen;
 use nhikit_rng::Rng;
 use nhikit_rules::premium;
+use nhikit_schema::names::codes::PaymentMethod;
+use nhikit_schema::names::payment;
 use nhikit_schema::{Row, RowWriter};
 
-/// 納付方法 codes (`schemas/codes/payment_method.toml`).
-pub mod method {
-    /// 口座振替.
-    pub const DEBIT: &str = "1";
-    /// 納付書.
-    pub const SLIP: &str = "2";
-    /// コンビニエンスストア.
-    pub const CONVENIENCE_STORE: &str = "3";
-    /// 電子納付.
-    pub const ELECTRONIC: &str = "4";
+/// 納付方法 (`schemas/codes/payment_method.toml`): 口座振替, 納付書, コンビニエンスストア, 電子納付.
+mod method {
+    use nhikit_schema::names::codes::PaymentMethod;
+    pub(super) const DEBIT: PaymentMethod = PaymentMethod::C1;
+    pub(super) const SLIP: PaymentMethod = PaymentMethod::C2;
+    pub(super) const CONVENIENCE_STORE: PaymentMethod = PaymentMethod::C3;
+    pub(super) const ELECTRONIC: PaymentMethod = PaymentMethod::C4;
 }
 
 /// The rounding unit of an installment: 100円 (the remainder goes to the first).
@@ -202,34 +201,31 @@ struct PaymentRow<'a> {
     billed: i64,
     paid: i64,
     paid_on: Option<NaiveDate>,
-    method: &'static str,
+    method: PaymentMethod,
 }
 
 impl Row for PaymentRow<'_> {
-    const ENTITY: &'static str = "payment";
+    const ENTITY: &'static str = payment::ENTITY;
     fn write<W: RowWriter + ?Sized>(&self, out: &mut W) {
+        use payment as p;
         let c = self.ctx;
-        out.str(&c.m.municipality.lgcode);
-        out.str(c.id_text.household_number());
-        out.int(i64::from(self.fiscal_year));
-        out.int(self.installment);
-        out.int(self.seq);
-        out.int(0);
-        out.str(&c.m.insurer_number_text);
-        out.date(self.due);
-        out.int(self.billed);
-        out.int(self.paid);
-        match self.paid_on {
-            Some(d) => {
-                out.date(d);
-                out.str(self.method);
-            }
-            None => {
-                out.null();
-                out.null();
-            }
+        let mut row = p::Cells::new();
+        row.str(p::LGCODE, &c.m.municipality.lgcode)
+            .str(p::HOUSEHOLD_NUMBER, c.id_text.household_number())
+            .int(p::FISCAL_YEAR, i64::from(self.fiscal_year))
+            .int(p::INSTALLMENT_NO, self.installment)
+            .int(p::PAYMENT_SEQ, self.seq)
+            // Every payment is of the 当初賦課.
+            .int(p::REVISION_SEQ, 0)
+            .str(p::INSURER_NUMBER, &c.m.insurer_number_text)
+            .date(p::DUE_DATE, self.due)
+            .int(p::BILLED_AMOUNT, self.billed)
+            .int(p::PAID_AMOUNT, self.paid);
+        if let Some(d) = self.paid_on {
+            row.date(p::PAID_DATE, d)
+                .str(p::PAYMENT_METHOD, self.method.code());
         }
-        out.end_row();
+        row.write(out);
     }
 }
 

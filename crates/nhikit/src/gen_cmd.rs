@@ -1,15 +1,14 @@
-//! `nhikit gen`: arguments into a [`RunSpec`], [`nhikit_dataset::generate`], then the audit
-//! entry and the summary line.
+//! `nhikit gen`: arguments into a [`RunSpec`] and an [`Output`], [`nhikit_dataset::generate_to`],
+//! then the audit entries and the summary line.
 
 use anyhow::Context;
 use clap::Args;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use nhikit_core::date::NaiveDate;
-use nhikit_dataset::RunSpec;
-use nhikit_io::{DatasetWriter, WriterOptions};
+use nhikit_dataset::{Error, Output, RunSpec};
 use nhikit_synth::Shard;
 use std::io::IsTerminal;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Instant;
@@ -123,44 +122,43 @@ pub fn run(args: GenArgs) -> anyhow::Result<ExitCode> {
     let profile =
         (args.profile.parse()).with_context(|| format!("--profile {:?}", args.profile))?;
     spec.select_extras(profile, &args.with, args.from, args.to)?;
-    spec.check()?;
-    nhikit_dataset::check_output(&args.out)?;
-    let options = WriterOptions {
-        formats: spec.formats.clone(),
+    let output = Output {
         csv_encoding,
         overwrite: args.overwrite,
-        ..WriterOptions::default()
+        threads: args.threads.unwrap_or(0),
+        // A random id: with the dataset's place it tells this dataset from any copy of it.
+        dataset_id: Some(nhikit_safety::new_dataset_id()?),
+        encryptor: encryptor.map(|e| Arc::new(e) as Arc<dyn nhikit_io::FileEncryptor>),
     };
-    let mut writer = DatasetWriter::create(&args.out, &schema, options).map_err(output_error)?;
-    // Said even with --quiet: the user should know when nhikit removed something.
-    for note in writer.notes() {
-        crate::out::errln!("note: {note}");
-    }
-    writer.seal_on_finish(true);
-    // A random id: with the dataset's place it tells this dataset from any copy of it.
-    writer.dataset_id(nhikit_safety::new_dataset_id()?);
-    if let Some(e) = encryptor {
-        writer.encrypt_with(Arc::new(e));
-    }
-    let threads = (args.threads)
-        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
     let bar = progress_bar(crate::out::quiet());
     let progress = |done: u64, total: u64| {
         bar.set_length(total);
         bar.inc(done);
     };
-    let generated = nhikit_dataset::generate(&spec, writer, threads, &progress);
+    // Notes are said even with --quiet: the user should know when nhikit removed something.
+    let note = |n: &str| crate::out::errln!("note: {n}");
+    let generated = nhikit_dataset::generate_to(&args.out, &schema, &spec, output, &progress, note);
     bar.finish_and_clear();
-    // The writer is dropped on failure, with its temporary directory: no OUT appears.
-    let generated = generated.with_context(|| {
-        format!(
+    let generated = generated.map_err(|e| match e {
+        e @ (Error::Options(_) | Error::Output { .. }) => e.into(),
+        Error::Io(nhikit_io::Error::OutputExists { path }) => anyhow::anyhow!(
+            "{}: the directory exists and is not empty: choose another --out, or add --overwrite to replace it (only a dataset nhikit wrote is replaced)",
+            path.display()
+        ),
+        // The writer was dropped with its temporary directory: no OUT appears.
+        e => anyhow::Error::new(e).context(format!(
             "generating {} (nothing was written there)",
             args.out.display()
-        )
+        )),
     })?;
-    record(&args, &spec, &generated.manifest)?;
+    // The audit entries: an encrypted dataset's carry no seed, count or plaintext hash.
+    let (log, operator) = (&args.audit, args.operator.as_deref());
+    for (action, details) in generated.audit_entries(&spec) {
+        crate::audit_cmd::record_dataset(log, action, &args.out, operator, details)?;
+    }
     if !crate::out::quiet() {
-        summary(&args.out, &generated, started.elapsed().as_secs_f64());
+        let secs = started.elapsed().as_secs_f64();
+        crate::out::errln!("{}: {}", args.out.display(), generated.summary(secs));
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -188,67 +186,6 @@ fn seed(given: Option<u64>, encrypting: bool) -> anyhow::Result<u64> {
         None if encrypting => nhikit_safety::random_seed()?,
         None => 0,
     })
-}
-
-/// The writer's refusal of OUT, naming the flag that applies.
-fn output_error(e: nhikit_io::Error) -> anyhow::Error {
-    match e {
-        nhikit_io::Error::OutputExists { path } => anyhow::anyhow!(
-            "{}: the directory exists and is not empty: choose another --out, or add --overwrite to replace it (only a dataset nhikit wrote is replaced)",
-            path.display()
-        ),
-        e => e.into(),
-    }
-}
-
-/// The audit entries of the run: `gen`, and `encrypt` for an encrypted dataset. The seed and
-/// options would regenerate the data, a plaintext hash or count would confirm a guess of them:
-/// an encrypted dataset's entries carry none of them (its byte count is the ciphertext's).
-fn record(args: &GenArgs, spec: &RunSpec, manifest: &nhikit_io::Manifest) -> anyhow::Result<()> {
-    let (files, bytes) = (
-        manifest.files.len(),
-        manifest.files.iter().map(|f| f.bytes).sum::<u64>(),
-    );
-    let (log, out, operator) = (&args.audit, &args.out, args.operator.as_deref());
-    let Some(enc) = &manifest.encryption else {
-        let details = serde_json::json!({"seed": spec.seed, "households": spec.households,
-            "files": files, "bytes": bytes, "sealed": true});
-        crate::audit_cmd::record_dataset(log, "gen", out, operator, details)?;
-        return Ok(());
-    };
-    let (scheme, recipients) = (&enc.scheme, &enc.recipients);
-    let details = serde_json::json!({"files": files, "bytes": bytes, "sealed": true,
-        "encrypted": {"scheme": scheme, "recipients": recipients}});
-    crate::audit_cmd::record_dataset(log, "gen", out, operator, details)?;
-    let hashes = manifest.files.iter().map(|f| (&f.path, &f.sha256));
-    let hashes = hashes.chain([(&enc.manifest.path, &enc.manifest.sha256)]);
-    let hashes: Vec<_> = hashes
-        .map(|(p, h)| serde_json::json!({"path": p, "sha256": h}))
-        .collect();
-    let details = serde_json::json!({"scheme": scheme, "recipients": recipients, "files": hashes});
-    crate::audit_cmd::record_dataset(log, "encrypt", out, operator, details)?;
-    Ok(())
-}
-
-/// The closing line on stderr: counts and speed, or (encrypted) no counts, which would
-/// confirm a guess of the seed and options.
-fn summary(out: &Path, generated: &nhikit_dataset::Generated, secs: f64) {
-    let (manifest, counts) = (&generated.manifest, &generated.counts);
-    let files = manifest.files.len();
-    if manifest.encryption.is_some() {
-        return crate::out::errln!("{}: {files} files in {secs:.2} s", out.display());
-    }
-    let mb = manifest.files.iter().map(|f| f.bytes).sum::<u64>() as f64 / 1e6;
-    let rows_per_s =
-        manifest.entities.values().map(|e| e.rows).sum::<u64>() as f64 / secs.max(1e-9);
-    let persons_per_s = counts.persons as f64 / secs.max(1e-9);
-    crate::out::errln!(
-        "{}: {} households, {} persons, {} rows in {files} files ({mb:.1} MB) in {secs:.2} s — {persons_per_s:.0} persons/s, {rows_per_s:.0} rows/s",
-        out.display(),
-        generated.households,
-        counts.persons,
-        counts.rows(),
-    );
 }
 
 /// The encryptor for --encrypt-to / --encrypt-to-file, if any recipient is given.

@@ -1,39 +1,10 @@
 //! Benefit claims (`benefit_childbirth`, `benefit_funeral`, `benefit_high_cost`): their
-//! references, amounts and dates.
+//! amounts and dates.
 
-use super::keys::{At, Code, Keys};
 use super::{d, int, s};
 use nhikit_core::date::NaiveDate;
 use nhikit_schema::names::{benefit_childbirth, benefit_funeral};
 use nhikit_schema::{Record, Value};
-
-/// The references of a benefit claim: its household, its person (the mother, the deceased,
-/// the claimant) and its insurer.
-pub(crate) fn benefit_refs(entity: &'static str, at: At, r: &Record, lg: Code, keys: &mut Keys) {
-    let (person, household, insurer) = match entity {
-        benefit_childbirth::ENTITY => (
-            "benefit_childbirth.address_number",
-            "benefit_childbirth.household_number",
-            "benefit_childbirth.insurer_number",
-        ),
-        benefit_funeral::ENTITY => (
-            "benefit_funeral.address_number",
-            "benefit_funeral.household_number",
-            "benefit_funeral.insurer_number",
-        ),
-        _ => (
-            "benefit_high_cost.applicant_address_number",
-            "benefit_high_cost.household_number",
-            "benefit_high_cost.insurer_number",
-        ),
-    };
-    let item = |full: &'static str| full.split_once('.').map_or(full, |(_, i)| i);
-    let hh = keys.id(r, item(household));
-    let an = keys.id(r, item(person));
-    keys.household_ref(at, household, lg, hh);
-    keys.person_ref(at, person, lg, an);
-    keys.insurer_ref(at, insurer, r);
-}
 
 /// Benefit claims (rule named after the entity): the amount the rules give — 出産育児一時金 by
 /// the birth date and 産科医療補償制度 per child, 高額療養費 = max(0, 一部負担金 − 限度額) with

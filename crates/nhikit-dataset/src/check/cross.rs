@@ -1,11 +1,11 @@
-//! Rules across records, run once every file is read: references, one 世帯主 per household,
-//! parents' ages.
+//! Rules across records, run once every file is read: one 世帯主 per household, parents'
+//! ages. (References are the schema's: `nhikit_schema::keys`.)
 
 use super::Report;
 use super::keys::{At, Code, Keys, Places};
 use nhikit_core::date::{NaiveDate, age_on};
 
-/// Rules across records: references, one 世帯主 per household, parents' ages.
+/// Rules across records: one 世帯主 per household, parents' ages.
 pub(crate) fn cross_rules(keys: &mut Keys, places: &Places, report: &mut Report) {
     // Stable: each household's members stay in reading order.
     keys.members.sort_by_key(|m| m.household);
@@ -15,95 +15,14 @@ pub(crate) fn cross_rules(keys: &mut Keys, places: &Places, report: &mut Report)
             .violations
             .push(places.violation(*at, item, rule, message))
     };
-    let codes = &keys.codes;
     // 続柄: 世帯主, 妻, 夫, 子.
     let [head_of, wife, husband, child_of] = ["01", "02", "03", "06"].map(Code::digits);
-    let check_insurers = !keys.insurers.is_empty();
-    let have_households = !keys.households.is_empty();
-    let have_persons = !keys.persons.is_empty();
-    for (at, lg, hh) in &keys.person_households {
-        if have_households && !keys.households.contains_key(&(*lg, *hh)) {
-            v(
-                at,
-                "person.household_number",
-                "reference",
-                format!(
-                    "household {}/{} does not exist",
-                    codes.show(*lg),
-                    codes.show(*hh)
-                ),
-            );
-        }
-    }
-    for (at, lg, an, insurer) in &keys.qualification_refs {
-        if have_persons && !keys.persons.contains(&(*lg, *an)) {
-            v(
-                at,
-                "qualification.address_number",
-                "reference",
-                format!(
-                    "person {}/{} does not exist",
-                    codes.show(*lg),
-                    codes.show(*an)
-                ),
-            );
-        }
-        if check_insurers && insurer.is_some_and(|n| !keys.insurers.contains(&n)) {
-            v(
-                at,
-                "qualification.insurer_number",
-                "reference",
-                "no insurer with this number".into(),
-            );
-        }
-    }
-    for (at, item, lg, an) in &keys.other_person_refs {
-        if have_persons && !keys.persons.contains(&(*lg, *an)) {
-            v(
-                at,
-                item,
-                "reference",
-                format!(
-                    "person {}/{} does not exist",
-                    codes.show(*lg),
-                    codes.show(*an)
-                ),
-            );
-        }
-    }
-    for (at, item, lg, hh) in &keys.other_household_refs {
-        if have_households && !keys.households.contains_key(&(*lg, *hh)) {
-            v(
-                at,
-                item,
-                "reference",
-                format!(
-                    "household {}/{} does not exist",
-                    codes.show(*lg),
-                    codes.show(*hh)
-                ),
-            );
-        }
-    }
-    for (at, item, n) in &keys.other_insurer_refs {
-        if check_insurers && !keys.insurers.contains(n) {
-            v(at, item, "reference", "no insurer with this number".into());
-        }
-    }
     let mut households: Vec<_> = keys.households.iter().collect();
     // In reading order, which is the order of (file, row): the files of an entity are read in
     // the order of their paths.
     households.sort_by_key(|h| h.1.0);
-    for ((lg, hh), (at, head, insurer)) in households {
-        if check_insurers && insurer.is_some_and(|n| !keys.insurers.contains(&n)) {
-            v(
-                at,
-                "household.insurer_number",
-                "reference",
-                "no insurer with this number".into(),
-            );
-        }
-        if !have_persons {
+    for ((lg, hh), (at, head)) in households {
+        if !keys.have_persons {
             continue;
         }
         let ms = &keys.members[keys.members.partition_point(|m| m.household < (*lg, *hh))..];
@@ -132,20 +51,6 @@ pub(crate) fn cross_rules(keys: &mut Keys, places: &Places, report: &mut Report)
                 "household.head_address_number",
                 "household",
                 "is not the 宛名番号 of the member with 続柄 01".into(),
-            );
-        }
-        if let Some(head) = head
-            && !keys.persons.contains(&(*lg, *head))
-        {
-            v(
-                at,
-                "household.head_address_number",
-                "reference",
-                format!(
-                    "person {}/{} does not exist",
-                    codes.show(*lg),
-                    codes.show(*head)
-                ),
             );
         }
         let parents: Vec<NaiveDate> = ms

@@ -1,14 +1,13 @@
 //! Where records are (`At`, `Places`), the codes the cross-record rules keep in 8 bytes
-//! (`Code`, `Codes`), what they keep per record (`Keys`) and the 128-bit hashes of primary keys.
+//! (`Code`, `Codes`) and what they keep per record (`Keys`). Unique keys and references are
+//! the schema's (`nhikit_schema::keys`).
 
 use nhikit_core::date::NaiveDate;
-use nhikit_schema::Value;
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::fmt;
 use std::num::NonZeroU64;
 
 use super::{Violation, s};
-use chrono::Datelike;
 use nhikit_schema::Record;
 
 /// Where a record came from: its ordinal in reading order, which [`Places`] turns back into
@@ -174,30 +173,16 @@ impl fmt::Display for Shown<'_> {
 }
 
 /// The items of a record that the cross-record rules need, kept while the files are read.
-/// References are kept only while they do not resolve: the targets only grow, so one that
-/// resolves when its record is read resolves at the end too.
 #[derive(Default)]
 pub(crate) struct Keys {
     /// The texts of the codes kept.
     pub(crate) codes: Codes,
-    /// insurer numbers.
-    pub(crate) insurers: HashSet<Code>,
-    /// (lgcode, 世帯番号) → (where, 世帯主宛名番号, 保険者番号).
+    /// (lgcode, 世帯番号) → (where, 世帯主宛名番号).
     pub(crate) households: HashMap<(Code, Code), HouseholdKey>,
-    /// (lgcode, 宛名番号).
-    pub(crate) persons: HashSet<(Code, Code)>,
+    /// Whether the dataset has `person` records.
+    pub(crate) have_persons: bool,
     /// The members of the households, in reading order (sorted by household at the end).
     pub(crate) members: Vec<MemberKey>,
-    /// Person references to check once all files are read: (where, lgcode, 世帯番号).
-    pub(crate) person_households: Vec<(At, Code, Code)>,
-    /// Qualification references: (where, lgcode, 宛名番号, 保険者番号).
-    pub(crate) qualification_refs: Vec<(At, Code, Code, Option<Code>)>,
-    /// Person references of the other entities: (where, item, lgcode, 宛名番号).
-    pub(crate) other_person_refs: Vec<(At, &'static str, Code, Code)>,
-    /// Household references of the other entities: (where, item, lgcode, 世帯番号).
-    pub(crate) other_household_refs: Vec<(At, &'static str, Code, Code)>,
-    /// Insurer references of the other entities: (where, item, 保険者番号).
-    pub(crate) other_insurer_refs: Vec<(At, &'static str, Code)>,
     /// Whether the dataset has `qualification_event` files: then the history rules run and
     /// `deaths`, `periods` and `events` are filled.
     pub(crate) track_history: bool,
@@ -226,29 +211,6 @@ impl Keys {
     /// The code of `item` in `r`, of the empty text if it has none.
     pub(crate) fn id(&mut self, r: &Record, item: &str) -> Code {
         self.codes.code(s(r, item).unwrap_or_default())
-    }
-
-    /// Keeps a person reference to check at the end, unless it resolves already.
-    pub(crate) fn person_ref(&mut self, at: At, item: &'static str, lg: Code, an: Code) {
-        if !self.persons.contains(&(lg, an)) {
-            self.other_person_refs.push((at, item, lg, an));
-        }
-    }
-
-    /// Keeps a household reference to check at the end, unless it resolves already.
-    pub(crate) fn household_ref(&mut self, at: At, item: &'static str, lg: Code, hh: Code) {
-        if !self.households.contains_key(&(lg, hh)) {
-            self.other_household_refs.push((at, item, lg, hh));
-        }
-    }
-
-    /// Keeps the insurer reference of `r` to check at the end, unless it resolves already.
-    pub(crate) fn insurer_ref(&mut self, at: At, item: &'static str, r: &Record) {
-        if let Some(n) = self.code(r, "insurer_number")
-            && !self.insurers.contains(&n)
-        {
-            self.other_insurer_refs.push((at, item, n));
-        }
     }
 }
 
@@ -284,8 +246,8 @@ pub(crate) struct EventKey {
     pub(crate) reason: Option<Code>,
 }
 
-/// A household as the cross-record rules see it: where, 世帯主宛名番号, 保険者番号.
-pub(crate) type HouseholdKey = (At, Option<Code>, Option<Code>);
+/// A household as the cross-record rules see it: where, 世帯主宛名番号.
+pub(crate) type HouseholdKey = (At, Option<Code>);
 
 /// A `person` row as a member of its household: (lgcode, 世帯番号), 宛名番号, 続柄, birth
 /// date, whether a current resident (住民状態 1 or absent).
@@ -295,47 +257,6 @@ pub(crate) struct MemberKey {
     pub(crate) relationship: Option<Code>,
     pub(crate) birth: Option<NaiveDate>,
     pub(crate) resident: bool,
-}
-
-/// Primary keys seen per entity: the hash of the key → where it was first seen.
-pub(crate) type PrimaryKeys = HashMap<String, HashMap<KeyHash, At>>;
-
-/// The XXH3-128 hash of a primary key's values, kept instead of the values (24 bytes a record
-/// with its place). Two different keys share a hash with a probability of 2^-128 a pair,
-/// about 10^-25 for the 10^7 records of a prefecture, so a hash seen before is reported as a
-/// duplicate without comparing values; a collision could only report a false duplicate,
-/// never hide one.
-#[derive(Clone, Copy, PartialEq, Eq, Hash)]
-pub(crate) struct KeyHash([u64; 2]);
-
-/// The [`KeyHash`] of `values` (absent is null), each written with its type and, for text,
-/// its length, so that different keys hash different bytes; `buf` is reused between records.
-pub(crate) fn key_hash<'a>(
-    values: impl Iterator<Item = Option<&'a Value>>,
-    buf: &mut Vec<u8>,
-) -> KeyHash {
-    buf.clear();
-    for value in values {
-        match value {
-            None | Some(Value::Null) => buf.push(0),
-            Some(Value::Str(s)) => {
-                buf.push(1);
-                buf.extend_from_slice(&(s.len() as u64).to_le_bytes());
-                buf.extend_from_slice(s.as_bytes());
-            }
-            Some(Value::Int(n)) => {
-                buf.push(2);
-                buf.extend_from_slice(&n.to_le_bytes());
-            }
-            Some(Value::Date(d)) => {
-                buf.push(3);
-                buf.extend_from_slice(&d.num_days_from_ce().to_le_bytes());
-            }
-            Some(Value::Bool(b)) => buf.extend_from_slice(&[4, u8::from(*b)]),
-        }
-    }
-    let h = twox_hash::XxHash3_128::oneshot(buf);
-    KeyHash([h as u64, (h >> 64) as u64])
 }
 
 #[cfg(test)]

@@ -10,14 +10,14 @@ mod keys;
 mod money;
 mod readings;
 
-use benefits::{benefit_refs, benefit_rules};
+use benefits::benefit_rules;
 use cross::cross_rules;
 use history::history_rules;
-use keys::{At, EventKey, Keys, MemberKey, PaymentSum, PeriodKey, Places, PrimaryKeys, key_hash};
+use keys::{At, EventKey, Keys, MemberKey, PaymentSum, PeriodKey, Places};
 use money::{assessment_rules, income_rules, payment_rules, payment_totals, perinatal_rules};
 use nhikit_schema::names::{
     assessment, benefit_childbirth, benefit_funeral, benefit_high_cost, edge_case, household,
-    income, insurer, payment, perinatal, person, qualification, qualification_event,
+    income, payment, perinatal, person, qualification, qualification_event,
 };
 use readings::Readings;
 
@@ -25,9 +25,10 @@ use crate::Error;
 use nhikit_core::date::{NaiveDate, age_on, date_reaching_age};
 use nhikit_io::contain::Root;
 use nhikit_io::{DataFile, Format, Manifest, Mismatch};
+use nhikit_schema::keys::{KeyFault, KeyIndex};
 use nhikit_schema::rules::EntityRules;
 use nhikit_schema::{Record, Schema, Value};
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::fmt;
 use std::path::Path;
 
@@ -145,15 +146,23 @@ pub fn validate(dir: &Path, schema: &Schema) -> Result<Report, Error> {
         },
         ..Keys::default()
     };
-    let mut primary: PrimaryKeys = HashMap::new();
+    let mut index: KeyIndex<'_, At> = KeyIndex::new(schema);
     let mut places = Places::default();
-    // Insurers first, so references to them can be checked as the other files are read.
+    // Referenced entities first (the schema's references say which), so that most references
+    // resolve as their records are read; the files of an entity in the order of their paths.
+    let order = KeyIndex::<At>::feed_order(schema);
+    let rank = |entity: &str| {
+        order
+            .iter()
+            .position(|e| *e == entity)
+            .unwrap_or(order.len())
+    };
     let mut entries: Vec<_> = manifest
         .files
         .iter()
         .filter(|e| e.format == format)
         .collect();
-    entries.sort_by_key(|e| (e.entity != insurer::ENTITY, e.path.clone()));
+    entries.sort_by_key(|e| (rank(&e.entity), e.path.clone()));
     for entry in entries {
         let Some(entity) = schema.entity(&entry.entity) else {
             report.violations.push(Violation {
@@ -176,12 +185,11 @@ pub fn validate(dir: &Path, schema: &Schema) -> Result<Report, Error> {
         }
         let file = places.file(&entry.path);
         let rules = EntityRules::new(schema, entity);
-        let keys_of = primary.entry(entity.id.clone()).or_default();
+        let index = &mut index;
         let violations = &mut report.violations;
         let keys = &mut keys;
         let places = &mut places;
         let readings = &readings;
-        let mut key = Vec::new();
         let mut count = 0u64;
         // The readers number records from 1; a CSV file's header line comes before them.
         let header_lines = match format {
@@ -204,17 +212,17 @@ pub fn validate(dir: &Path, schema: &Schema) -> Result<Report, Error> {
             for x in entity.validate(schema, &r) {
                 v(format!("{}.{}", entity.id, x.item), "schema", x.reason);
             }
-            let hash = key_hash(entity.primary_key.iter().map(|k| r.get(k)), &mut key);
-            if let Some(&first) = keys_of.get(&hash) {
-                let (f, first) = places.place(first);
-                v(
-                    format!("{}.{}", entity.id, entity.primary_key.join("+")),
-                    "schema",
-                    format!("duplicate primary key, first in {f}:{first}"),
-                );
-            } else {
-                keys_of.insert(hash, at);
-            }
+            index.feed(
+                &entity.id,
+                at,
+                |i| r.get(&entity.items[i].id),
+                |_, f| {
+                    if let KeyFault::Duplicate { first, .. } = f {
+                        let (file, first) = places.place(first);
+                        v(f.item(), "schema", format!("{f}, first in {file}:{first}"));
+                    }
+                },
+            );
             rules.order_faults(
                 |i| d(&r, &entity.items[i].id),
                 |f| {
@@ -253,7 +261,12 @@ pub fn validate(dir: &Path, schema: &Schema) -> Result<Report, Error> {
         report.files += 1;
     }
     // What the cross-record rules need is all in `keys` now.
-    drop(primary);
+    keys.have_persons = index.holds(person::ENTITY);
+    index.finish(|at, f| {
+        report
+            .violations
+            .push(places.violation(at, &f.item(), "reference", f.to_string()))
+    });
     cross_rules(&mut keys, &places, &mut report);
     payment_totals(&keys, &places, &mut report);
     history_rules(&mut keys, &places, &mut report);
@@ -294,16 +307,10 @@ fn record_rules(
 ) {
     let lg = keys.id(r, "lgcode");
     match entity {
-        insurer::ENTITY => {
-            if let Some(n) = keys.code(r, "insurer_number") {
-                keys.insurers.insert(n);
-            }
-        }
         household::ENTITY => {
             let hh = keys.id(r, "household_number");
             let head = keys.code(r, "head_address_number");
-            let insurer = keys.code(r, "insurer_number");
-            keys.households.insert((lg, hh), (*at, head, insurer));
+            keys.households.insert((lg, hh), (*at, head));
         }
         person::ENTITY => {
             let an = keys.id(r, "address_number");
@@ -321,10 +328,6 @@ fn record_rules(
             {
                 keys.deaths.insert((lg, an), death);
             }
-            if !keys.households.contains_key(&(lg, hh)) {
-                keys.person_households.push((*at, lg, hh));
-            }
-            keys.persons.insert((lg, an));
             if let (Some(name), Some(kana)) = (s(r, "name"), s(r, "name_kana"))
                 && let Some(why) = readings.check(name, kana)
             {
@@ -344,12 +347,6 @@ fn record_rules(
                     loss_reason: keys.code(r, "loss_reason"),
                 };
                 keys.periods.push(period);
-            }
-            let insurer = keys.code(r, "insurer_number");
-            if !keys.persons.contains(&(lg, an))
-                || insurer.is_some_and(|n| !keys.insurers.contains(&n))
-            {
-                keys.qualification_refs.push((*at, lg, an, insurer));
             }
             let (birth, acquired) = (d(r, "birth_date"), d(r, "acquisition_date"));
             if let (Some(as_of), Some(a)) = (as_of, acquired)
@@ -383,34 +380,18 @@ fn record_rules(
                 v("qualification.name_kana".into(), "reading", why);
             }
         }
-        income::ENTITY => {
-            let an = keys.id(r, "address_number");
-            keys.person_ref(*at, "income.address_number", lg, an);
-            income_rules(r, v);
-        }
+        income::ENTITY => income_rules(r, v),
         assessment::ENTITY => {
             let hh = keys.id(r, "household_number");
-            let an = keys.id(r, "taxpayer_address_number");
-            keys.household_ref(*at, "assessment.household_number", lg, hh);
-            keys.person_ref(*at, "assessment.taxpayer_address_number", lg, an);
-            keys.insurer_ref(*at, "assessment.insurer_number", r);
             if int(r, "revision_seq") == 0 {
                 keys.assessments
                     .insert((lg, hh, int(r, "fiscal_year")), int(r, "total_amount"));
             }
             assessment_rules(r, v);
         }
-        perinatal::ENTITY => {
-            let hh = keys.id(r, "household_number");
-            keys.household_ref(*at, "perinatal.household_number", lg, hh);
-            let an = keys.id(r, "address_number");
-            keys.person_ref(*at, "perinatal.address_number", lg, an);
-            perinatal_rules(r, v);
-        }
+        perinatal::ENTITY => perinatal_rules(r, v),
         payment::ENTITY => {
             let hh = keys.id(r, "household_number");
-            keys.household_ref(*at, "payment.household_number", lg, hh);
-            keys.insurer_ref(*at, "payment.insurer_number", r);
             payment_rules(r, as_of, v);
             let sum = keys
                 .payments
@@ -427,10 +408,6 @@ fn record_rules(
         }
         qualification_event::ENTITY => {
             let an = keys.id(r, "address_number");
-            let hh = keys.id(r, "household_number");
-            keys.household_ref(*at, "qualification_event.household_number", lg, hh);
-            keys.person_ref(*at, "qualification_event.address_number", lg, an);
-            keys.insurer_ref(*at, "qualification_event.insurer_number", r);
             let date = d(r, "event_date");
             let reason = match keys.code(r, "acquisition_reason") {
                 Some(c) => Some(c),
@@ -453,7 +430,6 @@ fn record_rules(
                 benefit_funeral::ENTITY => benefit_funeral::ENTITY,
                 _ => benefit_high_cost::ENTITY,
             };
-            benefit_refs(entity, *at, r, lg, keys);
             benefit_rules(entity, r, as_of, v);
             if entity == benefit_funeral::ENTITY
                 && keys.track_history
@@ -464,10 +440,6 @@ fn record_rules(
             }
         }
         edge_case::ENTITY => {
-            let hh = keys.id(r, "household_number");
-            let an = keys.id(r, "address_number");
-            keys.household_ref(*at, "edge_case.household_number", lg, hh);
-            keys.person_ref(*at, "edge_case.address_number", lg, an);
             if let Some(tag) = s(r, "tag")
                 && nhikit_synth::Tag::from_code(tag).is_none()
             {

@@ -9,6 +9,7 @@ mod contain;
 mod faults;
 mod import_export;
 mod lookup;
+mod orphans;
 
 use nhikit_core::date::NaiveDate;
 use nhikit_io::{DatasetWriter, Format, Manifest, ManifestInfo, Partition, WriterOptions};
