@@ -62,6 +62,22 @@ impl AgeEncryptor {
 }
 
 impl AgeEncryptor {
+    /// The encryptor of `nhikit gen --encrypt-to KEY… --encrypt-to-file FILE…`: every key given
+    /// and every key of every file ([`read_recipients_file`]); `None` when there is none.
+    pub fn for_recipients<S: AsRef<str>>(
+        keys: &[S],
+        files: &[PathBuf],
+    ) -> Result<Option<AgeEncryptor>> {
+        let mut recipients: Vec<String> = keys.iter().map(|k| k.as_ref().to_owned()).collect();
+        for file in files {
+            recipients.extend(read_recipients_file(file)?);
+        }
+        if recipients.is_empty() {
+            return Ok(None);
+        }
+        AgeEncryptor::new(&recipients).map(Some)
+    }
+
     /// `plain` encrypted as one age file to every recipient (for small files such as a
     /// manifest written outside a dataset writer).
     pub fn encrypt_bytes(&self, plain: &[u8]) -> Result<Vec<u8>> {

@@ -40,13 +40,13 @@ pub struct GenArgs {
     /// `municipality` (prefecture=13/municipality=131016/part-…; up to 1,741 directories per
     /// entity, so small runs write many small files).
     #[arg(long, default_value = "prefecture")]
-    pub partition: String,
+    pub partition: nhikit_io::PartitionLevel,
     /// Worker threads (default: the number of cores); the output does not depend on it.
     #[arg(long)]
     pub threads: Option<usize>,
     /// The reference date (基準日) of the snapshot, YYYY-MM-DD.
     #[arg(long, default_value = "2026-04-01")]
-    pub as_of: String,
+    pub as_of: NaiveDate,
     /// Override every CSV layout's encoding: utf-8 or cp932 (fails on characters outside CP932).
     #[arg(long)]
     pub encoding: Option<String>,
@@ -59,7 +59,7 @@ pub struct GenArgs {
     /// Population profile: `realistic`, or `edge` (three households in five built to hit the
     /// cases that break NHI systems; see docs/generator.md).
     #[arg(long, default_value = "realistic")]
-    pub profile: String,
+    pub profile: nhikit_synth::Profile,
     /// Extra entities, comma-separated: `income` (every member's income of the income year the
     /// fiscal year of --as-of uses), `assessment` (every household's 当初賦課 for that fiscal
     /// year, computed by the oracle; with `event`, also for each earlier fiscal year of the
@@ -99,29 +99,25 @@ pub struct GenArgs {
 pub fn run(args: GenArgs) -> anyhow::Result<ExitCode> {
     let started = Instant::now();
     let schema = crate::schema_cmd::load(args.schemas.as_deref())?;
-    let as_of = NaiveDate::parse_from_str(&args.as_of, "%Y-%m-%d")
-        .with_context(|| format!("--as-of {:?}: expected a date YYYY-MM-DD", args.as_of))?;
     let csv_encoding = (args
         .encoding
         .as_deref()
         .map(nhikit_io::parse_encoding)
         .transpose())
     .with_context(|| format!("--encoding {:?}", args.encoding.as_deref().unwrap_or("")))?;
-    let encryptor = encryptor(&args)?;
+    let encryptor =
+        nhikit_safety::AgeEncryptor::for_recipients(&args.encrypt_to, &args.encrypt_to_file)?;
     let mut spec = RunSpec {
         seed: seed(args.seed, encryptor.is_some())?,
         shard: args.shard.as_deref().map_or(Ok(Shard::ALL), Shard::parse)?,
         households: args.households,
         municipalities: args.municipality.clone(),
-        as_of,
+        as_of: args.as_of,
         formats: nhikit_io::parse_format_list(&args.format)?,
-        partition: (args.partition.parse())
-            .with_context(|| format!("--partition {:?}", args.partition))?,
+        partition: args.partition,
         ..RunSpec::default()
     };
-    let profile =
-        (args.profile.parse()).with_context(|| format!("--profile {:?}", args.profile))?;
-    spec.select_extras(profile, &args.with, args.from, args.to)?;
+    spec.select_extras(args.profile, &args.with, args.from, args.to)?;
     let output = Output {
         csv_encoding,
         overwrite: args.overwrite,
@@ -186,18 +182,6 @@ fn seed(given: Option<u64>, encrypting: bool) -> anyhow::Result<u64> {
         None if encrypting => nhikit_safety::random_seed()?,
         None => 0,
     })
-}
-
-/// The encryptor for --encrypt-to / --encrypt-to-file, if any recipient is given.
-fn encryptor(args: &GenArgs) -> anyhow::Result<Option<nhikit_safety::AgeEncryptor>> {
-    let mut recipients = args.encrypt_to.clone();
-    for file in &args.encrypt_to_file {
-        recipients.extend(nhikit_safety::read_recipients_file(file)?);
-    }
-    if recipients.is_empty() {
-        return Ok(None);
-    }
-    Ok(Some(nhikit_safety::AgeEncryptor::new(&recipients)?))
 }
 
 fn progress_bar(quiet: bool) -> ProgressBar {
