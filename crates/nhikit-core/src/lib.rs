@@ -25,6 +25,7 @@
 pub mod chars;
 pub mod date;
 pub mod id;
+pub mod markup;
 pub mod wareki;
 pub mod yen;
 
