@@ -2,6 +2,7 @@
 //! (schema in `docs/conformance.md`), JUnit XML and a self-contained HTML page.
 
 use crate::scenario::Catalog;
+use nhikit_core::markup::{escape_html as html, escape_xml as xml};
 use serde::Serialize;
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -718,40 +719,6 @@ section.failure h3{margin:.5em 0 .3em;color:#222}
 .where{margin:.2em 0;color:#444}.message{margin:.2em 0 .6em;font-weight:600}
 @media (max-width:700px){body{margin:.8em}th,td{padding:.2em .3em}}
 ";
-
-/// Escapes text for XML attributes and content.
-fn xml(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&apos;"),
-            '\n' => out.push_str("&#10;"),
-            // Characters XML 1.0 cannot hold.
-            c if (c as u32) < 0x20 && c != '\t' && c != '\r' => out.push('\u{fffd}'),
-            c => out.push(c),
-        }
-    }
-    out
-}
-
-/// Escapes text for HTML.
-fn html(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
 
 /// The current time, UTC, as `YYYY-MM-DDTHH:MM:SSZ` (no time zone reaches a report).
 fn utc_now() -> String {

@@ -26,6 +26,7 @@ pub mod calendar;
 pub mod chars;
 pub mod date;
 pub mod id;
+pub mod markup;
 pub mod wareki;
 pub mod yen;
 

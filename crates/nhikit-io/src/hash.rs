@@ -46,8 +46,12 @@ impl<W: Write> Write for HashingWriter<W> {
     }
 }
 
-/// Lowercase hex of some bytes.
-pub(crate) fn hex(bytes: &[u8]) -> String {
+/// Lowercase hex of some bytes (digests and keys in manifests and audit logs).
+///
+/// ```
+/// assert_eq!(nhikit_io::hex(&[0x00, 0xab, 0x7f]), "00ab7f");
+/// ```
+pub fn hex(bytes: &[u8]) -> String {
     const DIGITS: &[u8; 16] = b"0123456789abcdef";
     let mut s = String::with_capacity(bytes.len() * 2);
     for b in bytes {

@@ -29,6 +29,7 @@ pub use dataset::{
 };
 pub use error::{Error, Result};
 pub use format::{Format, parse_encoding, parse_format_list};
+pub use hash::hex;
 pub use manifest::{
     EntityCount, FileEntry, GeneratorInfo, MANIFEST_FILE, MANIFEST_VERSION, Manifest, ManifestInfo,
     MergeError, MergeOptions, Merged, Mismatch, SchemaInfo, Shard, merge_shards, verify_files,

@@ -355,11 +355,7 @@ impl Ctx {
         let paths = LoadOp::ALL
             .into_iter()
             .map(|o| {
-                let p = if o == LoadOp::Health {
-                    "/health".to_owned()
-                } else {
-                    format!("/v1/{}", o.name())
-                };
+                let p = o.http_path();
                 p.parse::<hyper::Uri>()
                     .map_err(|e| Error::Usage(format!("path {p}: {e}")))
             })
@@ -760,12 +756,7 @@ async fn closed_user(
             break;
         }
         let k = ctx.segment.global(j);
-        let op = ctx.mix.pick(k);
-        let (path, body) = ctx.request(op, k);
-        let sent = Instant::now();
-        ctx.in_flight.fetch_add(1, Ordering::Relaxed);
-        let (outcome, _) = conn.send(path, body, timeout).await;
-        ctx.in_flight.fetch_sub(1, Ordering::Relaxed);
+        let (op, sent, outcome) = send_request(&ctx, &mut conn, k, timeout).await;
         let latency = sent.elapsed();
         count(&ctx, &outcome);
         rec.record(op, sent - start, latency, &outcome);
@@ -812,17 +803,30 @@ async fn open_slot(
                 _ = stopped.changed() => { unsent += 1; break; }
             }
         }
-        let op = ctx.mix.pick(k);
-        let (path, body) = ctx.request(op, k);
-        ctx.in_flight.fetch_add(1, Ordering::Relaxed);
-        let (outcome, _) = conn.send(path, body, timeout).await;
-        ctx.in_flight.fetch_sub(1, Ordering::Relaxed);
+        let (op, _, outcome) = send_request(&ctx, &mut conn, k, timeout).await;
         // From the intended send time: a queue behind a stalled target counts.
         let latency = intended.elapsed();
         count(&ctx, &outcome);
         rec.record(op, due, latency, &outcome);
     }
     (rec, unsent)
+}
+
+/// Sends request `k` of the mix on `conn`, counted in flight while it is out: the operation,
+/// when it was sent (after its body was built) and the outcome.
+async fn send_request(
+    ctx: &Ctx,
+    conn: &mut Connection,
+    k: u64,
+    timeout: Duration,
+) -> (LoadOp, Instant, Outcome) {
+    let op = ctx.mix.pick(k);
+    let (path, body) = ctx.request(op, k);
+    let sent = Instant::now();
+    ctx.in_flight.fetch_add(1, Ordering::Relaxed);
+    let (outcome, _) = conn.send(path, body, timeout).await;
+    ctx.in_flight.fetch_sub(1, Ordering::Relaxed);
+    (op, sent, outcome)
 }
 
 fn count(ctx: &Ctx, outcome: &Outcome) {

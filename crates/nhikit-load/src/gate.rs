@@ -3,6 +3,7 @@
 
 use crate::results::{Check, OpResults, Results};
 use crate::scenario::Span;
+use nhikit_core::markup::escape_xml;
 
 /// Checks every threshold of `results.thresholds` against its measured value. An operation
 /// with a threshold but no requests fails its latency and throughput limits (a gate must not
@@ -63,22 +64,6 @@ pub fn breaches(results: &Results) -> Vec<String> {
         .collect()
 }
 
-fn escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '&' => out.push_str("&amp;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&apos;"),
-            c if (c as u32) < 0x20 && c != '\n' && c != '\t' => {}
-            c => out.push(c),
-        }
-    }
-    out
-}
-
 /// JUnit XML: one `<testcase>` per threshold, a `<failure>` for a breached one; an
 /// interrupted run adds a `run complete` case with an `<error>` (partial results are no
 /// verdict, so the suite never reads green).
@@ -86,7 +71,7 @@ pub fn junit(results: &Results) -> String {
     let failures = results.checks.iter().filter(|c| !c.passed).count();
     let errors = usize::from(results.interrupted);
     let tests = results.checks.len() + errors;
-    let suite = escape(&format!("nhikit load {}", results.scenario));
+    let suite = escape_xml(&format!("nhikit load {}", results.scenario));
     let mut x = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
     x.push_str(&format!(
         "<testsuites tests=\"{tests}\" failures=\"{failures}\" errors=\"{errors}\">\n  <testsuite name=\"{suite}\" tests=\"{tests}\" failures=\"{failures}\" errors=\"{errors}\" time=\"{:.3}\">\n",
@@ -101,14 +86,14 @@ pub fn junit(results: &Results) -> String {
     for c in &results.checks {
         x.push_str(&format!(
             "    <testcase classname=\"{suite}\" name=\"{}\"",
-            escape(&c.name)
+            escape_xml(&c.name)
         ));
         if c.passed {
             x.push_str("/>\n");
         } else {
             x.push_str(&format!(
                 ">\n      <failure message=\"{}\" type=\"threshold\">measured {:.3}, limit {:.3}</failure>\n    </testcase>\n",
-                escape(&format!("threshold breached: {}", c.name)),
+                escape_xml(&format!("threshold breached: {}", c.name)),
                 c.actual,
                 c.limit
             ));
@@ -132,36 +117,17 @@ mod tests {
         }
         op.requests = latencies_us.len() as u64;
         op.errors = errors;
-        let mut r = Results {
-            format: crate::results::FORMAT.into(),
-            scenario: "t<&>".into(),
-            model: "closed".into(),
-            segments: vec!["1/1".into()],
-            duration_s: 2.0,
-            requests: 0,
-            errors: 0,
-            warmup_requests: 0,
-            unsent: 0,
-            interrupted: false,
-            target: "http://127.0.0.1:8080".into(),
-            date: "2026-12-07T22:00:00Z".into(),
-            nhikit_version: "0.1.0".into(),
-            planned_rate: Some(1.0),
-            interval_ms: 1000,
-            ops: BTreeMap::from([("assess".to_owned(), op)]),
-            all: OpResults::default(),
-            timeline: Vec::new(),
-            thresholds: BTreeMap::from([(
-                "assess".to_owned(),
-                Limits {
-                    p99: Some(Span(Duration::from_millis(10))),
-                    error_rate: Some(0.1),
-                    min_throughput: Some(40.0),
-                    ..Limits::default()
-                },
-            )]),
-            checks: Vec::new(),
-        };
+        let mut r = Results::sample("t<&>", "assess", op);
+        r.duration_s = 2.0;
+        r.thresholds = BTreeMap::from([(
+            "assess".to_owned(),
+            Limits {
+                p99: Some(Span(Duration::from_millis(10))),
+                error_rate: Some(0.1),
+                min_throughput: Some(40.0),
+                ..Limits::default()
+            },
+        )]);
         r.finish();
         r
     }

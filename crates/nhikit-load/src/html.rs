@@ -6,18 +6,12 @@
 
 use crate::results::{Hist, Results};
 use crate::scenario::Limits;
+use nhikit_core::markup::escape_html as esc;
 use std::fmt::Write;
 
 const COLORS: [&str; 8] = [
     "#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#17becf",
 ];
-
-fn esc(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-}
 
 struct Series {
     label: String,
@@ -471,7 +465,6 @@ pub fn render(results: &Results) -> String {
 mod tests {
     use super::*;
     use crate::results::{Interval, OpResults};
-    use std::collections::BTreeMap;
 
     #[test]
     fn the_report_is_self_contained_and_shows_every_operation() {
@@ -483,28 +476,9 @@ mod tests {
             ..Interval::default()
         };
         iv.histogram.0.record(1500).unwrap();
-        let mut r = Results {
-            format: crate::results::FORMAT.into(),
-            scenario: "peak <a>".into(),
-            model: "open".into(),
-            segments: vec!["1/1".into()],
-            duration_s: 1.0,
-            requests: 0,
-            errors: 0,
-            warmup_requests: 0,
-            unsent: 0,
-            interrupted: false,
-            target: "http://127.0.0.1:8080".into(),
-            date: "2026-12-07T22:00:00Z".into(),
-            nhikit_version: "0.1.0".into(),
-            planned_rate: Some(1.0),
-            interval_ms: 1000,
-            ops: BTreeMap::from([("lookup_person".to_owned(), op)]),
-            all: OpResults::default(),
-            timeline: vec![iv],
-            thresholds: BTreeMap::new(),
-            checks: Vec::new(),
-        };
+        let mut r = Results::sample("peak <a>", "lookup_person", op);
+        r.model = "open".into();
+        r.timeline = vec![iv];
         r.finish();
         let html = render(&r);
         assert!(html.contains("peak &lt;a&gt;"));

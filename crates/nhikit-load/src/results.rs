@@ -297,6 +297,36 @@ pub struct Results {
     pub checks: Vec<Check>,
 }
 
+#[cfg(test)]
+impl Results {
+    /// An unfinished one-second run of `scenario` against `http://127.0.0.1:8080` with one
+    /// operation `op` (no timeline, no thresholds), for the report tests to adjust.
+    pub(crate) fn sample(scenario: &str, op: &str, results: OpResults) -> Results {
+        Results {
+            format: FORMAT.into(),
+            scenario: scenario.into(),
+            model: "closed".into(),
+            segments: vec!["1/1".into()],
+            duration_s: 1.0,
+            requests: 0,
+            errors: 0,
+            warmup_requests: 0,
+            unsent: 0,
+            interrupted: false,
+            target: "http://127.0.0.1:8080".into(),
+            date: "2026-12-07T22:00:00Z".into(),
+            nhikit_version: "0.1.0".into(),
+            planned_rate: Some(1.0),
+            interval_ms: 1000,
+            ops: BTreeMap::from([(op.to_owned(), results)]),
+            all: OpResults::default(),
+            timeline: Vec::new(),
+            thresholds: BTreeMap::new(),
+            checks: Vec::new(),
+        }
+    }
+}
+
 impl Results {
     /// Reads a results file.
     pub fn load(path: &std::path::Path) -> Result<Results, Error> {

@@ -3,6 +3,7 @@
 
 use crate::Error;
 use nhikit_core::date::NaiveDate;
+use nhikit_target::wire::Operation;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::fmt;
@@ -49,19 +50,30 @@ impl LoadOp {
         LoadOp::Health,
     ];
 
-    /// The name used in scenarios and results.
+    /// The target operation sent, or `None` for `health` (`GET /health`, no operation).
+    pub fn operation(self) -> Option<Operation> {
+        Some(match self {
+            LoadOp::Import => Operation::Import,
+            LoadOp::RegisterEvent => Operation::RegisterEvent,
+            LoadOp::LookupPerson => Operation::LookupPerson,
+            LoadOp::LookupHousehold => Operation::LookupHousehold,
+            LoadOp::Assess => Operation::Assess,
+            LoadOp::HighCostLimit => Operation::HighCostLimit,
+            LoadOp::CopayRatio => Operation::CopayRatio,
+            LoadOp::IssueCertificate => Operation::IssueCertificate,
+            LoadOp::Health => return None,
+        })
+    }
+
+    /// The name used in scenarios and results: the operation's wire name, or `health`.
     pub fn name(self) -> &'static str {
-        match self {
-            LoadOp::Import => "import",
-            LoadOp::RegisterEvent => "register_event",
-            LoadOp::LookupPerson => "lookup_person",
-            LoadOp::LookupHousehold => "lookup_household",
-            LoadOp::Assess => "assess",
-            LoadOp::HighCostLimit => "high_cost_limit",
-            LoadOp::CopayRatio => "copay_ratio",
-            LoadOp::IssueCertificate => "issue_certificate",
-            LoadOp::Health => "health",
-        }
+        self.operation().map_or("health", Operation::name)
+    }
+
+    /// The path requested: the operation's (`/v1/<name>`), or `/health`.
+    pub fn http_path(self) -> String {
+        self.operation()
+            .map_or_else(|| "/health".to_owned(), Operation::http_path)
     }
 }
 

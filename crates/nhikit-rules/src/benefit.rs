@@ -100,15 +100,9 @@ impl ChildbirthTable {
                 source: p.source,
             });
         }
-        if periods.is_empty() {
-            return Err(table_error(
-                source,
-                0,
-                "period",
-                "at least one period is needed".into(),
-            ));
-        }
-        Ok(ChildbirthTable { periods })
+        Ok(ChildbirthTable {
+            periods: at_least_one(periods, source)?,
+        })
     }
 
     /// The periods, ascending.
@@ -301,6 +295,19 @@ pub(crate) fn line_of(text: &str, offset: usize) -> usize {
         + 1
 }
 
+/// The periods of a table, which must not be empty (the error names `source`).
+pub(crate) fn at_least_one<T>(periods: Vec<T>, source: &str) -> Result<Vec<T>, Error> {
+    if periods.is_empty() {
+        return Err(table_error(
+            source,
+            0,
+            "period",
+            "at least one period is needed".into(),
+        ));
+    }
+    Ok(periods)
+}
+
 pub(crate) fn table_error(source: &str, line: usize, item: &str, reason: String) -> Error {
     Error::Table {
         source_name: source.to_owned(),
@@ -328,10 +335,7 @@ pub(crate) fn parse<T: serde::de::DeserializeOwned>(text: &str, source: &str) ->
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn d(y: i32, m: u32, day: u32) -> NaiveDate {
-        NaiveDate::from_ymd_opt(y, m, day).unwrap_or_default()
-    }
+    use crate::test_support::d;
 
     // 鹿屋市 / 安城市 / okb-kenpo (docs/statistics-sources.md §6): 500,000 / 488,000 from
     // 2023-04-01; 420,000 / 408,000 from 2022-01-01 (令和3年政令第222号, kr-kokuho.or.jp);

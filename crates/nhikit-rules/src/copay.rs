@@ -327,10 +327,7 @@ fn kourei_category(income: &KoureiIncome, tr: &mut Trace) -> Result<CopayCategor
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn d(y: i32, m: u32, day: u32) -> NaiveDate {
-        NaiveDate::from_ymd_opt(y, m, day).unwrap()
-    }
+    use crate::test_support::d;
 
     // 判定 on August 1 (DOMAIN-FACTS §4.1): July 2026 uses 2024 income, August 2026 uses 2025.
     #[test]

@@ -151,10 +151,7 @@ pub fn kaigo_months_in_fiscal_year(birth: NaiveDate, fy: FiscalYear) -> Result<M
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn d(y: i32, m: u32, day: u32) -> NaiveDate {
-        NaiveDate::from_ymd_opt(y, m, day).unwrap()
-    }
+    use crate::test_support::d;
 
     // Hand calculations from the statute's wording (see the module table).
     #[test]

@@ -46,3 +46,14 @@ pub use premium::{
     Assessment, Household, Income, Member, Reduction, SpecifiedHousehold, Status, assess,
 };
 pub use resident_tax::ResidentTax;
+
+/// Helpers of the unit tests.
+#[cfg(test)]
+mod test_support {
+    use nhikit_core::date::NaiveDate;
+
+    /// The date `y-m-day` (a test's literal; an impossible one is a typo and panics).
+    pub(crate) fn d(y: i32, m: u32, day: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, day).unwrap()
+    }
+}

@@ -12,7 +12,7 @@
 //! ```
 
 use crate::Error;
-use crate::benefit::{line_of, parse, table_error};
+use crate::benefit::{at_least_one, line_of, parse, table_error};
 use nhikit_core::Yen;
 use serde::Deserialize;
 use toml::Spanned;
@@ -91,15 +91,9 @@ impl ResidentTax {
                 source: p.source,
             });
         }
-        if periods.is_empty() {
-            return Err(table_error(
-                source,
-                0,
-                "period",
-                "at least one period is needed".into(),
-            ));
-        }
-        Ok(ResidentTax { periods })
+        Ok(ResidentTax {
+            periods: at_least_one(periods, source)?,
+        })
     }
 
     /// The first income year the table covers.

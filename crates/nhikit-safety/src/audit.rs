@@ -988,16 +988,8 @@ fn lines(bytes: &[u8]) -> (Vec<&[u8]>, bool) {
     (out, torn)
 }
 
-/// Lowercase hex.
-pub(crate) fn hex(bytes: &[u8]) -> String {
-    const DIGITS: &[u8; 16] = b"0123456789abcdef";
-    let mut s = String::with_capacity(bytes.len() * 2);
-    for b in bytes {
-        s.push(char::from(DIGITS[usize::from(b >> 4)]));
-        s.push(char::from(DIGITS[usize::from(b & 15)]));
-    }
-    s
-}
+/// Lowercase hex (one definition, in nhikit-io).
+pub(crate) use nhikit_io::hex;
 
 /// The current time, UTC, RFC 3339 to the second.
 fn now_rfc3339() -> String {

@@ -344,17 +344,14 @@ pub fn destroy(dir: &Path, options: &DestroyOptions, log: &AuditLog) -> Result<D
             _ => altered.push(rel.clone()),
         }
     }
-    let approval = match (options.two_person, &options.keys, &confirmed_by) {
-        (true, Some(keys), Some(confirm)) => {
-            Some(approve("destroy", &dataset, &loc, &operator, confirm, keys)?.2)
-        }
-        (true, None, _) => {
-            return Err(Error::Refused(
-                "two-person destruction needs both operators' registered keys (--operator-key, --confirm-key; see `nhikit operator`); nothing was removed".into(),
-            ));
-        }
-        _ => None,
-    };
+    let approval = two_person_approval(
+        options,
+        ("destroy", "removed"),
+        &dataset,
+        &loc,
+        &operator,
+        confirmed_by.as_deref(),
+    )?;
     let mut done = Destruction {
         dataset,
         path: loc,
@@ -595,17 +592,14 @@ fn crypto_erase(
             _ => altered.push(rel.clone()),
         }
     }
-    let approval = match (options.two_person, &options.keys, &confirmed_by) {
-        (true, Some(keys), Some(confirm)) => {
-            Some(approve("crypto-erase", &dataset, &loc, operator, confirm, keys)?.2)
-        }
-        (true, None, _) => {
-            return Err(Error::Refused(
-                "two-person destruction needs both operators' registered keys (--operator-key, --confirm-key; see `nhikit operator`); nothing was erased".into(),
-            ));
-        }
-        _ => None,
-    };
+    let approval = two_person_approval(
+        options,
+        ("crypto-erase", "erased"),
+        &dataset,
+        &loc,
+        operator,
+        confirmed_by.as_deref(),
+    )?;
     let mut done = Destruction {
         dataset,
         path: loc,
@@ -724,4 +718,26 @@ pub(crate) fn remove_tree(parent: &Root, name: &Path) -> Result<()> {
     drop(tree);
     parent.remove_dir(name)?;
     Ok(())
+}
+
+/// The two operators' signed approval of `action` when the destruction needs two persons
+/// (`None` when it does not); refused when their keys are missing, saying nothing was `undone`
+/// (removed, erased).
+fn two_person_approval(
+    options: &DestroyOptions,
+    (action, undone): (&str, &str),
+    dataset: &str,
+    location: &str,
+    operator: &str,
+    confirmed_by: Option<&str>,
+) -> Result<Option<serde_json::Value>> {
+    match (options.two_person, &options.keys, confirmed_by) {
+        (true, Some(keys), Some(confirm)) => Ok(Some(
+            approve(action, dataset, location, operator, confirm, keys)?.2,
+        )),
+        (true, None, _) => Err(Error::Refused(format!(
+            "two-person destruction needs both operators' registered keys (--operator-key, --confirm-key; see `nhikit operator`); nothing was {undone}"
+        ))),
+        _ => Ok(None),
+    }
 }

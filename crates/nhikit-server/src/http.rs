@@ -345,17 +345,7 @@ async fn run_operation(state: Arc<AppState>, op: Operation, request: Request) ->
     }
     let target = Arc::clone(&state.target);
     let result = tokio::task::spawn_blocking(move || dispatch(target.as_ref(), op, json)).await;
-    match result {
-        Ok(Ok(value)) => json_response(&value),
-        Ok(Err(e)) => target_error_response(&e),
-        Err(join) => error_response(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            &TargetError::new(
-                ErrorCode::Storage,
-                format!("the target failed while answering {op}: {join}"),
-            ),
-        ),
-    }
+    crate::transfer::finish(op, result)
 }
 
 /// A JSON response.

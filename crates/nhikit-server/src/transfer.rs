@@ -157,7 +157,9 @@ pub(crate) async fn json_op(
     finish(op, result)
 }
 
-fn finish(
+/// The response to an operation answered on a blocking thread: its JSON, its error, or a
+/// storage error when the thread failed.
+pub(crate) fn finish(
     op: Operation,
     result: Result<Result<serde_json::Value, TargetError>, tokio::task::JoinError>,
 ) -> Response {

@@ -217,11 +217,7 @@ pub fn run(args: ConformArgs) -> anyhow::Result<ExitCode> {
         );
         return Ok(ExitCode::from(crate::interrupt::EXIT));
     }
-    Ok(if report.ok() {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::from(1)
-    })
+    Ok(crate::verdict(report.ok()))
 }
 
 /// Creates the directories the outputs go to (`--report`, `--junit`'s parent, `--property`'s

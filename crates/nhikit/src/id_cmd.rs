@@ -123,11 +123,7 @@ pub fn run(cmd: IdCommand) -> anyhow::Result<ExitCode> {
                 (Err(reason), false) => format!("{value}: invalid: {reason}\n"),
             };
             crate::out::print(&text)?;
-            Ok(if checked.is_ok() {
-                ExitCode::SUCCESS
-            } else {
-                ExitCode::from(1)
-            })
+            Ok(crate::verdict(checked.is_ok()))
         }
         IdCommand::Gen { kind, count, seed } => {
             let stdout = std::io::stdout();

@@ -296,9 +296,5 @@ fn report(results: &Results, outputs: &Outputs, quiet: bool) -> anyhow::Result<E
         );
         return Ok(ExitCode::from(crate::interrupt::EXIT));
     }
-    Ok(if breaches.is_empty() {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::from(1)
-    })
+    Ok(crate::verdict(breaches.is_empty()))
 }

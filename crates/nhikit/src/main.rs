@@ -214,6 +214,16 @@ fn main() -> ExitCode {
     }
 }
 
+/// The exit code of a command that checks something (docs: 0 ok, 1 the input or the target
+/// failed): 0 when `passed`, else 1.
+pub(crate) fn verdict(passed: bool) -> ExitCode {
+    if passed {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    }
+}
+
 /// The error and its causes joined by ": ", each cause once: an error whose message already
 /// ends with its cause's (`"{path}: {source}"`) does not repeat it.
 fn message(e: &anyhow::Error) -> String {

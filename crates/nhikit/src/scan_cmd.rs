@@ -46,11 +46,7 @@ pub fn run(args: ScanArgs) -> anyhow::Result<ExitCode> {
     )
     .with_context(|| format!("scanning {}", args.path.display()))?;
     let secs = started.elapsed().as_secs_f64();
-    let code = if report.suspects.is_empty() {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::from(1)
-    };
+    let code = crate::verdict(report.suspects.is_empty());
     if args.json {
         let suspects: Vec<_> = report
             .suspects

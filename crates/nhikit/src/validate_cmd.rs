@@ -28,11 +28,7 @@ pub fn run(args: ValidateArgs) -> anyhow::Result<ExitCode> {
     let report = nhikit_dataset::validate(&args.dir, &schema);
     spinner.finish_and_clear();
     let report = report?;
-    let code = if report.violations.is_empty() {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::from(1)
-    };
+    let code = crate::verdict(report.violations.is_empty());
     if args.json {
         let violations: Vec<_> = report
             .violations

@@ -59,11 +59,7 @@ pub fn run(args: VerifyArgs) -> anyhow::Result<ExitCode> {
             "seconds": started.elapsed().as_secs_f64(),
         });
         crate::out::print(&format!("{}\n", serde_json::to_string_pretty(&v)?))?;
-        return Ok(if report.is_ok() {
-            ExitCode::SUCCESS
-        } else {
-            ExitCode::from(1)
-        });
+        return Ok(crate::verdict(report.is_ok()));
     }
     let mut text = String::new();
     for f in report.findings.iter().take(args.max_findings) {

@@ -3,7 +3,7 @@
 //! reference, in crates/nhikit/tests/it/adapters.rs.)
 
 use crate::*;
-use nhikit_adapters::{ConnectOptions, SharedTarget, connect};
+use nhikit_adapters::SharedTarget;
 use std::time::{Duration, Instant};
 
 fn files_target(dir: &Path, command: &str, timeout_ms: u64) -> SharedTarget {
@@ -19,14 +19,7 @@ fn files_target(dir: &Path, command: &str, timeout_ms: u64) -> SharedTarget {
         ),
     )
     .unwrap();
-    connect(
-        profile.to_str().unwrap(),
-        &ConnectOptions {
-            timeout: Some(Duration::from_millis(timeout_ms)),
-            ..ConnectOptions::default()
-        },
-    )
-    .unwrap()
+    crate::connect_with_timeout(&profile, timeout_ms)
 }
 
 fn high_cost() -> HighCostRequest {

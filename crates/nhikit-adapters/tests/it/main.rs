@@ -62,6 +62,19 @@ fn generate(out: &Path, households: u64, seed: u64, municipalities: &[&str]) {
     w.finish(ManifestInfo::default()).unwrap();
 }
 
+/// Connects to the target of the profile file `profile`, each call timing out after
+/// `timeout_ms`.
+pub fn connect_with_timeout(profile: &Path, timeout_ms: u64) -> nhikit_adapters::SharedTarget {
+    nhikit_adapters::connect(
+        profile.to_str().unwrap(),
+        &nhikit_adapters::ConnectOptions {
+            timeout: Some(std::time::Duration::from_millis(timeout_ms)),
+            ..nhikit_adapters::ConnectOptions::default()
+        },
+    )
+    .unwrap()
+}
+
 /// The first `n` persons of the dataset, as JSON records.
 pub fn persons(dir: &Path, n: usize) -> Vec<Value> {
     let manifest = Manifest::read(dir).unwrap();

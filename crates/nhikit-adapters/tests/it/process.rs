@@ -17,14 +17,7 @@ fn shell(script: &str, timeout_ms: u64) -> SharedTarget {
         ),
     )
     .unwrap();
-    connect(
-        profile.to_str().unwrap(),
-        &ConnectOptions {
-            timeout: Some(Duration::from_millis(timeout_ms)),
-            ..ConnectOptions::default()
-        },
-    )
-    .unwrap()
+    crate::connect_with_timeout(&profile, timeout_ms)
 }
 
 fn toml_string(s: &str) -> String {

@@ -23,16 +23,21 @@ pub fn catalog() -> (Catalog, Vec<Scenario>) {
     nhikit_conform::load_all(&scenarios_dir()).unwrap()
 }
 
-/// Runs scenarios against fresh builtin references with these faults.
-pub fn run_with(runner: &Runner, scenarios: &[Scenario], faults: &[Fault]) -> Vec<ScenarioResult> {
+/// Connects to a fresh in-memory builtin reference with these faults, each time it is called.
+pub fn faulty_builtin(faults: &[Fault]) -> impl Fn() -> Result<SharedTarget, String> + Sync {
     let faults = faults.to_vec();
-    let connect = move || -> Result<SharedTarget, String> {
+    move || -> Result<SharedTarget, String> {
         Ok(Arc::new(
             Reference::in_memory()
                 .map_err(|e| e.to_string())?
                 .with_faults(&faults),
         ))
-    };
+    }
+}
+
+/// Runs scenarios against fresh builtin references with these faults.
+pub fn run_with(runner: &Runner, scenarios: &[Scenario], faults: &[Fault]) -> Vec<ScenarioResult> {
+    let connect = faulty_builtin(faults);
     runner.run(
         scenarios,
         &connect,

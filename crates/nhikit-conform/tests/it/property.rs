@@ -14,14 +14,7 @@ fn requirements() -> Catalog {
 }
 
 fn property(runner: &Runner, faults: &[Fault], cases: u32, seed: u64) -> PropertyRun {
-    let faults = faults.to_vec();
-    let connect = move || -> Result<SharedTarget, String> {
-        Ok(Arc::new(
-            Reference::in_memory()
-                .map_err(|e| e.to_string())?
-                .with_faults(&faults),
-        ))
-    };
+    let connect = crate::faulty_builtin(faults);
     run_property(
         runner,
         &requirements(),

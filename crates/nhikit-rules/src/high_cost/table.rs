@@ -1,6 +1,7 @@
 //! Date-effective 高額療養費 limit tables, loaded from TOML text (`schemas/rules/high_cost/`).
 
 use crate::Error;
+use crate::benefit::{line_of, parse, table_error};
 use nhikit_core::Yen;
 use nhikit_core::date::NaiveDate;
 use serde::{Deserialize, Serialize};
@@ -139,37 +140,13 @@ struct RawCategory {
     source: String,
 }
 
-/// 1-based line of byte `offset` in `text`.
-fn line_of(text: &str, offset: usize) -> usize {
-    let end = offset.min(text.len());
-    text.as_bytes()[..end]
-        .iter()
-        .filter(|&&b| b == b'\n')
-        .count()
-        + 1
-}
-
 impl HighCostTables {
     /// Loads one table from TOML text; `source_name` names it in errors (e.g. its path).
     /// Errors name the source, the line and the item.
     pub fn from_toml_str(text: &str, source_name: &str) -> Result<HighCostTables, Error> {
-        let err = |line: usize, item: &str, reason: String| Error::Table {
-            source_name: source_name.to_owned(),
-            line,
-            item: item.to_owned(),
-            reason,
-        };
-        let raw: RawTable = toml::from_str(text).map_err(|e| {
-            let line = e.span().map(|s| line_of(text, s.start)).unwrap_or(0);
-            let item = text
-                .lines()
-                .nth(line.saturating_sub(1))
-                .and_then(|l| l.split('=').next())
-                .map(|k| k.trim().to_owned())
-                .filter(|k| !k.is_empty())
-                .unwrap_or_else(|| "document".to_owned());
-            err(line, &item, e.message().trim().to_owned())
-        })?;
+        let err =
+            |line: usize, item: &str, reason: String| table_error(source_name, line, item, reason);
+        let raw: RawTable = parse(text, source_name)?;
         let from_line = line_of(text, raw.effective_from.span().start);
         let effective_from = NaiveDate::parse_from_str(raw.effective_from.get_ref(), "%Y-%m-%d")
             .map_err(|e| {

@@ -190,7 +190,8 @@ impl Reply {
     }
 }
 
-fn reply(r: Result<ureq::http::Response<ureq::Body>, ureq::Error>) -> Reply {
+/// The reply to a request (its body read up to 64 MiB).
+pub fn reply(r: Result<ureq::http::Response<ureq::Body>, ureq::Error>) -> Reply {
     let mut r = r.unwrap();
     let content_type = r
         .headers()

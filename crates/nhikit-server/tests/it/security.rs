@@ -19,20 +19,7 @@ fn raw(agent: &ureq::Agent, url: &str, headers: &[(&str, &str)], body: &[u8]) ->
     for (k, v) in headers {
         rb = rb.header(*k, *v);
     }
-    let mut r = rb.send(body).unwrap();
-    let status = r.status().as_u16();
-    let content_type = r
-        .headers()
-        .get("content-type")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default()
-        .to_owned();
-    let body = r.body_mut().read_to_vec().unwrap();
-    Reply {
-        status,
-        content_type,
-        body,
-    }
+    crate::reply(rb.send(body))
 }
 
 fn with_data(f: &Fixture) -> Config {

@@ -126,6 +126,11 @@ pub(crate) fn key(r: &Record, item: &str) -> Key {
     (s(r, "lgcode").to_owned(), s(r, item).to_owned())
 }
 
+/// The rows by their (地方公共団体コード, 宛名番号), one row each.
+pub(crate) fn by_address(rows: &[Record]) -> HashMap<Key, &Record> {
+    rows.iter().map(|r| (key(r, "address_number"), r)).collect()
+}
+
 /// The rate set the reference target assigns by default ([`RuleSet::assigned_rates`]).
 fn rate_set(rules: &RuleSet, lgcode: &str, fy: i32) -> String {
     rules
@@ -146,16 +151,8 @@ fn check_assessments(r: &Run, as_of: NaiveDate) -> usize {
             .or_default()
             .push(p);
     }
-    let quals: HashMap<Key, &Record> = r
-        .qualifications
-        .iter()
-        .map(|q| (key(q, "address_number"), q))
-        .collect();
-    let incomes: HashMap<Key, &Record> = r
-        .incomes
-        .iter()
-        .map(|i| (key(i, "address_number"), i))
-        .collect();
+    let quals = by_address(&r.qualifications);
+    let incomes = by_address(&r.incomes);
     assert_eq!(incomes.len(), r.persons.len(), "one income row per person");
     let perinatal = perinatal_inputs(&r.perinatal);
     assert_eq!(
@@ -399,16 +396,8 @@ fn the_edge_profile_has_every_case_at_least_ten_times_at_10k_households() {
     );
     let fy = 2026;
     let rules = RuleSet::builtin().unwrap();
-    let persons: HashMap<Key, &Record> = r
-        .persons
-        .iter()
-        .map(|p| (key(p, "address_number"), p))
-        .collect();
-    let insured: HashMap<Key, &Record> = r
-        .qualifications
-        .iter()
-        .map(|q| (key(q, "address_number"), q))
-        .collect();
+    let persons = by_address(&r.persons);
+    let insured = by_address(&r.qualifications);
     let assessments: HashMap<Key, &Record> = r
         .assessments
         .iter()
@@ -423,16 +412,8 @@ fn the_edge_profile_has_every_case_at_least_ten_times_at_10k_households() {
     for p in &r.persons {
         *size.entry(key(p, "household_number")).or_default() += 1;
     }
-    let incomes: HashMap<Key, &Record> = r
-        .incomes
-        .iter()
-        .map(|i| (key(i, "address_number"), i))
-        .collect();
-    let perinatals: HashMap<Key, &Record> = r
-        .perinatal
-        .iter()
-        .map(|n| (key(n, "address_number"), n))
-        .collect();
+    let incomes = by_address(&r.incomes);
+    let perinatals = by_address(&r.perinatal);
     let d = |y, m, d| NaiveDate::from_ymd_opt(y, m, d).unwrap();
     let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
     for e in &r.edge_cases {

@@ -8,7 +8,7 @@
 //! business days, 期割 by 100円 with the remainder on the first installment, nothing received
 //! after the reference date.
 
-use crate::extras::{Key, compare, int, key, perinatal_inputs, s};
+use crate::extras::{Key, by_address, compare, int, key, perinatal_inputs, s};
 use crate::rec::date;
 use crate::{reference, schema};
 use chrono::{Datelike, Weekday};
@@ -270,16 +270,8 @@ fn check_payments(r: &Run, as_of: NaiveDate) -> (i64, i64) {
 /// The `move_in_out_same_day` cases of the edge profile: the 世帯主's mother, 転出者, insured
 /// from the day she moved in (転入) to the next day (転出: lost the day after moving out).
 fn check_same_day_moves(r: &Run) -> usize {
-    let persons: HashMap<Key, &Record> = r
-        .persons
-        .iter()
-        .map(|p| (key(p, "address_number"), p))
-        .collect();
-    let periods: HashMap<Key, &Record> = r
-        .qualifications
-        .iter()
-        .map(|q| (key(q, "address_number"), q))
-        .collect();
+    let persons = by_address(&r.persons);
+    let periods = by_address(&r.qualifications);
     let mut n = 0;
     for e in r
         .edge_cases

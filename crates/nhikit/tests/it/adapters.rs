@@ -2,7 +2,7 @@
 //! operations gives the same JSON through `builtin`, `nhikit serve` over HTTP, `nhikit serve
 //! --stdio` through the process adapter, and `nhikit reference call` through the files adapter.
 
-use crate::{nhikit, text, workspace};
+use crate::{gen_ok, nhikit, read_json, text, workspace};
 use nhikit_adapters::{ConnectOptions, SharedTarget, connect};
 use nhikit_target::*;
 use serde_json::{Value, json};
@@ -21,8 +21,7 @@ fn as_json<T: serde::Serialize>(r: Result<T, TargetError>) -> Value {
 
 /// The first `n` persons of a JSON Lines dataset.
 fn persons(dir: &Path, n: usize) -> Vec<Value> {
-    let manifest: Value =
-        serde_json::from_slice(&std::fs::read(dir.join("manifest.json")).unwrap()).unwrap();
+    let manifest = read_json(&dir.join("manifest.json"));
     let mut out = Vec::new();
     for f in manifest["files"].as_array().unwrap() {
         if f["entity"] == "person" && f["format"] == "jsonl" {
@@ -100,19 +99,10 @@ fn assert_same(got: &[Value], want: &[Value], what: &str) {
 fn every_adapter_gives_what_builtin_gives() {
     let tmp = tempfile::tempdir().unwrap();
     let ds = tmp.path().join("ds");
-    let o = nhikit(&[
-        "gen",
-        "--households",
-        "12",
-        "--seed",
-        "11",
-        "--out",
-        ds.to_str().unwrap(),
-        "--format",
-        "jsonl",
-        "--quiet",
-    ]);
-    assert!(o.status.success(), "{}", text(&o));
+    gen_ok(
+        &ds,
+        &["--households", "12", "--seed", "11", "--format", "jsonl"],
+    );
     let options = ConnectOptions::default();
     let run = |t: SharedTarget, name: &str| sequence(t.as_ref(), &ds, &tmp.path().join(name));
 
@@ -175,7 +165,7 @@ fn reference_call_writes_a_response_or_an_error_file() {
             "--response",
             response.to_str().unwrap(),
         ]);
-        let written: Value = serde_json::from_slice(&std::fs::read(&response).unwrap()).unwrap();
+        let written = read_json(&response);
         (o, written)
     };
     // docs/target-interface.md's high-cost example: 87,430 yen borne.

@@ -3,7 +3,7 @@
 //! `household_csv`, `gen` writes the column (absent: the generator does not know it),
 //! `validate` checks the dataset against the copy, and the reference target imports it.
 
-use crate::{nhikit, workspace};
+use crate::{gen_ok, nhikit, read_json, workspace};
 use nhikit_target::{ExportRequest, ImportRequest, Target};
 use std::path::Path;
 
@@ -57,24 +57,21 @@ fn an_item_added_to_a_copy_of_the_schema_reaches_gen_validate_and_import() {
     assert!(o.status.success(), "{}", text(&o));
 
     let ds = tmp.path().join("ds");
-    let o = nhikit(&[
-        "gen",
-        "--households",
-        "20",
-        "--seed",
-        "7",
-        "--format",
-        "csv",
-        "--schemas",
-        schemas.to_str().unwrap(),
-        "--out",
-        ds.to_str().unwrap(),
-        "--quiet",
-    ]);
-    assert!(o.status.success(), "{}", text(&o));
+    gen_ok(
+        &ds,
+        &[
+            "--households",
+            "20",
+            "--seed",
+            "7",
+            "--format",
+            "csv",
+            "--schemas",
+            schemas.to_str().unwrap(),
+        ],
+    );
     // The writers place values by item id: the new column is there, empty on every row.
-    let manifest: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(ds.join("manifest.json")).unwrap()).unwrap();
+    let manifest = read_json(&ds.join("manifest.json"));
     let household_csv: Vec<String> = manifest["files"]
         .as_array()
         .unwrap()

@@ -3,7 +3,7 @@
 //! has its line): it must end without a panic (exit 101, "panicked" on stderr), with its own
 //! exit code; and with stderr closed too (`2>&1 | head -1`).
 
-use crate::{nhikit, text, workspace};
+use crate::{gen_ok, nhikit, text, workspace};
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
 
@@ -63,19 +63,10 @@ fn ends_quietly_with(args: &[&str], stderr_too: bool) {
 }
 
 fn dataset(dir: &Path) {
-    let o = nhikit(&[
-        "gen",
-        "--households",
-        "30",
-        "--seed",
-        "5",
-        "--format",
-        "csv,jsonl",
-        "--quiet",
-        "--out",
-        dir.to_str().unwrap(),
-    ]);
-    assert!(o.status.success(), "{}", text(&o));
+    gen_ok(
+        dir,
+        &["--households", "30", "--seed", "5", "--format", "csv,jsonl"],
+    );
 }
 
 #[test]
@@ -145,17 +136,10 @@ fn other_commands_end_quietly_on_a_closed_pipe() {
     let log = tempfile::tempdir().unwrap();
     let log = log.path().join("audit.jsonl");
     let tmp = tempfile::tempdir().unwrap();
-    let o = nhikit(&[
-        "gen",
-        "--households",
-        "5",
-        "--quiet",
-        "--audit-log",
-        log.to_str().unwrap(),
-        "--out",
-        tmp.path().join("ds").to_str().unwrap(),
-    ]);
-    assert!(o.status.success(), "{}", text(&o));
+    gen_ok(
+        &tmp.path().join("ds"),
+        &["--households", "5", "--audit-log", log.to_str().unwrap()],
+    );
     // `audit` still uses `eprintln!`, which panics on a closed stderr: stdout only here.
     ends_quietly_with(
         &["audit", "report", "--audit-log", log.to_str().unwrap()],

@@ -1,7 +1,7 @@
 //! `nhikit conform` end to end: listing, filtering, exit codes, reports on disk, expected
 //! failures, the audit entry and load errors.
 
-use crate::{nhikit, text, workspace};
+use crate::{nhikit, read_json, text, workspace};
 
 #[test]
 fn list_prints_every_scenario() {
@@ -79,9 +79,7 @@ fn clean_run_passes_and_a_fault_fails_with_reports() {
     let t = text(&o);
     assert!(t.contains("FAIL") && t.contains("char-kana"), "{t}");
     assert!(t.contains("3 scenarios: 2 passed, 1 failed"), "{t}");
-    let json: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(report.join("report.json")).unwrap())
-            .unwrap();
+    let json = read_json(&report.join("report.json"));
     assert_eq!(json["faults"][0], "kana-truncate-20");
     assert_eq!(json["totals"]["fail"], 1);
     let html = std::fs::read_to_string(report.join("report.html")).unwrap();

@@ -90,16 +90,7 @@ fn hostile(command: &str) {
             report.to_str().unwrap(),
         ],
     );
-    let t = text(&o);
-    assert_eq!(o.status.code(), Some(1), "{command}: {t}");
-    assert!(
-        t.contains("does not answer") && t.contains("no scenario was run"),
-        "{command}: {t}"
-    );
-    assert!(
-        !report.join("report.json").exists(),
-        "{command}: nothing ran"
-    );
+    crate::assert_refused_before_any_scenario(&o, &report, command);
     assert!(
         started.elapsed().as_secs() < 60,
         "{command}: the run must not hang ({:?})",

@@ -4,7 +4,7 @@
 //! refusal message, that the victim outside the dataset is intact, and that its content never
 //! appears in the output (it was not read).
 
-use crate::{nhikit, text};
+use crate::{gen_ok, nhikit, text};
 use std::os::unix::fs::{PermissionsExt, symlink};
 use std::path::{Path, PathBuf};
 use std::process::Output;
@@ -47,25 +47,11 @@ impl Setup {
     /// Everything the victim holds, to compare after the attack.
     fn victims(&self) -> Vec<(PathBuf, Vec<u8>)> {
         let mut out = vec![(self.victim.clone(), std::fs::read(&self.victim).unwrap())];
-        for e in walk(&self.victim_dir) {
+        for e in crate::files_under(&self.victim_dir) {
             out.push((e.clone(), std::fs::read(&e).unwrap()));
         }
         out
     }
-}
-
-fn walk(dir: &Path) -> Vec<PathBuf> {
-    let mut out = Vec::new();
-    for e in std::fs::read_dir(dir).unwrap() {
-        let p = e.unwrap().path();
-        if p.is_dir() {
-            out.extend(walk(&p));
-        } else {
-            out.push(p);
-        }
-    }
-    out.sort();
-    out
 }
 
 /// Makes a sealed dataset writable (files 0644, directories 0755), not following links.
@@ -87,25 +73,16 @@ fn unseal(path: &Path) {
 fn attacked(attack: Attack) -> Setup {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().join("ds");
-    let o = nhikit(&[
-        "gen",
-        "--households",
-        "20",
-        "--seed",
-        "3",
-        "--format",
-        "jsonl",
-        "--quiet",
-        "--out",
-        dir.to_str().unwrap(),
-    ]);
-    assert!(o.status.success(), "{}", text(&o));
+    gen_ok(
+        &dir,
+        &["--households", "20", "--seed", "3", "--format", "jsonl"],
+    );
     unseal(&dir);
     let victim = tmp.path().join("victim.jsonl");
     std::fs::write(&victim, format!("{SECRET}\n")).unwrap();
     // The victim directory mirrors the dataset's `jsonl` tree, every file the secret.
     let victim_dir = tmp.path().join("victim-dir");
-    for f in walk(&dir.join("jsonl")) {
+    for f in crate::files_under(&dir.join("jsonl")) {
         let rel = f.strip_prefix(dir.join("jsonl")).unwrap();
         let to = victim_dir.join(rel);
         std::fs::create_dir_all(to.parent().unwrap()).unwrap();
@@ -234,13 +211,7 @@ fn reference_import_refuses_paths_that_escape_the_dataset() {
     each_attack(
         |s| {
             let db = s.dir.parent().unwrap().join("ref.db");
-            let o = nhikit(&[
-                "reference",
-                "import",
-                "--db",
-                db.to_str().unwrap(),
-                s.dir.to_str().unwrap(),
-            ]);
+            let o = crate::reference_import(&db, &s.dir);
             // All or nothing: the database holds no record of the refused import.
             let counts = nhikit_reference::Reference::open(&db)
                 .unwrap()
@@ -429,15 +400,7 @@ fn a_second_writer_into_a_locked_output_fails_at_once() {
     assert!(!out.exists());
     // Released: the next run writes, and removes the lock file when done.
     drop(lock);
-    let o = nhikit(&[
-        "gen",
-        "--households",
-        "5",
-        "--quiet",
-        "--out",
-        out.to_str().unwrap(),
-    ]);
-    assert!(o.status.success(), "{}", text(&o));
+    gen_ok(&out, &["--households", "5"]);
     assert!(!lock_path.exists());
 }
 
@@ -452,15 +415,7 @@ fn the_next_gen_removes_a_killed_runs_partial_output_and_says_so() {
     std::fs::write(partial.join("csv/part-00000.csv"), "half a file").unwrap();
     // Sealed, as a run killed just before its rename leaves it.
     std::fs::set_permissions(&partial, std::fs::Permissions::from_mode(0o555)).unwrap();
-    let o = nhikit(&[
-        "gen",
-        "--households",
-        "5",
-        "--quiet",
-        "--out",
-        out.to_str().unwrap(),
-    ]);
-    assert!(o.status.success(), "{}", text(&o));
+    let o = gen_ok(&out, &["--households", "5"]);
     assert!(
         String::from_utf8_lossy(&o.stderr).contains(&format!(
             "note: removed {}, left by an earlier run (process 4194301) that did not finish",

@@ -78,6 +78,11 @@ fn run(args: &[&str]) -> Output {
     command(args).output().unwrap()
 }
 
+/// `nhikit reference import --db DB DS`, not yet started.
+fn import_into(db: &Path, ds: &Path) -> Command {
+    command(&crate::import_args(db, ds))
+}
+
 /// Starts `cmd`, sends SIGKILL after `delay` and reaps it: true if the kill ended it (false if
 /// it had finished first; then it must have succeeded).
 fn kill_after(mut cmd: Command, delay: Duration) -> bool {
@@ -292,13 +297,7 @@ fn import_fixture(tmp: &Path) -> (PathBuf, PathBuf) {
     gen_csv(&a, "300", "7", "011002");
     gen_csv(&b, "2000", "8", "131016");
     let before = tmp.join("before.db");
-    let o = run(&[
-        "reference",
-        "import",
-        "--db",
-        before.to_str().unwrap(),
-        a.to_str().unwrap(),
-    ]);
+    let o = import_into(&before, &a).output().unwrap();
     assert!(o.status.success(), "{}", text(&o));
     (before, b)
 }
@@ -307,19 +306,10 @@ fn import_fixture(tmp: &Path) -> (PathBuf, PathBuf) {
 fn reference_import_killed_at_random_is_all_or_nothing() {
     let tmp = tempfile::tempdir().unwrap();
     let (before_db, ds) = import_fixture(tmp.path());
-    let import_into = |db: &Path| {
-        command(&[
-            "reference",
-            "import",
-            "--db",
-            db.to_str().unwrap(),
-            ds.to_str().unwrap(),
-        ])
-    };
     let before = counts(&before_db);
     let full_db = tmp.path().join("full.db");
     copy_db(&before_db, &full_db);
-    let full_time = timed(import_into(&full_db));
+    let full_time = timed(import_into(&full_db, &ds));
     let full = counts(&full_db);
     assert_ne!(before, full);
     let mut moments = Moments::new("reference import");
@@ -331,7 +321,7 @@ fn reference_import_killed_at_random_is_all_or_nothing() {
         assert!(attempt <= 4 * kills() + 10, "too few kills landed");
         let db = tmp.path().join(format!("db-{attempt}.db"));
         copy_db(&before_db, &db);
-        if !kill_after(import_into(&db), moments.upto(full_time.mul_f64(1.05))) {
+        if !kill_after(import_into(&db, &ds), moments.upto(full_time.mul_f64(1.05))) {
             assert_eq!(counts(&db), full, "an import that finished");
             continue;
         }
@@ -348,7 +338,7 @@ fn reference_import_killed_at_random_is_all_or_nothing() {
             rolled_back += 1;
             // The database is usable: the same import, run to the end, stores everything.
             if rolled_back % 3 == 1 {
-                let o = import_into(&db).output().unwrap();
+                let o = import_into(&db, &ds).output().unwrap();
                 assert!(o.status.success(), "{}", text(&o));
                 assert_eq!(counts(&db), full, "re-import after a kill");
                 reimported += 1;
@@ -377,13 +367,7 @@ fn the_all_or_nothing_check_sees_a_half_import() {
     let before = counts(&before_db);
     let full_db = tmp.path().join("full.db");
     copy_db(&before_db, &full_db);
-    let o = run(&[
-        "reference",
-        "import",
-        "--db",
-        full_db.to_str().unwrap(),
-        ds.to_str().unwrap(),
-    ]);
+    let o = import_into(&full_db, &ds).output().unwrap();
     assert!(o.status.success(), "{}", text(&o));
     let full = counts(&full_db);
     let file = ds.join("csv/person_csv/prefecture=13/part-00000.csv");
@@ -554,11 +538,9 @@ fn assert_no_output(parent: &Path, out: &Path) {
     assert!(left.is_empty(), "left behind: {left:?}");
 }
 
-#[test]
-fn gen_past_a_file_size_limit_fails_naming_the_file_and_leaves_no_output() {
-    let tmp = tempfile::tempdir().unwrap();
-    let out = tmp.path().join("ds");
-    let o = with_file_size_limit(
+/// `nhikit gen` of 20,000 households as CSV into `out` under a 256 KiB file-size limit.
+fn gen_past_a_file_size_limit(out: &Path) -> Output {
+    with_file_size_limit(
         256 << 10,
         &bin(),
         &[
@@ -575,7 +557,14 @@ fn gen_past_a_file_size_limit_fails_naming_the_file_and_leaves_no_output() {
         ],
     )
     .output()
-    .unwrap();
+    .unwrap()
+}
+
+#[test]
+fn gen_past_a_file_size_limit_fails_naming_the_file_and_leaves_no_output() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("ds");
+    let o = gen_past_a_file_size_limit(&out);
     assert_eq!(o.status.code(), Some(1), "{}", text(&o));
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(err.contains("File too large"), "{err}");
@@ -590,24 +579,7 @@ fn gen_past_a_file_size_limit_fails_naming_the_file_and_leaves_no_output() {
 fn gen_past_a_file_size_limit_says_what_to_do() {
     let tmp = tempfile::tempdir().unwrap();
     let out = tmp.path().join("ds");
-    let o = with_file_size_limit(
-        256 << 10,
-        &bin(),
-        &[
-            "gen",
-            "--households",
-            "20000",
-            "--format",
-            "csv",
-            "--quiet",
-            "--audit-log",
-            "/dev/null",
-            "--out",
-            out.to_str().unwrap(),
-        ],
-    )
-    .output()
-    .unwrap();
+    let o = gen_past_a_file_size_limit(&out);
     assert_eq!(o.status.code(), Some(1), "{}", text(&o));
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(
@@ -676,13 +648,7 @@ fn gen_and_export_on_a_full_disk_fail_naming_the_file_and_leave_no_output() {
     let ds = tmp.path().join("big");
     gen_csv(&ds, "3000", "5", "131016");
     let db = tmp.path().join("ref.db");
-    let o = run(&[
-        "reference",
-        "import",
-        "--db",
-        db.to_str().unwrap(),
-        ds.to_str().unwrap(),
-    ]);
+    let o = import_into(&db, &ds).output().unwrap();
     assert!(o.status.success(), "{}", text(&o));
     let export = small.join("export");
     let log = tmp.path().join("audit.jsonl");
@@ -709,13 +675,7 @@ fn gen_and_export_on_a_full_disk_fail_naming_the_file_and_leave_no_output() {
     assert!(AuditLog::new(&log).entries().unwrap().is_empty());
 
     let small_db = small.join("ref.db");
-    let o = run(&[
-        "reference",
-        "import",
-        "--db",
-        small_db.to_str().unwrap(),
-        ds.to_str().unwrap(),
-    ]);
+    let o = import_into(&small_db, &ds).output().unwrap();
     assert_eq!(o.status.code(), Some(1), "{}", text(&o));
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(err.contains("database or disk is full"), "{err}");

@@ -3,7 +3,7 @@
 //! The keys below were made by the Debian `age-keygen` (age 1.x), not by nhikit: an
 //! independent source for the recipient of each identity.
 
-use crate::{nhikit, text};
+use crate::{nhikit, read_json, text};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -41,18 +41,10 @@ fn run_ok(args: &[&str]) -> String {
 
 /// Every file under `dir`, relative, sorted.
 fn files(dir: &Path) -> Vec<String> {
-    fn walk(root: &Path, dir: &Path, out: &mut Vec<String>) {
-        for e in std::fs::read_dir(dir).unwrap() {
-            let p = e.unwrap().path();
-            if p.is_dir() {
-                walk(root, &p, out);
-            } else {
-                out.push(p.strip_prefix(root).unwrap().to_string_lossy().into_owned());
-            }
-        }
-    }
-    let mut out = Vec::new();
-    walk(dir, dir, &mut out);
+    let mut out: Vec<String> = crate::files_under(dir)
+        .iter()
+        .map(|p| p.strip_prefix(dir).unwrap().to_string_lossy().into_owned())
+        .collect();
     out.sort();
     out
 }
@@ -139,9 +131,7 @@ fn encrypted_gen_leaves_no_plaintext_and_decrypts_to_the_plaintext_dataset() {
         }
     }
     // The clear manifest carries no seed and no options (they regenerate the data).
-    let outer: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(Path::new(&enc).join("manifest.json")).unwrap())
-            .unwrap();
+    let outer = read_json(&Path::new(&enc).join("manifest.json"));
     assert_eq!(outer["seed"], 0);
     assert!(outer["options"].is_null());
     assert_eq!(outer["encryption"]["recipients"][0], RECIPIENT1);
@@ -173,9 +163,7 @@ fn encrypted_gen_leaves_no_plaintext_and_decrypts_to_the_plaintext_dataset() {
         );
     }
     let manifest = |dir: &str| {
-        let mut m: serde_json::Value =
-            serde_json::from_slice(&std::fs::read(Path::new(dir).join("manifest.json")).unwrap())
-                .unwrap();
+        let mut m = read_json(&Path::new(dir).join("manifest.json"));
         m.as_object_mut().unwrap().remove("dataset_id");
         m
     };

@@ -3,7 +3,7 @@
 //! `NHIKIT_REQUIRE_ENGINES=1`, so there a missing pyarrow fails the test; elsewhere it is
 //! skipped with a notice.
 
-use crate::{nhikit, text};
+use crate::{nhikit, read_json, text};
 use std::process::Command;
 
 const SCRIPT: &str = r#"
@@ -61,8 +61,7 @@ fn pyarrow_reads_our_parquet_and_arrow_with_the_same_rows_and_types() {
         .unwrap();
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let seen: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
-    let manifest: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(dir.join("manifest.json")).unwrap()).unwrap();
+    let manifest = read_json(&dir.join("manifest.json"));
     for entity in ["insurer", "household", "person", "qualification"] {
         let rows = manifest["entities"][entity]["rows"].as_u64().unwrap();
         assert!(rows > 0);

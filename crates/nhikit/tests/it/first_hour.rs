@@ -3,7 +3,7 @@
 //! prepares its output directories first, and stops cleanly on Ctrl-C; writers leave nothing
 //! half-written when interrupted.
 
-use crate::{TEST_TOKEN, audit_key, text};
+use crate::{TEST_TOKEN, audit_key, read_json, text};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
@@ -103,9 +103,7 @@ fn github_runs(project: &Path) -> Vec<String> {
 }
 
 fn totals(report: &Path) -> serde_json::Value {
-    let v: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(report.join("report.json")).unwrap())
-            .unwrap();
+    let v = read_json(&report.join("report.json"));
     v["totals"].clone()
 }
 

@@ -1,26 +1,21 @@
 //! `nhikit gen` and `nhikit validate` end to end: determinism across threads and shards, atomic
 //! output, validation of clean and corrupted datasets.
 
-use crate::{nhikit, text};
+use crate::{nhikit, read_json, text};
 use std::collections::BTreeMap;
 use std::path::Path;
 
 /// Relative path → bytes of every data file (not the manifest) under `dir`.
 fn files(dir: &Path) -> BTreeMap<String, Vec<u8>> {
-    let mut out = BTreeMap::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        for e in std::fs::read_dir(&d).unwrap() {
-            let p = e.unwrap().path();
-            if p.is_dir() {
-                stack.push(p);
-            } else if p.file_name().unwrap() != "manifest.json" {
-                let rel = p.strip_prefix(dir).unwrap().to_string_lossy().into_owned();
-                out.insert(rel, std::fs::read(&p).unwrap());
-            }
-        }
-    }
-    out
+    crate::files_under(dir)
+        .into_iter()
+        .filter(|p| p.file_name().unwrap() != "manifest.json")
+        .map(|p| {
+            let rel = p.strip_prefix(dir).unwrap().to_string_lossy().into_owned();
+            let bytes = std::fs::read(&p).unwrap();
+            (rel, bytes)
+        })
+        .collect()
 }
 
 fn generate(out: &Path, extra: &[&str]) {
@@ -336,8 +331,7 @@ fn both_profiles_with_extras_validate_and_the_new_rules_catch_corruptions() {
 fn keep_only_jsonl(dir: &Path) {
     std::fs::remove_dir_all(dir.join("parquet")).unwrap();
     let path = dir.join("manifest.json");
-    let mut manifest: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+    let mut manifest = read_json(&path);
     manifest["files"]
         .as_array_mut()
         .unwrap()
@@ -387,8 +381,7 @@ fn replace_item(line: &str, item: &str, value: &str) -> String {
 }
 
 fn first_file(dir: &Path, entity: &str) -> std::path::PathBuf {
-    let manifest: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(dir.join("manifest.json")).unwrap()).unwrap();
+    let manifest = read_json(&dir.join("manifest.json"));
     let path = manifest["files"]
         .as_array()
         .unwrap()
@@ -430,8 +423,7 @@ fn corrupt_first(dir: &Path, entity: &str, edit: fn(&str) -> String) {
     let new = lines.join("\n") + "\n";
     std::fs::write(&path, &new).unwrap();
     let mpath = dir.join("manifest.json");
-    let mut manifest: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(&mpath).unwrap()).unwrap();
+    let mut manifest = read_json(&mpath);
     let rel = path
         .strip_prefix(dir)
         .unwrap()
@@ -628,8 +620,7 @@ fn corrupt_matching(
         let new = lines.join("\n") + "\n";
         std::fs::write(&path, &new).unwrap();
         let mpath = dir.join("manifest.json");
-        let mut manifest: serde_json::Value =
-            serde_json::from_slice(&std::fs::read(&mpath).unwrap()).unwrap();
+        let mut manifest = read_json(&mpath);
         for f in manifest["files"].as_array_mut().unwrap() {
             if f["path"] == rel.as_str() {
                 f["bytes"] = new.len().into();

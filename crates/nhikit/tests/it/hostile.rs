@@ -6,7 +6,7 @@
 //! dies mid-run, gives error results and reports. The process adapter's hostile children are in
 //! `conform_targets.rs`.
 
-use crate::{nhikit, text};
+use crate::{nhikit, read_json, text};
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::path::Path;
@@ -132,16 +132,7 @@ fn conform_refuses(mode: Mode) {
         "--report",
         report.to_str().unwrap(),
     ]);
-    let t = text(&o);
-    assert_eq!(o.status.code(), Some(1), "{mode:?}: {t}");
-    assert!(
-        t.contains("does not answer") && t.contains("no scenario was run"),
-        "{mode:?}: {t}"
-    );
-    assert!(
-        !report.join("report.json").exists(),
-        "{mode:?}: nothing ran"
-    );
+    crate::assert_refused_before_any_scenario(&o, &report, &format!("{mode:?}"));
     assert!(
         started.elapsed() < Duration::from_secs(20),
         "{mode:?}: took {:?}",
@@ -221,8 +212,7 @@ fn load_against(url: &str, mode: &str, kill: impl FnOnce()) -> serde_json::Value
         elapsed < Duration::from_secs(30),
         "{mode}: took {elapsed:?}"
     );
-    let r: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
+    let r = read_json(&out);
     assert!(r["errors"].as_u64().unwrap() > 0, "{mode}: {r}");
     r
 }
@@ -234,39 +224,26 @@ fn error_kinds(r: &serde_json::Value) -> Vec<String> {
         .unwrap_or_default()
 }
 
-#[test]
-fn conform_survives_a_target_that_hangs() {
-    conform_refuses(Mode::Hang);
+/// One test per hostile mode (names kept from when each was written out).
+macro_rules! conform_survives {
+    ($($name:ident => $run:ident($mode:expr);)*) => {
+        $(
+            #[test]
+            fn $name() {
+                $run($mode);
+            }
+        )*
+    };
 }
 
-#[test]
-fn conform_survives_a_target_that_drips() {
-    conform_refuses(Mode::Drip);
-}
-
-#[test]
-fn conform_survives_an_endless_body() {
-    conform_refuses(Mode::Endless);
-}
-
-#[test]
-fn conform_survives_invalid_utf8() {
-    conform_refuses(Mode::InvalidUtf8);
-}
-
-#[test]
-fn conform_survives_the_wrong_content_type() {
-    conform_against(Mode::WrongType);
-}
-
-#[test]
-fn conform_survives_server_errors() {
-    conform_against(Mode::ServerError);
-}
-
-#[test]
-fn conform_survives_closed_connections() {
-    conform_refuses(Mode::Close);
+conform_survives! {
+    conform_survives_a_target_that_hangs => conform_refuses(Mode::Hang);
+    conform_survives_a_target_that_drips => conform_refuses(Mode::Drip);
+    conform_survives_an_endless_body => conform_refuses(Mode::Endless);
+    conform_survives_invalid_utf8 => conform_refuses(Mode::InvalidUtf8);
+    conform_survives_the_wrong_content_type => conform_against(Mode::WrongType);
+    conform_survives_server_errors => conform_against(Mode::ServerError);
+    conform_survives_closed_connections => conform_refuses(Mode::Close);
 }
 
 #[test]

@@ -55,6 +55,55 @@ pub fn nhikit(args: &[&str]) -> Output {
         .unwrap()
 }
 
+/// `nhikit gen --quiet --out OUT ARGS…`, which must succeed: a dataset for a test to use.
+pub fn gen_ok(out: &std::path::Path, args: &[&str]) -> Output {
+    let mut all = vec!["gen", "--quiet", "--out", out.to_str().unwrap()];
+    all.extend_from_slice(args);
+    let o = nhikit(&all);
+    assert!(o.status.success(), "{}", text(&o));
+    o
+}
+
+/// `nhikit conform` refused a target that does not answer: exit 1, no scenario was run and
+/// no report was written to `report`; `what` names the case in a failure.
+pub fn assert_refused_before_any_scenario(o: &Output, report: &std::path::Path, what: &str) {
+    let t = text(o);
+    assert_eq!(o.status.code(), Some(1), "{what}: {t}");
+    assert!(
+        t.contains("does not answer") && t.contains("no scenario was run"),
+        "{what}: {t}"
+    );
+    assert!(!report.join("report.json").exists(), "{what}: nothing ran");
+}
+
+/// The arguments of `nhikit reference import --db DB DS`.
+pub fn import_args<'a>(db: &'a std::path::Path, ds: &'a std::path::Path) -> [&'a str; 5] {
+    let (db, ds) = (db.to_str().unwrap(), ds.to_str().unwrap());
+    ["reference", "import", "--db", db, ds]
+}
+
+/// `nhikit reference import --db DB DS`.
+pub fn reference_import(db: &std::path::Path, ds: &std::path::Path) -> Output {
+    nhikit(&import_args(db, ds))
+}
+
+/// Every file under `dir` (not directories), sorted.
+pub fn files_under(dir: &std::path::Path) -> Vec<PathBuf> {
+    let mut out: Vec<PathBuf> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .flat_map(|p| if p.is_dir() { files_under(&p) } else { vec![p] })
+        .collect();
+    out.sort();
+    out
+}
+
+/// The JSON file at `path` (a report, a manifest, load results).
+pub fn read_json(path: &std::path::Path) -> serde_json::Value {
+    let bytes = std::fs::read(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    serde_json::from_slice(&bytes).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
 /// The audit key the tests use (never the user's own): shared, created on first use.
 pub fn audit_key() -> PathBuf {
     std::env::temp_dir().join("nhikit-test-audit.key")
@@ -171,8 +220,7 @@ pub fn two_operators(dir: &std::path::Path) -> Vec<String> {
 /// `DIR/manifest.json` without its random `dataset_id` (issue 19): what two runs with the same
 /// seed and options must agree on.
 pub fn manifest_without_id(dir: &std::path::Path) -> serde_json::Value {
-    let mut m: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(dir.join("manifest.json")).unwrap()).unwrap();
+    let mut m = read_json(&dir.join("manifest.json"));
     m.as_object_mut().unwrap().remove("dataset_id");
     m
 }

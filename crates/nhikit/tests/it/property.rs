@@ -2,8 +2,9 @@
 //! HTTP), a seeded fault is found, shrunk and written as a scenario file that reproduces it,
 //! and the same seed writes the same file.
 
-use crate::{Served, nhikit, text};
+use crate::{Served, nhikit, read_json, text};
 use std::path::Path;
+use std::process::Output;
 
 /// `[[data.person]]` records of a scenario file.
 fn persons(scenario: &str) -> usize {
@@ -25,20 +26,19 @@ fn shrunk_persons(console: &str) -> (usize, usize) {
     (n.next().unwrap(), n.next().unwrap())
 }
 
+/// `nhikit conform --property --cases CASES --seed SEED ARGS…`.
+fn property_run(cases: u32, seed: u64, args: &[&str]) -> Output {
+    let (cases, seed) = (cases.to_string(), seed.to_string());
+    let mut all = vec!["conform", "--property", "--cases", &cases, "--seed", &seed];
+    all.extend_from_slice(args);
+    nhikit(&all)
+}
+
 #[test]
 fn a_correct_builtin_reference_passes_every_case() {
     let tmp = tempfile::tempdir().unwrap();
     let report = tmp.path().join("report");
-    let o = nhikit(&[
-        "conform",
-        "--property",
-        "--cases",
-        "32",
-        "--seed",
-        "1",
-        "--report",
-        report.to_str().unwrap(),
-    ]);
+    let o = property_run(32, 1, &["--report", report.to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(0), "{}", text(&o));
     assert!(
         text(&o).contains("32 case(s) of seed 1 passed"),
@@ -46,8 +46,7 @@ fn a_correct_builtin_reference_passes_every_case() {
         text(&o)
     );
     // The report shows each case like a scenario.
-    let json: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(report.join("report.json")).unwrap()).unwrap();
+    let json = read_json(&report.join("report.json"));
     assert_eq!(json["totals"]["scenarios"], 32, "{json}");
     assert_eq!(json["totals"]["pass"], 32, "{json}");
     let ids: Vec<&str> = json["scenarios"]
@@ -68,18 +67,16 @@ fn a_correct_builtin_reference_passes_every_case() {
 fn a_fault_is_found_shrunk_and_the_written_case_reproduces_it() {
     let tmp = tempfile::tempdir().unwrap();
     let report = tmp.path().join("report");
-    let o = nhikit(&[
-        "conform",
-        "--property",
-        "--cases",
-        "64",
-        "--seed",
-        "1",
-        "--fault",
-        "cap-on-total",
-        "--report",
-        report.to_str().unwrap(),
-    ]);
+    let o = property_run(
+        64,
+        1,
+        &[
+            "--fault",
+            "cap-on-total",
+            "--report",
+            report.to_str().unwrap(),
+        ],
+    );
     let console = text(&o);
     assert_eq!(o.status.code(), Some(1), "{console}");
     // Written beside the reports by default, named after the seed and the case.
@@ -105,8 +102,7 @@ fn a_fault_is_found_shrunk_and_the_written_case_reproduces_it() {
     assert_eq!(persons(&scenario), to, "{scenario}");
     assert_eq!(to, 1, "{scenario}");
     // The report shows the shrunk case as a failure pointing at the file.
-    let json: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(report.join("report.json")).unwrap()).unwrap();
+    let json = read_json(&report.join("report.json"));
     let last = json["scenarios"]
         .as_array()
         .unwrap()
@@ -137,18 +133,16 @@ fn a_fault_is_found_shrunk_and_the_written_case_reproduces_it() {
 fn the_same_seed_writes_the_same_file() {
     let tmp = tempfile::tempdir().unwrap();
     let run = |out: &Path| {
-        let o = nhikit(&[
-            "conform",
-            "--property",
-            "--cases",
-            "64",
-            "--seed",
-            "1",
-            "--fault",
-            "round-household-total",
-            "--write-failure",
-            out.to_str().unwrap(),
-        ]);
+        let o = property_run(
+            64,
+            1,
+            &[
+                "--fault",
+                "round-household-total",
+                "--write-failure",
+                out.to_str().unwrap(),
+            ],
+        );
         assert_eq!(o.status.code(), Some(1), "{}", text(&o));
         std::fs::read(out).unwrap()
     };
@@ -169,16 +163,7 @@ fn the_same_seed_writes_the_same_file() {
 #[test]
 fn cases_run_over_http_after_a_reset_each() {
     let served = Served::start();
-    let o = nhikit(&[
-        "conform",
-        "--property",
-        "--cases",
-        "6",
-        "--seed",
-        "2",
-        "--target",
-        &served.url,
-    ]);
+    let o = property_run(6, 2, &["--target", &served.url]);
     assert_eq!(o.status.code(), Some(0), "{}", text(&o));
     assert!(
         text(&o).contains("6 case(s) of seed 2 passed"),

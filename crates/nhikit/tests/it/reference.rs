@@ -1,13 +1,12 @@
 //! `nhikit reference import|export|lookup` end to end: the generator's CSV bytes come back out of
 //! the reference, and a dataset with one bad record is refused with exit 1.
 
-use crate::{nhikit, text};
+use crate::{gen_ok, nhikit, read_json, text};
 use std::collections::BTreeMap;
 use std::path::Path;
 
 fn csv_hashes(dir: &Path) -> BTreeMap<String, String> {
-    let manifest: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(dir.join("manifest.json")).unwrap()).unwrap();
+    let manifest = read_json(&dir.join("manifest.json"));
     manifest["files"]
         .as_array()
         .unwrap()
@@ -104,34 +103,26 @@ fn reference_import_refuses_a_bad_record_with_exit_1() {
     let tmp = tempfile::tempdir().unwrap();
     let ds = tmp.path().join("ds");
     let db = tmp.path().join("ref.sqlite");
-    let o = nhikit(&[
-        "gen",
-        "--households",
-        "30",
-        "--seed",
-        "3",
-        "--out",
-        ds.to_str().unwrap(),
-        "--format",
-        "csv",
-        "--municipality",
-        "131016",
-        "--quiet",
-    ]);
-    assert!(o.status.success(), "{}", text(&o));
+    gen_ok(
+        &ds,
+        &[
+            "--households",
+            "30",
+            "--seed",
+            "3",
+            "--format",
+            "csv",
+            "--municipality",
+            "131016",
+        ],
+    );
     let file = ds.join("csv/person_csv/prefecture=13/part-00000.csv");
     let body = std::fs::read_to_string(&file).unwrap();
     // Row 2: the 地方公共団体コード's check digit made wrong (131016 → 131017).
     let mut lines: Vec<String> = body.split("\r\n").map(str::to_owned).collect();
     lines[2] = lines[2].replacen("131016", "131017", 1);
     std::fs::write(&file, lines.join("\r\n")).unwrap();
-    let o = nhikit(&[
-        "reference",
-        "import",
-        "--db",
-        db.to_str().unwrap(),
-        ds.to_str().unwrap(),
-    ]);
+    let o = crate::reference_import(&db, &ds);
     assert_eq!(o.status.code(), Some(1), "{}", text(&o));
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(

@@ -1,24 +1,22 @@
 //! `nhikit verify`, `scan`, `destroy`, `audit` and sealed output end to end (issue 6).
 
-use crate::{nhikit, text};
+use crate::{gen_ok, nhikit, text};
 use std::path::Path;
 
 fn gen_dataset(dir: &Path, seed: &str, households: &str, formats: &str) {
-    let o = nhikit(&[
-        "gen",
-        "--households",
-        households,
-        "--seed",
-        seed,
-        "--municipality",
-        "131016,271004",
-        "--format",
-        formats,
-        "--quiet",
-        "--out",
-        dir.to_str().unwrap(),
-    ]);
-    assert!(o.status.success(), "{}", text(&o));
+    gen_ok(
+        dir,
+        &[
+            "--households",
+            households,
+            "--seed",
+            seed,
+            "--municipality",
+            "131016,271004",
+            "--format",
+            formats,
+        ],
+    );
 }
 
 #[test]
@@ -245,25 +243,23 @@ fn change_first_record(file: &Path, item: &str) {
 fn verify_regenerates_the_edge_profile_and_every_extra_entity() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().join("d");
-    let o = nhikit(&[
-        "gen",
-        "--households",
-        "300",
-        "--seed",
-        "9",
-        "--municipality",
-        "131016,271004",
-        "--profile",
-        "edge",
-        "--with",
-        "income,assessment,edge_case,event,payment,benefit",
-        "--format",
-        "jsonl,parquet",
-        "--quiet",
-        "--out",
-        dir.to_str().unwrap(),
-    ]);
-    assert!(o.status.success(), "{}", text(&o));
+    gen_ok(
+        &dir,
+        &[
+            "--households",
+            "300",
+            "--seed",
+            "9",
+            "--municipality",
+            "131016,271004",
+            "--profile",
+            "edge",
+            "--with",
+            "income,assessment,edge_case,event,payment,benefit",
+            "--format",
+            "jsonl,parquet",
+        ],
+    );
     let o = nhikit(&["verify", dir.to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(0), "{}", text(&o));
     assert!(text(&o).contains("verified"), "{}", text(&o));

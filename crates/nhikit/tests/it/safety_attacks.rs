@@ -4,7 +4,7 @@
 //! mid-decrypt. Each test names the command, the input, the refusal expected, and checks the
 //! victim afterwards.
 
-use crate::{text, workspace};
+use crate::{read_json, text, workspace};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
@@ -114,20 +114,10 @@ fn sha256_hex(bytes: &[u8]) -> String {
 
 /// Every file under `dir`, relative, sorted.
 fn files(dir: &Path) -> Vec<PathBuf> {
-    fn walk(root: &Path, dir: &Path, out: &mut Vec<PathBuf>) {
-        for e in std::fs::read_dir(dir).unwrap() {
-            let p = e.unwrap().path();
-            if p.is_dir() {
-                walk(root, &p, out);
-            } else {
-                out.push(p.strip_prefix(root).unwrap().to_path_buf());
-            }
-        }
-    }
-    let mut out = Vec::new();
-    walk(dir, dir, &mut out);
-    out.sort();
-    out
+    crate::files_under(dir)
+        .iter()
+        .map(|p| p.strip_prefix(dir).unwrap().to_path_buf())
+        .collect()
 }
 
 fn unseal(dir: &str) {
@@ -191,9 +181,7 @@ fn issue19_encrypted_dataset_and_log_give_a_guessed_seed_nothing_to_match() {
         "--out",
         &copy,
     ]);
-    let inner: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(Path::new(&copy).join("manifest.json")).unwrap())
-            .unwrap();
+    let inner = read_json(&Path::new(&copy).join("manifest.json"));
     assert_ne!(inner["seed"], 0);
     assert!(!clear.contains(&inner["seed"].to_string()));
     lab.ok(&["verify", &copy]);
@@ -202,9 +190,7 @@ fn issue19_encrypted_dataset_and_log_give_a_guessed_seed_nothing_to_match() {
 /// An "encrypted dataset" forged with the public key alone, whose manifests list `listed`.
 fn forge_encrypted(lab: &Lab, name: &str, listed: &str) -> String {
     let model = lab.generate(&format!("{name}-model"), &[]);
-    let mut inner: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(Path::new(&model).join("manifest.json")).unwrap())
-            .unwrap();
+    let mut inner = read_json(&Path::new(&model).join("manifest.json"));
     let enc = nhikit_safety::AgeEncryptor::new(&[RECIPIENT1]).unwrap();
     let payload = b"{\"pwned\":true}\n";
     let dir = lab.root.join(name);
@@ -302,8 +288,7 @@ fn issue19_destroy_refuses_parent_absolute_and_linked_paths_and_touches_nothing(
         let d = lab.generate(name, &[]);
         unseal(&d);
         let m = Path::new(&d).join("manifest.json");
-        let mut manifest: serde_json::Value =
-            serde_json::from_slice(&std::fs::read(&m).unwrap()).unwrap();
+        let mut manifest = read_json(&m);
         let mut extra = manifest["files"][0].clone();
         extra["path"] = listed.into();
         manifest["files"].as_array_mut().unwrap().push(extra);

@@ -2,7 +2,7 @@
 //! Hive-partitioned directories read by engines no one here wrote (DuckDB, pyarrow), the
 //! Kubernetes manifests in `deploy/k8s/`, and load segments that together keep the arrival rate.
 
-use crate::{nhikit, text, workspace};
+use crate::{nhikit, read_json, text, workspace};
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -28,19 +28,11 @@ fn generate(dir: &Path, households: &str, seed: &str, extra: &[&str]) {
 
 /// Every file under `dir`, relative path → bytes.
 fn tree(dir: &Path) -> BTreeMap<String, Vec<u8>> {
-    fn walk(root: &Path, dir: &Path, out: &mut BTreeMap<String, Vec<u8>>) {
-        for e in std::fs::read_dir(dir).unwrap() {
-            let p = e.unwrap().path();
-            if p.is_dir() {
-                walk(root, &p, out);
-            } else {
-                let rel = p.strip_prefix(root).unwrap().to_string_lossy().into_owned();
-                out.insert(rel, std::fs::read(&p).unwrap());
-            }
-        }
-    }
     let mut out = BTreeMap::new();
-    walk(dir, dir, &mut out);
+    for p in crate::files_under(dir) {
+        let rel = p.strip_prefix(dir).unwrap().to_string_lossy().into_owned();
+        out.insert(rel, std::fs::read(&p).unwrap());
+    }
     // The manifest without its random dataset id (issue 19): a merge is a new dataset.
     if out.contains_key("manifest.json") {
         let m = crate::manifest_without_id(dir);
@@ -169,18 +161,11 @@ fn validate_and_verify_accept_a_merged_dataset() {
     let o = nhikit(&["verify", merged.to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(0), "{}", text(&o));
     assert!(text(&o).contains("verified"), "{}", text(&o));
-    let manifest: Value =
-        serde_json::from_slice(&std::fs::read(merged.join("manifest.json")).unwrap()).unwrap();
+    let manifest = read_json(&merged.join("manifest.json"));
     assert_eq!(manifest["shard"], Value::Null);
     // The reference target imports it whole.
     let db = tmp.path().join("ref.db");
-    let o = nhikit(&[
-        "reference",
-        "import",
-        "--db",
-        db.to_str().unwrap(),
-        merged.to_str().unwrap(),
-    ]);
+    let o = crate::reference_import(&db, &merged);
     assert_eq!(o.status.code(), Some(0), "{}", text(&o));
     let imported: Value = serde_json::from_slice(&o.stdout).unwrap();
     for e in ["household", "person", "qualification", "insurer"] {
@@ -424,8 +409,7 @@ fn duckdb_and_pyarrow_read_the_merged_partitioned_directory_as_one_table_per_ent
             "8",
             &["--partition", level],
         );
-        let manifest: Value =
-            serde_json::from_slice(&std::fs::read(merged.join("manifest.json")).unwrap()).unwrap();
+        let manifest = read_json(&merged.join("manifest.json"));
         let o = Command::new(&python)
             .args(["-c", DUCKDB, merged.to_str().unwrap(), level])
             .output()
@@ -748,7 +732,7 @@ fn load_segments_merged_keep_the_total_arrival_rate() {
     args.extend(["--out", merged.to_str().unwrap()]);
     let o = nhikit(&args);
     assert!(matches!(o.status.code(), Some(0 | 1)), "{}", text(&o));
-    let m: Value = serde_json::from_str(&std::fs::read_to_string(&merged).unwrap()).unwrap();
+    let m = read_json(&merged);
     assert_eq!(m["requests"], 1800, "{m}");
     assert_eq!(m["errors"], 0);
 

@@ -1,7 +1,7 @@
 //! `nhikit serve` end to end: `--list-faults`, unknown faults, a `--stdio` session with good and
 //! bad lines, and an HTTP server on an ephemeral port stopped by SIGTERM.
 
-use crate::{nhikit, text, workspace};
+use crate::{gen_ok, nhikit, text, workspace};
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
 use std::process::{Command, Stdio};
@@ -130,19 +130,10 @@ fn http_server_prints_its_address_serves_and_stops_on_sigterm() {
     let tmp = tempfile::tempdir().unwrap();
     let ds = tmp.path().join("ds");
     let db = tmp.path().join("served.sqlite");
-    let o = nhikit(&[
-        "gen",
-        "--households",
-        "20",
-        "--seed",
-        "5",
-        "--out",
-        ds.to_str().unwrap(),
-        "--format",
-        "csv",
-        "--quiet",
-    ]);
-    assert!(o.status.success(), "{}", text(&o));
+    gen_ok(
+        &ds,
+        &["--households", "20", "--seed", "5", "--format", "csv"],
+    );
     let mut child = Command::new(env!("CARGO_BIN_EXE_nhikit"))
         .args(["serve", "--addr", "127.0.0.1:0", "--import"])
         .arg(&ds)

@@ -3,7 +3,7 @@
 //! profile with its own CA; import/export travel as archives and are written to the audit log
 //! with the client's address; the server's files stay under its `--data-dir`.
 
-use crate::{TEST_TOKEN, nhikit, text, workspace};
+use crate::{TEST_TOKEN, gen_ok, text, workspace};
 use nhikit_adapters::{ConnectOptions, connect};
 use std::io::{BufRead, BufReader};
 use std::path::Path;
@@ -48,19 +48,10 @@ fn serve(args: &[&str], env: &[(&str, &str)], n: usize) -> Running {
 }
 
 fn generate(dir: &Path, households: &str) {
-    let o = nhikit(&[
-        "gen",
-        "--households",
-        households,
-        "--seed",
-        "3",
-        "--out",
-        dir.to_str().unwrap(),
-        "--format",
-        "csv",
-        "--quiet",
-    ]);
-    assert!(o.status.success(), "{}", text(&o));
+    gen_ok(
+        dir,
+        &["--households", households, "--seed", "3", "--format", "csv"],
+    );
 }
 
 #[test]

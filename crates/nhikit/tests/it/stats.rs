@@ -34,7 +34,7 @@ fn stats_counts_what_the_records_say_and_gates_on_distance() {
     let mut bands = [0u64; 15];
     let mut households = std::collections::HashMap::<String, u64>::new();
     let mut insured = 0u64;
-    for entry in walk(&ds.join("jsonl/qualification")) {
+    for entry in crate::files_under(&ds.join("jsonl/qualification")) {
         for line in std::fs::read_to_string(entry).unwrap().lines() {
             let r: Value = serde_json::from_str(line).unwrap();
             let acquired = r["acquisition_date"].as_str().unwrap();
@@ -170,19 +170,6 @@ fn stats_on_20k_households_is_near_every_target() {
     assert!(o.status.success(), "{}", text(&o));
     let j: Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(j["distributions"], s["distributions"]);
-}
-
-fn walk(dir: &Path) -> Vec<std::path::PathBuf> {
-    let mut out = Vec::new();
-    for e in std::fs::read_dir(dir).unwrap() {
-        let p = e.unwrap().path();
-        if p.is_dir() {
-            out.extend(walk(&p));
-        } else {
-            out.push(p);
-        }
-    }
-    out
 }
 
 /// A dataset with histories has the incomes and assessments of earlier years too: stats
