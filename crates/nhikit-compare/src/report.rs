@@ -4,6 +4,7 @@
 //! finding's scenario under `scenarios/`.
 
 use crate::{Comparison, Error, Finding, OPERATIONS, scenario};
+use nhikit_core::markup::{escape_html, escape_xml};
 use serde::Serialize;
 use std::fmt::Write as _;
 use std::path::Path;
@@ -23,24 +24,6 @@ pub struct Header {
     pub nhikit_version: String,
     /// Seconds the run took.
     pub seconds: f64,
-}
-
-/// Escapes text for HTML and XML (the JUnit file): a target's answer may hold control
-/// characters, which XML 1.0 cannot hold, so they become U+FFFD.
-fn esc(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c if (c as u32) < 0x20 && !matches!(c, '\t' | '\n' | '\r') => out.push('\u{fffd}'),
-            c => out.push(c),
-        }
-    }
-    out
 }
 
 fn write_file(path: &Path, text: &str) -> Result<(), Error> {
@@ -122,38 +105,38 @@ fn junit(run: &Comparison, header: &Header) -> String {
     let _ = writeln!(
         x,
         "  <testsuite name=\"compare {} vs {}\" tests=\"{}\" failures=\"{failures}\" timestamp=\"{}\">",
-        esc(&header.current),
-        esc(&header.new),
+        escape_xml(&header.current),
+        escape_xml(&header.new),
         run.findings.len(),
-        esc(&header.run_date)
+        escape_xml(&header.run_date)
     );
     for f in &run.findings {
         let _ = write!(
             x,
             "    <testcase classname=\"compare.{}\" name=\"{} {} {} ({})\"",
-            esc(&f.operation),
-            esc(&f.id),
-            esc(f.class.name()),
-            esc(&f.item),
-            esc(&f.shape)
+            escape_xml(&f.operation),
+            escape_xml(&f.id),
+            escape_xml(f.class.name()),
+            escape_xml(&f.item),
+            escape_xml(&f.shape)
         );
         match &f.known {
             Some(k) => {
                 let _ = writeln!(
                     x,
                     ">\n      <system-out>known ({}): {} — {}</system-out>\n    </testcase>",
-                    esc(&k.at),
-                    esc(&k.reason),
-                    esc(&k.owner)
+                    escape_xml(&k.at),
+                    escape_xml(&k.reason),
+                    escape_xml(&k.owner)
                 );
             }
             None => {
                 let _ = writeln!(
                     x,
                     ">\n      <failure type=\"{}\" message=\"{}\">{}</failure>\n    </testcase>",
-                    esc(f.class.name()),
-                    esc(&f.summary()),
-                    esc(&describe(f))
+                    escape_xml(f.class.name()),
+                    escape_xml(&f.summary()),
+                    escape_xml(&describe(f))
                 );
             }
         }
@@ -187,22 +170,22 @@ fn html(run: &Comparison, header: &Header) -> String {
         h,
         "<p class=\"meta\">current <code id=\"current\">{}</code> · new <code id=\"new\">{}</code> · \
          data <code>{}</code> · {} household(s), as of {}, FY {} · run {} · nhikit {} · {:.1} s</p>",
-        esc(&header.current),
-        esc(&header.new),
-        esc(&header.data),
+        escape_html(&header.current),
+        escape_html(&header.new),
+        escape_html(&header.data),
         run.households,
-        esc(&run.as_of.join(", ")),
+        escape_html(&run.as_of.join(", ")),
         run.fiscal_years
             .iter()
             .map(i32::to_string)
             .collect::<Vec<_>>()
             .join(", "),
-        esc(&header.run_date),
-        esc(&header.nhikit_version),
+        escape_html(&header.run_date),
+        escape_html(&header.nhikit_version),
         header.seconds
     );
     for n in &run.notes {
-        let _ = writeln!(h, "<p class=\"note\">{}</p>", esc(n));
+        let _ = writeln!(h, "<p class=\"note\">{}</p>", escape_html(n));
     }
     h.push_str(
         "<h2>Operations</h2>\n<table id=\"totals\">\n<tr><th>operation</th><th>calls</th>\
@@ -246,11 +229,11 @@ fn html(run: &Comparison, header: &Header) -> String {
             let _ = writeln!(
                 h,
                 "<li><code>{}</code> {} {} {} — {}</li>",
-                esc(&k.at),
-                esc(&k.operation),
-                esc(&k.item),
-                esc(k.class.name()),
-                esc(&k.reason)
+                escape_html(&k.at),
+                escape_html(&k.operation),
+                escape_html(&k.item),
+                escape_html(k.class.name()),
+                escape_html(&k.reason)
             );
         }
         h.push_str("</ul>\n");
@@ -263,22 +246,22 @@ fn html(run: &Comparison, header: &Header) -> String {
         let _ = writeln!(
             h,
             "<section id=\"{}\" class=\"{}\">\n<h3>{} <code>{}</code> {} <code>{}</code> ({}) — {} item(s)</h3>",
-            esc(&f.id),
+            escape_html(&f.id),
             if f.known.is_some() { "known" } else { "new" },
-            esc(&f.id),
-            esc(f.class.name()),
-            esc(&f.operation),
-            esc(&f.item),
-            esc(&f.shape),
+            escape_html(&f.id),
+            escape_html(f.class.name()),
+            escape_html(&f.operation),
+            escape_html(&f.item),
+            escape_html(&f.shape),
             f.count
         );
         if let Some(k) = &f.known {
             let _ = writeln!(
                 h,
                 "<p>Known ({}): {} — owner {}</p>",
-                esc(&k.at),
-                esc(&k.reason),
-                esc(&k.owner)
+                escape_html(&k.at),
+                escape_html(&k.reason),
+                escape_html(&k.owner)
             );
         }
         h.push_str("<table><tr><th>record</th><th>item</th><th>current</th><th>new</th><th>oracle</th></tr>\n");
@@ -286,16 +269,20 @@ fn html(run: &Comparison, header: &Header) -> String {
             let _ = writeln!(
                 h,
                 "<tr><td>{}</td><td><code>{}</code></td><td>{}</td><td>{}</td><td>{}</td></tr>",
-                esc(&e.record),
-                esc(&e.path),
-                esc(&e.current.to_string()),
-                esc(&e.new.to_string()),
-                esc(&e.oracle.as_ref().map_or("—".into(), |o| o.to_string()))
+                escape_html(&e.record),
+                escape_html(&e.path),
+                escape_html(&e.current.to_string()),
+                escape_html(&e.new.to_string()),
+                escape_html(&e.oracle.as_ref().map_or("—".into(), |o| o.to_string()))
             );
         }
         h.push_str("</table>\n");
         if let Some(d) = &f.derivation {
-            let _ = writeln!(h, "<p>Derivation (oracle):</p>\n<pre>{}</pre>", esc(d));
+            let _ = writeln!(
+                h,
+                "<p>Derivation (oracle):</p>\n<pre>{}</pre>",
+                escape_html(d)
+            );
         }
         if f.scenario.is_some() {
             let _ = writeln!(
@@ -303,23 +290,11 @@ fn html(run: &Comparison, header: &Header) -> String {
                 "<p>Smallest case ({} record(s)): <a href=\"scenarios/{id}.toml\"><code>scenarios/{id}.toml</code></a> — \
                  <code>nhikit conform --scenarios scenarios/{id}.toml --target …</code></p>",
                 f.smallest_records.unwrap_or(0),
-                id = esc(&scenario::id(f))
+                id = escape_html(&scenario::id(f))
             );
         }
         h.push_str("</section>\n");
     }
     h.push_str("</body>\n</html>\n");
     h
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn escaped_text_is_valid_html_and_xml() {
-        // A hostile target's answer: markup, quotes and a control character.
-        assert_eq!(
-            super::esc("<a href=\"x\">&'\u{1}\t"),
-            "&lt;a href=&quot;x&quot;&gt;&amp;&#39;\u{fffd}\t"
-        );
-    }
 }

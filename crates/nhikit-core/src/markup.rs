@@ -2,14 +2,16 @@
 //! home, so that a target's or a scenario's text cannot break a report in one place and not
 //! in another.
 
-/// Escapes text for HTML content and double-quoted attributes: `&`, `<`, `>` and `"`.
+/// Escapes text for HTML content and double-quoted attributes: `&`, `<`, `>` and `"`, and a
+/// control character other than tab, line feed and carriage return (a parse error in HTML, and
+/// what a hostile target may answer) as U+FFFD.
 ///
 /// ```
 /// use nhikit_core::markup::escape_html;
 /// assert_eq!(escape_html("<a href=\"x\">&"), "&lt;a href=&quot;x&quot;&gt;&amp;");
 /// ```
 pub fn escape_html(s: &str) -> String {
-    escape_with(s, markup_entity)
+    escape_with(s, |c| control(c).or_else(|| markup_entity(c)))
 }
 
 /// Escapes text for XML 1.0 content and attributes (single- or double-quoted): the five
@@ -24,10 +26,14 @@ pub fn escape_xml(s: &str) -> String {
     escape_with(s, |c| match c {
         '\'' => Some("&apos;"),
         '\n' => Some("&#10;"),
-        // XML 1.0 §2.2 `Char`: below U+0020 only #x9, #xA and #xD are allowed.
-        c if (c as u32) < 0x20 && c != '\t' && c != '\r' => Some("\u{fffd}"),
-        c => markup_entity(c),
+        c => control(c).or_else(|| markup_entity(c)),
     })
+}
+
+/// U+FFFD for a control character XML 1.0 cannot hold (§2.2 `Char`: below U+0020 only #x9, #xA
+/// and #xD are allowed).
+fn control(c: char) -> Option<&'static str> {
+    ((c as u32) < 0x20 && !matches!(c, '\t' | '\n' | '\r')).then_some("\u{fffd}")
 }
 
 /// The entity of a character HTML and XML both escape.
@@ -62,7 +68,7 @@ mod tests {
         assert_eq!(escape_html("<script>"), "&lt;script&gt;");
         assert_eq!(
             escape_html("a & \"b\" 'c' 国保\t\u{1}"),
-            "a &amp; &quot;b&quot; 'c' 国保\t\u{1}"
+            "a &amp; &quot;b&quot; 'c' 国保\t\u{fffd}"
         );
     }
 
