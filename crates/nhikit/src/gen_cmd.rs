@@ -40,13 +40,13 @@ pub struct GenArgs {
     /// `municipality` (prefecture=13/municipality=131016/part-…; up to 1,741 directories per
     /// entity, so small runs write many small files).
     #[arg(long, default_value = "prefecture")]
-    pub partition: nhikit_io::PartitionLevel,
+    pub partition: String,
     /// Worker threads (default: the number of cores); the output does not depend on it.
     #[arg(long)]
     pub threads: Option<usize>,
     /// The reference date (基準日) of the snapshot, YYYY-MM-DD.
     #[arg(long, default_value = "2026-04-01")]
-    pub as_of: NaiveDate,
+    pub as_of: String,
     /// Override every CSV layout's encoding: utf-8 or cp932 (fails on characters outside CP932).
     #[arg(long)]
     pub encoding: Option<String>,
@@ -59,7 +59,7 @@ pub struct GenArgs {
     /// Population profile: `realistic`, or `edge` (three households in five built to hit the
     /// cases that break NHI systems; see docs/generator.md).
     #[arg(long, default_value = "realistic")]
-    pub profile: nhikit_synth::Profile,
+    pub profile: String,
     /// Extra entities, comma-separated: `income` (every member's income of the income year the
     /// fiscal year of --as-of uses), `assessment` (every household's 当初賦課 for that fiscal
     /// year, computed by the oracle; with `event`, also for each earlier fiscal year of the
@@ -112,12 +112,16 @@ pub fn run(args: GenArgs) -> anyhow::Result<ExitCode> {
         shard: args.shard.as_deref().map_or(Ok(Shard::ALL), Shard::parse)?,
         households: args.households,
         municipalities: args.municipality.clone(),
-        as_of: args.as_of,
+        as_of: NaiveDate::parse_from_str(&args.as_of, "%Y-%m-%d")
+            .with_context(|| format!("--as-of {:?}: expected a date YYYY-MM-DD", args.as_of))?,
         formats: nhikit_io::parse_format_list(&args.format)?,
-        partition: args.partition,
+        partition: (args.partition.parse())
+            .with_context(|| format!("--partition {:?}", args.partition))?,
         ..RunSpec::default()
     };
-    spec.select_extras(args.profile, &args.with, args.from, args.to)?;
+    let profile =
+        (args.profile.parse()).with_context(|| format!("--profile {:?}", args.profile))?;
+    spec.select_extras(profile, &args.with, args.from, args.to)?;
     let output = Output {
         csv_encoding,
         overwrite: args.overwrite,
