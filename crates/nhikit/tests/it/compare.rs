@@ -1,9 +1,8 @@
 //! `nhikit compare` end to end (issue 24): exit codes, reports, the shrunk scenario run by
 //! `nhikit conform`, known differences, and a new system over HTTP.
 
-use crate::{Served, TEST_TOKEN, audit_key, nhikit, text, workspace};
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
+use crate::{Served, nhikit, text, workspace};
+use std::process::Command;
 
 fn run(args: &[&str]) -> std::process::Output {
     nhikit(&[&["compare"], args].concat())
@@ -211,56 +210,6 @@ fn a_dataset_without_json_lines_is_refused_with_its_path() {
     );
 }
 
-/// A child process killed on drop, with the URL it printed (`listening on URL`).
-struct Listening {
-    child: Child,
-    url: String,
-}
-
-impl Listening {
-    fn start(command: &mut Command) -> Listening {
-        let mut child = command
-            .env("NHIKIT_TOKEN", TEST_TOKEN)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut line)
-            .unwrap();
-        let url = line
-            .trim()
-            .strip_prefix("listening on ")
-            .unwrap_or_else(|| panic!("unexpected first line {line:?}"))
-            .to_owned();
-        Listening { child, url }
-    }
-}
-
-impl Drop for Listening {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-/// `nhikit serve` with seeded faults (the engine behind a vendor service).
-fn serve(faults: &[&str]) -> Listening {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_nhikit"));
-    c.args(["serve", "--addr", "127.0.0.1:0"])
-        .current_dir(workspace())
-        .env(
-            "NHIKIT_AUDIT_LOG",
-            std::env::temp_dir().join("nhikit-test-audit.jsonl"),
-        )
-        .env("NHIKIT_AUDIT_KEY", audit_key());
-    for f in faults {
-        c.args(["--fault", f]);
-    }
-    Listening::start(&mut c)
-}
-
 /// The Python of `NHIKIT_PYTHON` (default `python3`), or `None` after a notice when it is
 /// absent and `NHIKIT_REQUIRE_ENGINES` is not set.
 fn python() -> Option<String> {
@@ -288,10 +237,10 @@ fn python() -> Option<String> {
 fn two_vendor_services_compared_through_profiles() {
     let Some(python) = python() else { return };
     let example = workspace().join("examples/vendor-compare");
-    let legacy_engine = serve(&["round-household-total"]);
-    let new_engine = serve(&[]);
+    let legacy_engine = Served::with_faults(&["round-household-total"]);
+    let new_engine = Served::with_faults(&[]);
     let vendor = |script: &str, upstream: &str| {
-        Listening::start(Command::new(&python).arg(example.join(script)).args([
+        Served::spawn(Command::new(&python).arg(example.join(script)).args([
             "--port",
             "0",
             "--upstream",

@@ -133,15 +133,30 @@ pub struct Served {
 impl Served {
     /// Starts the server and waits for its `listening on URL` line.
     pub fn start() -> Served {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_nhikit"))
-            .args(["serve", "--addr", "127.0.0.1:0"])
+        Served::with_faults(&[])
+    }
+
+    /// The same, with seeded faults of the reference switched on (`--fault NAME`).
+    pub fn with_faults(faults: &[&str]) -> Served {
+        let mut c = Command::new(env!("CARGO_BIN_EXE_nhikit"));
+        c.args(["serve", "--addr", "127.0.0.1:0"])
             .current_dir(workspace())
-            .env("NHIKIT_TOKEN", TEST_TOKEN)
             .env(
                 "NHIKIT_AUDIT_LOG",
                 std::env::temp_dir().join("nhikit-test-audit.jsonl"),
             )
-            .env("NHIKIT_AUDIT_KEY", audit_key())
+            .env("NHIKIT_AUDIT_KEY", audit_key());
+        for f in faults {
+            c.args(["--fault", f]);
+        }
+        Served::spawn(&mut c)
+    }
+
+    /// Any server `command` whose first stdout line is `listening on URL` (nhikit's, or an
+    /// example service in front of it), with the tests' token in its environment.
+    pub fn spawn(command: &mut Command) -> Served {
+        let mut child = command
+            .env("NHIKIT_TOKEN", TEST_TOKEN)
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()
